@@ -1,0 +1,76 @@
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { lockDataDir } from "./lock.ts";
+import { migrate } from "./migrate.ts";
+import { PGliteDialect } from "./pglite-dialect.ts";
+import type { DB } from "./schema.ts";
+
+export type Database = Kysely<DB>;
+
+export interface Store {
+  db: Database;
+  kind: "pglite" | "postgres";
+  /** Embedded only: the PGlite instance (tests dump it as a template). */
+  pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** PostgreSQL connection string; when absent the embedded PGlite is used. */
+  databaseUrl?: string;
+  /** Embedded data directory; omit for an in-memory database. */
+  dataDir?: string;
+  /** Embedded: start from a dumped data directory (tests clone one template). */
+  loadDataDir?: Blob;
+  poolSize?: number;
+  migrate?: boolean;
+}
+
+// bigint and numeric (sums of bigint) as JS numbers: every amount we store fits in 2^53 minor units.
+const toNumber = (v: string) => Number(v);
+const INT8 = 20;
+const NUMERIC = 1700;
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  let store: Store;
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 10,
+      types: {
+        getTypeParser: ((oid: number, format?: "text" | "binary") =>
+          oid === INT8 || oid === NUMERIC
+            ? toNumber
+            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    store = { db, kind: "postgres", close: () => db.destroy() };
+  } else {
+    const unlock = opts.dataDir ? lockDataDir(opts.dataDir) : () => {};
+    try {
+      const pglite = await PGlite.create({
+        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+        ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+        relaxedDurability: true,
+        parsers: { [INT8]: toNumber, [NUMERIC]: toNumber },
+      });
+      const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+      store = {
+        db,
+        kind: "pglite",
+        pglite,
+        close: async () => {
+          await db.destroy();
+          unlock();
+        },
+      };
+    } catch (e) {
+      unlock();
+      throw e;
+    }
+  }
+  if (opts.migrate !== false) await migrate(store.db);
+  return store;
+}

@@ -1,0 +1,92 @@
+import type { PGlite } from "@electric-sql/pglite";
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type QueryResult,
+  type TransactionSettings,
+} from "kysely";
+
+/**
+ * Kysely over embedded PGlite. PGlite is one session, so the driver hands out one connection at a
+ * time: a transaction owns the session until it ends, and everybody else queues.
+ */
+export class PGliteDialect implements Dialect {
+  readonly pg: PGlite;
+  constructor(pg: PGlite) {
+    this.pg = pg;
+  }
+  createAdapter = () => new PostgresAdapter();
+  createQueryCompiler = () => new PostgresQueryCompiler();
+  createIntrospector = (db: Kysely<unknown>) => new PostgresIntrospector(db);
+  createDriver = (): Driver => new PGliteDriver(this.pg);
+}
+
+class PGliteDriver implements Driver {
+  readonly #pg: PGlite;
+  readonly #connection: PGliteConnection;
+  #queue: Promise<void> = Promise.resolve();
+  #release: (() => void) | undefined;
+
+  constructor(pg: PGlite) {
+    this.#pg = pg;
+    this.#connection = new PGliteConnection(pg);
+  }
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const previous = this.#queue;
+    let release!: () => void;
+    this.#queue = new Promise<void>((r) => {
+      release = r;
+    });
+    await previous;
+    this.#release = release;
+    return this.#connection;
+  }
+  async releaseConnection(): Promise<void> {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+  async beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const level = settings.isolationLevel ? ` isolation level ${settings.isolationLevel}` : "";
+    await conn.executeQuery({ sql: `begin${level}`, parameters: [] } as unknown as CompiledQuery);
+  }
+  async commitTransaction(conn: DatabaseConnection): Promise<void> {
+    await conn.executeQuery({ sql: "commit", parameters: [] } as unknown as CompiledQuery);
+  }
+  async rollbackTransaction(conn: DatabaseConnection): Promise<void> {
+    await conn.executeQuery({ sql: "rollback", parameters: [] } as unknown as CompiledQuery);
+  }
+  async destroy(): Promise<void> {
+    await this.#pg.close();
+  }
+}
+
+class PGliteConnection implements DatabaseConnection {
+  readonly #pg: PGlite;
+  constructor(pg: PGlite) {
+    this.#pg = pg;
+  }
+  async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    // Without parameters use the simple protocol, which also runs multi-statement scripts (migrations).
+    const res =
+      q.parameters.length === 0
+        ? ((await this.#pg.exec(q.sql)).at(-1) ?? { rows: [], affectedRows: 0 })
+        : await this.#pg.query<R>(q.sql, q.parameters as unknown[]);
+    return {
+      rows: res.rows as R[],
+      numAffectedRows: res.affectedRows === undefined ? undefined : BigInt(res.affectedRows),
+    };
+  }
+  // biome-ignore lint/correctness/useYield: PGlite has no cursors; Kysely's stream() is not used with it.
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error("Streaming is not supported on PGlite");
+  }
+}
