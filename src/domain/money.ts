@@ -24,10 +24,12 @@ const DIGITS: Readonly<Record<string, number>> = {
   VND: 0,
 };
 
+// Own keys only: "toString" or "constructor" must not pass as a currency via the prototype.
 export const currencyDigits = (currency: string): number =>
-  DIGITS[currency] ?? fail("UNKNOWN_CURRENCY", `Unknown currency "${currency}"`, { currency });
+  (Object.hasOwn(DIGITS, currency) ? DIGITS[currency] : undefined) ??
+  fail("UNKNOWN_CURRENCY", `Unknown currency "${currency}"`, { currency });
 
-export const isCurrency = (currency: string): boolean => currency in DIGITS;
+export const isCurrency = (currency: string): boolean => Object.hasOwn(DIGITS, currency);
 
 const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
 

@@ -1,0 +1,88 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { AppError } from "../domain/errors.ts";
+
+/** Every expected failure's HTTP status, by its stable code. Unlisted codes are plain bad requests. */
+const STATUS: Record<string, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  SHOP_FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  ORDER_NOT_FOUND: 404,
+  CASE_NOT_FOUND: 404,
+  REFUND_NOT_FOUND: 404,
+  INVALID_TRANSITION: 409,
+  VERSION_CONFLICT: 409,
+  ORDER_LOCKED: 409,
+  ORDER_CURRENCY_CHANGED: 409,
+  CONFLICT: 409,
+  NOTHING_TO_SEND: 409,
+  SHOP_NOT_FOUND: 422,
+  QUANTITY_EXCEEDS_RETURNABLE: 422,
+  QUANTITY_EXCEEDS_REFUNDABLE: 422,
+  REFUND_ABOVE_CAP: 422,
+  REFUND_EXCEEDS_PAYMENT: 422,
+  DEDUCTIONS_EXCEED_REFUND: 422,
+  GUARD_FAILED: 422,
+  NOT_SHIPPED: 422,
+  RECEIPT_EXCEEDS_CASE: 422,
+};
+
+export const statusOf = (code: string) => STATUS[code] ?? 400;
+
+const TITLES: Record<number, string> = {
+  400: "Bad request",
+  401: "Unauthenticated",
+  403: "Forbidden",
+  404: "Not found",
+  409: "Conflict",
+  422: "Unprocessable",
+  500: "Internal error",
+};
+
+/** RFC 9457 problem details with our stable `code`. */
+export function sendProblem(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  detail: string,
+  extra?: Record<string, unknown>,
+) {
+  return reply
+    .status(status)
+    .type("application/problem+json")
+    .send({
+      type: `urn:aftersales:problem:${code}`,
+      title: TITLES[status] ?? "Error",
+      status,
+      code,
+      detail,
+      ...extra,
+    });
+}
+
+export function errorHandler(
+  error: FastifyError | AppError | Error,
+  req: FastifyRequest,
+  reply: FastifyReply,
+) {
+  if (error instanceof AppError) {
+    return sendProblem(
+      reply,
+      statusOf(error.code),
+      error.code,
+      error.message,
+      error.details ? { details: error.details } : {},
+    );
+  }
+  const fe = error as FastifyError;
+  if (fe.validation) {
+    return sendProblem(reply, 400, "VALIDATION_ERROR", fe.message, {
+      errors: fe.validation.map((v) => ({ path: v.instancePath, message: v.message })),
+    });
+  }
+  if (fe.statusCode && fe.statusCode < 500) {
+    return sendProblem(reply, fe.statusCode, fe.code ?? "BAD_REQUEST", fe.message);
+  }
+  req.log.error(error);
+  return sendProblem(reply, 500, "INTERNAL", "Something went wrong on our side; nothing was lost, try again");
+}

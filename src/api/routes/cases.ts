@@ -1,0 +1,233 @@
+import { type TSchema, Type } from "@fastify/type-provider-typebox";
+import { CASE_SOURCES, CASE_TYPES } from "../../domain/catalogue.ts";
+import { AppError } from "../../domain/errors.ts";
+import { CASE_STATE_NAMES } from "../../domain/lifecycle.ts";
+import type { Actor, FlowContext } from "../../flows/context.ts";
+import { grantRefund } from "../../flows/grant-refund.ts";
+import { issueRefund } from "../../flows/issue-refund.ts";
+import { quoteForOrder } from "../../flows/quote-refund.ts";
+import { CONDITIONS, inspectReturn, receiveReturn } from "../../flows/receive-return.ts";
+import { approveCase, cancelCase, closeCase, rejectCase } from "../../flows/review-case.ts";
+import { recordReturnShipment, shipReplacement } from "../../flows/shipments.ts";
+import { submitCase } from "../../flows/submit-case.ts";
+import { findCase } from "../../store/cases.ts";
+import { findOrder } from "../../store/orders.ts";
+import { caseDetail, listCases } from "../../store/views.ts";
+import { canSeeShop, type Permission, type Principal, requirePermission } from "../auth.ts";
+import { caseJson } from "../serialize.ts";
+import type { App } from "../server.ts";
+import { Amount, Enum, Items, Reason } from "./schemas.ts";
+
+const Common = { expectedVersion: Type.Optional(Type.Integer()), note: Type.Optional(Type.String()) };
+const Parcel = Type.Object({ ...Common, carrier: Type.String(), trackingNo: Type.String() });
+
+interface CaseAction {
+  permission: Permission;
+  body: TSchema;
+  summary: string;
+  // biome-ignore lint/suspicious/noExplicitAny: each body is validated by its own schema above
+  run: (ctx: FlowContext, actor: Actor, id: number, body: any) => Promise<Record<string, unknown>>;
+}
+
+/** Every lifecycle action, one line each: URL slug → who may, what it takes, which flow runs. */
+const ACTIONS: Record<string, CaseAction> = {
+  approve: {
+    permission: "case.approve",
+    body: Type.Object(Common),
+    summary: "Approve (同意)",
+    run: approveCase,
+  },
+  reject: {
+    permission: "case.reject",
+    body: Type.Object({ ...Common, note: Type.String({ minLength: 1 }) }),
+    summary: "Reject with a reason (拒绝)",
+    run: rejectCase,
+  },
+  cancel: {
+    permission: "case.cancel",
+    body: Type.Object(Common),
+    summary: "Withdraw (撤销)",
+    run: cancelCase,
+  },
+  "return-shipment": {
+    permission: "case.ship_return",
+    body: Parcel,
+    summary: "Record the buyer's return parcel",
+    run: recordReturnShipment,
+  },
+  receive: {
+    permission: "case.receive",
+    body: Type.Object({ ...Common, quantity: Type.Integer(), condition: Enum(CONDITIONS) }),
+    summary: "Receive returned goods (收货)",
+    run: receiveReturn,
+  },
+  inspect: {
+    permission: "case.inspect",
+    body: Type.Object({ ...Common, result: Enum(["pass", "fail"]) }),
+    summary: "Quality control result (质检)",
+    run: inspectReturn,
+  },
+  "grant-refund": {
+    permission: "case.grant_refund",
+    body: Type.Object({
+      ...Common,
+      amount: Type.Optional(Amount),
+      deductions: Type.Optional(
+        Type.Array(
+          Type.Object({
+            kind: Enum(["restocking_fee", "return_shipping", "other"]),
+            amount: Amount,
+            note: Type.Optional(Type.String()),
+          }),
+        ),
+      ),
+    }),
+    summary: "Decide the refund and send it through the original payment channel (同意退款)",
+    run: async (ctx, actor, id, body) => {
+      const granted = await grantRefund(ctx, actor, id, body);
+      // Send at once; if this fails or the process dies, the outbox sends it (same key) later.
+      const sent = await issueRefund(ctx, granted.refundId);
+      const kase = await findCase(ctx.db, id);
+      return { status: kase?.status, version: kase?.version, refund: sent };
+    },
+  },
+  "issue-refund": {
+    permission: "case.issue_refund",
+    body: Type.Object(Common),
+    summary: "Send (or re-check) the case's pending refund now",
+    run: async (ctx, _actor, id) => {
+      const pending = await ctx.db
+        .selectFrom("refunds")
+        .select("id")
+        .where("case_id", "=", id)
+        .where("status", "in", ["requested", "processing"])
+        .orderBy("id", "desc")
+        .executeTakeFirst();
+      if (!pending) throw new AppError("NOTHING_TO_SEND", "This case has no refund waiting to be sent");
+      const sent = await issueRefund(ctx, pending.id);
+      const kase = await findCase(ctx.db, id);
+      return { status: kase?.status, version: kase?.version, refund: sent };
+    },
+  },
+  "replacement-shipment": {
+    permission: "case.ship_replacement",
+    body: Parcel,
+    summary: "Ship the replacement (换货/补发)",
+    run: shipReplacement,
+  },
+  close: { permission: "case.close", body: Type.Object(Common), summary: "Close (完结)", run: closeCase },
+};
+
+const actorOf = (p: Principal): Actor => ({ kind: "user", id: p.name });
+
+export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
+  const visibleCase = async (p: Principal, id: number) => {
+    const kase = await findCase(ctx.db, id);
+    if (!kase || !canSeeShop(p, kase.shop_id))
+      throw new AppError("CASE_NOT_FOUND", `Case ${id} does not exist`);
+    return kase;
+  };
+
+  app.post(
+    "/cases",
+    {
+      schema: {
+        tags: ["cases"],
+        body: Type.Object({
+          orderId: Type.Optional(Type.Integer()),
+          shop: Type.Optional(Type.String()),
+          externalOrderId: Type.Optional(Type.String()),
+          externalId: Type.Optional(Type.String()),
+          type: Enum(CASE_TYPES),
+          reason: Reason,
+          source: Type.Optional(Enum(CASE_SOURCES)),
+          items: Items,
+          description: Type.Optional(Type.String()),
+          evidence: Type.Optional(Type.Array(Type.Object({ kind: Type.String(), url: Type.String() }))),
+          requestedAmount: Type.Optional(Amount),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const p = requirePermission(req, "cases.create");
+      const b = req.body;
+      const shop = b.orderId !== undefined ? (await findOrder(ctx.db, b.orderId))?.shop_id : b.shop;
+      if (shop !== undefined && !canSeeShop(p, shop)) throw new AppError("ORDER_NOT_FOUND", "No such order");
+      const res = await submitCase(ctx, actorOf(p), { ...b, source: b.source ?? "api" } as never);
+      const kase = await findCase(ctx.db, res.id);
+      return reply
+        .status(res.created ? 201 : 200)
+        .send({ ...res, status: kase?.status, version: kase?.version });
+    },
+  );
+
+  app.get(
+    "/cases/:id",
+    { schema: { tags: ["cases"], params: Type.Object({ id: Type.Integer() }) } },
+    async (req) => {
+      const p = requirePermission(req, "cases.read");
+      await visibleCase(p, req.params.id);
+      const d = await caseDetail(ctx.db, req.params.id);
+      if (!d) throw new AppError("CASE_NOT_FOUND", `Case ${req.params.id} does not exist`);
+      let preview = null;
+      if (d.refunds.length === 0 && (d.kase.type === "refund_only" || d.kase.type === "return_refund")) {
+        // What the refund would be now; a case whose lines were refunded elsewhere has no quote.
+        preview = await quoteForOrder(ctx.db, ctx, d.order, {
+          items: d.items.map((i) => ({ lineId: i.order_line_id, quantity: i.quantity })),
+          reason: d.kase.reason as never,
+        }).catch((e) => (e instanceof AppError ? null : Promise.reject(e)));
+      }
+      return caseJson(d, preview);
+    },
+  );
+
+  app.get(
+    "/cases",
+    {
+      schema: {
+        tags: ["cases"],
+        querystring: Type.Object({
+          status: Type.Optional(Enum(CASE_STATE_NAMES)),
+          type: Type.Optional(Enum(CASE_TYPES)),
+          shop: Type.Optional(Type.String()),
+          reason: Type.Optional(Reason),
+          from: Type.Optional(Type.String({ format: "date-time" })),
+          to: Type.Optional(Type.String({ format: "date-time" })),
+          cursor: Type.Optional(Type.Integer()),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+        }),
+      },
+    },
+    async (req) => {
+      const p = requirePermission(req, "cases.read");
+      const { items, nextCursor } = await listCases(ctx.db, {
+        ...req.query,
+        shops: p.shops,
+        limit: req.query.limit ?? 50,
+      });
+      return { items, nextCursor: nextCursor ?? null };
+    },
+  );
+
+  for (const [slug, a] of Object.entries(ACTIONS)) {
+    app.post(
+      `/cases/:id/${slug}`,
+      {
+        schema: {
+          tags: ["case actions"],
+          summary: a.summary,
+          params: Type.Object({ id: Type.Integer() }),
+          body: a.body,
+        },
+      },
+      async (req) => {
+        const p = requirePermission(req, a.permission);
+        await visibleCase(p, req.params.id);
+        const res = await a.run(ctx, actorOf(p), req.params.id, req.body ?? {});
+        if ("version" in res) return { id: req.params.id, ...res };
+        const kase = await findCase(ctx.db, req.params.id);
+        return { id: req.params.id, ...res, version: kase?.version };
+      },
+    );
+  }
+}

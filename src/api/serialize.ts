@@ -1,0 +1,175 @@
+import { type CaseType, REASONS, type ReasonCode } from "../domain/catalogue.ts";
+import { availableActions, CASE_STATES, type CaseState } from "../domain/lifecycle.ts";
+import { formatMinor } from "../domain/money.ts";
+import { ORDER_AFTERSALES_STATUSES, type OrderAftersalesStatus } from "../domain/order-status.ts";
+import type { Quote } from "../domain/refund-quote.ts";
+import type { caseDetail, orderDetail } from "../store/views.ts";
+
+/** API shapes: amounts leave as exact decimal strings in the order's currency, like they came in. */
+
+const m = (amount: number | null | undefined, currency: string) =>
+  amount === null || amount === undefined ? null : formatMinor(amount, currency);
+
+export function orderJson(d: NonNullable<Awaited<ReturnType<typeof orderDetail>>>) {
+  const { order: o } = d;
+  const c = o.currency;
+  const status = o.aftersales_status as OrderAftersalesStatus;
+  return {
+    id: o.id,
+    shop: o.shop_id,
+    externalId: o.external_id,
+    customerId: o.customer_id,
+    currency: c,
+    discountTotal: m(o.discount_total, c),
+    shippingFee: m(o.shipping_fee, c),
+    paidTotal: m(o.paid_total, c),
+    refundedTotal: m(o.refunded_total, c),
+    aftersalesStatus: status,
+    aftersalesStatusLabel: ORDER_AFTERSALES_STATUSES[status],
+    placedAt: o.placed_at,
+    paidAt: o.paid_at,
+    version: o.version,
+    lines: d.lines.map((l) => ({
+      id: l.id,
+      lineNo: l.line_no,
+      externalId: l.external_id,
+      sku: l.sku,
+      title: l.title,
+      category: l.category,
+      quantity: l.quantity,
+      unitPrice: m(l.unit_price, c),
+      lineDiscount: m(l.line_discount, c),
+      orderDiscount: m(l.order_discount, c),
+      paid: m(l.paid, c),
+    })),
+    payments: d.payments.map((p) => ({
+      id: p.id,
+      tender: p.tender,
+      amount: m(p.amount, c),
+      transactionId: p.transaction_id,
+    })),
+    shipments: d.shipments.map(shipmentJson),
+    cases: d.cases.map((k) => ({
+      id: k.id,
+      type: k.type,
+      status: k.status,
+      reason: k.reason,
+      createdAt: k.created_at,
+    })),
+  };
+}
+
+const shipmentJson = (s: {
+  id: number;
+  direction: string;
+  carrier: string;
+  tracking_no: string;
+  status: string;
+  shipped_at: Date | null;
+  case_id: number | null;
+}) => ({
+  id: s.id,
+  direction: s.direction,
+  carrier: s.carrier,
+  trackingNo: s.tracking_no,
+  status: s.status,
+  shippedAt: s.shipped_at,
+  caseId: s.case_id,
+});
+
+export function quoteJson(q: Quote) {
+  const c = q.currency;
+  return {
+    currency: c,
+    total: m(q.total, c),
+    cap: m(q.cap, c),
+    goods: m(q.goods, c),
+    shipping: m(q.shipping, c),
+    shippingComputed: m(q.shippingComputed, c),
+    wholeOrder: q.wholeOrder,
+    overridden: q.overridden,
+    lines: q.lines.map((l) => ({
+      lineId: l.lineId,
+      quantity: l.quantity,
+      amount: m(l.amount, c),
+      computed: m(l.computed, c),
+      paid: m(l.paid, c),
+      alreadyRefunded: m(l.alreadyRefunded, c),
+    })),
+    deductions: q.deductions.map((d) => ({ kind: d.kind, amount: m(d.amount, c), note: d.note ?? null })),
+  };
+}
+
+export function caseJson(d: NonNullable<Awaited<ReturnType<typeof caseDetail>>>, preview: Quote | null) {
+  const k = d.kase;
+  const c = k.currency;
+  const status = k.status as CaseState;
+  const latest = d.refunds.at(-1);
+  return {
+    id: k.id,
+    orderId: k.order_id,
+    orderExternalId: d.order.external_id,
+    shop: k.shop_id,
+    customerId: k.customer_id,
+    externalId: k.external_id,
+    type: k.type,
+    status,
+    statusLabel: { zh: CASE_STATES[status].zh, en: CASE_STATES[status].en },
+    statusSince: k.status_since,
+    reason: k.reason,
+    reasonLabel: REASONS[k.reason as ReasonCode]
+      ? { zh: REASONS[k.reason as ReasonCode].zh, en: REASONS[k.reason as ReasonCode].en }
+      : null,
+    source: k.source,
+    description: k.description,
+    evidence: k.evidence,
+    currency: c,
+    requestedAmount: m(k.requested_amount, c),
+    version: k.version,
+    createdAt: k.created_at,
+    updatedAt: k.updated_at,
+    availableActions: availableActions(k.type as CaseType, status),
+    items: d.items.map((i) => ({
+      lineId: i.order_line_id,
+      sku: i.sku,
+      title: i.title,
+      quantity: i.quantity,
+      bought: i.bought,
+      paid: m(i.paid, c),
+    })),
+    quote: latest ? quoteJson(latest.quote as Quote) : preview ? quoteJson(preview) : null,
+    refunds: d.refunds.map((r) => ({
+      id: r.id,
+      amount: m(r.amount, c),
+      goods: m(r.goods_amount, c),
+      shipping: m(r.shipping_amount, c),
+      channel: r.channel,
+      idempotencyKey: r.idempotency_key,
+      status: r.status,
+      channelRefundId: r.channel_refund_id,
+      attempts: r.attempts,
+      lastError: r.last_error,
+      createdAt: r.created_at,
+      succeededAt: r.succeeded_at,
+    })),
+    receipts: d.receipts.map((r) => ({
+      id: r.id,
+      quantity: r.quantity,
+      condition: r.condition,
+      qcResult: r.qc_result,
+      qcNote: r.qc_note,
+      receivedAt: r.received_at,
+      inspectedAt: r.inspected_at,
+    })),
+    shipments: d.shipments.map(shipmentJson),
+    timeline: d.events.map((e) => ({
+      at: e.at,
+      actor: e.actor,
+      action: e.action,
+      from: e.from_status,
+      to: e.to_status,
+      note: e.note,
+      data: e.data,
+    })),
+  };
+}

@@ -1,0 +1,57 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { FlowContext } from "../flows/context.ts";
+import { authenticator } from "./auth.ts";
+import { errorHandler } from "./problems.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { caseRoutes } from "./routes/cases.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { orderRoutes } from "./routes/orders.ts";
+
+export type App = FastifyInstance<
+  import("node:http").Server,
+  import("node:http").IncomingMessage,
+  import("node:http").ServerResponse,
+  import("fastify").FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface ServerOptions {
+  ctx: FlowContext;
+  dbKind: string;
+  logger?: boolean;
+}
+
+/** The HTTP API: /api/v1 behind bearer tokens, OpenAPI at /api/docs, errors as problem+json. */
+export async function buildServer(opts: ServerOptions): Promise<App> {
+  const app = Fastify({
+    logger: opts.logger ? { level: "info" } : false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+  app.setErrorHandler(errorHandler);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "Aftersales API",
+        version: "1",
+        description: "After-sales (售后) cases, refunds and returns",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  await app.register(healthRoutes, { dbKind: opts.dbKind });
+  await app.register(
+    async (api) => {
+      api.addHook("onRequest", authenticator(opts.ctx.db));
+      await api.register(adminRoutes, { ctx: opts.ctx });
+      await api.register(orderRoutes, { ctx: opts.ctx });
+      await api.register(caseRoutes, { ctx: opts.ctx });
+    },
+    { prefix: "/api/v1" },
+  );
+  return app;
+}

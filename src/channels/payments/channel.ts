@@ -1,0 +1,60 @@
+/**
+ * The money leg's view of a payment channel (WeChat Pay, Alipay, platform wallets, the sandbox).
+ * Every adapter speaks its own protocol but answers in these terms, so issue-refund never branches on
+ * the channel.
+ */
+
+export interface RefundRequest {
+  /** Our refund's idempotency key; the channel sees it as out_refund_no / out_request_no. */
+  idempotencyKey: string;
+  /** The channel's payment transaction id; null when only the order number is known. */
+  transactionId: string | null;
+  /** The merchant order number the payment was made against (out_trade_no). */
+  orderRef: string;
+  /** Integer minor units (分) to refund now. */
+  amount: number;
+  /** Integer minor units originally paid on this transaction — channels check cumulative refunds against it. */
+  total: number;
+  currency: string;
+  reason?: string;
+}
+
+export type RefundOutcome =
+  | { status: "succeeded"; channelRefundId: string; succeededAt?: string }
+  | { status: "processing"; channelRefundId: string }
+  /** Definitive business failure: the channel answered and money did not move. */
+  | { status: "failed"; code: string; message: string };
+
+export type RefundQueryResult = RefundOutcome | { status: "not_found" };
+
+export interface PaymentChannel {
+  readonly name: string;
+  /** Safe to repeat with the same idempotency key: the channel returns the existing refund. */
+  refund(req: RefundRequest): Promise<RefundOutcome>;
+  query(idempotencyKey: string): Promise<RefundQueryResult>;
+}
+
+/** Why the outcome is unknown; all of them mean "query before retrying". */
+export type ChannelUnavailableKind = "timeout" | "network" | "http" | "untrusted_response";
+
+/**
+ * Transport failure, timeout, 5xx or a response we cannot trust: the channel may or may not have moved
+ * the money. The caller must query by idempotency key before deciding anything — never mark failed.
+ */
+export class ChannelUnavailableError extends Error {
+  readonly channel: string;
+  readonly kind: ChannelUnavailableKind;
+  readonly httpStatus: number | undefined;
+  constructor(
+    channel: string,
+    kind: ChannelUnavailableKind,
+    message: string,
+    opts: { httpStatus?: number; cause?: unknown } = {},
+  ) {
+    super(`${channel}: ${message}`, { cause: opts.cause });
+    this.name = "ChannelUnavailableError";
+    this.channel = channel;
+    this.kind = kind;
+    this.httpStatus = opts.httpStatus;
+  }
+}

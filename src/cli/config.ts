@@ -1,0 +1,58 @@
+import { parseArgs } from "node:util";
+
+/** Configuration by environment; command-line flags override. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  demo: boolean;
+  /** An external sandbox payment simulator; when absent the service runs its own on loopback. */
+  paySandboxUrl: string | undefined;
+  paySandboxSecret: string;
+  /** Outbox dispatcher in this process (embedded mode always; with PostgreSQL, `worker` can run it instead). */
+  dispatcher: boolean;
+  refundSendGraceMs: number;
+  outboxLeaseMs: number;
+  logger: boolean;
+}
+
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): { config: Config; positionals: string[] } {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-dir": { type: "string" },
+      "database-url": { type: "string" },
+      demo: { type: "boolean" },
+      "no-demo": { type: "boolean" },
+      "no-dispatcher": { type: "boolean" },
+      log: { type: "boolean" },
+      // subcommand options (bench, demo) are read by the subcommand itself
+      history: { type: "string" },
+      flows: { type: "string" },
+      clients: { type: "string" },
+      db: { type: "string" },
+      orders: { type: "string" },
+    },
+  });
+  const config: Config = {
+    port: Number(values.port ?? env.PORT ?? 8080),
+    host: values.host ?? env.HOST ?? "127.0.0.1",
+    dataDir: values["data-dir"] ?? env.DATA_DIR ?? "./data",
+    databaseUrl: values["database-url"] ?? (env.DATABASE_URL || undefined),
+    demo: values["no-demo"] ? false : (values.demo ?? env.AFTERSALES_DEMO !== "0"),
+    paySandboxUrl: env.PAY_SANDBOX_URL || undefined,
+    paySandboxSecret: env.PAY_SANDBOX_SECRET || "aftersales-sandbox-secret",
+    dispatcher: !values["no-dispatcher"] && env.AFTERSALES_DISPATCHER !== "0",
+    refundSendGraceMs: Number(env.AFTERSALES_REFUND_GRACE_MS ?? 15_000),
+    outboxLeaseMs: Number(env.AFTERSALES_OUTBOX_LEASE_MS ?? 60_000),
+    logger: values.log ?? env.AFTERSALES_LOG === "1",
+  };
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
+    throw new Error(`PORT must be a port number, got "${values.port ?? env.PORT}"`);
+  }
+  return { config, positionals };
+}

@@ -1,0 +1,111 @@
+import { AppError } from "../domain/errors.ts";
+import { dispatchOnce, startDispatcher } from "../jobs/dispatcher.ts";
+import { migrate } from "../store/migrate.ts";
+import { createToken } from "../store/tokens.ts";
+import { readConfig } from "./config.ts";
+import { openRuntime, startService } from "./service.ts";
+
+const USAGE = `Usage: aftersales <command> [options]
+
+Commands:
+  start     Run the API (and the outbox dispatcher); loads the demo into an empty database
+  migrate   Apply database migrations and exit
+  demo      Load the demo data (shops, orders, cases in every state) and exit
+  worker    Run the outbox dispatcher alone (PostgreSQL; run as many as you like)
+  bench     Run the HTTP flow benchmark (see bench/README)
+
+Options (environment in brackets):
+  --port N            [PORT]          HTTP port, default 8080
+  --data-dir DIR      [DATA_DIR]      embedded database directory, default ./data
+  --database-url URL  [DATABASE_URL]  use PostgreSQL instead of the embedded database
+  --no-demo           [AFTERSALES_DEMO=0]  start empty
+`;
+
+async function main(argv: string[]) {
+  const { config, positionals } = readConfig(argv);
+  const command = positionals[0] ?? "start";
+  switch (command) {
+    case "start": {
+      const rt = await openRuntime(config);
+      const hasShops = await rt.store.db.selectFrom("shops").select("id").limit(1).executeTakeFirst();
+      if (config.demo && !hasShops) {
+        console.log("Loading demo data…");
+        const { loadDemo } = await import("./demo.ts");
+        const summary = await loadDemo(rt.ctx, { progress: (m) => process.stdout.write(`\r${m}   `) });
+        process.stdout.write("\n");
+        console.log(summary.text);
+      }
+      const admin = await rotateDemoAdmin(rt, config.demo);
+      const svc = await startService(config, rt);
+      console.log(`\nAftersales is running on ${rt.store.kind === "pglite" ? `the embedded database in ${config.dataDir}` : "PostgreSQL"}`);
+      console.log(`  API:      ${svc.url}/api/v1`);
+      console.log(`  API docs: ${svc.url}/api/docs`);
+      if (admin) console.log(`  Admin token (demo): ${admin}`);
+      const stop = async () => {
+        await svc.close();
+        await rt.close();
+        process.exit(0);
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      return;
+    }
+    case "migrate": {
+      const rt = await openRuntime({ ...config, paySandboxUrl: "http://127.0.0.1:9" });
+      const applied = await migrate(rt.store.db);
+      console.log(applied.length ? `Applied ${applied.join(", ")}` : "Database is up to date");
+      await rt.close();
+      return;
+    }
+    case "demo": {
+      const rt = await openRuntime(config);
+      const { loadDemo } = await import("./demo.ts");
+      const summary = await loadDemo(rt.ctx, { progress: (m) => process.stdout.write(`\r${m}   `) });
+      process.stdout.write("\n");
+      console.log(summary.text);
+      await dispatchOnce(rt.ctx);
+      await rt.close();
+      return;
+    }
+    case "worker": {
+      if (!config.databaseUrl) {
+        throw new AppError("WORKER_NEEDS_POSTGRES", "The embedded database runs its dispatcher inside `aftersales start`; set DATABASE_URL to run separate workers");
+      }
+      const rt = await openRuntime(config);
+      const d = startDispatcher(rt.ctx, { leaseMs: config.outboxLeaseMs });
+      console.log(`Outbox worker ${process.pid} running`);
+      const stop = async () => {
+        await d.stop();
+        await rt.close();
+        process.exit(0);
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      return;
+    }
+    case "bench": {
+      await import("../../bench/run.ts");
+      return;
+    }
+    case "help":
+    case "--help":
+      console.log(USAGE);
+      return;
+    default:
+      console.error(`Unknown command "${command}"\n\n${USAGE}`);
+      process.exitCode = 2;
+  }
+}
+
+/** The demo prints a fresh admin token each start; earlier demo tokens are revoked. */
+async function rotateDemoAdmin(rt: Awaited<ReturnType<typeof openRuntime>>, demo: boolean) {
+  if (!demo) return undefined;
+  await rt.store.db.updateTable("api_tokens").set({ revoked_at: new Date() }).where("name", "=", "demo-admin").where("revoked_at", "is", null).execute();
+  return (await createToken(rt.store.db, { name: "demo-admin", role: "admin" })).token;
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  if (e instanceof AppError) console.error(`aftersales: ${e.message} [${e.code}]`);
+  else console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+import type { ReasonCode } from "../domain/catalogue.ts";
+import { fail } from "../domain/errors.ts";
+import { parseMinor } from "../domain/money.ts";
+import { type DeductionInput, type Quote, quoteRefund, type ShippingPolicy } from "../domain/refund-quote.ts";
+import { findOrder, orderLines, refundedByLine, type Tx } from "../store/orders.ts";
+import type { FlowContext } from "./context.ts";
+
+export interface QuoteRequest {
+  items: { lineId: number; quantity: number }[];
+  reason: ReasonCode;
+  /** Decimal string: a person's amount instead of the computed one. */
+  amount?: string;
+  deductions?: { kind: DeductionInput["kind"]; amount: string; note?: string }[];
+  shippingPolicy?: ShippingPolicy;
+}
+
+/** Quote a refund against an order as it stands now: what was paid, minus what refunds already hold. */
+export async function quoteForOrder(
+  tx: Tx,
+  ctx: FlowContext,
+  order: { id: number; currency: string; shipping_fee: number },
+  req: QuoteRequest,
+): Promise<Quote> {
+  const [lines, refunded] = [await orderLines(tx, order.id), await refundedByLine(tx, order.id)];
+  const cur = order.currency;
+  return quoteRefund({
+    currency: cur,
+    lines: lines.map((l) => ({
+      lineId: l.id,
+      quantity: l.quantity,
+      paid: l.paid,
+      refundedQuantity: refunded.lines.get(l.id)?.quantity ?? 0,
+      refundedAmount: refunded.lines.get(l.id)?.amount ?? 0,
+    })),
+    shippingFee: order.shipping_fee,
+    shippingRefunded: refunded.shipping,
+    items: req.items,
+    reason: req.reason,
+    shippingPolicy: req.shippingPolicy ?? ctx.settings.shippingPolicy,
+    deductions: (req.deductions ?? []).map((d) => ({
+      kind: d.kind,
+      amount: parseMinor(d.amount, cur),
+      ...(d.note ? { note: d.note } : {}),
+    })),
+    ...(req.amount !== undefined ? { overrideAmount: parseMinor(req.amount, cur) } : {}),
+  });
+}
+
+/** `POST /refund-quotes`: a quote without a case. Reads only. */
+export async function previewRefund(ctx: FlowContext, orderId: number, req: QuoteRequest): Promise<Quote> {
+  const order =
+    (await findOrder(ctx.db, orderId)) ?? fail("ORDER_NOT_FOUND", `Order ${orderId} does not exist`);
+  return quoteForOrder(ctx.db, ctx, order, req);
+}

@@ -1,0 +1,87 @@
+import { caseEvents, caseItems, caseReceipts, caseShipments, findCase } from "./cases.ts";
+import { findOrder, orderLines, orderPayments, orderShipments, type Tx } from "./orders.ts";
+import { caseRefunds } from "./refunds.ts";
+
+/** Read models: everything one screen or one API response needs, fetched together. */
+
+export async function orderDetail(db: Tx, id: number) {
+  const order = await findOrder(db, id);
+  if (!order) return undefined;
+  const [lines, payments, shipments, cases] = [
+    await orderLines(db, id),
+    await orderPayments(db, id),
+    await orderShipments(db, id),
+    await db
+      .selectFrom("cases")
+      .select(["id", "type", "status", "reason", "created_at"])
+      .where("order_id", "=", id)
+      .orderBy("id")
+      .execute(),
+  ];
+  return { order, lines, payments, shipments, cases };
+}
+
+export async function caseDetail(db: Tx, id: number) {
+  const kase = await findCase(db, id);
+  if (!kase) return undefined;
+  const order = await findOrder(db, kase.order_id);
+  if (!order) return undefined;
+  const [items, events, receipts, shipments, refunds] = [
+    await caseItems(db, id),
+    await caseEvents(db, id),
+    await caseReceipts(db, id),
+    await caseShipments(db, id),
+    await caseRefunds(db, id),
+  ];
+  return { kase, order, items, events, receipts, shipments, refunds };
+}
+
+export interface CaseFilter {
+  shops?: string[] | null;
+  status?: string;
+  type?: string;
+  shop?: string;
+  reason?: string;
+  from?: string;
+  to?: string;
+  /** Keyset cursor: the last id of the previous page (newest first). */
+  cursor?: number;
+  limit: number;
+}
+
+export async function listCases(db: Tx, f: CaseFilter) {
+  let q = db
+    .selectFrom("cases as c")
+    .innerJoin("orders as o", "o.id", "c.order_id")
+    .select([
+      "c.id",
+      "c.order_id",
+      "o.external_id as order_external_id",
+      "c.shop_id",
+      "c.customer_id",
+      "c.type",
+      "c.status",
+      "c.reason",
+      "c.source",
+      "c.currency",
+      "c.requested_amount",
+      "c.version",
+      "c.status_since",
+      "c.created_at",
+      "c.updated_at",
+    ])
+    .orderBy("c.id", "desc")
+    .limit(f.limit + 1);
+  if (f.shops) q = q.where("c.shop_id", "in", f.shops.length ? f.shops : [""]);
+  if (f.status) q = q.where("c.status", "=", f.status);
+  if (f.type) q = q.where("c.type", "=", f.type);
+  if (f.shop) q = q.where("c.shop_id", "=", f.shop);
+  if (f.reason) q = q.where("c.reason", "=", f.reason);
+  if (f.from) q = q.where("c.created_at", ">=", new Date(f.from));
+  if (f.to) q = q.where("c.created_at", "<", new Date(f.to));
+  if (f.cursor !== undefined) q = q.where("c.id", "<", f.cursor);
+  const rows = await q.execute();
+  const more = rows.length > f.limit;
+  const page = more ? rows.slice(0, f.limit) : rows;
+  return { items: page, nextCursor: more ? page.at(-1)?.id : undefined };
+}

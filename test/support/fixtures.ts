@@ -1,0 +1,41 @@
+import type { OrderInput } from "../../src/domain/order.ts";
+import type { Actor, FlowContext } from "../../src/flows/context.ts";
+import { ingestOrder } from "../../src/flows/ingest-order.ts";
+import { orderLines } from "../../src/store/orders.ts";
+
+export const REVIEWER: Actor = { kind: "user", id: "reviewer-1" };
+export const WAREHOUSE: Actor = { kind: "user", id: "warehouse-1" };
+
+export async function addShop(ctx: FlowContext, id = "tmall-1", channel = "tmall") {
+  await ctx.db.insertInto("shops").values({ id, name: id, channel }).onConflict((oc) => oc.column("id").doNothing()).execute();
+}
+
+let n = 0;
+/** A delivered Tmall order: 2 × T-shirt at 99.00 and 1 × cap at 59.90, a 20.00 coupon, 8.00 shipping. */
+export function sampleOrder(over: Partial<OrderInput> = {}): OrderInput {
+  n++;
+  return {
+    shop: "tmall-1",
+    externalId: `T${Date.now()}${n}`,
+    currency: "CNY",
+    customer: { id: "cust-1", name: "王小明" },
+    paidAt: "2026-10-20T10:00:00Z",
+    lines: [
+      { externalId: "L1", sku: "TEE-BLK-M", title: "T恤 黑 M", quantity: 2, unitPrice: "99.00" },
+      { externalId: "L2", sku: "CAP-01", title: "棒球帽", quantity: 1, unitPrice: "59.90" },
+    ],
+    discounts: [{ kind: "coupon", amount: "20.00" }],
+    shippingFee: "8.00",
+    payments: [{ tender: "alipay", amount: "245.90", transactionId: `2026${n}` }],
+    shipments: [{ carrier: "SF", trackingNo: `SF${n}000`, status: "delivered" }],
+    ...over,
+  };
+}
+
+/** Ingest an order and return its id and line ids in line order. */
+export async function placeOrder(ctx: FlowContext, over: Partial<OrderInput> = {}) {
+  await addShop(ctx, over.shop ?? "tmall-1");
+  const { id } = await ingestOrder(ctx, sampleOrder(over));
+  const lines = await orderLines(ctx.db, id);
+  return { orderId: id, lines };
+}
