@@ -151,8 +151,8 @@ export const availableActions = (type: CaseType, state: CaseState): Action[] => 
   ...new Set(MACHINES[type].filter((t) => t.from.includes(state)).map((t) => t.action)),
 ];
 
-/** Decide where `action` takes a case, or throw INVALID_TRANSITION / GUARD_FAILED explaining why not. */
-export function nextState(type: CaseType, state: CaseState, action: Action, ctx: GuardContext): CaseState {
+/** The rows `action` may take from `state`; none is INVALID_TRANSITION, whatever the guards would say. */
+export function transitionsFor(type: CaseType, state: CaseState, action: Action): Transition[] {
   const candidates = MACHINES[type].filter((t) => t.action === action && t.from.includes(state));
   if (candidates.length === 0) {
     throw new AppError("INVALID_TRANSITION", `A ${type} case that is ${state} cannot ${action}`, {
@@ -161,6 +161,12 @@ export function nextState(type: CaseType, state: CaseState, action: Action, ctx:
       allowed: availableActions(type, state),
     });
   }
+  return candidates;
+}
+
+/** Decide where `action` takes a case, or throw INVALID_TRANSITION / GUARD_FAILED explaining why not. */
+export function nextState(type: CaseType, state: CaseState, action: Action, ctx: GuardContext): CaseState {
+  const candidates = transitionsFor(type, state, action);
   let firstFailure: GuardName | undefined;
   for (const t of candidates) {
     const failed = (t.guards ?? []).find((g) => !GUARDS[g].test(ctx));

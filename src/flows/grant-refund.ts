@@ -1,4 +1,6 @@
+import type { CaseType } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
+import { type CaseState, transitionsFor } from "../domain/lifecycle.ts";
 import { caseItems } from "../store/cases.ts";
 import { orderPayments } from "../store/orders.ts";
 import { enqueue } from "../store/outbox.ts";
@@ -19,6 +21,8 @@ const NOT_REFUNDABLE = new Set(["coupon", "points"]);
  */
 export const grantRefund = (ctx: FlowContext, actor: Actor, caseId: number, input: GrantInput = {}) =>
   withCase(ctx, caseId, async (tx, kase, order) => {
+    // A case that cannot take a refund now says so before any amount is worked out.
+    transitionsFor(kase.type as CaseType, kase.status as CaseState, "grant_refund");
     const items = (await caseItems(tx, kase.id)).map((i) => ({
       lineId: i.order_line_id,
       quantity: i.quantity,

@@ -19,7 +19,7 @@ export interface ReceiveInput extends StepOptions {
 }
 
 /** 收货: goods arrived back at the warehouse; partial receipts are allowed until every unit is in. */
-export const receiveReturn = (ctx: FlowContext, actor: Actor, caseId: number, input: ReceiveInput) => {
+export const receiveReturn = async (ctx: FlowContext, actor: Actor, caseId: number, input: ReceiveInput) => {
   if (!Number.isSafeInteger(input.quantity) || input.quantity <= 0)
     fail("INVALID_QUANTITY", "Quantity must be a positive integer");
   if (!CONDITIONS.includes(input.condition))
@@ -61,7 +61,7 @@ export interface InspectInput extends StepOptions {
 }
 
 /** 质检: the result applies to every receipt not yet inspected. */
-export const inspectReturn = (ctx: FlowContext, actor: Actor, caseId: number, input: InspectInput) => {
+export const inspectReturn = async (ctx: FlowContext, actor: Actor, caseId: number, input: InspectInput) => {
   if (input.result !== "pass" && input.result !== "fail")
     fail("INVALID_QC_RESULT", 'QC result must be "pass" or "fail"');
   return withCase(ctx, caseId, async (tx, kase, order) => {

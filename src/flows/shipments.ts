@@ -13,7 +13,7 @@ const checkParcel = (p: ParcelInput) => {
 };
 
 /** The buyer sent the goods back: record the return parcel (退货物流). */
-export const recordReturnShipment = (ctx: FlowContext, actor: Actor, caseId: number, p: ParcelInput) => {
+export const recordReturnShipment = async (ctx: FlowContext, actor: Actor, caseId: number, p: ParcelInput) => {
   checkParcel(p);
   return withCase(ctx, caseId, async (tx, kase, order) => {
     const status = await advance(
@@ -46,7 +46,7 @@ export const recordReturnShipment = (ctx: FlowContext, actor: Actor, caseId: num
 };
 
 /** Exchange or reship: the replacement parcel went out (换货/补发). */
-export const shipReplacement = (ctx: FlowContext, actor: Actor, caseId: number, p: ParcelInput) => {
+export const shipReplacement = async (ctx: FlowContext, actor: Actor, caseId: number, p: ParcelInput) => {
   checkParcel(p);
   return withCase(ctx, caseId, async (tx, kase, order) => {
     const status = await advance(

@@ -2,14 +2,16 @@ import type { FlowContext } from "../flows/context.ts";
 import { issueRefund } from "../flows/issue-refund.ts";
 import { claim, markDead, markDone, reschedule } from "../store/outbox.ts";
 
-/** A handler says the message is done, or asks to be tried again later. */
-export type HandlerResult = "done" | "retry";
+/** A handler says the message is done, or asks to be tried again later and says why. */
+export type HandlerResult = "done" | { retry: string };
 export type Handler = (ctx: FlowContext, payload: Record<string, unknown>) => Promise<HandlerResult>;
 
 /** One line per topic. */
 export const HANDLERS: Record<string, Handler> = {
-  "refund.send": async (ctx, p) =>
-    (await issueRefund(ctx, Number(p.refundId))).status === "processing" ? "retry" : "done",
+  "refund.send": async (ctx, p) => {
+    const r = await issueRefund(ctx, Number(p.refundId));
+    return r.status === "processing" ? { retry: r.error ?? "the channel is still processing the refund" } : "done";
+  },
 };
 
 export interface DispatcherOptions {
@@ -38,11 +40,12 @@ export async function dispatchOnce(ctx: FlowContext, options: DispatcherOptions 
     let error: string;
     try {
       if (!handler) throw new Error(`No handler for topic "${m.topic}"`);
-      if ((await handler(ctx, m.payload)) === "done") {
+      const result = await handler(ctx, m.payload);
+      if (result === "done") {
         await markDone(ctx.db, m.id, ctx.now());
         continue;
       }
-      error = "not finished yet";
+      error = result.retry;
     } catch (e) {
       error = e instanceof Error ? `${(e as { code?: string }).code ?? e.name}: ${e.message}` : String(e);
     }

@@ -303,6 +303,19 @@ describe("normalizeOrder: bad input", () => {
         normalizeOrder(order({ lines: [{ sku: "A", quantity: 2, unitPrice: "5.00", discount: "10.01" }] })),
       "DISCOUNT_EXCEEDS_PRICE",
     );
+    // also when other lines could have absorbed it
+    expectCode(
+      () =>
+        normalizeOrder(
+          order({
+            lines: [
+              { sku: "A", quantity: 1, unitPrice: "5.00", discount: "5.01" },
+              { sku: "B", quantity: 1, unitPrice: "500.00" },
+            ],
+          }),
+        ),
+      "DISCOUNT_EXCEEDS_PRICE",
+    );
     // equal is fine: a free line
     const o = normalizeOrder(
       order({ lines: [{ sku: "A", quantity: 2, unitPrice: "5.00", discount: "10.00" }] }),

@@ -39,3 +39,25 @@ export async function placeOrder(ctx: FlowContext, over: Partial<OrderInput> = {
   const lines = await orderLines(ctx.db, id);
   return { orderId: id, lines };
 }
+
+/** Row counts and versions of every table: equal before and after means nothing changed. */
+export async function snapshot(ctx: FlowContext) {
+  const tables = ["orders", "order_lines", "payments", "cases", "case_items", "case_events", "shipments", "receipts", "refunds", "refund_lines", "outbox"] as const;
+  const out: Record<string, unknown> = {};
+  for (const t of tables) {
+    out[t] = Number((await ctx.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
+  }
+  out.caseStates = (await ctx.db.selectFrom("cases").select(["id", "status", "version"]).orderBy("id").execute()).map((c) => `${c.id}:${c.status}:${c.version}`);
+  out.orders_v = (await ctx.db.selectFrom("orders").select(["id", "version", "aftersales_status", "refunded_total"]).orderBy("id").execute()).map((o) => `${o.id}:${o.version}:${o.aftersales_status}:${o.refunded_total}`);
+  return out;
+}
+
+/** The AppError code a promise rejects with. */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as { code?: string }).code ?? `untyped: ${(e as Error).message}`;
+  }
+  return "no error";
+}

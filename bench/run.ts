@@ -1,0 +1,936 @@
+/**
+ * HTTP flow benchmark: complete after-sales flows through the public API, over loopback, with C
+ * concurrent clients, against the service running as a child process (so its CPU can be measured
+ * apart from this load generator and the payment simulator), on PGlite and on PostgreSQL.
+ *
+ *   npm run bench -- --flows 200 --clients 8 --db both --type both
+ *   aftersales bench --flows 200            (options also as BENCH_FLOWS, BENCH_CLIENTS, BENCH_DB, …)
+ *
+ * See bench/README.md for what is measured and how to read it.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import {
+  type SandboxPaySimulator,
+  startSandboxPaySimulator,
+} from "../src/channels/payments/sandbox-simulator.ts";
+import { formatMinor, parseMinor } from "../src/domain/money.ts";
+import { openStore } from "../src/store/db.ts";
+import { createToken } from "../src/store/tokens.ts";
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const CURRENCY = "CNY";
+const SHOP = "bench-shop";
+
+type DbKind = "pglite" | "postgres";
+type FlowType = "refund_only" | "return_refund";
+type Call = "submit" | "approve" | "return-shipment" | "receive" | "inspect" | "grant-refund" | "close";
+const CALLS: Record<FlowType, Call[]> = {
+  refund_only: ["submit", "approve", "grant-refund", "close"],
+  return_refund: ["submit", "approve", "return-shipment", "receive", "inspect", "grant-refund", "close"],
+};
+const TARGETS = {
+  flowsPerSecond: { postgres: 100, pglite: 30 } as Record<DbKind, number>,
+  /** The throughput targets are stated for return_refund at 8 clients. */
+  throughputType: "return_refund" as FlowType,
+  throughputClients: 8,
+  appCpuMsPerFlow: 10,
+};
+
+// ─── options ────────────────────────────────────────────────────────────────────────────────────
+
+interface Options {
+  flows: number;
+  clients: number;
+  warmup: number;
+  dbs: DbKind[];
+  types: FlowType[];
+  pgUrl: string | undefined;
+  refundGraceMs: number;
+  seed: number;
+  /** Write a V8 CPU profile of the service (node --cpu-prof) for each database. */
+  cpuProf: boolean;
+}
+
+function readOptions(): Options {
+  // Run directly (`node bench/run.ts …`) or through `aftersales bench …`, whose first positional is "bench".
+  const args = process.argv.slice(2);
+  if (args[0] === "bench") args.shift();
+  const { values } = parseArgs({
+    args,
+    strict: false,
+    allowPositionals: true,
+    options: {
+      flows: { type: "string" },
+      clients: { type: "string" },
+      warmup: { type: "string" },
+      db: { type: "string" },
+      type: { type: "string" },
+      "pg-url": { type: "string" },
+      "refund-grace-ms": { type: "string" },
+      seed: { type: "string" },
+      "cpu-prof": { type: "boolean" },
+    },
+  });
+  const env = process.env;
+  const str = (name: string, fallback: string | undefined) => {
+    const v = values[name];
+    if (v === true) throw new Error(`--${name} needs a value`);
+    return (v as string | undefined) ?? fallback;
+  };
+  const int = (name: string, envName: string, fallback: number, min: number) => {
+    const text = str(name, env[envName]);
+    const n = text === undefined || text === "" ? fallback : Number(text);
+    if (!Number.isInteger(n) || n < min)
+      throw new Error(`--${name} must be an integer ≥ ${min}, got "${text}"`);
+    return n;
+  };
+  const clients = int("clients", "BENCH_CLIENTS", 8, 1);
+  const db = str("db", env.BENCH_DB) ?? "both";
+  const type = str("type", env.BENCH_TYPE) ?? "both";
+  if (!["pglite", "postgres", "both"].includes(db)) throw new Error(`--db must be pglite, postgres or both`);
+  if (!["refund_only", "return_refund", "both"].includes(type))
+    throw new Error(`--type must be refund_only, return_refund or both`);
+  return {
+    flows: int("flows", "BENCH_FLOWS", 400, 1),
+    clients,
+    warmup: int("warmup", "BENCH_WARMUP", Math.max(40, 4 * clients), 0),
+    dbs: db === "both" ? ["pglite", "postgres"] : [db as DbKind],
+    types: type === "both" ? ["refund_only", "return_refund"] : [type as FlowType],
+    pgUrl: str("pg-url", env.BENCH_PG_URL),
+    // The service's default is 15 s; shorter so the outbox's follow-up of each refund lands in the window
+    // we measure (it must stay well above grant-refund's latency, or the dispatcher races the inline send).
+    refundGraceMs: int("refund-grace-ms", "BENCH_REFUND_GRACE_MS", 2000, 0),
+    seed: int("seed", "BENCH_SEED", 42, 0),
+    cpuProf: values["cpu-prof"] === true || env.BENCH_CPU_PROF === "1",
+  };
+}
+
+// ─── small helpers ──────────────────────────────────────────────────────────────────────────────
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime of a process (all its threads), in ms. */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which is in parentheses and may hold spaces); [0] is field 3 (state).
+  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK;
+}
+
+/** CPU time the whole machine spent busy (all cores), in ms, from /proc/stat. */
+function machineBusyMs(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";
+  // cpu user nice system idle iowait irq softirq steal …
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const busy = (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0);
+  return (busy * 1000) / CLK_TCK;
+}
+
+function processMemMb(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
+  return { rss: Math.round(kb("VmRSS") / 1024), peak: Math.round(kb("VmHWM") / 1024) };
+}
+
+/** PostgreSQL backends serving one database, by their process title; pid → CPU ms. */
+function postgresBackendsCpu(database: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, "utf8");
+      if (cmd.startsWith("postgres: ") && cmd.includes(` ${database} `)) {
+        out.set(Number(name), processCpuMs(Number(name)));
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}
+
+/** CPU the backends spent between two samples; a backend that appeared in between started at 0. */
+function backendCpuDelta(before: Map<number, number>, after: Map<number, number>) {
+  let ms = 0;
+  for (const [pid, cpu] of after) ms += cpu - (before.get(pid) ?? 0);
+  return ms;
+}
+
+function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+const round = (n: number, digits = 1) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : null);
+
+// ─── the API client ─────────────────────────────────────────────────────────────────────────────
+
+class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function apiClient(base: string, token: string) {
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  return async function call(method: "GET" | "POST", path: string, body?: unknown): Promise<Json> {
+    // Plain fetch: Node's global dispatcher keeps loopback connections alive between requests.
+    const res = await fetch(base + path, {
+      method,
+      headers: method === "GET" ? { authorization: headers.authorization } : headers,
+      ...(method === "POST" ? { body: JSON.stringify(body ?? {}) } : {}),
+    });
+    const text = await res.text();
+    let json: Json;
+    try {
+      json = JSON.parse(text) as Json;
+    } catch {
+      throw new ApiError(
+        res.status,
+        "NOT_JSON",
+        `${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`,
+      );
+    }
+    if (!res.ok) {
+      const code = typeof json.code === "string" ? json.code : `HTTP_${res.status}`;
+      throw new ApiError(
+        res.status,
+        code,
+        `${method} ${path}: ${code} ${String(json.detail ?? json.title ?? "")}`,
+      );
+    }
+    return json;
+  };
+}
+type Api = ReturnType<typeof apiClient>;
+
+/** Run jobs with `clients` concurrent workers, each taking the next job when its last one ends. */
+async function pool<T>(items: T[], clients: number, job: (item: T, index: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(clients, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) await job(items[i] as T, i);
+    }),
+  );
+}
+
+// ─── orders ─────────────────────────────────────────────────────────────────────────────────────
+
+interface BenchOrder {
+  externalId: string;
+  transactionId: string;
+  paidTotal: number; // what we expect, minor units
+  id: number;
+  lines: { id: number; quantity: number }[];
+}
+
+/** One order: 1–3 lines, sometimes a line discount, a coupon, a shipping fee, one wechat_pay payment, delivered. */
+function makeOrder(rand: () => number, runId: string, type: FlowType, i: number) {
+  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  const lines = Array.from({ length: int(1, 3) }, (_, n) => {
+    const quantity = int(1, 3);
+    const unitPrice = int(990, 29_900);
+    const discount = rand() < 0.3 ? int(100, Math.floor((unitPrice * quantity) / 10)) : 0;
+    return { n, quantity, unitPrice, discount };
+  });
+  const net = lines.reduce((a, l) => a + l.unitPrice * l.quantity - l.discount, 0);
+  const coupon = Math.min(int(300, 3000), net - 1);
+  const shipping = int(500, 1500);
+  const paidTotal = net - coupon + shipping;
+  const externalId = `${runId}-${type === "refund_only" ? "RO" : "RR"}-${i}`;
+  const transactionId = `4200${runId}${type === "refund_only" ? 1 : 2}${String(i).padStart(7, "0")}`;
+  const placed = new Date(Date.now() - int(2, 10) * 86_400_000);
+  const body = {
+    shop: SHOP,
+    externalId,
+    currency: CURRENCY,
+    customer: { id: `bench-cust-${int(1, 500)}`, name: "Bench Buyer" },
+    placedAt: placed.toISOString(),
+    paidAt: new Date(placed.getTime() + 60_000).toISOString(),
+    lines: lines.map((l) => ({
+      externalId: `L${l.n + 1}`,
+      sku: `SKU-${int(1, 60)}`,
+      title: `Bench item ${l.n + 1}`,
+      quantity: l.quantity,
+      unitPrice: formatMinor(l.unitPrice, CURRENCY),
+      ...(l.discount ? { discount: formatMinor(l.discount, CURRENCY) } : {}),
+    })),
+    discounts: [{ kind: "coupon", name: "满减券", amount: formatMinor(coupon, CURRENCY) }],
+    shippingFee: formatMinor(shipping, CURRENCY),
+    payments: [{ tender: "wechat_pay", amount: formatMinor(paidTotal, CURRENCY), transactionId }],
+    shipments: [
+      {
+        carrier: "SF",
+        trackingNo: `SF${transactionId}`,
+        status: "delivered",
+        shippedAt: new Date(placed.getTime() + 86_400_000).toISOString(),
+      },
+    ],
+  };
+  return { body, externalId, transactionId, paidTotal };
+}
+
+async function createOrders(api: Api, opts: Options, runId: string, type: FlowType, count: number) {
+  const rand = mulberry32(opts.seed + (type === "refund_only" ? 1 : 2));
+  const specs = Array.from({ length: count }, (_, i) => makeOrder(rand, runId, type, i));
+  const orders: BenchOrder[] = new Array(count);
+  await pool(specs, opts.clients, async (spec, i) => {
+    const created = await api("POST", "/api/v1/orders", spec.body);
+    const detail = await api("GET", `/api/v1/orders/${created.id}`);
+    const paid = parseMinor(String(detail.paidTotal), CURRENCY);
+    if (paid !== spec.paidTotal)
+      throw new Error(`order ${spec.externalId}: paidTotal ${paid} ≠ expected ${spec.paidTotal}`);
+    const lines = detail.lines as { id: number; quantity: number }[];
+    orders[i] = {
+      externalId: spec.externalId,
+      transactionId: spec.transactionId,
+      paidTotal: spec.paidTotal,
+      id: Number(created.id),
+      lines: lines.map((l) => ({ id: l.id, quantity: l.quantity })),
+    };
+  });
+  return orders;
+}
+
+// ─── flows ──────────────────────────────────────────────────────────────────────────────────────
+
+type Latencies = Record<Call, number[]>;
+const emptyLatencies = (): Latencies => ({
+  submit: [],
+  approve: [],
+  "return-shipment": [],
+  receive: [],
+  inspect: [],
+  "grant-refund": [],
+  close: [],
+});
+
+interface FlowOutcome {
+  caseId: number | undefined;
+  error?: { call: Call; code: string; message: string };
+}
+
+async function runFlow(api: Api, type: FlowType, order: BenchOrder, lat: Latencies): Promise<FlowOutcome> {
+  let caseId: number | undefined;
+  const step = async (call: Call, path: string, body: unknown, expectStatus: string) => {
+    const t0 = performance.now();
+    let res: Json;
+    try {
+      res = await api("POST", path, body);
+    } catch (e) {
+      const err = e as ApiError;
+      throw Object.assign(new Error(err.message), { call, code: err.code ?? "ERROR" });
+    }
+    lat[call].push(performance.now() - t0);
+    if (res.status !== expectStatus) {
+      throw Object.assign(new Error(`${call}: case is ${String(res.status)}, expected ${expectStatus}`), {
+        call,
+        code: "UNEXPECTED_STATUS",
+      });
+    }
+    return res;
+  };
+  try {
+    const submitted = await step(
+      "submit",
+      "/api/v1/cases",
+      {
+        orderId: order.id,
+        type,
+        reason: "quality",
+        items: order.lines.map((l) => ({ lineId: l.id, quantity: l.quantity })),
+        description: "Bench: whole order, quality problem",
+      },
+      "requested",
+    );
+    caseId = Number(submitted.id);
+    const c = `/api/v1/cases/${caseId}`;
+    if (type === "refund_only") {
+      await step("approve", `${c}/approve`, {}, "approved");
+    } else {
+      await step("approve", `${c}/approve`, {}, "awaiting_return");
+      await step(
+        "return-shipment",
+        `${c}/return-shipment`,
+        { carrier: "SF", trackingNo: `SFR${order.transactionId}` },
+        "return_in_transit",
+      );
+      const quantity = order.lines.reduce((a, l) => a + l.quantity, 0);
+      await step("receive", `${c}/receive`, { quantity, condition: "intact" }, "received");
+      await step("inspect", `${c}/inspect`, { result: "pass" }, "inspected");
+    }
+    const granted = await step("grant-refund", `${c}/grant-refund`, {}, "refunded");
+    const refund = granted.refund as { status?: string } | undefined;
+    if (refund?.status !== "succeeded") {
+      throw Object.assign(
+        new Error(`grant-refund: refund is ${String(refund?.status)}, expected succeeded`),
+        {
+          call: "grant-refund",
+          code: "REFUND_NOT_SUCCEEDED",
+        },
+      );
+    }
+    await step("close", `${c}/close`, {}, "closed");
+    return { caseId };
+  } catch (e) {
+    const err = e as Error & { call: Call; code: string };
+    return { caseId, error: { call: err.call, code: err.code, message: err.message } };
+  }
+}
+
+interface PhaseResult {
+  type: FlowType;
+  flows: number;
+  failed: number;
+  errors: Record<string, number>;
+  wallMs: number;
+  flowsPerSecond: number;
+  appCpuMs: number;
+  appCpuMsPerFlow: number;
+  appCpuMsPerFlowInclOutbox: number;
+  dbCpuMsPerFlow: number | null;
+  benchCpuMsPerFlow: number;
+  otherCores: number;
+  machineCores: number;
+  loadAverage1m: number;
+  latencyMs: Partial<
+    Record<
+      Call,
+      { n: number; p50: number | null; p99: number | null; mean: number | null; max: number | null }
+    >
+  >;
+  outcomes: FlowOutcome[];
+}
+
+interface ChildService {
+  url: string;
+  pid: number;
+  proc: ChildProcess;
+  log: () => string;
+  stop(): Promise<void>;
+}
+
+async function runType(
+  api: Api,
+  svc: ChildService,
+  opts: Options,
+  type: FlowType,
+  orders: BenchOrder[],
+  pgDatabase: string | undefined,
+): Promise<PhaseResult & { warmupOutcomes: FlowOutcome[] }> {
+  const warm = orders.slice(0, opts.warmup);
+  const measured = orders.slice(opts.warmup);
+  const drain = () => sleep(opts.refundGraceMs + 1500); // the dispatcher polls every second
+
+  const warmupOutcomes: FlowOutcome[] = new Array(warm.length);
+  await pool(warm, opts.clients, async (o, i) => {
+    warmupOutcomes[i] = await runFlow(api, type, o, emptyLatencies());
+  });
+  await drain(); // the warm-up's outbox messages are not ours to count
+
+  const lat = emptyLatencies();
+  const outcomes: FlowOutcome[] = new Array(measured.length);
+  const db0 = pgDatabase ? postgresBackendsCpu(pgDatabase) : undefined;
+  const cpu0 = processCpuMs(svc.pid);
+  const machine0 = machineBusyMs();
+  const bench0 = process.cpuUsage();
+  const t0 = performance.now();
+  await pool(measured, opts.clients, async (o, i) => {
+    outcomes[i] = await runFlow(api, type, o, lat);
+  });
+  const wallMs = performance.now() - t0;
+  const cpu1 = processCpuMs(svc.pid);
+  const machine1 = machineBusyMs();
+  const bench1 = process.cpuUsage(bench0);
+  const db1 = pgDatabase ? postgresBackendsCpu(pgDatabase) : undefined;
+  const load = loadavg()[0] ?? 0;
+  await drain(); // each refund's outbox message comes due refundGraceMs after its grant
+  const cpu2 = processCpuMs(svc.pid);
+
+  const errors: Record<string, number> = {};
+  for (const o of outcomes) {
+    if (o.error)
+      errors[`${o.error.call}:${o.error.code}`] = (errors[`${o.error.call}:${o.error.code}`] ?? 0) + 1;
+  }
+  const n = measured.length;
+  const latencyMs: PhaseResult["latencyMs"] = {};
+  for (const call of CALLS[type]) {
+    const xs = [...lat[call]].sort((a, b) => a - b);
+    latencyMs[call] = {
+      n: xs.length,
+      p50: round(percentile(xs, 0.5), 2),
+      p99: round(percentile(xs, 0.99), 2),
+      mean: round(xs.reduce((a, b) => a + b, 0) / xs.length, 2),
+      max: round(xs.at(-1) ?? Number.NaN, 2),
+    };
+  }
+  return {
+    type,
+    flows: n,
+    failed: outcomes.filter((o) => o.error).length,
+    errors,
+    wallMs: Math.round(wallMs),
+    flowsPerSecond: round((n * 1000) / wallMs, 1) ?? 0,
+    appCpuMs: Math.round(cpu1 - cpu0),
+    appCpuMsPerFlow: round((cpu1 - cpu0) / n, 2) ?? 0,
+    appCpuMsPerFlowInclOutbox: round((cpu2 - cpu0) / n, 2) ?? 0,
+    dbCpuMsPerFlow: db0 && db1 ? round(backendCpuDelta(db0, db1) / n, 2) : null,
+    benchCpuMsPerFlow: round((bench1.user + bench1.system) / 1000 / n, 2) ?? 0,
+    // Everything else the machine did meanwhile (other processes, PostgreSQL's own background work):
+    // cores' worth, averaged over the phase. Much above 0 means the numbers are disturbed.
+    otherCores:
+      round(
+        (machine1 -
+          machine0 -
+          (cpu1 - cpu0) -
+          (bench1.user + bench1.system) / 1000 -
+          (db0 && db1 ? backendCpuDelta(db0, db1) : 0)) /
+          wallMs,
+        2,
+      ) ?? 0,
+    machineCores: round((machine1 - machine0) / wallMs, 2) ?? 0,
+    loadAverage1m: round(load, 2) ?? 0,
+    latencyMs,
+    outcomes,
+    warmupOutcomes,
+  };
+}
+
+// ─── verification ───────────────────────────────────────────────────────────────────────────────
+
+interface Verification {
+  cases: number;
+  closed: number;
+  refundsInSimulator: number;
+  problems: string[];
+}
+
+async function verify(
+  api: Api,
+  sim: SandboxPaySimulator,
+  opts: Options,
+  byType: { orders: BenchOrder[]; outcomes: FlowOutcome[] }[],
+): Promise<Verification> {
+  const problems: string[] = [];
+  const simRefunds = sim.refunds();
+  const byKey = new Map<string, (typeof simRefunds)[number][]>();
+  const byTransaction = new Map<string, number>();
+  for (const r of simRefunds) {
+    byKey.set(r.out_refund_no, [...(byKey.get(r.out_refund_no) ?? []), r]);
+    if (r.transaction_id) byTransaction.set(r.transaction_id, (byTransaction.get(r.transaction_id) ?? 0) + 1);
+  }
+  const checks: { order: BenchOrder; caseId: number | undefined }[] = [];
+  for (const { orders, outcomes } of byType) {
+    outcomes.forEach((o, i) => {
+      checks.push({ order: orders[i] as BenchOrder, caseId: o.caseId });
+    });
+  }
+  let closed = 0;
+  const note = (p: string) => {
+    if (problems.length < 50) problems.push(p);
+  };
+  await pool(checks, opts.clients, async ({ order, caseId }) => {
+    if (caseId === undefined) return note(`order ${order.externalId}: no case was created`);
+    const kase = await api("GET", `/api/v1/cases/${caseId}`);
+    if (kase.status === "closed") closed++;
+    else note(`case ${caseId}: ${String(kase.status)}, not closed`);
+    const refunds = kase.refunds as { idempotencyKey: string; amount: string; status: string }[];
+    if (refunds.length !== 1) return note(`case ${caseId}: ${refunds.length} refunds, expected 1`);
+    const [refund] = refunds as [(typeof refunds)[number]];
+    if (refund.status !== "succeeded") note(`case ${caseId}: refund ${refund.status}`);
+    if (parseMinor(refund.amount, CURRENCY) !== order.paidTotal)
+      note(`case ${caseId}: refund ${refund.amount}, order paid ${formatMinor(order.paidTotal, CURRENCY)}`);
+    const atChannel = byKey.get(refund.idempotencyKey) ?? [];
+    if (atChannel.length !== 1) return note(`case ${caseId}: ${atChannel.length} refunds at the channel`);
+    const [sent] = atChannel as [(typeof atChannel)[number]];
+    if (sent.status !== "SUCCESS") note(`case ${caseId}: channel refund ${sent.status}`);
+    if (sent.amount.refund !== order.paidTotal)
+      note(`case ${caseId}: channel refunded ${sent.amount.refund}, order paid ${order.paidTotal}`);
+    if (sent.transaction_id !== order.transactionId)
+      note(`case ${caseId}: channel refund went to ${sent.transaction_id}, not ${order.transactionId}`);
+    if (byTransaction.get(order.transactionId) !== 1)
+      note(
+        `order ${order.externalId}: ${byTransaction.get(order.transactionId) ?? 0} refunds on its payment`,
+      );
+    const o = await api("GET", `/api/v1/orders/${order.id}`);
+    if (parseMinor(String(o.refundedTotal), CURRENCY) !== order.paidTotal)
+      note(
+        `order ${order.externalId}: refundedTotal ${String(o.refundedTotal)} ≠ paid ${String(o.paidTotal)}`,
+      );
+  });
+  if (simRefunds.length !== checks.length)
+    note(`the simulator holds ${simRefunds.length} refunds for ${checks.length} cases`);
+  return { cases: checks.length, closed, refundsInSimulator: simRefunds.length, problems };
+}
+
+// ─── the service under test ─────────────────────────────────────────────────────────────────────
+
+async function startChild(env: NodeJS.ProcessEnv, profileDir: string | undefined): Promise<ChildService> {
+  const proc = spawn(
+    process.execPath,
+    [
+      ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []),
+      join(ROOT, "src/cli/main.ts"),
+      "start",
+      "--no-demo",
+      "--port",
+      "0",
+      "--host",
+      "127.0.0.1",
+    ],
+    { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString("utf8")).slice(-20_000);
+  };
+  proc.stdout?.on("data", keep);
+  proc.stderr?.on("data", keep);
+  const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the service did not start within 120 s:\n${output}`)),
+      120_000,
+    );
+    const onData = () => {
+      const m = /API:\s+(http:\/\/\S+?)\/api\/v1/.exec(output);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        proc.stdout?.off("data", onData);
+        resolve(m[1]);
+      }
+    };
+    proc.stdout?.on("data", onData);
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`the service exited (${code}) before it was ready:\n${output}`));
+    });
+  });
+  const health = await fetch(`${url}/healthz`);
+  if (!health.ok) throw new Error(`${url}/healthz answered ${health.status}`);
+  return {
+    url,
+    pid: proc.pid as number,
+    proc,
+    log: () => output,
+    async stop() {
+      if (proc.exitCode !== null) return;
+      proc.kill("SIGTERM");
+      const killed = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+      if (!killed) {
+        proc.kill("SIGKILL");
+        await exited;
+      }
+    },
+  };
+}
+
+/** A PostgreSQL we may create a database on, or undefined. Tries the given URL, else postgres then root. */
+async function findPostgres(given: string | undefined): Promise<URL | undefined> {
+  const candidates = given
+    ? [given]
+    : ["postgres://postgres@127.0.0.1:5432/postgres", "postgres://root@127.0.0.1:5432/postgres"];
+  for (const c of candidates) {
+    const client = new pg.Client({ connectionString: c, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      await client.query("select 1");
+      return new URL(c);
+    } catch {
+      // next
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+  return undefined;
+}
+
+async function recreateDatabase(admin: URL, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: admin.href });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(admin.href);
+  url.pathname = `/${name}`;
+  return url.href;
+}
+
+interface DbResult {
+  db: DbKind;
+  skipped?: string;
+  setup?: { storeMs: number; startMs: number; ordersPerType: number; ingestOrdersPerSecond: number };
+  phases: Omit<PhaseResult, "outcomes">[];
+  verification?: Verification;
+  childMemoryMb?: { rss: number; peak: number };
+  error?: string;
+}
+
+async function runDb(kind: DbKind, opts: Options, pgAdmin: URL | undefined): Promise<DbResult> {
+  const result: DbResult = { db: kind, phases: [] };
+  const runId = `${Date.now().toString(36).slice(-5)}${randomBytes(2).toString("hex")}`.toUpperCase();
+  const secret = randomBytes(16).toString("hex");
+  const sim = await startSandboxPaySimulator({ port: 0, secret });
+  let dataDir: string | undefined;
+  let svc: ChildService | undefined;
+  const pgDatabase = kind === "postgres" ? "aftersales_bench" : undefined;
+  try {
+    // 1. A fresh database with one shop and an admin token, written directly, then closed.
+    let t = performance.now();
+    const childEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      PAY_SANDBOX_URL: sim.url,
+      PAY_SANDBOX_SECRET: secret,
+      AFTERSALES_REFUND_GRACE_MS: String(opts.refundGraceMs),
+      AFTERSALES_DEMO: "0",
+      AFTERSALES_LOG: "0",
+    };
+    delete childEnv.DATABASE_URL;
+    delete childEnv.DATA_DIR;
+    let store: Awaited<ReturnType<typeof openStore>>;
+    if (kind === "pglite") {
+      dataDir = mkdtempSync(join(tmpdir(), "aftersales-bench-"));
+      store = await openStore({ dataDir });
+      childEnv.DATA_DIR = dataDir;
+    } else {
+      const url = await recreateDatabase(pgAdmin as URL, pgDatabase as string);
+      store = await openStore({ databaseUrl: url });
+      childEnv.DATABASE_URL = url;
+    }
+    let token: string;
+    try {
+      await store.db
+        .insertInto("shops")
+        .values({ id: SHOP, name: "Bench shop", channel: "manual" })
+        .execute();
+      token = (await createToken(store.db, { name: "bench-admin", role: "admin" })).token;
+    } finally {
+      await store.close(); // PGlite's directory is locked while open
+    }
+    const storeMs = performance.now() - t;
+
+    // 2. The service as a child process.
+    t = performance.now();
+    const profileDir = opts.cpuProf ? join(ROOT, "bench", "results", "profiles", kind) : undefined;
+    if (profileDir) mkdirSync(profileDir, { recursive: true });
+    svc = await startChild(childEnv, profileDir);
+    const startMs = performance.now() - t;
+    const api = apiClient(svc.url, token);
+    console.log(
+      `  service pid ${svc.pid} at ${svc.url} (store ready in ${(storeMs / 1000).toFixed(1)} s, service in ${(startMs / 1000).toFixed(1)} s)`,
+    );
+
+    // 3. Orders, one per flow (warm-up included) — not measured as part of the flows.
+    t = performance.now();
+    const orders = new Map<FlowType, BenchOrder[]>();
+    for (const type of opts.types) {
+      orders.set(type, await createOrders(api, opts, runId, type, opts.warmup + opts.flows));
+    }
+    const ingestMs = performance.now() - t;
+    const totalOrders = opts.types.length * (opts.warmup + opts.flows);
+    console.log(`  ${totalOrders} orders ingested in ${(ingestMs / 1000).toFixed(1)} s (POST + GET each)`);
+    result.setup = {
+      storeMs: Math.round(storeMs),
+      startMs: Math.round(startMs),
+      ordersPerType: opts.warmup + opts.flows,
+      ingestOrdersPerSecond: round((totalOrders * 1000) / ingestMs, 1) ?? 0,
+    };
+
+    // 4. The measured flows, one type at a time.
+    const toVerify: { orders: BenchOrder[]; outcomes: FlowOutcome[] }[] = [];
+    for (const type of opts.types) {
+      const typeOrders = orders.get(type) as BenchOrder[];
+      console.log(
+        `  ${type}: ${opts.warmup} warm-up + ${opts.flows} measured flows, ${opts.clients} clients…`,
+      );
+      const { outcomes, warmupOutcomes, ...phase } = await runType(
+        api,
+        svc,
+        opts,
+        type,
+        typeOrders,
+        pgDatabase,
+      );
+      result.phases.push(phase);
+      toVerify.push({ orders: typeOrders.slice(0, opts.warmup), outcomes: warmupOutcomes });
+      toVerify.push({ orders: typeOrders.slice(opts.warmup), outcomes });
+      printPhase(kind, phase, opts);
+    }
+    result.childMemoryMb = processMemMb(svc.pid);
+
+    // 5. Every case closed, exactly one refund per case at the channel, for what the order paid.
+    result.verification = await verify(api, sim, opts, toVerify);
+    const v = result.verification;
+    console.log(
+      `  verified: ${v.closed}/${v.cases} cases closed, ${v.refundsInSimulator} refunds at the simulator` +
+        (v.problems.length
+          ? ` — ${v.problems.length} problem(s):\n    ${v.problems.slice(0, 10).join("\n    ")}`
+          : " — all correct"),
+    );
+  } catch (e) {
+    result.error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    console.error(`  FAILED: ${result.error}`);
+    if (svc) console.error(`  service output (tail):\n${svc.log().slice(-3000)}`);
+  } finally {
+    await svc?.stop();
+    await sim.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+  return result;
+}
+
+// ─── output ─────────────────────────────────────────────────────────────────────────────────────
+
+const DB_LABEL: Record<DbKind, string> = { pglite: "PGlite (embedded)", postgres: "PostgreSQL" };
+const mark = (ok: boolean) => (ok ? "✓ met" : "✗ MISSED");
+
+function printPhase(kind: DbKind, p: Omit<PhaseResult, "outcomes">, opts: Options) {
+  const lines: string[] = [];
+  const throughputTarget =
+    p.type === TARGETS.throughputType && opts.clients === TARGETS.throughputClients
+      ? `   target ≥ ${TARGETS.flowsPerSecond[kind]} ${mark(p.flowsPerSecond >= TARGETS.flowsPerSecond[kind])}`
+      : p.type === TARGETS.throughputType
+        ? `   (target ≥ ${TARGETS.flowsPerSecond[kind]} is for ${TARGETS.throughputClients} clients)`
+        : "";
+  lines.push(
+    `\n  ${DB_LABEL[kind]} — ${p.type}: ${p.flows} flows, ${opts.clients} clients, ${(p.wallMs / 1000).toFixed(1)} s`,
+  );
+  lines.push(`    throughput        ${p.flowsPerSecond.toFixed(1).padStart(8)} flows/s${throughputTarget}`);
+  lines.push(
+    `    app CPU           ${p.appCpuMsPerFlow.toFixed(2).padStart(8)} ms/flow   target ≤ ${TARGETS.appCpuMsPerFlow} ${mark(p.appCpuMsPerFlow <= TARGETS.appCpuMsPerFlow)}` +
+      `   (${p.appCpuMsPerFlowInclOutbox.toFixed(2)} incl. the outbox follow-up)`,
+  );
+  if (p.dbCpuMsPerFlow !== null)
+    lines.push(
+      `    PostgreSQL CPU    ${p.dbCpuMsPerFlow.toFixed(2).padStart(8)} ms/flow   (its backends; not part of app CPU)`,
+    );
+  lines.push(
+    `    load generator    ${p.benchCpuMsPerFlow.toFixed(2).padStart(8)} ms/flow   (this process, incl. the payment simulator)`,
+  );
+  lines.push(
+    `    machine           ${p.machineCores.toFixed(2).padStart(8)} cores busy, ${p.otherCores.toFixed(2)} of them by other processes` +
+      (p.otherCores > 0.25 ? "  ⚠ the machine was not idle: throughput is understated" : ""),
+  );
+  if (p.failed) lines.push(`    FAILED FLOWS      ${p.failed}: ${JSON.stringify(p.errors)}`);
+  lines.push(
+    `    ${"call".padEnd(16)}${"n".padStart(6)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"mean".padStart(9)}${"max".padStart(9)}`,
+  );
+  for (const [call, l] of Object.entries(p.latencyMs)) {
+    const f = (x: number | null) => (x === null ? "-" : x.toFixed(1)).padStart(9);
+    lines.push(
+      `    ${call.padEnd(16)}${String(l.n).padStart(6)}${f(l.p50)}${f(l.p99)}${f(l.mean)}${f(l.max)}`,
+    );
+  }
+  console.log(lines.join("\n"));
+}
+
+function environment() {
+  const git = (() => {
+    try {
+      return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+    } catch {
+      return null;
+    }
+  })();
+  return {
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? null,
+    platform: `${process.platform} ${process.arch}`,
+    git,
+    clockTicks: CLK_TCK,
+  };
+}
+
+// ─── main ───────────────────────────────────────────────────────────────────────────────────────
+
+async function main() {
+  const opts = readOptions();
+  const env = environment();
+  console.log(
+    `Aftersales HTTP flow benchmark — ${opts.flows} flows per type (+${opts.warmup} warm-up), ${opts.clients} clients, ` +
+      `${opts.types.join(" + ")}, on ${opts.dbs.join(" + ")}\n` +
+      `Node ${env.node}, ${env.cpus} CPUs (${env.cpuModel}); the service runs as a child process`,
+  );
+  const resultsDir = join(ROOT, "bench", "results");
+  let failed = false;
+  for (const kind of opts.dbs) {
+    console.log(`\n${DB_LABEL[kind]}`);
+    let pgAdmin: URL | undefined;
+    if (kind === "postgres") {
+      pgAdmin = await findPostgres(opts.pgUrl);
+      if (!pgAdmin) {
+        console.log(
+          "  skipped: no PostgreSQL reachable (tried postgres://{postgres,root}@127.0.0.1:5432; set --pg-url)",
+        );
+        continue;
+      }
+    }
+    const r = await runDb(kind, opts, pgAdmin);
+    if (r.error || r.phases.some((p) => p.failed > 0) || (r.verification?.problems.length ?? 0) > 0)
+      failed = true;
+    if (!existsSync(resultsDir)) mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `http-flows-${kind}.json`);
+    const targets = {
+      flowsPerSecond: TARGETS.flowsPerSecond[kind],
+      forType: TARGETS.throughputType,
+      atClients: TARGETS.throughputClients,
+      appCpuMsPerFlow: TARGETS.appCpuMsPerFlow,
+    };
+    const { pgUrl: _, ...shownOptions } = opts;
+    writeFileSync(
+      file,
+      `${JSON.stringify({ benchmark: "http-flows", at: new Date().toISOString(), environment: env, options: shownOptions, targets, ...r }, null, 2)}\n`,
+    );
+    console.log(`  results: ${file.slice(ROOT.length + 1)}`);
+  }
+  if (failed) {
+    console.error("\nSome flows failed or did not verify — see above.");
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { grantRefund } from "../../src/flows/grant-refund.ts";
+import { issueRefund } from "../../src/flows/issue-refund.ts";
+import { approveCase } from "../../src/flows/review-case.ts";
+import { submitCase } from "../../src/flows/submit-case.ts";
+import { caseRefunds } from "../../src/store/refunds.ts";
+import { testEnv, type TestEnv, usingPostgres } from "../support/db.ts";
+import { placeOrder, REVIEWER } from "../support/fixtures.ts";
+
+/**
+ * Real concurrency: on PostgreSQL the attempts run on separate pooled connections at the same time;
+ * on PGlite they interleave on its single session. Either way exactly one may win.
+ */
+let env: TestEnv;
+beforeAll(async () => {
+  env = await testEnv();
+});
+afterAll(() => env.close());
+
+const CONFLICTS = ["INVALID_TRANSITION", "VERSION_CONFLICT", "QUANTITY_EXCEEDS_RETURNABLE"];
+
+async function race<T>(n: number, attempt: () => Promise<T>) {
+  const results = await Promise.allSettled(Array.from({ length: n }, attempt));
+  const won = results.filter((r) => r.status === "fulfilled");
+  const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  return { won, codes: lost.map((r) => (r.reason as { code?: string }).code ?? String(r.reason)) };
+}
+
+describe(`concurrent reviewers (${usingPostgres ? "PostgreSQL" : "PGlite"})`, () => {
+  it("two reviewers approving at once: one succeeds, the other gets a conflict", async () => {
+    const { ctx } = env;
+    const { orderId, lines } = await placeOrder(ctx);
+    const { id } = await submitCase(ctx, REVIEWER, {
+      orderId,
+      type: "refund_only",
+      reason: "quality",
+      source: "chat",
+      items: [{ lineId: lines[0]?.id ?? 0, quantity: 1 }],
+    });
+    const { won, codes } = await race(2, () => approveCase(ctx, REVIEWER, id));
+    expect(won).toHaveLength(1);
+    expect(codes).toHaveLength(1);
+    expect(CONFLICTS).toContain(codes[0]);
+  });
+
+  it("eight people refunding the same case at once: exactly one refund reaches the channel", async () => {
+    const { ctx } = env;
+    const { orderId, lines } = await placeOrder(ctx);
+    const { id } = await submitCase(ctx, REVIEWER, {
+      orderId,
+      type: "refund_only",
+      reason: "quality",
+      source: "chat",
+      items: [{ lineId: lines[0]?.id ?? 0, quantity: 2 }],
+    });
+    await approveCase(ctx, REVIEWER, id);
+    const before = env.sim.refunds().length;
+    const { won, codes } = await race(8, async () => {
+      const g = await grantRefund(ctx, REVIEWER, id);
+      return issueRefund(ctx, g.refundId);
+    });
+    expect(won).toHaveLength(1);
+    expect(codes.filter((c) => !CONFLICTS.includes(c))).toEqual([]);
+    expect(await caseRefunds(ctx.db, id)).toHaveLength(1);
+    expect(env.sim.refunds().length - before).toBe(1);
+  });
+
+  it("issuing the same granted refund from several places at once sends it once", async () => {
+    const { ctx } = env;
+    const { orderId, lines } = await placeOrder(ctx);
+    const { id } = await submitCase(ctx, REVIEWER, {
+      orderId,
+      type: "refund_only",
+      reason: "quality",
+      source: "chat",
+      items: [{ lineId: lines[1]?.id ?? 0, quantity: 1 }],
+    });
+    await approveCase(ctx, REVIEWER, id);
+    const g = await grantRefund(ctx, REVIEWER, id);
+    const results = await Promise.all(Array.from({ length: 5 }, () => issueRefund(ctx, g.refundId)));
+    expect(results.some((r) => r.status === "succeeded")).toBe(true);
+    const atChannel = env.sim.refunds().filter((r) => r.out_refund_no === `AS${id}R1`);
+    expect(atChannel).toHaveLength(1);
+    const [refund] = await caseRefunds(ctx.db, id);
+    expect(refund?.status).toBe("succeeded");
+  });
+
+  it("two cases claiming the last units at once: only one is opened", async () => {
+    const { ctx } = env;
+    const { orderId, lines } = await placeOrder(ctx);
+    const items = [{ lineId: lines[0]?.id ?? 0, quantity: 2 }];
+    const { won, codes } = await race(4, () =>
+      submitCase(ctx, REVIEWER, { orderId, type: "refund_only", reason: "quality", source: "chat", items }),
+    );
+    expect(won).toHaveLength(1);
+    expect(codes).toEqual(["QUANTITY_EXCEEDS_RETURNABLE", "QUANTITY_EXCEEDS_RETURNABLE", "QUANTITY_EXCEEDS_RETURNABLE"]);
+  });
+});

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { grantRefund } from "../../src/flows/grant-refund.ts";
+import { issueRefund } from "../../src/flows/issue-refund.ts";
+import { approveCase } from "../../src/flows/review-case.ts";
+import { submitCase } from "../../src/flows/submit-case.ts";
+import { dispatchOnce } from "../../src/jobs/dispatcher.ts";
+import { findCase } from "../../src/store/cases.ts";
+import { findOrder } from "../../src/store/orders.ts";
+import { caseRefunds, findRefund } from "../../src/store/refunds.ts";
+import { testEnv, type TestEnv } from "../support/db.ts";
+import { placeOrder, REVIEWER } from "../support/fixtures.ts";
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await testEnv({ refundSendGraceMs: 10_000 });
+});
+afterAll(() => env.close());
+
+async function approvedCase() {
+  const { ctx } = env;
+  const { orderId, lines } = await placeOrder(ctx);
+  const { id } = await submitCase(ctx, REVIEWER, {
+    orderId,
+    type: "refund_only",
+    reason: "quality",
+    source: "chat",
+    items: [{ lineId: lines[0]?.id ?? 0, quantity: 1 }],
+  });
+  await approveCase(ctx, REVIEWER, id);
+  return { id, orderId };
+}
+
+const atChannel = (key: string) => env.sim.refunds().filter((r) => r.out_refund_no === key);
+
+/** Let the outbox run as a worker would, with the clock past every backoff. */
+async function drainOutbox(rounds = 6) {
+  for (let i = 0; i < rounds; i++) {
+    env.clock.advance(30 * 60_000);
+    await dispatchOnce(env.ctx);
+  }
+}
+
+describe("refunds survive channel faults", () => {
+  it("a 5xx leaves the refund processing; the outbox queries, finds nothing, sends once", async () => {
+    const { id, orderId } = await approvedCase();
+    const g = await grantRefund(env.ctx, REVIEWER, id);
+    env.sim.faults({ failNext: 1 });
+    expect((await issueRefund(env.ctx, g.refundId)).status).toBe("processing");
+    expect(atChannel(`AS${id}R1`)).toHaveLength(0);
+    expect((await findCase(env.ctx.db, id))?.status).toBe("refunding");
+    await drainOutbox();
+    expect(atChannel(`AS${id}R1`)).toHaveLength(1);
+    expect((await findRefund(env.ctx.db, g.refundId))?.status).toBe("succeeded");
+    expect((await findOrder(env.ctx.db, orderId))?.refunded_total).toBe(g.quote.total);
+  });
+
+  it("a timeout after the channel took the money is resolved by query, not by a second refund", async () => {
+    const { id, orderId } = await approvedCase();
+    const g = await grantRefund(env.ctx, REVIEWER, id);
+    env.sim.faults({ timeoutNext: 1 });
+    expect((await issueRefund(env.ctx, g.refundId)).status).toBe("processing");
+    expect(atChannel(`AS${id}R1`)).toHaveLength(1);
+    await drainOutbox();
+    expect(atChannel(`AS${id}R1`)).toHaveLength(1);
+    expect((await findCase(env.ctx.db, id))?.status).toBe("refunded");
+    expect((await findOrder(env.ctx.db, orderId))?.refunded_total).toBe(g.quote.total);
+  });
+
+  it("a declined refund fails the case's money leg; a new grant uses a new key and refunds once", async () => {
+    const { id, orderId } = await approvedCase();
+    const g1 = await grantRefund(env.ctx, REVIEWER, id);
+    env.sim.faults({ declineNext: 1 });
+    expect((await issueRefund(env.ctx, g1.refundId)).status).toBe("failed");
+    expect((await findCase(env.ctx.db, id))?.status).toBe("refund_failed");
+    expect((await findOrder(env.ctx.db, orderId))?.refunded_total).toBe(0);
+    const g2 = await grantRefund(env.ctx, REVIEWER, id);
+    expect(g2.quote.total).toBe(g1.quote.total);
+    expect((await issueRefund(env.ctx, g2.refundId)).status).toBe("succeeded");
+    expect((await caseRefunds(env.ctx.db, id)).map((r) => [r.idempotency_key, r.status])).toEqual([
+      [`AS${id}R1`, "failed"],
+      [`AS${id}R2`, "succeeded"],
+    ]);
+    expect((await findOrder(env.ctx.db, orderId))?.refunded_total).toBe(g1.quote.total);
+    // the outbox message of the failed refund finds it settled and does nothing
+    await drainOutbox();
+    expect(atChannel(`AS${id}R1`).map((r) => r.status)).toEqual(["CLOSED"]);
+  });
+
+  it("a channel that answers PROCESSING is polled until it settles", async () => {
+    const { id } = await approvedCase();
+    const g = await grantRefund(env.ctx, REVIEWER, id);
+    env.sim.faults({ processingFor: 300 });
+    expect((await issueRefund(env.ctx, g.refundId)).status).toBe("processing");
+    env.sim.faults({ processingFor: 0 });
+    await new Promise((r) => setTimeout(r, 350));
+    await drainOutbox();
+    expect((await findRefund(env.ctx.db, g.refundId))?.status).toBe("succeeded");
+    expect(atChannel(`AS${id}R1`)).toHaveLength(1);
+  });
+
+  it("a message that keeps failing ends in the dead-letter state, and the refund stays processing for a person", async () => {
+    const { id } = await approvedCase();
+    const g = await grantRefund(env.ctx, REVIEWER, id);
+    env.sim.faults({ failNext: 1000 });
+    for (let i = 0; i < 14; i++) {
+      env.clock.advance(60 * 60_000);
+      await dispatchOnce(env.ctx, { maxAttempts: 3 });
+    }
+    env.sim.faults({ failNext: 0 });
+    const msg = await env.ctx.db.selectFrom("outbox").selectAll().where("key", "=", `AS${id}R1`).executeTakeFirstOrThrow();
+    expect(msg.status).toBe("dead");
+    expect(msg.attempts).toBe(3);
+    expect(msg.last_error).toMatch(/HTTP 500|500/);
+    expect((await findRefund(env.ctx.db, g.refundId))?.status).toBe("processing");
+    expect(atChannel(`AS${id}R1`)).toHaveLength(0);
+  });
+});
