@@ -706,6 +706,7 @@ interface DbResult {
   phases: Omit<PhaseResult, "outcomes">[];
   verification?: Verification;
   childMemoryMb?: { rss: number; peak: number };
+  cpuProfile?: string | undefined;
   error?: string;
 }
 
@@ -716,6 +717,7 @@ async function runDb(kind: DbKind, opts: Options, pgAdmin: URL | undefined): Pro
   const sim = await startSandboxPaySimulator({ port: 0, secret });
   let dataDir: string | undefined;
   let svc: ChildService | undefined;
+  let profileDir: string | undefined;
   const pgDatabase = kind === "postgres" ? "aftersales_bench" : undefined;
   try {
     // 1. A fresh database with one shop and an admin token, written directly, then closed.
@@ -754,8 +756,7 @@ async function runDb(kind: DbKind, opts: Options, pgAdmin: URL | undefined): Pro
 
     // 2. The service as a child process.
     t = performance.now();
-    const profileDir = opts.cpuProf ? join(ROOT, "bench", "results", "profiles", kind) : undefined;
-    if (profileDir) mkdirSync(profileDir, { recursive: true });
+    profileDir = opts.cpuProf ? mkdtempSync(join(tmpdir(), `aftersales-bench-prof-${kind}-`)) : undefined;
     svc = await startChild(childEnv, profileDir);
     const startMs = performance.now() - t;
     const api = apiClient(svc.url, token);
@@ -817,6 +818,11 @@ async function runDb(kind: DbKind, opts: Options, pgAdmin: URL | undefined): Pro
   } finally {
     await svc?.stop();
     await sim.close();
+    if (profileDir) {
+      const files = readdirSync(profileDir).filter((f) => f.endsWith(".cpuprofile"));
+      result.cpuProfile = files[0] ? join(profileDir, files[0]) : undefined;
+      console.log(`  CPU profile of the service: ${result.cpuProfile ?? "(none written)"}`);
+    }
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
   return result;

@@ -1,7 +1,7 @@
 import type { CaseSource, CaseType, ReasonCode } from "../domain/catalogue.ts";
 import { AppError } from "../domain/errors.ts";
 import { CASE_STATE_NAMES, CASE_STATES, type CaseState } from "../domain/lifecycle.ts";
-import { formatMinor } from "../domain/money.ts";
+import { formatMinor, parseMinor } from "../domain/money.ts";
 import type { Channel, LogisticsStatus, OrderInput, Tender } from "../domain/order.ts";
 import type { Actor, FlowContext } from "../flows/context.ts";
 import { grantRefund } from "../flows/grant-refund.ts";
@@ -232,48 +232,67 @@ interface Product {
   sizes?: readonly string[];
 }
 
-const SIZES = ["S", "M", "L", "XL"] as const;
+/** SKU | title | English title (overseas shop) | category | price in CNY | sizes */
+const CATALOGUE: readonly Product[] = `
+YX-AP-1001 | 女士纯棉圆领短袖T恤          | Women's Cotton Tee          | apparel     |  79.00 | S,M,L,XL
+YX-AP-1002 | 男士冰丝速干运动短裤          | Men's Quick-dry Shorts      | apparel     |  99.00 | S,M,L,XL
+YX-AP-1003 | 女士高腰直筒牛仔裤            | High-rise Straight Jeans    | apparel     | 189.00 | S,M,L,XL
+YX-AP-1004 | 轻薄连帽羽绒服                | Light Hooded Down Jacket    | apparel     | 459.00 | S,M,L,XL
+YX-AP-1005 | 桑蚕丝印花长围巾              | Mulberry Silk Scarf         | apparel     | 259.00 |
+YX-AP-1006 | 儿童UPF50+防晒皮肤衣          | Kids' UPF50+ Sun Jacket     | apparel     | 129.00 | 110,120,130,140
+YX-EL-2001 | 主动降噪蓝牙耳机 Pro          | ANC Bluetooth Earbuds Pro   | electronics | 699.00 |
+YX-EL-2002 | 20000mAh 22.5W快充移动电源    | 20000mAh Power Bank         | electronics | 149.00 |
+YX-EL-2003 | 智能手环6 心率血氧监测        | Smart Band 6                | electronics | 229.00 |
+YX-EL-2004 | 65W氮化镓三口充电器           | 65W GaN Charger             | electronics | 119.00 |
+YX-EL-2005 | 便携防水蓝牙音箱              | Portable Waterproof Speaker | electronics | 299.00 |
+YX-EL-2006 | 87键机械键盘 茶轴             | 87-key Mechanical Keyboard  | electronics | 399.00 |
+YX-FR-3001 | 智利车厘子JJ级 2.5kg礼盒      | Chilean Cherries 2.5kg      | fresh_food  | 268.00 |
+YX-FR-3002 | 阳澄湖大闸蟹 公4.0母3.0 4对装 | Hairy Crabs, 4 pairs        | fresh_food  | 398.00 |
+YX-FR-3003 | 海南贵妃芒 5斤装              | Hainan Mangoes 2.5kg        | fresh_food  |  59.90 |
+YX-FR-3004 | 赣南脐橙 10斤装               | Gannan Navel Oranges 5kg    | fresh_food  |  69.90 |
+YX-FR-3005 | 挪威冰鲜三文鱼中段 500g       | Fresh Norwegian Salmon 500g | fresh_food  | 139.00 |
+YX-CS-4001 | 玻尿酸补水精华液 30ml         | Hyaluronic Serum 30ml       | cosmetics   | 239.00 |
+YX-CS-4002 | 氨基酸温和洗面奶 120g         | Amino Acid Cleanser 120g    | cosmetics   |  69.00 |
+YX-CS-4003 | 丝绒哑光口红 #316             | Velvet Matte Lipstick #316  | cosmetics   | 159.00 |
+YX-CS-4004 | 清透防晒乳 SPF50+ 50ml        | Sunscreen SPF50+ 50ml       | cosmetics   | 129.00 |
+YX-CS-4005 | 积雪草修护面膜 10片装         | Cica Repair Masks x10       | cosmetics   |  99.00 |
+YX-HM-5001 | 60支长绒棉四件套 1.8m床       | Long-staple Cotton Bedding  | home        | 599.00 |
+YX-HM-5002 | 慢回弹记忆棉护颈枕            | Memory Foam Pillow          | home        | 169.00 |
+YX-HM-5003 | 316不锈钢保温杯 500ml         | Insulated Bottle 500ml      | home        |  89.00 |
+YX-HM-5004 | 无线手持吸尘器 V8             | Cordless Vacuum V8          | home        | 899.00 |
+YX-HM-5005 | 釉下彩陶瓷餐具 16件套         | Ceramic Dinnerware 16pc     | home        | 259.00 |
+YX-HM-5006 | 静音香薰加湿器                | Aroma Humidifier            | home        | 139.00 |
+`
+  .trim()
+  .split("\n")
+  .map((row) => {
+    const [sku = "", title = "", en = "", category = "", price = "", sizes = ""] = row
+      .split("|")
+      .map((c) => c.trim());
+    return {
+      sku,
+      title,
+      en,
+      category: category as Category,
+      price: parseMinor(price, "CNY"),
+      ...(sizes ? { sizes: sizes.split(",") } : {}),
+    };
+  });
 
-const CATALOGUE: readonly Product[] = [
-  { sku: "YX-AP-1001", title: "女士纯棉圆领短袖T恤", en: "Women's Cotton Tee", category: "apparel", price: 7900, sizes: SIZES },
-  { sku: "YX-AP-1002", title: "男士冰丝速干运动短裤", en: "Men's Quick-dry Shorts", category: "apparel", price: 9900, sizes: SIZES },
-  { sku: "YX-AP-1003", title: "女士高腰直筒牛仔裤", en: "High-rise Straight Jeans", category: "apparel", price: 18900, sizes: SIZES },
-  { sku: "YX-AP-1004", title: "轻薄连帽羽绒服", en: "Light Hooded Down Jacket", category: "apparel", price: 45900, sizes: SIZES },
-  { sku: "YX-AP-1005", title: "桑蚕丝印花长围巾", en: "Mulberry Silk Scarf", category: "apparel", price: 25900 },
-  { sku: "YX-AP-1006", title: "儿童UPF50+防晒皮肤衣", en: "Kids' UPF50+ Sun Jacket", category: "apparel", price: 12900, sizes: ["110", "120", "130", "140"] },
-  { sku: "YX-EL-2001", title: "主动降噪蓝牙耳机 Pro", en: "ANC Bluetooth Earbuds Pro", category: "electronics", price: 69900 },
-  { sku: "YX-EL-2002", title: "20000mAh 22.5W快充移动电源", en: "20000mAh Power Bank", category: "electronics", price: 14900 },
-  { sku: "YX-EL-2003", title: "智能手环6 心率血氧监测", en: "Smart Band 6", category: "electronics", price: 22900 },
-  { sku: "YX-EL-2004", title: "65W氮化镓三口充电器", en: "65W GaN Charger", category: "electronics", price: 11900 },
-  { sku: "YX-EL-2005", title: "便携防水蓝牙音箱", en: "Portable Waterproof Speaker", category: "electronics", price: 29900 },
-  { sku: "YX-EL-2006", title: "87键机械键盘 茶轴", en: "87-key Mechanical Keyboard", category: "electronics", price: 39900 },
-  { sku: "YX-FR-3001", title: "智利车厘子JJ级 2.5kg礼盒", en: "Chilean Cherries 2.5kg", category: "fresh_food", price: 26800 },
-  { sku: "YX-FR-3002", title: "阳澄湖大闸蟹 公4.0母3.0 4对装", en: "Hairy Crabs, 4 pairs", category: "fresh_food", price: 39800 },
-  { sku: "YX-FR-3003", title: "海南贵妃芒 5斤装", en: "Hainan Mangoes 2.5kg", category: "fresh_food", price: 5990 },
-  { sku: "YX-FR-3004", title: "赣南脐橙 10斤装", en: "Gannan Navel Oranges 5kg", category: "fresh_food", price: 6990 },
-  { sku: "YX-FR-3005", title: "挪威冰鲜三文鱼中段 500g", en: "Fresh Norwegian Salmon 500g", category: "fresh_food", price: 13900 },
-  { sku: "YX-CS-4001", title: "玻尿酸补水精华液 30ml", en: "Hyaluronic Serum 30ml", category: "cosmetics", price: 23900 },
-  { sku: "YX-CS-4002", title: "氨基酸温和洗面奶 120g", en: "Amino Acid Cleanser 120g", category: "cosmetics", price: 6900 },
-  { sku: "YX-CS-4003", title: "丝绒哑光口红 #316", en: "Velvet Matte Lipstick #316", category: "cosmetics", price: 15900 },
-  { sku: "YX-CS-4004", title: "清透防晒乳 SPF50+ 50ml", en: "Sunscreen SPF50+ 50ml", category: "cosmetics", price: 12900 },
-  { sku: "YX-CS-4005", title: "积雪草修护面膜 10片装", en: "Cica Repair Masks x10", category: "cosmetics", price: 9900 },
-  { sku: "YX-HM-5001", title: "60支长绒棉四件套 1.8m床", en: "Long-staple Cotton Bedding Set", category: "home", price: 59900 },
-  { sku: "YX-HM-5002", title: "慢回弹记忆棉护颈枕", en: "Memory Foam Pillow", category: "home", price: 16900 },
-  { sku: "YX-HM-5003", title: "316不锈钢保温杯 500ml", en: "Insulated Bottle 500ml", category: "home", price: 8900 },
-  { sku: "YX-HM-5004", title: "无线手持吸尘器 V8", en: "Cordless Vacuum V8", category: "home", price: 89900 },
-  { sku: "YX-HM-5005", title: "釉下彩陶瓷餐具 16件套", en: "Ceramic Dinnerware 16pc", category: "home", price: 25900 },
-  { sku: "YX-HM-5006", title: "静音香薰加湿器", en: "Aroma Humidifier", category: "home", price: 13900 },
+const words = (s: string) => s.trim().split(/\s+/);
+const SURNAMES = [
+  ..."王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢钟姜崔谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱覃武戴孔汤庞樊兰殷施陶洪翟安颜倪严牛温季俞章鲁葛伍申尤毕聂柴焦向柳邢",
 ];
-
-const SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢钟姜崔谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱覃武戴孔汤庞樊兰殷施陶洪翟安颜倪严牛温芦季俞章鲁葛伍申尤毕聂柴焦向柳邢".split("");
-const GIVEN = [
-  "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-  "超", "秀兰", "霞", "平", "刚", "桂英", "子涵", "浩然", "梓萱", "一诺", "欣怡", "宇轩", "思远", "佳怡",
-  "雨桐", "俊杰", "晓东", "婷婷", "文博", "雅琪", "嘉怡", "志强", "海燕", "建华", "晨曦", "若曦", "梦瑶",
-];
-const EN_FIRST = ["Emily", "Jason", "Olivia", "Kevin", "Sophia", "Daniel", "Grace", "Ethan", "Chloe", "Ryan", "Mia", "Lucas", "Hannah", "Nathan"];
-const EN_LAST = ["Chen", "Wang", "Li", "Zhang", "Liu", "Wu", "Lin", "Huang", "Smith", "Nguyen", "Lee", "Tan", "Ho", "Garcia"];
-const MOBILE_PREFIXES = ["130", "131", "135", "136", "137", "138", "139", "150", "151", "155", "158", "159", "176", "177", "180", "182", "186", "187", "188", "189", "199"];
+const GIVEN =
+  words(`伟 芳 娜 秀英 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀兰 霞 平 刚 桂英 子涵 浩然 梓萱 一诺
+  欣怡 宇轩 思远 佳怡 雨桐 俊杰 晓东 婷婷 文博 雅琪 嘉怡 志强 海燕 建华 晨曦 若曦 梦瑶`);
+const EN_FIRST = words(
+  "Emily Jason Olivia Kevin Sophia Daniel Grace Ethan Chloe Ryan Mia Lucas Hannah Nathan",
+);
+const EN_LAST = words("Chen Wang Li Zhang Liu Wu Lin Huang Smith Nguyen Lee Tan Ho Garcia");
+const MOBILE_PREFIXES = words(
+  "130 131 135 136 137 138 139 150 151 155 158 159 176 177 180 182 186 187 188 189 199",
+);
 
 /** Tracking numbers in each carrier's own shape. */
 const TRACKING: Record<string, (r: Rng) => string> = {
@@ -323,7 +342,7 @@ function externalOrderId(r: Rng, shop: DemoShop, placedAt: number, n: number): s
     case "wechat_channels":
       return `37${r.digits(13)}${seq}`;
     case "shopify":
-      return `#${1000 + n}`;
+      return String(5_000_000_000_000 + n * 7919);
     default:
       return `TEL-${ymd(placedAt)}-${seq}`;
   }
@@ -421,7 +440,8 @@ function planOrder(
   if (cur === "USD") {
     if (r.chance(0.25)) discounts.push({ kind: "coupon", name: "WELCOME10", amount: Math.round(net * 0.1) });
   } else {
-    if (net >= 30000 && r.chance(0.35)) discounts.push({ kind: "coupon", name: "店铺券 满300减30", amount: 3000 });
+    if (net >= 30000 && r.chance(0.35))
+      discounts.push({ kind: "coupon", name: "店铺券 满300减30", amount: 3000 });
     else if (net >= 19900 && r.chance(0.25))
       discounts.push({ kind: "full_reduction", name: "满199减20", amount: 2000 });
     if (shop.coupon && net >= 5000 && r.chance(0.2))
@@ -500,7 +520,16 @@ function planOrder(
 
 /** The states each case type can rest in. */
 const TARGETS: Record<CaseType, readonly CaseState[]> = {
-  refund_only: ["requested", "approved", "refunding", "refund_failed", "refunded", "closed", "rejected", "cancelled"],
+  refund_only: [
+    "requested",
+    "approved",
+    "refunding",
+    "refund_failed",
+    "refunded",
+    "closed",
+    "rejected",
+    "cancelled",
+  ],
   return_refund: [
     "requested",
     "awaiting_return",
@@ -532,21 +561,21 @@ const TARGETS: Record<CaseType, readonly CaseState[]> = {
   reship: ["requested", "approved", "replacement_shipped", "closed", "rejected", "cancelled"],
 };
 
-/** How likely each resting state is for a recent case, and for one on an order over three weeks old. */
+/** How likely each resting state is for a recent case, and for one on an order over 30 days old. */
 const RECENT_WEIGHTS: Record<CaseState, number> = {
   requested: 12,
-  approved: 6,
-  awaiting_return: 8,
-  return_in_transit: 8,
-  partially_received: 3,
-  received: 5,
-  inspected: 3,
-  inspection_failed: 2,
-  refunding: 4,
+  approved: 8,
+  awaiting_return: 10,
+  return_in_transit: 10,
+  partially_received: 4,
+  received: 6,
+  inspected: 4,
+  inspection_failed: 3,
+  refunding: 5,
   refund_failed: 2,
-  refunded: 8,
+  refunded: 6,
   replacement_shipped: 6,
-  closed: 10,
+  closed: 8,
   rejected: 4,
   cancelled: 4,
 };
@@ -593,8 +622,18 @@ const REASONS_BY: Record<CaseType, Partial<Record<Category, readonly ReasonCode[
 };
 
 const DESCRIPTIONS: Record<ReasonCode, readonly string[]> = {
-  changed_mind: ["不想要了，商品未拆封，申请七天无理由退货", "买多了，退掉一件", "拍错了，不想要了", "家里已经有了，申请退款"],
-  quality: ["用了两天就坏了，申请售后", "做工有问题，开线/起球严重", "充不进电，指示灯不亮", "有明显瑕疵，质量不行"],
+  changed_mind: [
+    "不想要了，商品未拆封，申请七天无理由退货",
+    "买多了，退掉一件",
+    "拍错了，不想要了",
+    "家里已经有了，申请退款",
+  ],
+  quality: [
+    "用了两天就坏了，申请售后",
+    "做工有问题，开线/起球严重",
+    "充不进电，指示灯不亮",
+    "有明显瑕疵，质量不行",
+  ],
   wrong_item: ["下单的是M码，收到的是L码", "颜色发错了", "收到的商品和订单不一致"],
   damaged: ["快递外箱压坏，商品破损，附照片", "收到时外包装破损，里面也碎了", "商品有磕碰划痕"],
   not_as_described: ["实物颜色和详情页差别很大", "和描述的材质不一样", "实物比图片小很多"],
@@ -608,14 +647,32 @@ const DESCRIPTIONS: Record<ReasonCode, readonly string[]> = {
 };
 
 const REJECT_NOTES: Record<CaseType, readonly string[]> = {
-  refund_only: ["照片显示商品完好，无质量问题，建议申请退货退款", "已超过售后时效，不支持仅退款", "核实已正常签收，不予退款"],
-  return_refund: ["贴身衣物/已拆封美妆不支持七天无理由退货", "已超过七天无理由退货期限", "商品已使用，影响二次销售"],
+  refund_only: [
+    "照片显示商品完好，无质量问题，建议申请退货退款",
+    "已超过售后时效，不支持仅退款",
+    "核实已正常签收，不予退款",
+  ],
+  return_refund: [
+    "贴身衣物/已拆封美妆不支持七天无理由退货",
+    "已超过七天无理由退货期限",
+    "商品已使用，影响二次销售",
+  ],
   exchange: ["该尺码/颜色已无库存，建议申请退货退款", "已超过换货时效"],
   reship: ["核实仓库出库记录完整，不予补发", "签收照片显示包裹完整"],
 };
-const QC_FAIL_NOTES = ["商品有明显使用痕迹，吊牌已剪", "退回商品与原订单不符（掉包）", "外壳有进水痕迹，非质量问题", "空包裹，未收到商品"];
+const QC_FAIL_NOTES = [
+  "商品有明显使用痕迹，吊牌已剪",
+  "退回商品与原订单不符（掉包）",
+  "外壳有进水痕迹，非质量问题",
+  "空包裹，未收到商品",
+];
 const QC_PASS_NOTES = ["外包装完好，吊牌齐全，可二次销售", "功能正常，配件齐全", "已核对SN码，与出库一致"];
-const CANCEL_NOTES = ["买家撤销：已与客服协商解决", "买家撤销：找到配件了", "买家撤销：不退了，留着用", "买家撤销：重复申请"];
+const CANCEL_NOTES = [
+  "买家撤销：已与客服协商解决",
+  "买家撤销：找到配件了",
+  "买家撤销：不退了，留着用",
+  "买家撤销：重复申请",
+];
 const REFUND_FAILURES: readonly { code: string; message: string }[] = [
   { code: "ACCOUNT_CLOSED", message: "买家账户已注销" },
   { code: "USER_ACCOUNT_ABNORMAL", message: "退款请求失败，用户账户异常" },
@@ -730,7 +787,12 @@ function planCase(
             ["exchange", back.some((l) => l.category === "apparel") ? 30 : 14],
             ["reship", 10],
           ] as const));
-    const pool = chosenType === "return_refund" || chosenType === "exchange" ? back : chosenType === "refund_only" && fresh.length ? fresh : lines;
+    const pool =
+      chosenType === "return_refund" || chosenType === "exchange"
+        ? back
+        : chosenType === "refund_only" && fresh.length
+          ? fresh
+          : lines;
     if (pool.length === 0) return undefined;
     const line = r.pick(pool);
     reason = reasonFor(chosenType, line.category) ?? "quality";
@@ -741,7 +803,7 @@ function planCase(
       items = [{ lineId: line.lineId, quantity: qty }];
     }
   }
-  const old = base - order.placedAt > 21 * DAY;
+  const old = base - order.placedAt > 30 * DAY;
   const weights = old ? OLD_WEIGHTS : RECENT_WEIGHTS;
   let target = r.weighted(TARGETS[chosenType].map((s) => [s, weights[s]] as const));
   if (target === "partially_received" && totalQty(items) < 2) target = "received";
@@ -810,7 +872,10 @@ function pathTo(r: Rng, p: CasePlan): Step[] {
   const toRefunded: Step[] =
     type === "return_refund" && r.chance(0.15)
       ? [...toReceived, "inspect_fail", "grant_partial", "issue"]
-      : [...toMoney, ...(retried ? (["grant", "fail", "grant", "issue"] as Step[]) : (["grant", "issue"] as Step[]))];
+      : [
+          ...toMoney,
+          ...(retried ? (["grant", "fail", "grant", "issue"] as Step[]) : (["grant", "issue"] as Step[])),
+        ];
   const toReplaced: Step[] = [...(returns ? toInspected : ["approve" as Step]), "ship_replacement"];
   switch (target) {
     case "requested":
@@ -906,11 +971,17 @@ async function runCase(ctx: FlowContext, r: Rng, p: CasePlan, n: number, base: n
   if (start > limit) start = Math.max(o.placedAt + 60_000, limit - HOUR);
 
   let t = start;
-  const at = (extra: Partial<FlowContext> = {}): FlowContext => ({ ...ctx, now: () => new Date(t), ...extra });
+  const at = (extra: Partial<FlowContext> = {}): FlowContext => ({
+    ...ctx,
+    now: () => new Date(t),
+    ...extra,
+  });
   const reviewer = r.pick(REVIEWERS);
   const shop = o.shop;
   const description = r.pick(DESCRIPTIONS[p.reason]);
-  const seller = ["quality", "wrong_item", "damaged", "not_as_described", "missing_item", "spoiled"].includes(p.reason);
+  const seller = ["quality", "wrong_item", "damaged", "not_as_described", "missing_item", "spoiled"].includes(
+    p.reason,
+  );
   const evidence =
     seller && r.chance(0.75)
       ? Array.from({ length: r.int(1, 3) }, (_, i) => ({
@@ -958,7 +1029,8 @@ async function runCase(ctx: FlowContext, r: Rng, p: CasePlan, n: number, base: n
         await cancelCase(c, submitter(p), id, { note: r.pick(CANCEL_NOTES) });
         break;
       case "ship_return": {
-        const carrier = shop.channel === "jd" ? "JD" : shop.currency === "USD" ? "UPS" : r.pick(RETURN_CARRIERS);
+        const carrier =
+          shop.channel === "jd" ? "JD" : shop.currency === "USD" ? "UPS" : r.pick(RETURN_CARRIERS);
         await recordReturnShipment(c, p.source === "platform" ? submitter(p) : CS, id, {
           carrier,
           trackingNo: (TRACKING[carrier] as (r: Rng) => string)(r),
@@ -1010,7 +1082,10 @@ async function runCase(ctx: FlowContext, r: Rng, p: CasePlan, n: number, base: n
       case "issue": {
         const result = await issueRefund(c, refundId);
         if (result.status !== "succeeded") {
-          throw new AppError("DEMO_REFUND_NOT_SENT", `Demo refund ${refundId} was not sent: ${result.error ?? result.status}`);
+          throw new AppError(
+            "DEMO_REFUND_NOT_SENT",
+            `Demo refund ${refundId} was not sent: ${result.error ?? result.status}`,
+          );
         }
         break;
       }
@@ -1028,7 +1103,8 @@ async function runCase(ctx: FlowContext, r: Rng, p: CasePlan, n: number, base: n
       }
       case "close":
         await closeCase(c, r.chance(0.5) ? reviewer : { kind: "system", id: "aftersales" }, id, {
-          note: p.type === "exchange" || p.type === "reship" ? "买家已签收，售后完结" : "退款已到账，售后完结",
+          note:
+            p.type === "exchange" || p.type === "reship" ? "买家已签收，售后完结" : "退款已到账，售后完结",
         });
         break;
     }
@@ -1059,7 +1135,14 @@ export async function loadDemo(ctx: FlowContext, opts: DemoOptions = {}): Promis
 
   await ctx.db
     .insertInto("shops")
-    .values(DEMO_SHOPS.map((s) => ({ id: s.id, name: s.name, channel: s.channel, created_at: new Date(base - 400 * DAY) })))
+    .values(
+      DEMO_SHOPS.map((s) => ({
+        id: s.id,
+        name: s.name,
+        channel: s.channel,
+        created_at: new Date(base - 400 * DAY),
+      })),
+    )
     .execute();
   progress(`shops ${DEMO_SHOPS.length}/${DEMO_SHOPS.length}`);
 
@@ -1107,7 +1190,7 @@ export async function loadDemo(ctx: FlowContext, opts: DemoOptions = {}): Promis
     const rest = o.lines.filter((l) => !taken.has(l.lineId));
     if (o.logistics === "delivered" && rest.length > 0 && r.chance(0.2)) {
       const second = planCase(r, o, base, rest);
-      if (second && second.items.every((i) => !taken.has(i.lineId))) plans.push(second);
+      if (second?.items.every((i) => !taken.has(i.lineId))) plans.push(second);
     }
   }
   coverEveryState(r, plans, orders, base);
