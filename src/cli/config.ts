@@ -17,7 +17,10 @@ export interface Config {
   logger: boolean;
 }
 
-export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): { config: Config; positionals: string[] } {
+export function readConfig(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { config: Config; positionals: string[] } {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

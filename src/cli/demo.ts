@@ -403,7 +403,9 @@ function planOrder(
     [2, 28],
     [3, 12],
   ] as const);
-  const products = r.shuffle([...CATALOGUE]).slice(0, lineCount);
+  // Fresh food does not travel overseas.
+  const range = cur === "USD" ? CATALOGUE.filter((p) => p.category !== "fresh_food") : CATALOGUE;
+  const products = r.shuffle([...range]).slice(0, lineCount);
   const lines = products.map((p) => {
     const quantity =
       p.category === "cosmetics" || p.category === "fresh_food"
@@ -589,7 +591,10 @@ const OLD_WEIGHTS: Record<CaseState, number> = {
   rejected: 9,
   cancelled: 9,
 } as Record<CaseState, number>;
-const OPEN_STATES = new Set<CaseState>(CASE_STATE_NAMES.filter((s) => !OLD_WEIGHTS[s] || OLD_WEIGHTS[s] < 2));
+/** States a case still waits in (the order shows 售后中): these cases are recent. */
+const OPEN_STATES = new Set<CaseState>(
+  CASE_STATE_NAMES.filter((s) => !CASE_STATES[s].terminal && s !== "refunded" && s !== "replacement_shipped"),
+);
 
 /** Reasons a customer gives, by case type and product category. */
 const REASONS_BY: Record<CaseType, Partial<Record<Category, readonly ReasonCode[]>>> = {
@@ -821,41 +826,55 @@ function planCase(
   return plan;
 }
 
-/** Re-aim or add cases until every state of the lifecycle is someone's resting state. */
-function coverEveryState(r: Rng, plans: CasePlan[], orders: DemoOrder[], base: number) {
+/**
+ * Re-aim or add cases until every state of the lifecycle is the resting state of at least `minEach`
+ * cases (one for a small demo, a few for the default one), so every queue and filter has examples.
+ */
+function coverEveryState(r: Rng, plans: CasePlan[], orders: DemoOrder[], base: number, minEach: number) {
   const count = (s: CaseState) => plans.filter((p) => p.target === s).length;
   for (const state of CASE_STATE_NAMES) {
-    if (count(state) > 0) continue;
-    const fits = (p: CasePlan) =>
-      TARGETS[p.type].includes(state) &&
-      count(p.target) > 1 &&
-      (state !== "partially_received" || totalQty(p.items) >= 2);
-    let plan = r.shuffle(plans.filter(fits))[0];
-    if (!plan && state === "partially_received") {
-      // Widen a return to every returnable unit of its order.
-      plan = plans.find(
-        (p) =>
-          (p.type === "return_refund" || p.type === "exchange") &&
-          count(p.target) > 1 &&
-          totalQty(returnable(p.order)) >= 2 &&
-          plans.filter((q) => q.order === p.order).length === 1,
-      );
-      if (plan) plan.items = returnable(plan.order).map((l) => ({ lineId: l.lineId, quantity: l.quantity }));
-    }
-    if (!plan) {
-      const used = new Set(plans.map((p) => p.order));
-      for (const o of orders) {
-        if (used.has(o) || o.logistics !== "delivered") continue;
+    while (count(state) < minEach) {
+      const spare = (p: CasePlan) => count(p.target) > minEach;
+      const fits = (p: CasePlan) =>
+        TARGETS[p.type].includes(state) &&
+        p.target !== state &&
+        spare(p) &&
+        (state !== "partially_received" || totalQty(p.items) >= 2);
+      // Open cases are recent ones: re-aim among the newest orders.
+      const candidates = r.shuffle(plans.filter(fits));
+      if (OPEN_STATES.has(state)) candidates.sort((x, y) => y.order.placedAt - x.order.placedAt);
+      let plan = OPEN_STATES.has(state)
+        ? candidates[Math.floor(r.next() * Math.min(candidates.length, 8))]
+        : candidates[0];
+      if (!plan && state === "partially_received") {
+        // Widen a return to every returnable unit of its order.
+        plan = plans.find(
+          (p) =>
+            (p.type === "return_refund" || p.type === "exchange") &&
+            p.target !== state &&
+            spare(p) &&
+            totalQty(returnable(p.order)) >= 2 &&
+            plans.filter((q) => q.order === p.order).length === 1,
+        );
+        if (plan)
+          plan.items = returnable(plan.order).map((l) => ({ lineId: l.lineId, quantity: l.quantity }));
+      }
+      if (!plan) {
+        const used = new Set(plans.map((p) => p.order));
         const type = TARGETS.return_refund.includes(state) ? "return_refund" : "reship";
-        const candidate = planCase(r, o, base, type === "reship" ? o.lines : returnable(o), type);
-        if (candidate && (state !== "partially_received" || totalQty(candidate.items) >= 2)) {
-          plan = candidate;
-          plans.push(plan);
-          break;
+        for (const o of orders) {
+          if (used.has(o) || o.logistics !== "delivered") continue;
+          const candidate = planCase(r, o, base, type === "reship" ? o.lines : returnable(o), type);
+          if (candidate && (state !== "partially_received" || totalQty(candidate.items) >= 2)) {
+            plan = candidate;
+            plans.push(plan);
+            break;
+          }
         }
       }
+      if (!plan) break; // too small a demo to show this state
+      plan.target = state;
     }
-    if (plan) plan.target = state;
   }
 }
 
@@ -966,9 +985,9 @@ async function runCase(ctx: FlowContext, r: Rng, p: CasePlan, n: number, base: n
     start = earliest + window;
   }
   start = Math.max(start, earliest);
-  const room = limit - start;
-  const scale = start + total > limit ? Math.max(room, 0) / total : 1;
   if (start > limit) start = Math.max(o.placedAt + 60_000, limit - HOUR);
+  // Squeeze the steps so the last one still happens before now.
+  const scale = total > 0 && start + total > limit ? (limit - start) / total : 1;
 
   let t = start;
   const at = (extra: Partial<FlowContext> = {}): FlowContext => ({
@@ -1193,7 +1212,7 @@ export async function loadDemo(ctx: FlowContext, opts: DemoOptions = {}): Promis
       if (second?.items.every((i) => !taken.has(i.lineId))) plans.push(second);
     }
   }
-  coverEveryState(r, plans, orders, base);
+  coverEveryState(r, plans, orders, base, Math.max(1, Math.floor(plans.length / 45)));
   // Cases are numbered in the order customers opened them.
   plans.sort((a, b) => a.order.placedAt - b.order.placedAt);
   for (const [i, p] of plans.entries()) {

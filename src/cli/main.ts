@@ -37,7 +37,9 @@ async function main(argv: string[]) {
       }
       const admin = await rotateDemoAdmin(rt, config.demo);
       const svc = await startService(config, rt);
-      console.log(`\nAftersales is running on ${rt.store.kind === "pglite" ? `the embedded database in ${config.dataDir}` : "PostgreSQL"}`);
+      console.log(
+        `\nAftersales is running on ${rt.store.kind === "pglite" ? `the embedded database in ${config.dataDir}` : "PostgreSQL"}`,
+      );
       console.log(`  API:      ${svc.url}/api/v1`);
       console.log(`  API docs: ${svc.url}/api/docs`);
       if (admin) console.log(`  Admin token (demo): ${admin}`);
@@ -69,7 +71,10 @@ async function main(argv: string[]) {
     }
     case "worker": {
       if (!config.databaseUrl) {
-        throw new AppError("WORKER_NEEDS_POSTGRES", "The embedded database runs its dispatcher inside `aftersales start`; set DATABASE_URL to run separate workers");
+        throw new AppError(
+          "WORKER_NEEDS_POSTGRES",
+          "The embedded database runs its dispatcher inside `aftersales start`; set DATABASE_URL to run separate workers",
+        );
       }
       const rt = await openRuntime(config);
       const d = startDispatcher(rt.ctx, { leaseMs: config.outboxLeaseMs });
@@ -100,7 +105,12 @@ async function main(argv: string[]) {
 /** The demo prints a fresh admin token each start; earlier demo tokens are revoked. */
 async function rotateDemoAdmin(rt: Awaited<ReturnType<typeof openRuntime>>, demo: boolean) {
   if (!demo) return undefined;
-  await rt.store.db.updateTable("api_tokens").set({ revoked_at: new Date() }).where("name", "=", "demo-admin").where("revoked_at", "is", null).execute();
+  await rt.store.db
+    .updateTable("api_tokens")
+    .set({ revoked_at: new Date() })
+    .where("name", "=", "demo-admin")
+    .where("revoked_at", "is", null)
+    .execute();
   return (await createToken(rt.store.db, { name: "demo-admin", role: "admin" })).token;
 }
 

@@ -1,7 +1,10 @@
 import { buildServer } from "../api/server.ts";
 import { createPaymentRegistry } from "../channels/payments/registry.ts";
 import { sandboxPayChannel } from "../channels/payments/sandbox.ts";
-import { type SandboxPaySimulator, startSandboxPaySimulator } from "../channels/payments/sandbox-simulator.ts";
+import {
+  type SandboxPaySimulator,
+  startSandboxPaySimulator,
+} from "../channels/payments/sandbox-simulator.ts";
 import { DEFAULT_SETTINGS, type FlowContext } from "../flows/context.ts";
 import { startDispatcher } from "../jobs/dispatcher.ts";
 import { openStore, type Store } from "../store/db.ts";
@@ -51,7 +54,9 @@ export async function openRuntime(config: Config): Promise<Runtime> {
 export async function startService(config: Config, rt: Runtime) {
   const app = await buildServer({ ctx: rt.ctx, dbKind: rt.store.kind, logger: config.logger });
   await app.listen({ port: config.port, host: config.host });
-  const dispatcher = config.dispatcher ? startDispatcher(rt.ctx, { leaseMs: config.outboxLeaseMs }) : undefined;
+  const dispatcher = config.dispatcher
+    ? startDispatcher(rt.ctx, { leaseMs: config.outboxLeaseMs })
+    : undefined;
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   return {

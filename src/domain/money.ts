@@ -41,7 +41,10 @@ export function parseMinor(text: string, currency: string, opts: { allowNegative
   const digits = currencyDigits(currency);
   const m = DECIMAL.exec(typeof text === "string" ? text.trim() : "");
   if (!m) return fail("INVALID_AMOUNT", `"${text}" is not a decimal amount`, { value: text });
-  const [, sign, whole = "", frac = ""] = m;
+  const [, sign, whole = "", rawFrac = ""] = m;
+  // Trailing zeros beyond the currency's digits are exact ("1.230" is 1.23); anything else is not.
+  const frac =
+    rawFrac.length > digits && /^0*$/.test(rawFrac.slice(digits)) ? rawFrac.slice(0, digits) : rawFrac;
   if (frac.length > digits) {
     return fail("AMOUNT_PRECISION", `"${text}" has ${frac.length} decimals; ${currency} allows ${digits}`, {
       value: text,

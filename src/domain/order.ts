@@ -121,6 +121,12 @@ export function normalizeOrder(input: OrderInput): NormalizedOrder {
 
   let lines: OrderLine[];
   if (base.every((b) => b.channelPaid !== undefined)) {
+    const over = base.find((b) => (b.channelPaid ?? 0) > b.net);
+    if (over)
+      fail(
+        "LINE_PAID_EXCEEDS_PRICE",
+        `Line ${over.lineNo}: the paid amount exceeds its price after discounts`,
+      );
     lines = base.map(({ net, channelPaid, ...b }) => ({
       ...b,
       orderDiscount: net - (channelPaid ?? 0),

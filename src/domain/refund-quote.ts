@@ -12,6 +12,7 @@ export interface QuoteLine {
   quantity: number; // bought
   paid: number; // paid for the whole line, after every discount
   refundedQuantity: number;
+  /** The part of `paid` earlier refunds consumed — including deductions the merchant kept. */
   refundedAmount: number;
 }
 

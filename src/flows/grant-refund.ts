@@ -4,7 +4,7 @@ import { type CaseState, transitionsFor } from "../domain/lifecycle.ts";
 import { caseItems } from "../store/cases.ts";
 import { orderPayments } from "../store/orders.ts";
 import { enqueue } from "../store/outbox.ts";
-import { countCaseRefunds } from "../store/refunds.ts";
+import { countCaseRefunds, refundKey } from "../store/refunds.ts";
 import { advance, type StepOptions, withCase } from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
 import { type QuoteRequest, quoteForOrder } from "./quote-refund.ts";
@@ -54,7 +54,7 @@ export const grantRefund = (ctx: FlowContext, actor: Actor, caseId: number, inpu
       });
     }
     const now = ctx.now();
-    const key = `AS${kase.id}R${(await countCaseRefunds(tx, kase.id)) + 1}`;
+    const key = await refundKey(tx, kase.id, (await countCaseRefunds(tx, kase.id)) + 1);
     const refund = await tx
       .insertInto("refunds")
       .values({
@@ -82,6 +82,7 @@ export const grantRefund = (ctx: FlowContext, actor: Actor, caseId: number, inpu
           order_line_id: l.lineId,
           quantity: l.quantity,
           amount: l.amount,
+          consumed: l.computed,
         })),
       )
       .execute();

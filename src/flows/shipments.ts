@@ -13,7 +13,12 @@ const checkParcel = (p: ParcelInput) => {
 };
 
 /** The buyer sent the goods back: record the return parcel (退货物流). */
-export const recordReturnShipment = async (ctx: FlowContext, actor: Actor, caseId: number, p: ParcelInput) => {
+export const recordReturnShipment = async (
+  ctx: FlowContext,
+  actor: Actor,
+  caseId: number,
+  p: ParcelInput,
+) => {
   checkParcel(p);
   return withCase(ctx, caseId, async (tx, kase, order) => {
     const status = await advance(

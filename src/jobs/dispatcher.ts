@@ -10,7 +10,9 @@ export type Handler = (ctx: FlowContext, payload: Record<string, unknown>) => Pr
 export const HANDLERS: Record<string, Handler> = {
   "refund.send": async (ctx, p) => {
     const r = await issueRefund(ctx, Number(p.refundId));
-    return r.status === "processing" ? { retry: r.error ?? "the channel is still processing the refund" } : "done";
+    return r.status === "processing"
+      ? { retry: r.error ?? "the channel is still processing the refund" }
+      : "done";
   },
 };
 

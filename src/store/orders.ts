@@ -65,7 +65,10 @@ export async function insertLines(tx: Tx, orderId: number, lines: readonly Order
     .execute();
 }
 
-/** Per line: how much of it refunds already hold (pending or done — a failed refund holds nothing). */
+/**
+ * Per line: the units and the paid amount that refunds already consumed (pending or done — a failed
+ * refund holds nothing). Consumed, not refunded: a deduction kept by the merchant is not refundable later.
+ */
 export async function refundedByLine(db: Tx, orderId: number) {
   const rows = await db
     .selectFrom("refund_lines as rl")
@@ -73,7 +76,7 @@ export async function refundedByLine(db: Tx, orderId: number) {
     .select([
       "rl.order_line_id",
       (eb) => eb.fn.sum<number>("rl.quantity").as("qty"),
-      (eb) => eb.fn.sum<number>("rl.amount").as("amount"),
+      (eb) => eb.fn.sum<number>("rl.consumed").as("amount"),
     ])
     .where("r.order_id", "=", orderId)
     .where("r.status", "!=", "failed")

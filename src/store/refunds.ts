@@ -21,3 +21,9 @@ export const countCaseRefunds = async (db: Tx, caseId: number) =>
         .executeTakeFirstOrThrow()
     ).n,
   );
+
+/** The refund's idempotency key (out_refund_no): installation, case and attempt — ≤ 32 safe characters. */
+export async function refundKey(db: Tx, caseId: number, attempt: number) {
+  const inst = await db.selectFrom("installation").select("id").executeTakeFirstOrThrow();
+  return `AS${inst.id}C${caseId}R${attempt}`;
+}

@@ -148,6 +148,7 @@ export interface RefundLineTable {
   order_line_id: number;
   quantity: number;
   amount: number;
+  consumed: number;
 }
 
 export interface OutboxTable {
@@ -173,7 +174,13 @@ export interface ApiTokenTable {
   revoked_at: Timestamp | null;
 }
 
+export interface InstallationTable {
+  id: string;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
+  installation: InstallationTable;
   shops: ShopTable;
   customers: CustomerTable;
   orders: OrderTable;

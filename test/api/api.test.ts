@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildServer, type App } from "../../src/api/server.ts";
+import { type App, buildServer } from "../../src/api/server.ts";
 import { createToken } from "../../src/store/tokens.ts";
-import { testEnv, type TestEnv } from "../support/db.ts";
+import { installationId, type TestEnv, testEnv } from "../support/db.ts";
 import { addShop, sampleOrder, snapshot } from "../support/fixtures.ts";
 
 let env: TestEnv;
+let INST: string;
 let app: App;
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
   env = await testEnv();
+  INST = await installationId(env.ctx.db);
   await addShop(env.ctx, "tmall-1", "tmall");
   await addShop(env.ctx, "jd-1", "jd");
   for (const role of ["admin", "cs_agent", "reviewer", "warehouse", "finance"]) {
@@ -55,7 +57,12 @@ describe("HTTP API", () => {
     const doc = (await app.inject({ url: "/api/docs/json" })).json();
     expect(doc.openapi).toMatch(/^3/);
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(["/api/v1/orders", "/api/v1/cases", "/api/v1/cases/{id}/grant-refund", "/api/v1/refund-quotes"]),
+      expect.arrayContaining([
+        "/api/v1/orders",
+        "/api/v1/cases",
+        "/api/v1/cases/{id}/grant-refund",
+        "/api/v1/refund-quotes",
+      ]),
     );
   });
 
@@ -80,7 +87,7 @@ describe("HTTP API", () => {
       statusLabel: { zh: "已完结" },
       reasonLabel: { zh: "质量问题" },
       quote: { total: "245.90", shipping: "8.00", wholeOrder: true },
-      refunds: [{ amount: "245.90", status: "succeeded", idempotencyKey: `AS${caseId}R1` }],
+      refunds: [{ amount: "245.90", status: "succeeded", idempotencyKey: `AS${INST}C${caseId}R1` }],
       availableActions: [],
     });
     expect((detail.body.timeline as { to: string }[]).map((e) => e.to)).toEqual([
@@ -94,7 +101,11 @@ describe("HTTP API", () => {
       "closed",
     ]);
     const order = await call("finance", "GET", `/orders/${orderId}`);
-    expect(order.body).toMatchObject({ aftersalesStatus: "refunded", refundedTotal: "245.90", paidTotal: "245.90" });
+    expect(order.body).toMatchObject({
+      aftersalesStatus: "refunded",
+      refundedTotal: "245.90",
+      paidTotal: "245.90",
+    });
   });
 
   it("lets each role do only its own actions", async () => {
@@ -128,31 +139,110 @@ describe("HTTP API", () => {
     expect(jdOrder.status).toBe(201);
     const list = await call("jdOnly", "GET", "/cases?limit=200");
     expect((list.body.items as { shop_id: string }[]).every((c) => c.shop_id === "jd-1")).toBe(true);
-    expect(((await call("jdOnly", "GET", "/shops")).body.items as { id: string }[]).map((s) => s.id)).toEqual(["jd-1"]);
+    expect(((await call("jdOnly", "GET", "/shops")).body.items as { id: string }[]).map((s) => s.id)).toEqual(
+      ["jd-1"],
+    );
   });
 
   it("answers bad input with a problem and a stable code, and changes nothing", async () => {
     const { orderId, caseId, lines } = await newCase();
     const lineId = lines[0]?.id;
     const bad: [string, "POST", string, unknown, number, string][] = [
-      ["admin", "POST", "/orders", sampleOrder({ lines: [{ sku: "X", quantity: 1, unitPrice: "1.234" }] }), 400, "AMOUNT_PRECISION"],
-      ["admin", "POST", "/orders", sampleOrder({ lines: [{ sku: "X", quantity: 1, unitPrice: "-1.00" }] }), 400, "NEGATIVE_AMOUNT"],
-      ["admin", "POST", "/orders", sampleOrder({ lines: [{ sku: "X", quantity: 1, unitPrice: "abc" }] }), 400, "INVALID_AMOUNT"],
-      ["admin", "POST", "/orders", sampleOrder({ lines: [{ sku: "X", quantity: 0, unitPrice: "1.00" }] }), 400, "INVALID_QUANTITY"],
+      [
+        "admin",
+        "POST",
+        "/orders",
+        sampleOrder({ lines: [{ sku: "X", quantity: 1, unitPrice: "1.234" }] }),
+        400,
+        "AMOUNT_PRECISION",
+      ],
+      [
+        "admin",
+        "POST",
+        "/orders",
+        sampleOrder({ lines: [{ sku: "X", quantity: 1, unitPrice: "-1.00" }] }),
+        400,
+        "NEGATIVE_AMOUNT",
+      ],
+      [
+        "admin",
+        "POST",
+        "/orders",
+        sampleOrder({ lines: [{ sku: "X", quantity: 1, unitPrice: "abc" }] }),
+        400,
+        "INVALID_AMOUNT",
+      ],
+      [
+        "admin",
+        "POST",
+        "/orders",
+        sampleOrder({ lines: [{ sku: "X", quantity: 0, unitPrice: "1.00" }] }),
+        400,
+        "INVALID_QUANTITY",
+      ],
       ["admin", "POST", "/orders", sampleOrder({ currency: "XXX" }), 400, "UNKNOWN_CURRENCY"],
       ["admin", "POST", "/orders", sampleOrder({ shop: "nope" }), 422, "SHOP_NOT_FOUND"],
-      ["admin", "POST", "/orders", sampleOrder({ payments: [{ tender: "alipay", amount: "1.00" }] }), 400, "PAYMENT_MISMATCH"],
+      [
+        "admin",
+        "POST",
+        "/orders",
+        sampleOrder({ payments: [{ tender: "alipay", amount: "1.00" }] }),
+        400,
+        "PAYMENT_MISMATCH",
+      ],
       ["admin", "POST", "/orders", { shop: "tmall-1" }, 400, "VALIDATION_ERROR"],
-      ["admin", "POST", "/cases", { orderId: 999999, type: "refund_only", reason: "quality", items: [{ lineId, quantity: 1 }] }, 404, "ORDER_NOT_FOUND"],
-      ["admin", "POST", "/cases", { orderId, type: "refund_only", reason: "quality", items: [{ lineId, quantity: 1 }] }, 422, "QUANTITY_EXCEEDS_RETURNABLE"],
-      ["admin", "POST", "/cases", { orderId, type: "refund_only", reason: "bored", items: [{ lineId, quantity: 1 }] }, 400, "VALIDATION_ERROR"],
-      ["admin", "POST", `/cases/${caseId}/receive`, { quantity: 1, condition: "intact" }, 409, "INVALID_TRANSITION"],
+      [
+        "admin",
+        "POST",
+        "/cases",
+        { orderId: 999999, type: "refund_only", reason: "quality", items: [{ lineId, quantity: 1 }] },
+        404,
+        "ORDER_NOT_FOUND",
+      ],
+      [
+        "admin",
+        "POST",
+        "/cases",
+        { orderId, type: "refund_only", reason: "quality", items: [{ lineId, quantity: 1 }] },
+        422,
+        "QUANTITY_EXCEEDS_RETURNABLE",
+      ],
+      [
+        "admin",
+        "POST",
+        "/cases",
+        { orderId, type: "refund_only", reason: "bored", items: [{ lineId, quantity: 1 }] },
+        400,
+        "VALIDATION_ERROR",
+      ],
+      [
+        "admin",
+        "POST",
+        `/cases/${caseId}/receive`,
+        { quantity: 1, condition: "intact" },
+        409,
+        "INVALID_TRANSITION",
+      ],
       ["admin", "POST", `/cases/${caseId}/grant-refund`, {}, 409, "INVALID_TRANSITION"],
       ["admin", "POST", `/cases/${caseId}/approve`, { expectedVersion: 99 }, 409, "VERSION_CONFLICT"],
       ["admin", "POST", `/cases/${caseId}/reject`, {}, 400, "VALIDATION_ERROR"],
       ["admin", "POST", "/cases/424242/approve", {}, 404, "CASE_NOT_FOUND"],
-      ["admin", "POST", "/refund-quotes", { orderId, items: [{ lineId, quantity: 1 }], reason: "quality", amount: "9999.00" }, 422, "REFUND_ABOVE_CAP"],
-      ["admin", "POST", "/refund-quotes", { orderId, items: [{ lineId, quantity: 1 }], reason: "quality", amount: "1.001" }, 400, "AMOUNT_PRECISION"],
+      [
+        "admin",
+        "POST",
+        "/refund-quotes",
+        { orderId, items: [{ lineId, quantity: 1 }], reason: "quality", amount: "9999.00" },
+        422,
+        "REFUND_ABOVE_CAP",
+      ],
+      [
+        "admin",
+        "POST",
+        "/refund-quotes",
+        { orderId, items: [{ lineId, quantity: 1 }], reason: "quality", amount: "1.001" },
+        400,
+        "AMOUNT_PRECISION",
+      ],
     ];
     const before = await snapshot(env.ctx);
     for (const [who, method, url, body, status, code] of bad) {
@@ -190,7 +280,12 @@ describe("HTTP API", () => {
       deductions: [{ kind: "restocking_fee", amount: "5.00" }],
     });
     expect(q.status).toBe(200);
-    expect(q.body).toMatchObject({ cap: "55.25", total: "50.25", shipping: "0.00", deductions: [{ kind: "restocking_fee", amount: "5.00" }] });
+    expect(q.body).toMatchObject({
+      cap: "55.25",
+      total: "50.25",
+      shipping: "0.00",
+      deductions: [{ kind: "restocking_fee", amount: "5.00" }],
+    });
     expect(await snapshot(env.ctx)).toEqual(before);
   });
 
@@ -203,7 +298,14 @@ describe("HTTP API", () => {
     expect(changed.body.outcome).toBe("updated");
     const d = await call("admin", "GET", `/orders?shop=tmall-1&externalId=${input.externalId}`);
     const lineId = (d.body.items as { lines: { id: number }[] }[])[0]?.lines[0]?.id;
-    const body = { shop: "tmall-1", externalOrderId: input.externalId, externalId: "TB-RF-1", type: "refund_only", reason: "quality", items: [{ lineId, quantity: 1 }] };
+    const body = {
+      shop: "tmall-1",
+      externalOrderId: input.externalId,
+      externalId: "TB-RF-1",
+      type: "refund_only",
+      reason: "quality",
+      items: [{ lineId, quantity: 1 }],
+    };
     const a = await call("admin", "POST", "/cases", body);
     const b = await call("admin", "POST", "/cases", body);
     expect(a.status).toBe(201);
@@ -215,12 +317,18 @@ describe("HTTP API", () => {
     const page1 = await call("admin", "GET", "/cases?limit=2");
     expect(page1.body.items).toHaveLength(2);
     const page2 = await call("admin", "GET", `/cases?limit=2&cursor=${page1.body.nextCursor}`);
-    const ids = [...(page1.body.items as { id: number }[]), ...(page2.body.items as { id: number }[])].map((c) => c.id);
+    const ids = [...(page1.body.items as { id: number }[]), ...(page2.body.items as { id: number }[])].map(
+      (c) => c.id,
+    );
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     expect(new Set(ids).size).toBe(ids.length);
     const closed = await call("admin", "GET", "/cases?status=closed&type=return_refund");
     expect((closed.body.items as { status: string }[]).length).toBeGreaterThan(0);
-    expect((closed.body.items as { status: string; type: string }[]).every((c) => c.status === "closed" && c.type === "return_refund")).toBe(true);
+    expect(
+      (closed.body.items as { status: string; type: string }[]).every(
+        (c) => c.status === "closed" && c.type === "return_refund",
+      ),
+    ).toBe(true);
     const future = await call("admin", "GET", "/cases?from=2030-01-01T00:00:00Z");
     expect(future.body.items).toEqual([]);
   });

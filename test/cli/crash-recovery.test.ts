@@ -2,10 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SandboxPaySimulator, startSandboxPaySimulator } from "../../src/channels/payments/sandbox-simulator.ts";
+import {
+  type SandboxPaySimulator,
+  startSandboxPaySimulator,
+} from "../../src/channels/payments/sandbox-simulator.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
 import { createToken } from "../../src/store/tokens.ts";
-import { freshStore, SIM_SECRET, usingPostgres } from "../support/db.ts";
+import { freshStore, installationId, SIM_SECRET, usingPostgres } from "../support/db.ts";
 import { sampleOrder } from "../support/fixtures.ts";
 import { eventually, startServiceProcess } from "../support/process.ts";
 
@@ -18,6 +21,7 @@ let dataDir: string;
 let dbEnv: Record<string, string>;
 let pgStore: (Store & { url?: string }) | undefined;
 let token: string;
+let INST: string;
 
 beforeAll(async () => {
   sim = await startSandboxPaySimulator({ port: 0, secret: SIM_SECRET });
@@ -33,6 +37,7 @@ beforeAll(async () => {
   }
   await store.db.insertInto("shops").values({ id: "tmall-1", name: "T", channel: "tmall" }).execute();
   token = (await createToken(store.db, { name: "ops", role: "admin" })).token;
+  INST = await installationId(store.db);
   if (!usingPostgres) await store.close();
 });
 afterAll(async () => {
@@ -76,8 +81,10 @@ describe.each(["before_send", "after_send"])("killed %s", (point) => {
     expect((await call(svc.url, "POST", `/cases/${kase.body.id}/approve`, {})).status).toBe(200);
     await expect(call(svc.url, "POST", `/cases/${kase.body.id}/grant-refund`, {})).rejects.toThrow();
     await svc.exited;
-    const key = `AS${kase.body.id}R1`;
-    expect(sim.refunds().filter((r) => r.out_refund_no === key)).toHaveLength(point === "before_send" ? 0 : 1);
+    const key = `AS${INST}C${kase.body.id}R1`;
+    expect(sim.refunds().filter((r) => r.out_refund_no === key)).toHaveLength(
+      point === "before_send" ? 0 : 1,
+    );
 
     const again = await startServiceProcess(env());
     try {

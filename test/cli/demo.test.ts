@@ -121,7 +121,7 @@ describe("aftersales demo", () => {
     const load = async () => {
       const e = await testEnv();
       try {
-        const s = await loadDemo(e.ctx, { orders: 25, seed: 7 });
+        const s = await loadDemo(e.ctx, { orders: 20, seed: 7 });
         const orders = await e.ctx.db
           .selectFrom("orders")
           .select(["shop_id", "external_id", "paid_total", "aftersales_status"])

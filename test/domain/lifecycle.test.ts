@@ -325,10 +325,17 @@ const ctxArb: fc.Arbitrary<GuardContext> = fc
   });
 
 /** Most steps pick among the actions the state offers, so walks get deep into each machine. */
-const stepsArb = fc.array(fc.tuple(fc.nat({ max: 5 }).map((n) => n > 0), fc.nat({ max: 100 }), ctxArb), {
-  minLength: 1,
-  maxLength: 40,
-});
+const stepsArb = fc.array(
+  fc.tuple(
+    fc.nat({ max: 5 }).map((n) => n > 0),
+    fc.nat({ max: 100 }),
+    ctxArb,
+  ),
+  {
+    minLength: 1,
+    maxLength: 40,
+  },
+);
 const pickAction = (type: CaseType, state: CaseState, offered: boolean, n: number): Action => {
   const options = offered ? availableActions(type, state) : [...ACTIONS];
   return options[n % options.length] ?? (ACTIONS[n % ACTIONS.length] as Action);

@@ -117,12 +117,17 @@ describe("parseMinor", () => {
     expectCode(() => parseMinor("1".padEnd(40, "0"), "CNY"), "INVALID_AMOUNT");
   });
 
+  it("accepts trailing zeros beyond the currency's digits, which are exact", () => {
+    expect(parseMinor("1.230", "CNY")).toBe(123);
+    expect(parseMinor("100.00", "KRW")).toBe(100);
+  });
+
   it("refuses to round: too many decimals is AMOUNT_PRECISION", () => {
     const err = expectCode(() => parseMinor("1.234", "CNY"), "AMOUNT_PRECISION");
     expect(err.details).toMatchObject({ value: "1.234", currency: "CNY", digits: 2 });
     expectCode(() => parseMinor("0.001", "USD"), "AMOUNT_PRECISION");
     expectCode(() => parseMinor("1.5", "JPY"), "AMOUNT_PRECISION");
-    expectCode(() => parseMinor("100.0", "KRW"), "AMOUNT_PRECISION");
+    expectCode(() => parseMinor("100.5", "KRW"), "AMOUNT_PRECISION");
   });
 
   it("rejects negative amounts with NEGATIVE_AMOUNT by default", () => {

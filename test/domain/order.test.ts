@@ -370,6 +370,16 @@ describe("normalizeOrder: bad input", () => {
     );
   });
 
+  it("LINE_PAID_EXCEEDS_PRICE when the channel says a line paid more than its price", () => {
+    expectCode(
+      () =>
+        normalizeOrder(
+          order({ lines: [{ sku: "A", quantity: 1, unitPrice: "10.00", discount: "1.00", paid: "9.50" }] }),
+        ),
+      "LINE_PAID_EXCEEDS_PRICE",
+    );
+  });
+
   it("passes money errors through", () => {
     expectCode(
       () => normalizeOrder(order({ lines: [{ sku: "A", quantity: 1, unitPrice: "1.234" }] })),

@@ -4,7 +4,7 @@ import { issueRefund } from "../../src/flows/issue-refund.ts";
 import { approveCase } from "../../src/flows/review-case.ts";
 import { submitCase } from "../../src/flows/submit-case.ts";
 import { caseRefunds } from "../../src/store/refunds.ts";
-import { testEnv, type TestEnv, usingPostgres } from "../support/db.ts";
+import { installationId, type TestEnv, testEnv, usingPostgres } from "../support/db.ts";
 import { placeOrder, REVIEWER } from "../support/fixtures.ts";
 
 /**
@@ -12,8 +12,10 @@ import { placeOrder, REVIEWER } from "../support/fixtures.ts";
  * on PGlite they interleave on its single session. Either way exactly one may win.
  */
 let env: TestEnv;
+let INST: string;
 beforeAll(async () => {
   env = await testEnv();
+  INST = await installationId(env.ctx.db);
 });
 afterAll(() => env.close());
 
@@ -79,7 +81,7 @@ describe(`concurrent reviewers (${usingPostgres ? "PostgreSQL" : "PGlite"})`, ()
     const g = await grantRefund(ctx, REVIEWER, id);
     const results = await Promise.all(Array.from({ length: 5 }, () => issueRefund(ctx, g.refundId)));
     expect(results.some((r) => r.status === "succeeded")).toBe(true);
-    const atChannel = env.sim.refunds().filter((r) => r.out_refund_no === `AS${id}R1`);
+    const atChannel = env.sim.refunds().filter((r) => r.out_refund_no === `AS${INST}C${id}R1`);
     expect(atChannel).toHaveLength(1);
     const [refund] = await caseRefunds(ctx.db, id);
     expect(refund?.status).toBe("succeeded");
@@ -93,6 +95,10 @@ describe(`concurrent reviewers (${usingPostgres ? "PostgreSQL" : "PGlite"})`, ()
       submitCase(ctx, REVIEWER, { orderId, type: "refund_only", reason: "quality", source: "chat", items }),
     );
     expect(won).toHaveLength(1);
-    expect(codes).toEqual(["QUANTITY_EXCEEDS_RETURNABLE", "QUANTITY_EXCEEDS_RETURNABLE", "QUANTITY_EXCEEDS_RETURNABLE"]);
+    expect(codes).toEqual([
+      "QUANTITY_EXCEEDS_RETURNABLE",
+      "QUANTITY_EXCEEDS_RETURNABLE",
+      "QUANTITY_EXCEEDS_RETURNABLE",
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestOrder } from "../../src/flows/ingest-order.ts";
 import { submitCase } from "../../src/flows/submit-case.ts";
 import { findOrder, orderLines, orderShipments } from "../../src/store/orders.ts";
-import { testEnv, type TestEnv } from "../support/db.ts";
+import { type TestEnv, testEnv } from "../support/db.ts";
 import { addShop, codeOf, REVIEWER, sampleOrder, snapshot } from "../support/fixtures.ts";
 
 let env: TestEnv;
@@ -47,9 +47,14 @@ describe("ingest order", () => {
     const before = await snapshot(env.ctx);
     expect(await ingestOrder(env.ctx, structuredClone(input))).toEqual({ id, outcome: "unchanged" });
     expect(await snapshot(env.ctx)).toEqual(before);
-    const shipped = { ...input, shipments: [{ carrier: "SF", trackingNo: "SF-NEW", status: "in_transit" as const }] };
+    const shipped = {
+      ...input,
+      shipments: [{ carrier: "SF", trackingNo: "SF-NEW", status: "in_transit" as const }],
+    };
     expect(await ingestOrder(env.ctx, shipped)).toEqual({ id, outcome: "updated" });
-    expect((await orderShipments(env.ctx.db, id)).map((s) => [s.tracking_no, s.status])).toEqual([["SF-NEW", "in_transit"]]);
+    expect((await orderShipments(env.ctx.db, id)).map((s) => [s.tracking_no, s.status])).toEqual([
+      ["SF-NEW", "in_transit"],
+    ]);
     expect((await findOrder(env.ctx.db, id))?.version).toBe(2);
   });
 
@@ -57,19 +62,35 @@ describe("ingest order", () => {
     const input = sampleOrder();
     const { id } = await ingestOrder(env.ctx, input);
     const [line] = await orderLines(env.ctx.db, id);
-    await submitCase(env.ctx, REVIEWER, { orderId: id, type: "refund_only", reason: "quality", source: "chat", items: [{ lineId: line?.id ?? 0, quantity: 1 }] });
-    const repriced = { ...input, discounts: [{ kind: "coupon", amount: "30.00" }], payments: [{ tender: "alipay" as const, amount: "235.90" }] };
+    await submitCase(env.ctx, REVIEWER, {
+      orderId: id,
+      type: "refund_only",
+      reason: "quality",
+      source: "chat",
+      items: [{ lineId: line?.id ?? 0, quantity: 1 }],
+    });
+    const repriced = {
+      ...input,
+      discounts: [{ kind: "coupon", amount: "30.00" }],
+      payments: [{ tender: "alipay" as const, amount: "235.90" }],
+    };
     const before = await snapshot(env.ctx);
     expect(await codeOf(ingestOrder(env.ctx, repriced))).toBe("ORDER_LOCKED");
     expect(await snapshot(env.ctx)).toEqual(before);
     // logistics updates still flow in
-    const signed = { ...input, shipments: [{ carrier: "SF", trackingNo: "SF-X", status: "delivered" as const }] };
+    const signed = {
+      ...input,
+      shipments: [{ carrier: "SF", trackingNo: "SF-X", status: "delivered" as const }],
+    };
     expect((await ingestOrder(env.ctx, signed)).outcome).toBe("updated");
   });
 
   it("two ingests of the same new order at once create it once", async () => {
     const input = sampleOrder();
-    const results = await Promise.all([ingestOrder(env.ctx, input), ingestOrder(env.ctx, structuredClone(input))]);
+    const results = await Promise.all([
+      ingestOrder(env.ctx, input),
+      ingestOrder(env.ctx, structuredClone(input)),
+    ]);
     expect(new Set(results.map((r) => r.id)).size).toBe(1);
     expect(results.map((r) => r.outcome).sort()).toEqual(["created", "unchanged"]);
   });

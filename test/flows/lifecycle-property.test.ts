@@ -11,7 +11,7 @@ import { approveCase, cancelCase, closeCase, rejectCase } from "../../src/flows/
 import { recordReturnShipment, shipReplacement } from "../../src/flows/shipments.ts";
 import { submitCase } from "../../src/flows/submit-case.ts";
 import { findOrder, orderLines } from "../../src/store/orders.ts";
-import { testEnv, type TestEnv } from "../support/db.ts";
+import { type TestEnv, testEnv } from "../support/db.ts";
 import { placeOrder, REVIEWER } from "../support/fixtures.ts";
 
 /**
@@ -25,11 +25,22 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-type Step = (ctx: FlowContext, a: Actor, id: number, order: { orderId: number; lineIds: number[] }) => Promise<unknown>;
+type Step = (
+  ctx: FlowContext,
+  a: Actor,
+  id: number,
+  order: { orderId: number; lineIds: number[] },
+) => Promise<unknown>;
 const STEPS: Record<string, Step> = {
   // a second case on the same order competes for the same units
   submit_refund: (ctx, a, _id, { orderId, lineIds }) =>
-    submitCase(ctx, a, { orderId, type: "refund_only", reason: "quality", source: "chat", items: [{ lineId: lineIds[0] ?? 0, quantity: 1 }] }),
+    submitCase(ctx, a, {
+      orderId,
+      type: "refund_only",
+      reason: "quality",
+      source: "chat",
+      items: [{ lineId: lineIds[0] ?? 0, quantity: 1 }],
+    }),
   approve: (ctx, a, id) => approveCase(ctx, a, id),
   reject: (ctx, a, id) => rejectCase(ctx, a, id, { note: "不符合条件" }),
   cancel: (ctx, a, id) => cancelCase(ctx, a, id),
@@ -39,7 +50,8 @@ const STEPS: Record<string, Step> = {
   inspect_pass: (ctx, a, id) => inspectReturn(ctx, a, id, { result: "pass" }),
   inspect_fail: (ctx, a, id) => inspectReturn(ctx, a, id, { result: "fail" }),
   grant: async (ctx, a, id) => issueRefund(ctx, (await grantRefund(ctx, a, id)).refundId),
-  grant_partial: async (ctx, a, id) => issueRefund(ctx, (await grantRefund(ctx, a, id, { amount: "0.01" })).refundId),
+  grant_partial: async (ctx, a, id) =>
+    issueRefund(ctx, (await grantRefund(ctx, a, id, { amount: "0.01" })).refundId),
   grant_only: (ctx, a, id) => grantRefund(ctx, a, id),
   ship_replacement: (ctx, a, id) => shipReplacement(ctx, a, id, { carrier: "ZTO", trackingNo: `N${id}` }),
   close: (ctx, a, id) => closeCase(ctx, a, id),
@@ -78,7 +90,11 @@ describe("lifecycle on the database (property)", () => {
               const code = (e as { code?: string }).code ?? "";
               if (!EXPECTED.has(code)) throw e;
             }
-            const kase = await ctx.db.selectFrom("cases").select("status").where("id", "=", id).executeTakeFirstOrThrow();
+            const kase = await ctx.db
+              .selectFrom("cases")
+              .select("status")
+              .where("id", "=", id)
+              .executeTakeFirstOrThrow();
             expect(reachable.has(kase.status)).toBe(true);
           }
           const refunded = await ctx.db
@@ -91,7 +107,11 @@ describe("lifecycle on the database (property)", () => {
             const held = refunded.filter((r) => r.order_line_id === line.id && r.status !== "failed");
             expect(held.reduce((a, r) => a + r.amount, 0)).toBeLessThanOrEqual(line.paid);
           }
-          const refunds = await ctx.db.selectFrom("refunds").selectAll().where("order_id", "=", orderId).execute();
+          const refunds = await ctx.db
+            .selectFrom("refunds")
+            .selectAll()
+            .where("order_id", "=", orderId)
+            .execute();
           const succeeded = refunds.filter((r) => r.status === "succeeded");
           const order = await findOrder(ctx.db, orderId);
           expect(order?.refunded_total).toBe(succeeded.reduce((a, r) => a + r.amount, 0));
@@ -100,8 +120,12 @@ describe("lifecycle on the database (property)", () => {
             const atChannel = env.sim.refunds().filter((s) => s.out_refund_no === r.idempotency_key);
             expect(atChannel.length).toBe(r.status === "requested" ? 0 : 1);
           }
-          const states = (await ctx.db.selectFrom("cases").select("status").where("order_id", "=", orderId).execute()).map((c) => c.status);
-          expect(order?.aftersales_status).toBe(deriveOrderStatus(states as never, order?.refunded_total ?? 0, order?.paid_total ?? 0));
+          const states = (
+            await ctx.db.selectFrom("cases").select("status").where("order_id", "=", orderId).execute()
+          ).map((c) => c.status);
+          expect(order?.aftersales_status).toBe(
+            deriveOrderStatus(states as never, order?.refunded_total ?? 0, order?.paid_total ?? 0),
+          );
         },
       ),
       { numRuns: 25 },

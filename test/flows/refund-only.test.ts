@@ -3,9 +3,9 @@ import { grantRefund } from "../../src/flows/grant-refund.ts";
 import { issueRefund } from "../../src/flows/issue-refund.ts";
 import { approveCase, closeCase } from "../../src/flows/review-case.ts";
 import { submitCase } from "../../src/flows/submit-case.ts";
-import { findOrder } from "../../src/store/orders.ts";
 import { caseEvents } from "../../src/store/cases.ts";
-import { testEnv, type TestEnv } from "../support/db.ts";
+import { findOrder } from "../../src/store/orders.ts";
+import { type TestEnv, testEnv } from "../support/db.ts";
 import { placeOrder, REVIEWER } from "../support/fixtures.ts";
 
 let env: TestEnv;
@@ -44,7 +44,13 @@ describe("refund_only from request to money", () => {
     expect(order?.refunded_total).toBe(granted.quote.total);
     expect(order?.aftersales_status).toBe("partially_refunded");
     const events = await caseEvents(ctx.db, id);
-    expect(events.map((e) => e.to_status)).toEqual(["requested", "approved", "refunding", "refunded", "closed"]);
+    expect(events.map((e) => e.to_status)).toEqual([
+      "requested",
+      "approved",
+      "refunding",
+      "refunded",
+      "closed",
+    ]);
     expect(events.map((e) => e.actor)).toEqual([
       "user:reviewer-1",
       "user:reviewer-1",

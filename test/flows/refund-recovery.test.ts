@@ -7,12 +7,14 @@ import { dispatchOnce } from "../../src/jobs/dispatcher.ts";
 import { findCase } from "../../src/store/cases.ts";
 import { findOrder } from "../../src/store/orders.ts";
 import { caseRefunds, findRefund } from "../../src/store/refunds.ts";
-import { testEnv, type TestEnv } from "../support/db.ts";
+import { installationId, type TestEnv, testEnv } from "../support/db.ts";
 import { placeOrder, REVIEWER } from "../support/fixtures.ts";
 
 let env: TestEnv;
+let INST: string;
 beforeAll(async () => {
   env = await testEnv({ refundSendGraceMs: 10_000 });
+  INST = await installationId(env.ctx.db);
 });
 afterAll(() => env.close());
 
@@ -46,10 +48,10 @@ describe("refunds survive channel faults", () => {
     const g = await grantRefund(env.ctx, REVIEWER, id);
     env.sim.faults({ failNext: 1 });
     expect((await issueRefund(env.ctx, g.refundId)).status).toBe("processing");
-    expect(atChannel(`AS${id}R1`)).toHaveLength(0);
+    expect(atChannel(`AS${INST}C${id}R1`)).toHaveLength(0);
     expect((await findCase(env.ctx.db, id))?.status).toBe("refunding");
     await drainOutbox();
-    expect(atChannel(`AS${id}R1`)).toHaveLength(1);
+    expect(atChannel(`AS${INST}C${id}R1`)).toHaveLength(1);
     expect((await findRefund(env.ctx.db, g.refundId))?.status).toBe("succeeded");
     expect((await findOrder(env.ctx.db, orderId))?.refunded_total).toBe(g.quote.total);
   });
@@ -59,9 +61,9 @@ describe("refunds survive channel faults", () => {
     const g = await grantRefund(env.ctx, REVIEWER, id);
     env.sim.faults({ timeoutNext: 1 });
     expect((await issueRefund(env.ctx, g.refundId)).status).toBe("processing");
-    expect(atChannel(`AS${id}R1`)).toHaveLength(1);
+    expect(atChannel(`AS${INST}C${id}R1`)).toHaveLength(1);
     await drainOutbox();
-    expect(atChannel(`AS${id}R1`)).toHaveLength(1);
+    expect(atChannel(`AS${INST}C${id}R1`)).toHaveLength(1);
     expect((await findCase(env.ctx.db, id))?.status).toBe("refunded");
     expect((await findOrder(env.ctx.db, orderId))?.refunded_total).toBe(g.quote.total);
   });
@@ -77,13 +79,13 @@ describe("refunds survive channel faults", () => {
     expect(g2.quote.total).toBe(g1.quote.total);
     expect((await issueRefund(env.ctx, g2.refundId)).status).toBe("succeeded");
     expect((await caseRefunds(env.ctx.db, id)).map((r) => [r.idempotency_key, r.status])).toEqual([
-      [`AS${id}R1`, "failed"],
-      [`AS${id}R2`, "succeeded"],
+      [`AS${INST}C${id}R1`, "failed"],
+      [`AS${INST}C${id}R2`, "succeeded"],
     ]);
     expect((await findOrder(env.ctx.db, orderId))?.refunded_total).toBe(g1.quote.total);
     // the outbox message of the failed refund finds it settled and does nothing
     await drainOutbox();
-    expect(atChannel(`AS${id}R1`).map((r) => r.status)).toEqual(["CLOSED"]);
+    expect(atChannel(`AS${INST}C${id}R1`).map((r) => r.status)).toEqual(["CLOSED"]);
   });
 
   it("a channel that answers PROCESSING is polled until it settles", async () => {
@@ -95,7 +97,7 @@ describe("refunds survive channel faults", () => {
     await new Promise((r) => setTimeout(r, 350));
     await drainOutbox();
     expect((await findRefund(env.ctx.db, g.refundId))?.status).toBe("succeeded");
-    expect(atChannel(`AS${id}R1`)).toHaveLength(1);
+    expect(atChannel(`AS${INST}C${id}R1`)).toHaveLength(1);
   });
 
   it("a message that keeps failing ends in the dead-letter state, and the refund stays processing for a person", async () => {
@@ -107,11 +109,15 @@ describe("refunds survive channel faults", () => {
       await dispatchOnce(env.ctx, { maxAttempts: 3 });
     }
     env.sim.faults({ failNext: 0 });
-    const msg = await env.ctx.db.selectFrom("outbox").selectAll().where("key", "=", `AS${id}R1`).executeTakeFirstOrThrow();
+    const msg = await env.ctx.db
+      .selectFrom("outbox")
+      .selectAll()
+      .where("key", "=", `AS${INST}C${id}R1`)
+      .executeTakeFirstOrThrow();
     expect(msg.status).toBe("dead");
     expect(msg.attempts).toBe(3);
     expect(msg.last_error).toMatch(/HTTP 500|500/);
     expect((await findRefund(env.ctx.db, g.refundId))?.status).toBe("processing");
-    expect(atChannel(`AS${id}R1`)).toHaveLength(0);
+    expect(atChannel(`AS${INST}C${id}R1`)).toHaveLength(0);
   });
 });

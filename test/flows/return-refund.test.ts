@@ -7,7 +7,7 @@ import { recordReturnShipment, shipReplacement } from "../../src/flows/shipments
 import { submitCase } from "../../src/flows/submit-case.ts";
 import { caseShipments, findCase } from "../../src/store/cases.ts";
 import { findOrder } from "../../src/store/orders.ts";
-import { testEnv, type TestEnv } from "../support/db.ts";
+import { type TestEnv, testEnv } from "../support/db.ts";
 import { codeOf, placeOrder, REVIEWER, WAREHOUSE } from "../support/fixtures.ts";
 
 let env: TestEnv;
@@ -23,13 +23,25 @@ describe("return_refund", () => {
     const { ctx } = env;
     const { orderId, lines } = await placeOrder(ctx);
     const items = lines.map((l) => ({ lineId: l.id, quantity: l.quantity }));
-    const { id } = await submitCase(ctx, REVIEWER, { orderId, type: "return_refund", reason: "not_as_described", source: "platform", items });
+    const { id } = await submitCase(ctx, REVIEWER, {
+      orderId,
+      type: "return_refund",
+      reason: "not_as_described",
+      source: "platform",
+      items,
+    });
     expect((await approveCase(ctx, REVIEWER, id)).status).toBe("awaiting_return");
     expect((await recordReturnShipment(ctx, REVIEWER, id, parcel)).status).toBe("return_in_transit");
-    expect((await receiveReturn(ctx, WAREHOUSE, id, { quantity: 2, condition: "intact" })).status).toBe("partially_received");
-    expect(await codeOf(receiveReturn(ctx, WAREHOUSE, id, { quantity: 2, condition: "intact" }))).toBe("RECEIPT_EXCEEDS_CASE");
+    expect((await receiveReturn(ctx, WAREHOUSE, id, { quantity: 2, condition: "intact" })).status).toBe(
+      "partially_received",
+    );
+    expect(await codeOf(receiveReturn(ctx, WAREHOUSE, id, { quantity: 2, condition: "intact" }))).toBe(
+      "RECEIPT_EXCEEDS_CASE",
+    );
     expect(await codeOf(inspectReturn(ctx, WAREHOUSE, id, { result: "pass" }))).toBe("INVALID_TRANSITION");
-    expect((await receiveReturn(ctx, WAREHOUSE, id, { quantity: 1, condition: "opened" })).status).toBe("received");
+    expect((await receiveReturn(ctx, WAREHOUSE, id, { quantity: 1, condition: "opened" })).status).toBe(
+      "received",
+    );
     expect((await inspectReturn(ctx, WAREHOUSE, id, { result: "pass" })).status).toBe("inspected");
     const granted = await grantRefund(ctx, REVIEWER, id);
     expect(granted.quote.shipping).toBe(800);
@@ -46,10 +58,18 @@ describe("return_refund", () => {
     const { ctx } = env;
     const { orderId, lines } = await placeOrder(ctx);
     const items = lines.map((l) => ({ lineId: l.id, quantity: l.quantity }));
-    const { id } = await submitCase(ctx, REVIEWER, { orderId, type: "return_refund", reason: "changed_mind", source: "portal", items });
+    const { id } = await submitCase(ctx, REVIEWER, {
+      orderId,
+      type: "return_refund",
+      reason: "changed_mind",
+      source: "portal",
+      items,
+    });
     await approveCase(ctx, REVIEWER, id);
     await receiveReturn(ctx, WAREHOUSE, id, { quantity: 3, condition: "damaged" });
-    expect((await inspectReturn(ctx, WAREHOUSE, id, { result: "fail", note: "划痕" })).status).toBe("inspection_failed");
+    expect((await inspectReturn(ctx, WAREHOUSE, id, { result: "fail", note: "划痕" })).status).toBe(
+      "inspection_failed",
+    );
     expect(await codeOf(grantRefund(ctx, REVIEWER, id, { amount: "238.00" }))).toBe("REFUND_ABOVE_CAP");
     const granted = await grantRefund(ctx, REVIEWER, id, { amount: "100.00" });
     expect(granted.quote.shipping).toBe(0);
@@ -63,14 +83,28 @@ describe("return_refund", () => {
     const { ctx } = env;
     const { orderId, lines } = await placeOrder(ctx);
     const items = [{ lineId: lines[1]?.id ?? 0, quantity: 1 }];
-    const { id } = await submitCase(ctx, REVIEWER, { orderId, type: "return_refund", reason: "size_fit", source: "chat", items });
-    expect(await codeOf(submitCase(ctx, REVIEWER, { orderId, type: "refund_only", reason: "quality", source: "chat", items }))).toBe(
-      "QUANTITY_EXCEEDS_RETURNABLE",
-    );
+    const { id } = await submitCase(ctx, REVIEWER, {
+      orderId,
+      type: "return_refund",
+      reason: "size_fit",
+      source: "chat",
+      items,
+    });
+    expect(
+      await codeOf(
+        submitCase(ctx, REVIEWER, { orderId, type: "refund_only", reason: "quality", source: "chat", items }),
+      ),
+    ).toBe("QUANTITY_EXCEEDS_RETURNABLE");
     expect(await codeOf(rejectCase(ctx, REVIEWER, id, { note: " " }))).toBe("GUARD_FAILED");
     expect((await rejectCase(ctx, REVIEWER, id, { note: "超过退货期" })).status).toBe("rejected");
     expect((await findOrder(ctx.db, orderId))?.aftersales_status).toBe("closed");
-    const again = await submitCase(ctx, REVIEWER, { orderId, type: "refund_only", reason: "quality", source: "chat", items });
+    const again = await submitCase(ctx, REVIEWER, {
+      orderId,
+      type: "refund_only",
+      reason: "quality",
+      source: "chat",
+      items,
+    });
     expect(again.created).toBe(true);
     expect((await cancelCase(ctx, REVIEWER, again.id)).status).toBe("cancelled");
   });
@@ -79,11 +113,25 @@ describe("return_refund", () => {
     const { ctx } = env;
     const { orderId, lines } = await placeOrder(ctx, { shipments: [] });
     const items = [{ lineId: lines[0]?.id ?? 0, quantity: 1 }];
-    expect(await codeOf(submitCase(ctx, REVIEWER, { orderId, type: "return_refund", reason: "changed_mind", source: "chat", items }))).toBe(
-      "NOT_SHIPPED",
-    );
+    expect(
+      await codeOf(
+        submitCase(ctx, REVIEWER, {
+          orderId,
+          type: "return_refund",
+          reason: "changed_mind",
+          source: "chat",
+          items,
+        }),
+      ),
+    ).toBe("NOT_SHIPPED");
     // …but an unshipped order can be refunded.
-    const { id } = await submitCase(ctx, REVIEWER, { orderId, type: "refund_only", reason: "changed_mind", source: "chat", items });
+    const { id } = await submitCase(ctx, REVIEWER, {
+      orderId,
+      type: "refund_only",
+      reason: "changed_mind",
+      source: "chat",
+      items,
+    });
     expect((await findCase(ctx.db, id))?.status).toBe("requested");
   });
 });
@@ -100,7 +148,13 @@ describe("partial refunds add up exactly", () => {
     const lineId = lines[0]?.id ?? 0;
     let refunded = 0;
     for (let i = 0; i < 3; i++) {
-      const { id } = await submitCase(ctx, REVIEWER, { orderId, type: "refund_only", reason: "quality", source: "chat", items: [{ lineId, quantity: 1 }] });
+      const { id } = await submitCase(ctx, REVIEWER, {
+        orderId,
+        type: "refund_only",
+        reason: "quality",
+        source: "chat",
+        items: [{ lineId, quantity: 1 }],
+      });
       await approveCase(ctx, REVIEWER, id);
       const g = await grantRefund(ctx, REVIEWER, id);
       await issueRefund(ctx, g.refundId);
@@ -111,8 +165,52 @@ describe("partial refunds add up exactly", () => {
     expect(order?.refunded_total).toBe(2999);
     expect(order?.aftersales_status).toBe("refunded");
     expect(
-      await codeOf(submitCase(ctx, REVIEWER, { orderId, type: "refund_only", reason: "quality", source: "chat", items: [{ lineId, quantity: 1 }] })),
+      await codeOf(
+        submitCase(ctx, REVIEWER, {
+          orderId,
+          type: "refund_only",
+          reason: "quality",
+          source: "chat",
+          items: [{ lineId, quantity: 1 }],
+        }),
+      ),
     ).toBe("QUANTITY_EXCEEDS_RETURNABLE");
+  });
+
+  it("a deduction the merchant kept is not given back by the line's last refund", async () => {
+    const { ctx } = env;
+    const { orderId, lines } = await placeOrder(ctx, {
+      lines: [{ externalId: "L1", sku: "MUG", quantity: 2, unitPrice: "10.00" }],
+      discounts: [],
+      shippingFee: "0",
+      payments: [{ tender: "wechat_pay", amount: "20.00" }],
+    });
+    const items = [{ lineId: lines[0]?.id ?? 0, quantity: 1 }];
+    const first = await submitCase(ctx, REVIEWER, {
+      orderId,
+      type: "refund_only",
+      reason: "changed_mind",
+      source: "chat",
+      items,
+    });
+    await approveCase(ctx, REVIEWER, first.id);
+    const g1 = await grantRefund(ctx, REVIEWER, first.id, {
+      deductions: [{ kind: "restocking_fee", amount: "1.00" }],
+    });
+    expect(g1.quote.total).toBe(900);
+    await issueRefund(ctx, g1.refundId);
+    const second = await submitCase(ctx, REVIEWER, {
+      orderId,
+      type: "refund_only",
+      reason: "changed_mind",
+      source: "chat",
+      items,
+    });
+    await approveCase(ctx, REVIEWER, second.id);
+    const g2 = await grantRefund(ctx, REVIEWER, second.id);
+    expect(g2.quote.total).toBe(1000);
+    await issueRefund(ctx, g2.refundId);
+    expect((await findOrder(ctx.db, orderId))?.refunded_total).toBe(1900);
   });
 });
 
@@ -132,8 +230,12 @@ describe("exchange and reship", () => {
     await receiveReturn(ctx, WAREHOUSE, id, { quantity: 1, condition: "intact" });
     await inspectReturn(ctx, WAREHOUSE, id, { result: "pass" });
     expect(await codeOf(grantRefund(ctx, REVIEWER, id))).toBe("INVALID_TRANSITION");
-    expect(await codeOf(shipReplacement(ctx, WAREHOUSE, id, { carrier: "SF", trackingNo: "" }))).toBe("TRACKING_REQUIRED");
-    expect((await shipReplacement(ctx, WAREHOUSE, id, { carrier: "SF", trackingNo: "SF-NEW-1" })).status).toBe("replacement_shipped");
+    expect(await codeOf(shipReplacement(ctx, WAREHOUSE, id, { carrier: "SF", trackingNo: "" }))).toBe(
+      "TRACKING_REQUIRED",
+    );
+    expect(
+      (await shipReplacement(ctx, WAREHOUSE, id, { carrier: "SF", trackingNo: "SF-NEW-1" })).status,
+    ).toBe("replacement_shipped");
     expect((await findOrder(ctx.db, orderId))?.aftersales_status).toBe("closed");
     await closeCase(ctx, REVIEWER, id);
     expect((await caseShipments(ctx.db, id)).map((s) => s.direction)).toEqual(["return", "replacement"]);

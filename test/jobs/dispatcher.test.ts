@@ -4,12 +4,14 @@ import { approveCase } from "../../src/flows/review-case.ts";
 import { submitCase } from "../../src/flows/submit-case.ts";
 import { dispatchOnce } from "../../src/jobs/dispatcher.ts";
 import { enqueue } from "../../src/store/outbox.ts";
-import { testEnv, type TestEnv } from "../support/db.ts";
+import { installationId, type TestEnv, testEnv } from "../support/db.ts";
 import { placeOrder, REVIEWER } from "../support/fixtures.ts";
 
 let env: TestEnv;
+let INST: string;
 beforeAll(async () => {
   env = await testEnv({ refundSendGraceMs: 0 });
+  INST = await installationId(env.ctx.db);
 });
 afterAll(() => env.close());
 
@@ -28,7 +30,7 @@ describe("outbox dispatcher", () => {
       });
       await approveCase(ctx, REVIEWER, id);
       await grantRefund(ctx, REVIEWER, id); // not sent inline: only the outbox sends these
-      keys.push(`AS${id}R1`);
+      keys.push(`AS${INST}C${id}R1`);
     }
     env.clock.advance(1000);
     const handled = await Promise.all([1, 2, 3].map(() => dispatchOnce(ctx, { batch: 5 })));
@@ -45,7 +47,11 @@ describe("outbox dispatcher", () => {
     const seen: number[] = [];
     for (let i = 0; i < 4; i++) {
       await dispatchOnce(ctx, { maxAttempts: 3, backoffBaseMs: 1000 });
-      const m = await ctx.db.selectFrom("outbox").selectAll().where("key", "=", "x1").executeTakeFirstOrThrow();
+      const m = await ctx.db
+        .selectFrom("outbox")
+        .selectAll()
+        .where("key", "=", "x1")
+        .executeTakeFirstOrThrow();
       seen.push(m.attempts);
       env.clock.advance(10 * 60_000);
     }
@@ -59,7 +65,11 @@ describe("outbox dispatcher", () => {
     const { ctx } = env;
     await enqueue(ctx.db, "no.such.topic", "later", {}, new Date(ctx.now().getTime() + 60_000));
     await dispatchOnce(ctx);
-    const m = await ctx.db.selectFrom("outbox").selectAll().where("key", "=", "later").executeTakeFirstOrThrow();
+    const m = await ctx.db
+      .selectFrom("outbox")
+      .selectAll()
+      .where("key", "=", "later")
+      .executeTakeFirstOrThrow();
     expect(m.attempts).toBe(0);
   });
 });

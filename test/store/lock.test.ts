@@ -10,7 +10,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("embedded data directory lock", () => {
   it("refuses a second holder with a clear error, and frees the directory on release", () => {
     const release = lockDataDir(dir);
-    expect(() => lockDataDir(dir)).toThrowError(expect.objectContaining({ code: "DATA_DIR_LOCKED", message: expect.stringContaining(String(process.pid)) }));
+    expect(() => lockDataDir(dir)).toThrowError(
+      expect.objectContaining({
+        code: "DATA_DIR_LOCKED",
+        message: expect.stringContaining(String(process.pid)),
+      }),
+    );
     release();
     lockDataDir(dir)();
   });

@@ -3,7 +3,10 @@ import { readFileSync } from "node:fs";
 import pg from "pg";
 import { createPaymentRegistry } from "../../src/channels/payments/registry.ts";
 import { sandboxPayChannel } from "../../src/channels/payments/sandbox.ts";
-import { type SandboxPaySimulator, startSandboxPaySimulator } from "../../src/channels/payments/sandbox-simulator.ts";
+import {
+  type SandboxPaySimulator,
+  startSandboxPaySimulator,
+} from "../../src/channels/payments/sandbox-simulator.ts";
 import { DEFAULT_SETTINGS, type FlowContext, type FlowSettings } from "../../src/flows/context.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
 import { adminUrl, TEMPLATE_FILE, templateDbName, withDb } from "./env.ts";
@@ -58,7 +61,10 @@ export async function testEnv(settings: Partial<FlowSettings> = {}): Promise<Tes
   const ctx: FlowContext = {
     db: store.db,
     now: () => clock.now,
-    payments: createPaymentRegistry({}, sandboxPayChannel({ name: "sandbox", url: sim.url, secret: SIM_SECRET, timeoutMs: 2_000 })),
+    payments: createPaymentRegistry(
+      {},
+      sandboxPayChannel({ name: "sandbox", url: sim.url, secret: SIM_SECRET, timeoutMs: 2_000 }),
+    ),
     settings: { ...DEFAULT_SETTINGS, ...settings },
   };
   return {
@@ -72,3 +78,7 @@ export async function testEnv(settings: Partial<FlowSettings> = {}): Promise<Tes
     },
   };
 }
+
+/** Refund keys carry the installation's id: AS<installation>C<case>R<attempt>. */
+export const installationId = async (db: Store["db"]) =>
+  (await db.selectFrom("installation").select("id").executeTakeFirstOrThrow()).id;

@@ -7,7 +7,11 @@ export const REVIEWER: Actor = { kind: "user", id: "reviewer-1" };
 export const WAREHOUSE: Actor = { kind: "user", id: "warehouse-1" };
 
 export async function addShop(ctx: FlowContext, id = "tmall-1", channel = "tmall") {
-  await ctx.db.insertInto("shops").values({ id, name: id, channel }).onConflict((oc) => oc.column("id").doNothing()).execute();
+  await ctx.db
+    .insertInto("shops")
+    .values({ id, name: id, channel })
+    .onConflict((oc) => oc.column("id").doNothing())
+    .execute();
 }
 
 let n = 0;
@@ -42,13 +46,40 @@ export async function placeOrder(ctx: FlowContext, over: Partial<OrderInput> = {
 
 /** Row counts and versions of every table: equal before and after means nothing changed. */
 export async function snapshot(ctx: FlowContext) {
-  const tables = ["orders", "order_lines", "payments", "cases", "case_items", "case_events", "shipments", "receipts", "refunds", "refund_lines", "outbox"] as const;
+  const tables = [
+    "orders",
+    "order_lines",
+    "payments",
+    "cases",
+    "case_items",
+    "case_events",
+    "shipments",
+    "receipts",
+    "refunds",
+    "refund_lines",
+    "outbox",
+  ] as const;
   const out: Record<string, unknown> = {};
   for (const t of tables) {
-    out[t] = Number((await ctx.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
+    out[t] = Number(
+      (
+        await ctx.db
+          .selectFrom(t)
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   }
-  out.caseStates = (await ctx.db.selectFrom("cases").select(["id", "status", "version"]).orderBy("id").execute()).map((c) => `${c.id}:${c.status}:${c.version}`);
-  out.orders_v = (await ctx.db.selectFrom("orders").select(["id", "version", "aftersales_status", "refunded_total"]).orderBy("id").execute()).map((o) => `${o.id}:${o.version}:${o.aftersales_status}:${o.refunded_total}`);
+  out.caseStates = (
+    await ctx.db.selectFrom("cases").select(["id", "status", "version"]).orderBy("id").execute()
+  ).map((c) => `${c.id}:${c.status}:${c.version}`);
+  out.orders_v = (
+    await ctx.db
+      .selectFrom("orders")
+      .select(["id", "version", "aftersales_status", "refunded_total"])
+      .orderBy("id")
+      .execute()
+  ).map((o) => `${o.id}:${o.version}:${o.aftersales_status}:${o.refunded_total}`);
   return out;
 }
 

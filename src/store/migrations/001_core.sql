@@ -162,6 +162,9 @@ CREATE TABLE refund_lines (
   order_line_id  bigint NOT NULL REFERENCES order_lines(id),
   quantity       integer NOT NULL,
   amount         bigint NOT NULL CHECK (amount >= 0),
+  -- the share of the line's paid amount these units consumed; more than `amount` when a deduction
+  -- or a lower agreed amount kept part of it — that part is the merchant's, not refundable later
+  consumed       bigint NOT NULL CHECK (consumed >= amount),
   PRIMARY KEY (refund_id, order_line_id)
 );
 
