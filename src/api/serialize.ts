@@ -3,7 +3,7 @@ import { availableActions, CASE_STATES, type CaseState } from "../domain/lifecyc
 import { formatMinor } from "../domain/money.ts";
 import { ORDER_AFTERSALES_STATUSES, type OrderAftersalesStatus } from "../domain/order-status.ts";
 import type { Quote } from "../domain/refund-quote.ts";
-import type { caseDetail, orderDetail } from "../store/views.ts";
+import type { caseDetail, listCases, orderDetail } from "../store/views.ts";
 
 /** API shapes: amounts leave as exact decimal strings in the order's currency, like they came in. */
 
@@ -171,5 +171,28 @@ export function caseJson(d: NonNullable<Awaited<ReturnType<typeof caseDetail>>>,
       note: e.note,
       data: e.data,
     })),
+  };
+}
+
+/** One row of the case list: enough for a queue or a kanban card. */
+export function caseSummaryJson(k: Awaited<ReturnType<typeof listCases>>["items"][number]) {
+  const status = k.status as CaseState;
+  return {
+    id: k.id,
+    orderId: k.order_id,
+    orderExternalId: k.order_external_id,
+    shop: k.shop_id,
+    customerId: k.customer_id,
+    type: k.type,
+    status,
+    statusLabel: { zh: CASE_STATES[status].zh, en: CASE_STATES[status].en },
+    statusSince: k.status_since,
+    reason: k.reason,
+    source: k.source,
+    currency: k.currency,
+    requestedAmount: m(k.requested_amount, k.currency),
+    version: k.version,
+    createdAt: k.created_at,
+    updatedAt: k.updated_at,
   };
 }

@@ -138,7 +138,7 @@ describe("HTTP API", () => {
     const jdOrder = await call("jdOnly", "POST", "/orders", sampleOrder({ shop: "jd-1" }));
     expect(jdOrder.status).toBe(201);
     const list = await call("jdOnly", "GET", "/cases?limit=200");
-    expect((list.body.items as { shop_id: string }[]).every((c) => c.shop_id === "jd-1")).toBe(true);
+    expect((list.body.items as { shop: string }[]).every((c) => c.shop === "jd-1")).toBe(true);
     expect(((await call("jdOnly", "GET", "/shops")).body.items as { id: string }[]).map((s) => s.id)).toEqual(
       ["jd-1"],
     );

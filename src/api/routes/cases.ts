@@ -14,7 +14,7 @@ import { findCase } from "../../store/cases.ts";
 import { findOrder } from "../../store/orders.ts";
 import { caseDetail, listCases } from "../../store/views.ts";
 import { canSeeShop, type Permission, type Principal, requirePermission } from "../auth.ts";
-import { caseJson } from "../serialize.ts";
+import { caseJson, caseSummaryJson } from "../serialize.ts";
 import type { App } from "../server.ts";
 import { Amount, Enum, Items, Reason } from "./schemas.ts";
 
@@ -205,7 +205,7 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         shops: p.shops,
         limit: req.query.limit ?? 50,
       });
-      return { items, nextCursor: nextCursor ?? null };
+      return { items: items.map(caseSummaryJson), nextCursor: nextCursor ?? null };
     },
   );
 
