@@ -928,6 +928,10 @@ async function main() {
     const r = await runDb(kind, opts, pgAdmin);
     if (r.error || r.phases.some((p) => p.failed > 0) || (r.verification?.problems.length ?? 0) > 0)
       failed = true;
+    if (r.phases.length === 0) {
+      console.log("  nothing measured: results not written");
+      continue;
+    }
     if (!existsSync(resultsDir)) mkdirSync(resultsDir, { recursive: true });
     const file = join(resultsDir, `http-flows-${kind}.json`);
     const targets = {

@@ -1,54 +1,159 @@
-import type { Selectable, Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { AppError, fail } from "../domain/errors.ts";
 import { type Action, type CaseState, type GuardContext, nextState } from "../domain/lifecycle.ts";
 import { deriveOrderStatus } from "../domain/order-status.ts";
-import { appendEvent, caseOrderId, lockCase, setCaseStatus, statusesOfOrderCases } from "../store/cases.ts";
-import { lockOrder } from "../store/orders.ts";
-import type { CaseTable, DB, OrderTable } from "../store/schema.ts";
+import type { DB } from "../store/schema.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 
 /** The shared mechanics of every case action: lock, judge by the machine, record, keep the order in step. */
 
 export type Tx = Transaction<DB>;
-export type CaseRow = Selectable<CaseTable>;
-export type OrderRow = Selectable<OrderTable>;
+
+export interface CaseHead {
+  id: number;
+  order_id: number;
+  shop_id: string;
+  type: string;
+  status: string;
+  reason: string;
+  currency: string;
+  version: number;
+}
+
+export interface OrderHead {
+  id: number;
+  shop_id: string;
+  external_id: string;
+  currency: string;
+  shipping_fee: number;
+  paid_total: number;
+  refunded_total: number;
+  aftersales_status: string;
+  version: number;
+}
+
+/** A case, its order and the facts its guards need — read in one statement once the order is locked. */
+export interface Locked {
+  tx: Tx;
+  kase: CaseHead;
+  order: OrderHead;
+  caseQuantity: number;
+  receivedQuantity: number;
+  refundCount: number;
+  /** States of the order's other cases, for the order's derived status. */
+  otherStatuses: CaseState[];
+}
 
 export interface StepOptions {
   /** The version the person was looking at; a stale one is a conflict, not a silent overwrite. */
   expectedVersion?: number;
   note?: string;
+  /** The shops the caller may touch (null: all); any other shop's case does not exist for them. */
+  shops?: readonly string[] | null;
 }
 
+export interface StepResult {
+  status: CaseState;
+  version: number;
+}
+
+const LOAD = (caseId: number) => sql<{
+  c_id: number;
+  order_id: number;
+  c_shop_id: string;
+  type: string;
+  status: string;
+  reason: string;
+  c_currency: string;
+  c_version: number;
+  o_shop_id: string;
+  external_id: string;
+  o_currency: string;
+  shipping_fee: number;
+  paid_total: number;
+  refunded_total: number;
+  aftersales_status: string;
+  o_version: number;
+  case_quantity: number;
+  received_quantity: number;
+  refund_count: number;
+  other_statuses: string[];
+}>`
+  select c.id as c_id, c.order_id, c.shop_id as c_shop_id, c.type, c.status, c.reason,
+         c.currency as c_currency, c.version as c_version,
+         o.shop_id as o_shop_id, o.external_id, o.currency as o_currency, o.shipping_fee, o.paid_total,
+         o.refunded_total, o.aftersales_status, o.version as o_version,
+         (select coalesce(sum(quantity), 0) from case_items where case_id = c.id) as case_quantity,
+         (select coalesce(sum(quantity), 0) from receipts where case_id = c.id) as received_quantity,
+         (select count(*) from refunds where case_id = c.id) as refund_count,
+         array(select x.status from cases x where x.order_id = c.order_id and x.id <> c.id) as other_statuses
+    from cases c join orders o on o.id = c.order_id
+   where c.id = ${caseId}`;
+
 /**
- * Run `fn` in one transaction holding the case's order and the case itself. The order is locked
- * first, always, so two flows on one order queue instead of deadlocking or double-counting.
+ * Run `fn` in one transaction holding the lock of the case's order. Every write to a case or its
+ * order happens under that one lock, so two flows on one order queue instead of racing.
  */
 export async function withCase<T>(
   ctx: FlowContext,
   caseId: number,
-  fn: (tx: Tx, kase: CaseRow, order: OrderRow) => Promise<T>,
+  fn: (l: Locked) => Promise<T>,
+  opts: Pick<StepOptions, "shops"> = {},
 ): Promise<T> {
-  const orderId = await caseOrderId(ctx.db, caseId);
-  if (orderId === undefined) fail("CASE_NOT_FOUND", `Case ${caseId} does not exist`, { caseId });
   return ctx.db.transaction().execute(async (tx) => {
-    const order = await lockOrder(tx, orderId as number);
-    const kase = await lockCase(tx, caseId);
-    if (!order || !kase) return fail("CASE_NOT_FOUND", `Case ${caseId} does not exist`, { caseId });
-    return fn(tx, kase, order);
+    // Lock first, read after: under READ COMMITTED the read then sees whatever the previous holder
+    // of the lock committed (a locking read with joins would still see the rows it started with).
+    await sql`select 1 from orders where id = (select order_id from cases where id = ${caseId}) for update`.execute(
+      tx,
+    );
+    const r = (await LOAD(caseId).execute(tx)).rows[0];
+    if (!r || (opts.shops && !opts.shops.includes(r.c_shop_id))) {
+      return fail("CASE_NOT_FOUND", `Case ${caseId} does not exist`, { caseId });
+    }
+    return fn({
+      tx,
+      kase: {
+        id: r.c_id,
+        order_id: r.order_id,
+        shop_id: r.c_shop_id,
+        type: r.type,
+        status: r.status,
+        reason: r.reason,
+        currency: r.c_currency,
+        version: r.c_version,
+      },
+      order: {
+        id: r.order_id,
+        shop_id: r.o_shop_id,
+        external_id: r.external_id,
+        currency: r.o_currency,
+        shipping_fee: r.shipping_fee,
+        paid_total: r.paid_total,
+        refunded_total: r.refunded_total,
+        aftersales_status: r.aftersales_status,
+        version: r.o_version,
+      },
+      caseQuantity: Number(r.case_quantity),
+      receivedQuantity: Number(r.received_quantity),
+      refundCount: Number(r.refund_count),
+      otherStatuses: r.other_statuses as CaseState[],
+    });
   });
 }
 
-/** Fire `action` on the locked case: the machine decides, the timeline records, the order follows. */
+/**
+ * Fire `action` on the locked case: the machine decides, the timeline records, the order follows.
+ * `refunded` is money that just came back to the customer, added to the order in the same write.
+ */
 export async function advance(
-  tx: Tx,
   ctx: FlowContext,
-  kase: CaseRow,
-  order: OrderRow,
+  l: Locked,
   actor: Actor,
   action: Action,
-  guard: GuardContext,
-  opts: StepOptions & { data?: Record<string, unknown> } = {},
-): Promise<CaseState> {
+  guard: Partial<GuardContext> = {},
+  opts: StepOptions & { data?: Record<string, unknown>; refunded?: number } = {},
+): Promise<StepResult> {
+  const { kase } = l;
   if (opts.expectedVersion !== undefined && opts.expectedVersion !== kase.version) {
     fail("VERSION_CONFLICT", "The case changed since you loaded it; reload and try again", {
       expected: opts.expectedVersion,
@@ -56,9 +161,24 @@ export async function advance(
     });
   }
   const from = kase.status as CaseState;
-  const to = nextState(kase.type as never, from, action, { note: opts.note, ...guard });
+  const to = nextState(kase.type as never, from, action, {
+    caseQuantity: l.caseQuantity,
+    receivedQuantity: l.receivedQuantity,
+    note: opts.note,
+    ...guard,
+  });
   const now = ctx.now();
-  if (!(await setCaseStatus(tx, kase.id, kase.version, to, now))) {
+  // Move the case (only from the version we read) and append its timeline event in one statement.
+  const moved = await sql`
+    with moved as (
+      update cases set status = ${to}, status_since = ${now}, updated_at = ${now}, version = version + 1
+       where id = ${kase.id} and version = ${kase.version}
+      returning id)
+    insert into case_events (case_id, at, actor, action, from_status, to_status, note, data)
+    select id, ${now}::timestamptz, ${actorName(actor)}::text, ${action}::text, ${from}::text, ${to}::text,
+           ${opts.note ?? null}::text, ${opts.data ? JSON.stringify(opts.data) : null}::jsonb
+      from moved`.execute(l.tx);
+  if (Number(moved.numAffectedRows ?? 0) !== 1) {
     throw new AppError(
       "VERSION_CONFLICT",
       "Someone else changed this case at the same moment; reload and try again",
@@ -66,33 +186,26 @@ export async function advance(
   }
   kase.status = to;
   kase.version += 1;
-  await appendEvent(tx, {
-    caseId: kase.id,
-    at: now,
-    actor: actorName(actor),
-    action,
-    from,
-    to,
-    note: opts.note ?? null,
-    ...(opts.data ? { data: opts.data } : {}),
-  });
-  await syncOrderStatus(tx, order, now);
-  return to;
+  await syncOrder(l.tx, l.order, [...l.otherStatuses, to], now, opts.refunded ?? 0);
+  return { status: to, version: kase.version };
 }
 
-/** Re-derive the order's after-sales status from its cases and refunds, in the same transaction. */
-export async function syncOrderStatus(tx: Tx, order: OrderRow, now: Date) {
-  const status = deriveOrderStatus(
-    (await statusesOfOrderCases(tx, order.id)) as CaseState[],
-    order.refunded_total,
-    order.paid_total,
-  );
-  if (status === order.aftersales_status) return;
+/** Re-derive the order's after-sales status from all its cases (and add refunded money), in one write. */
+export async function syncOrder(tx: Tx, order: OrderHead, caseStates: CaseState[], now: Date, refunded = 0) {
+  const refundedTotal = order.refunded_total + refunded;
+  const status = deriveOrderStatus(caseStates, refundedTotal, order.paid_total);
+  if (status === order.aftersales_status && refunded === 0) return;
   await tx
     .updateTable("orders")
-    .set({ aftersales_status: status, updated_at: now, version: order.version + 1 })
+    .set({
+      aftersales_status: status,
+      refunded_total: refundedTotal,
+      updated_at: now,
+      version: order.version + 1,
+    })
     .where("id", "=", order.id)
     .execute();
   order.aftersales_status = status;
+  order.refunded_total = refundedTotal;
   order.version += 1;
 }

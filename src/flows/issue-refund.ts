@@ -1,73 +1,81 @@
 import { ChannelUnavailableError, type RefundOutcome } from "../channels/payments/channel.ts";
 import { fail } from "../domain/errors.ts";
-import { findOrder } from "../store/orders.ts";
-import { findRefund, lockRefund } from "../store/refunds.ts";
+import type { CaseState } from "../domain/lifecycle.ts";
 import { advance, withCase } from "./case-step.ts";
 import type { FlowContext } from "./context.ts";
 import { crashPoint } from "./crash-point.ts";
 
-export type IssueResult = { refundId: number; status: "succeeded" | "failed" | "processing"; error?: string };
+export type IssueResult = {
+  refundId: number;
+  status: "succeeded" | "failed" | "processing" | "requested";
+  error?: string;
+  /** The case after the outcome was recorded, when it was recorded now. */
+  caseStatus?: CaseState;
+  caseVersion?: number;
+};
+
+const SETTLED = ["succeeded", "failed"];
 
 /**
  * Send a granted refund through its payment channel and record the outcome — safe to run any number
- * of times, from any number of processes. The idempotency key never changes, and a refund that may
- * already have reached the channel is looked up there before it is sent again: never twice, never lost.
+ * of times, from any number of processes. The idempotency key never changes, so the channel returns
+ * the refund it already has instead of making a second one; and a refund whose earlier attempt ended
+ * unknown is looked up by its key before it is sent again: never twice, never lost.
  */
 export async function issueRefund(ctx: FlowContext, refundId: number): Promise<IssueResult> {
-  const claimed = await ctx.db.transaction().execute(async (tx) => {
-    const r =
-      (await lockRefund(tx, refundId)) ?? fail("REFUND_NOT_FOUND", `Refund ${refundId} does not exist`);
-    if (r.status === "succeeded" || r.status === "failed")
-      return { refund: r, done: true, mayHaveSent: true };
-    const mayHaveSent = r.status === "processing";
-    await tx
-      .updateTable("refunds")
-      .set({ status: "processing", attempts: r.attempts + 1, updated_at: ctx.now() })
-      .where("id", "=", r.id)
-      .execute();
-    return { refund: r, done: false, mayHaveSent };
-  });
-  const r = claimed.refund;
-  if (claimed.done) return { refundId, status: r.status as "succeeded" | "failed" };
+  const r = await ctx.db
+    .selectFrom("refunds as r")
+    .innerJoin("orders as o", "o.id", "r.order_id")
+    .leftJoin("payments as p", "p.id", "r.payment_id")
+    .select([
+      "r.id",
+      "r.status",
+      "r.channel",
+      "r.idempotency_key",
+      "r.amount",
+      "r.currency",
+      "o.external_id",
+      "o.paid_total",
+      "p.transaction_id",
+      "p.amount as payment_amount",
+    ])
+    .where("r.id", "=", refundId)
+    .executeTakeFirst();
+  if (!r) return fail("REFUND_NOT_FOUND", `Refund ${refundId} does not exist`);
+  if (SETTLED.includes(r.status)) return { refundId, status: r.status as "succeeded" | "failed" };
 
   crashPoint("before_send");
   const channel = ctx.payments.get(r.channel);
-  const order = await findOrder(ctx.db, r.order_id);
-  const transactionId = r.payment_id
-    ? ((
-        await ctx.db
-          .selectFrom("payments")
-          .select("transaction_id")
-          .where("id", "=", r.payment_id)
-          .executeTakeFirst()
-      )?.transaction_id ?? null)
-    : null;
   let outcome: RefundOutcome;
   try {
-    const known = claimed.mayHaveSent
-      ? await channel.query(r.idempotency_key)
-      : { status: "not_found" as const };
+    const known =
+      r.status === "processing" ? await channel.query(r.idempotency_key) : { status: "not_found" as const };
     outcome =
       known.status !== "not_found"
         ? known
         : await channel.refund({
             idempotencyKey: r.idempotency_key,
-            transactionId,
-            orderRef: order?.external_id ?? String(r.order_id),
+            transactionId: r.transaction_id ?? null,
+            orderRef: r.external_id,
             amount: r.amount,
-            total: order?.paid_total ?? r.amount,
+            total: r.payment_amount ?? r.paid_total,
             currency: r.currency,
           });
   } catch (e) {
-    // Unknown outcome: keep it processing; the next attempt queries first.
-    const message = e instanceof Error ? e.message : String(e);
+    if (!(e instanceof ChannelUnavailableError)) throw e;
+    // Unknown outcome: mark it so the next attempt asks the channel before sending.
     await ctx.db
       .updateTable("refunds")
-      .set({ last_error: message, updated_at: ctx.now() })
-      .where("id", "=", r.id)
+      .set((eb) => ({
+        status: "processing",
+        attempts: eb("attempts", "+", 1),
+        last_error: e.message,
+        updated_at: ctx.now(),
+      }))
+      .where("id", "=", refundId)
+      .where("status", "not in", SETTLED)
       .execute();
-    if (e instanceof ChannelUnavailableError) return { refundId, status: "processing", error: message };
-    throw e;
+    return { refundId, status: "processing", error: e.message };
   }
   crashPoint("after_send");
   return recordOutcome(ctx, refundId, outcome);
@@ -79,74 +87,69 @@ export async function recordOutcome(
   refundId: number,
   outcome: RefundOutcome,
 ): Promise<IssueResult> {
-  const r =
-    (await findRefund(ctx.db, refundId)) ?? fail("REFUND_NOT_FOUND", `Refund ${refundId} does not exist`);
-  return withCase(ctx, r.case_id, async (tx, kase, order) => {
-    const refund =
-      (await lockRefund(tx, refundId)) ?? fail("REFUND_NOT_FOUND", `Refund ${refundId} does not exist`);
-    if (refund.status === "succeeded" || refund.status === "failed") {
-      return { refundId, status: refund.status as "succeeded" | "failed" };
-    }
+  const head = await ctx.db
+    .selectFrom("refunds")
+    .select(["case_id", "channel", "amount"])
+    .where("id", "=", refundId)
+    .executeTakeFirst();
+  if (!head) return fail("REFUND_NOT_FOUND", `Refund ${refundId} does not exist`);
+  return withCase(ctx, head.case_id, async (l) => {
     const now = ctx.now();
-    const actor = { kind: "channel" as const, id: refund.channel };
-    if (outcome.status === "processing") {
-      await tx
-        .updateTable("refunds")
-        .set({ channel_refund_id: outcome.channelRefundId, updated_at: now })
-        .where("id", "=", refundId)
-        .execute();
-      return { refundId, status: "processing" };
-    }
-    if (outcome.status === "succeeded") {
-      await tx
-        .updateTable("refunds")
-        .set({
-          status: "succeeded",
-          channel_refund_id: outcome.channelRefundId,
-          succeeded_at: now,
-          updated_at: now,
-          last_error: null,
-        })
-        .where("id", "=", refundId)
-        .execute();
-      order.refunded_total += refund.amount;
-      await tx
-        .updateTable("orders")
-        .set({ refunded_total: order.refunded_total })
-        .where("id", "=", order.id)
-        .execute();
-      await advance(
-        tx,
-        ctx,
-        kase,
-        order,
-        actor,
-        "refund_succeeded",
-        { caseQuantity: 0, receivedQuantity: 0 },
-        {
-          data: { refundId, amount: refund.amount, channelRefundId: outcome.channelRefundId },
-        },
-      );
-      return { refundId, status: "succeeded" };
-    }
-    await tx
+    const settled =
+      outcome.status === "succeeded" ? "succeeded" : outcome.status === "failed" ? "failed" : "processing";
+    // Only a refund not yet settled takes the outcome; the case's order lock makes this the one writer.
+    const updated = await l.tx
       .updateTable("refunds")
-      .set({ status: "failed", last_error: `${outcome.code}: ${outcome.message}`, updated_at: now })
+      .set((eb) => ({
+        status: settled,
+        attempts: eb("attempts", "+", 1),
+        updated_at: now,
+        ...(outcome.status === "failed"
+          ? { last_error: `${outcome.code}: ${outcome.message}` }
+          : { channel_refund_id: outcome.channelRefundId, last_error: null }),
+        ...(outcome.status === "succeeded" ? { succeeded_at: now } : {}),
+      }))
       .where("id", "=", refundId)
-      .execute();
-    await advance(
-      tx,
-      ctx,
-      kase,
-      order,
-      actor,
-      "refund_failed",
-      { caseQuantity: 0, receivedQuantity: 0 },
-      {
-        note: outcome.message,
-        data: { refundId, code: outcome.code },
-      },
-    );
-    return { refundId, status: "failed", error: outcome.message };
+      .where("status", "not in", SETTLED)
+      .returning("status")
+      .executeTakeFirst();
+    if (!updated) {
+      const current = await l.tx
+        .selectFrom("refunds")
+        .select("status")
+        .where("id", "=", refundId)
+        .executeTakeFirstOrThrow();
+      return { refundId, status: current.status as IssueResult["status"] };
+    }
+    if (outcome.status === "processing") return { refundId, status: "processing" };
+    const actor = { kind: "channel" as const, id: head.channel };
+    const step =
+      outcome.status === "succeeded"
+        ? await advance(
+            ctx,
+            l,
+            actor,
+            "refund_succeeded",
+            {},
+            {
+              data: { refundId, amount: head.amount, channelRefundId: outcome.channelRefundId },
+              refunded: head.amount,
+            },
+          )
+        : await advance(
+            ctx,
+            l,
+            actor,
+            "refund_failed",
+            {},
+            { note: outcome.message, data: { refundId, code: outcome.code } },
+          );
+    return {
+      refundId,
+      status: outcome.status,
+      ...(outcome.status === "failed" ? { error: outcome.message } : {}),
+      caseStatus: step.status,
+      caseVersion: step.version,
+    };
   });
 }

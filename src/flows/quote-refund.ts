@@ -2,7 +2,7 @@ import type { ReasonCode } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
 import { parseMinor } from "../domain/money.ts";
 import { type DeductionInput, type Quote, quoteRefund, type ShippingPolicy } from "../domain/refund-quote.ts";
-import { findOrder, orderLines, refundedByLine, type Tx } from "../store/orders.ts";
+import { findOrder, linesWithConsumed, type Tx } from "../store/orders.ts";
 import type { FlowContext } from "./context.ts";
 
 export interface QuoteRequest {
@@ -21,19 +21,13 @@ export async function quoteForOrder(
   order: { id: number; currency: string; shipping_fee: number },
   req: QuoteRequest,
 ): Promise<Quote> {
-  const [lines, refunded] = [await orderLines(tx, order.id), await refundedByLine(tx, order.id)];
+  const consumed = await linesWithConsumed(tx, order.id);
   const cur = order.currency;
   return quoteRefund({
     currency: cur,
-    lines: lines.map((l) => ({
-      lineId: l.id,
-      quantity: l.quantity,
-      paid: l.paid,
-      refundedQuantity: refunded.lines.get(l.id)?.quantity ?? 0,
-      refundedAmount: refunded.lines.get(l.id)?.amount ?? 0,
-    })),
+    lines: consumed.lines,
     shippingFee: order.shipping_fee,
-    shippingRefunded: refunded.shipping,
+    shippingRefunded: consumed.shipping,
     items: req.items,
     reason: req.reason,
     shippingPolicy: req.shippingPolicy ?? ctx.settings.shippingPolicy,

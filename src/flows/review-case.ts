@@ -1,29 +1,18 @@
-import { advance, type StepOptions, withCase } from "./case-step.ts";
+import type { Action } from "../domain/lifecycle.ts";
+import { advance, type StepOptions, type StepResult, withCase } from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
 
-/** 审核: approve a case. */
-export const approveCase = (ctx: FlowContext, actor: Actor, caseId: number, opts: StepOptions = {}) =>
-  withCase(ctx, caseId, async (tx, kase, order) => ({
-    status: await advance(tx, ctx, kase, order, actor, "approve", caseGuard(kase), opts),
-  }));
+/** Actions that need no facts beyond the machine's own. */
+const plain =
+  (action: Action) =>
+  (ctx: FlowContext, actor: Actor, caseId: number, opts: StepOptions = {}): Promise<StepResult> =>
+    withCase(ctx, caseId, (l) => advance(ctx, l, actor, action, {}, opts), opts);
 
-/** Reject a case; the reason is required and goes on the timeline (and to the customer). */
-export const rejectCase = (ctx: FlowContext, actor: Actor, caseId: number, opts: StepOptions = {}) =>
-  withCase(ctx, caseId, async (tx, kase, order) => ({
-    status: await advance(tx, ctx, kase, order, actor, "reject", caseGuard(kase), opts),
-  }));
-
-/** The customer (or an agent for them) withdraws the case before goods or money moved. */
-export const cancelCase = (ctx: FlowContext, actor: Actor, caseId: number, opts: StepOptions = {}) =>
-  withCase(ctx, caseId, async (tx, kase, order) => ({
-    status: await advance(tx, ctx, kase, order, actor, "cancel", caseGuard(kase), opts),
-  }));
-
+/** 审核通过: approve a case. */
+export const approveCase = plain("approve");
+/** 拒绝: reject a case; the reason is required and goes on the timeline (and to the customer). */
+export const rejectCase = plain("reject");
+/** 撤销: the customer (or an agent for them) withdraws the case before goods or money moved. */
+export const cancelCase = plain("cancel");
 /** 完结: close a case whose money or goods have gone out. */
-export const closeCase = (ctx: FlowContext, actor: Actor, caseId: number, opts: StepOptions = {}) =>
-  withCase(ctx, caseId, async (tx, kase, order) => ({
-    status: await advance(tx, ctx, kase, order, actor, "close", caseGuard(kase), opts),
-  }));
-
-/** Plain actions need no facts beyond the machine's own. */
-const caseGuard = (_kase: unknown) => ({ caseQuantity: 0, receivedQuantity: 0 });
+export const closeCase = plain("close");

@@ -1,5 +1,5 @@
 import { fail } from "../domain/errors.ts";
-import { advance, type StepOptions, withCase } from "./case-step.ts";
+import { advance, type StepOptions, type StepResult, withCase } from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
 
 export interface ParcelInput extends StepOptions {
@@ -7,78 +7,44 @@ export interface ParcelInput extends StepOptions {
   trackingNo: string;
 }
 
-const checkParcel = (p: ParcelInput) => {
-  if (!p.carrier?.trim() || !p.trackingNo?.trim())
-    fail("TRACKING_REQUIRED", "A carrier and a tracking number are required");
-};
-
-/** The buyer sent the goods back: record the return parcel (退货物流). */
-export const recordReturnShipment = async (
-  ctx: FlowContext,
-  actor: Actor,
-  caseId: number,
-  p: ParcelInput,
-) => {
-  checkParcel(p);
-  return withCase(ctx, caseId, async (tx, kase, order) => {
-    const status = await advance(
-      tx,
+/** A parcel tied to a case: the buyer's return (退货物流) or our replacement (换货/补发). */
+const parcelStep =
+  (action: "ship_return" | "ship_replacement", direction: "return" | "replacement", status: string) =>
+  async (ctx: FlowContext, actor: Actor, caseId: number, p: ParcelInput): Promise<StepResult> => {
+    const carrier = p.carrier?.trim();
+    const trackingNo = p.trackingNo?.trim();
+    if (!carrier || !trackingNo) fail("TRACKING_REQUIRED", "A carrier and a tracking number are required");
+    return withCase(
       ctx,
-      kase,
-      order,
-      actor,
-      "ship_return",
-      { caseQuantity: 0, receivedQuantity: 0, ...p },
-      {
-        ...p,
-        data: { carrier: p.carrier, trackingNo: p.trackingNo },
+      caseId,
+      async (l) => {
+        const res = await advance(
+          ctx,
+          l,
+          actor,
+          action,
+          { carrier, trackingNo },
+          { ...p, data: { carrier, trackingNo } },
+        );
+        await l.tx
+          .insertInto("shipments")
+          .values({
+            order_id: l.order.id,
+            case_id: l.kase.id,
+            direction,
+            carrier: carrier as string,
+            tracking_no: trackingNo as string,
+            status,
+            shipped_at: ctx.now(),
+          })
+          .execute();
+        return res;
       },
+      p,
     );
-    await tx
-      .insertInto("shipments")
-      .values({
-        order_id: order.id,
-        case_id: kase.id,
-        direction: "return",
-        carrier: p.carrier,
-        tracking_no: p.trackingNo,
-        status: "in_transit",
-        shipped_at: ctx.now(),
-      })
-      .execute();
-    return { status };
-  });
-};
+  };
 
-/** Exchange or reship: the replacement parcel went out (换货/补发). */
-export const shipReplacement = async (ctx: FlowContext, actor: Actor, caseId: number, p: ParcelInput) => {
-  checkParcel(p);
-  return withCase(ctx, caseId, async (tx, kase, order) => {
-    const status = await advance(
-      tx,
-      ctx,
-      kase,
-      order,
-      actor,
-      "ship_replacement",
-      { caseQuantity: 0, receivedQuantity: 0, ...p },
-      {
-        ...p,
-        data: { carrier: p.carrier, trackingNo: p.trackingNo },
-      },
-    );
-    await tx
-      .insertInto("shipments")
-      .values({
-        order_id: order.id,
-        case_id: kase.id,
-        direction: "replacement",
-        carrier: p.carrier,
-        tracking_no: p.trackingNo,
-        status: "shipped",
-        shipped_at: ctx.now(),
-      })
-      .execute();
-    return { status };
-  });
-};
+/** The buyer sent the goods back. */
+export const recordReturnShipment = parcelStep("ship_return", "return", "in_transit");
+/** Exchange or reship: the replacement parcel went out. */
+export const shipReplacement = parcelStep("ship_replacement", "replacement", "shipped");

@@ -7,10 +7,11 @@ import {
   type ReasonCode,
 } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
+import type { CaseState } from "../domain/lifecycle.ts";
 import { parseMinor } from "../domain/money.ts";
-import { appendEvent, heldByOtherCases } from "../store/cases.ts";
+import { appendEvent, heldByOtherCases, statusesOfOrderCases } from "../store/cases.ts";
 import { findOrderId, lockOrder, orderLines, orderShipments } from "../store/orders.ts";
-import { syncOrderStatus } from "./case-step.ts";
+import { syncOrder } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { quoteForOrder } from "./quote-refund.ts";
 
@@ -143,7 +144,7 @@ export async function submitCase(
       note: input.description ?? null,
       data: { type: input.type, reason: input.reason, source: input.source, items: input.items },
     });
-    await syncOrderStatus(tx, order, now);
+    await syncOrder(tx, order, [...((await statusesOfOrderCases(tx, order.id)) as CaseState[])], now);
     return { id: kase.id, created: true };
   });
 }

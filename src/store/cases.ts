@@ -4,14 +4,8 @@ import type { Tx } from "./orders.ts";
 
 /** The case aggregate (售后单): header, items, timeline, receipts. */
 
-export const lockCase = (tx: Tx, id: number) =>
-  tx.selectFrom("cases").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
-
 export const findCase = (db: Tx, id: number) =>
   db.selectFrom("cases").selectAll().where("id", "=", id).executeTakeFirst();
-
-export const caseOrderId = async (db: Tx, id: number) =>
-  (await db.selectFrom("cases").select("order_id").where("id", "=", id).executeTakeFirst())?.order_id;
 
 export const caseItems = (db: Tx, caseId: number) =>
   db
@@ -70,17 +64,6 @@ export async function appendEvent(
       data: e.data ? JSON.stringify(e.data) : null,
     })
     .execute();
-}
-
-/** Move a case to `status` only if nobody else changed it since it was read (optimistic lock). */
-export async function setCaseStatus(tx: Tx, id: number, version: number, status: string, now: Date) {
-  const res = await tx
-    .updateTable("cases")
-    .set({ status, status_since: now, updated_at: now, version: sql`version + 1` })
-    .where("id", "=", id)
-    .where("version", "=", version)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) === 1;
 }
 
 export const statusesOfOrderCases = async (tx: Tx, orderId: number) =>

@@ -45,6 +45,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
             : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     });
+    // An idle connection the server drops (restart, failover) must not take the process down.
+    pool.on("error", (e) => console.error(`database: idle connection lost: ${e.message}`));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     store = { db, kind: "postgres", close: () => db.destroy() };
   } else {

@@ -66,30 +66,54 @@ export async function insertLines(tx: Tx, orderId: number, lines: readonly Order
 }
 
 /**
- * Per line: the units and the paid amount that refunds already consumed (pending or done — a failed
- * refund holds nothing). Consumed, not refunded: a deduction kept by the merchant is not refundable later.
+ * Every line with the units and the paid amount that refunds already consumed (pending or done — a
+ * failed refund holds nothing), and the shipping they consumed, in one read. Consumed, not refunded:
+ * a deduction the merchant kept is not refundable later.
  */
-export async function refundedByLine(db: Tx, orderId: number) {
+export async function linesWithConsumed(db: Tx, orderId: number) {
   const rows = await db
-    .selectFrom("refund_lines as rl")
-    .innerJoin("refunds as r", "r.id", "rl.refund_id")
+    .selectFrom("order_lines as l")
+    .leftJoin(
+      (eb) =>
+        eb
+          .selectFrom("refund_lines as rl")
+          .innerJoin("refunds as r", "r.id", "rl.refund_id")
+          .select([
+            "rl.order_line_id",
+            (e) => e.fn.sum<number>("rl.quantity").as("qty"),
+            (e) => e.fn.sum<number>("rl.consumed").as("amount"),
+          ])
+          .where("r.order_id", "=", orderId)
+          .where("r.status", "!=", "failed")
+          .groupBy("rl.order_line_id")
+          .as("c"),
+      (join) => join.onRef("c.order_line_id", "=", "l.id"),
+    )
     .select([
-      "rl.order_line_id",
-      (eb) => eb.fn.sum<number>("rl.quantity").as("qty"),
-      (eb) => eb.fn.sum<number>("rl.consumed").as("amount"),
+      "l.id",
+      "l.quantity",
+      "l.paid",
+      "c.qty as consumed_qty",
+      "c.amount as consumed_amount",
+      (eb) =>
+        eb
+          .selectFrom("refunds")
+          .select((e) => e.fn.coalesce(e.fn.sum<number>("shipping_amount"), e.lit(0)).as("s"))
+          .where("order_id", "=", orderId)
+          .where("status", "!=", "failed")
+          .as("shipping_consumed"),
     ])
-    .where("r.order_id", "=", orderId)
-    .where("r.status", "!=", "failed")
-    .groupBy("rl.order_line_id")
+    .where("l.order_id", "=", orderId)
+    .orderBy("l.line_no")
     .execute();
-  const shipping = await db
-    .selectFrom("refunds")
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("shipping_amount"), eb.lit(0)).as("s"))
-    .where("order_id", "=", orderId)
-    .where("status", "!=", "failed")
-    .executeTakeFirstOrThrow();
   return {
-    lines: new Map(rows.map((r) => [r.order_line_id, { quantity: Number(r.qty), amount: Number(r.amount) }])),
-    shipping: Number(shipping.s),
+    lines: rows.map((r) => ({
+      lineId: r.id,
+      quantity: r.quantity,
+      paid: r.paid,
+      refundedQuantity: Number(r.consumed_qty ?? 0),
+      refundedAmount: Number(r.consumed_amount ?? 0),
+    })),
+    shipping: Number(rows[0]?.shipping_consumed ?? 0),
   };
 }

@@ -2,28 +2,21 @@ import type { Tx } from "./orders.ts";
 
 /** The refund aggregate: the money leg of a case and its per-line shares. */
 
-export const lockRefund = (tx: Tx, id: number) =>
-  tx.selectFrom("refunds").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
-
-export const findRefund = (db: Tx, id: number) =>
-  db.selectFrom("refunds").selectAll().where("id", "=", id).executeTakeFirst();
-
 export const caseRefunds = (db: Tx, caseId: number) =>
   db.selectFrom("refunds").selectAll().where("case_id", "=", caseId).orderBy("id").execute();
 
-export const countCaseRefunds = async (db: Tx, caseId: number) =>
-  Number(
-    (
-      await db
-        .selectFrom("refunds")
-        .select((eb) => eb.fn.countAll<number>().as("n"))
-        .where("case_id", "=", caseId)
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const installations = new WeakMap<object, string>();
+
+/** This database's installation id; it never changes, so it is read once per database handle. */
+export async function installationId(db: Tx) {
+  let inst = installations.get(db);
+  if (!inst) {
+    inst = (await db.selectFrom("installation").select("id").executeTakeFirstOrThrow()).id;
+    installations.set(db, inst);
+  }
+  return inst;
+}
 
 /** The refund's idempotency key (out_refund_no): installation, case and attempt — ≤ 32 safe characters. */
-export async function refundKey(db: Tx, caseId: number, attempt: number) {
-  const inst = await db.selectFrom("installation").select("id").executeTakeFirstOrThrow();
-  return `AS${inst.id}C${caseId}R${attempt}`;
-}
+export const refundKey = (installation: string, caseId: number, attempt: number) =>
+  `AS${installation}C${caseId}R${attempt}`;

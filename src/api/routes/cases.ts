@@ -2,6 +2,7 @@ import { type TSchema, Type } from "@fastify/type-provider-typebox";
 import { CASE_SOURCES, CASE_TYPES } from "../../domain/catalogue.ts";
 import { AppError } from "../../domain/errors.ts";
 import { CASE_STATE_NAMES } from "../../domain/lifecycle.ts";
+import type { StepResult } from "../../flows/case-step.ts";
 import type { Actor, FlowContext } from "../../flows/context.ts";
 import { grantRefund } from "../../flows/grant-refund.ts";
 import { issueRefund } from "../../flows/issue-refund.ts";
@@ -26,7 +27,14 @@ interface CaseAction {
   body: TSchema;
   summary: string;
   // biome-ignore lint/suspicious/noExplicitAny: each body is validated by its own schema above
-  run: (ctx: FlowContext, actor: Actor, id: number, body: any) => Promise<Record<string, unknown>>;
+  run: (ctx: FlowContext, actor: Actor, id: number, body: any) => Promise<StepResult & { refund?: unknown }>;
+}
+
+/** Send a decided refund now and answer with where the case ended up. */
+async function sendNow(ctx: FlowContext, refundId: number, before: StepResult) {
+  const sent = await issueRefund(ctx, refundId);
+  const { caseStatus, caseVersion, ...refund } = sent;
+  return { status: caseStatus ?? before.status, version: caseVersion ?? before.version, refund };
 }
 
 /** Every lifecycle action, one line each: URL slug → who may, what it takes, which flow runs. */
@@ -86,27 +94,29 @@ const ACTIONS: Record<string, CaseAction> = {
     run: async (ctx, actor, id, body) => {
       const granted = await grantRefund(ctx, actor, id, body);
       // Send at once; if this fails or the process dies, the outbox sends it (same key) later.
-      const sent = await issueRefund(ctx, granted.refundId);
-      const kase = await findCase(ctx.db, id);
-      return { status: kase?.status, version: kase?.version, refund: sent };
+      return sendNow(ctx, granted.refundId, granted);
     },
   },
   "issue-refund": {
     permission: "case.issue_refund",
     body: Type.Object(Common),
-    summary: "Send (or re-check) the case's pending refund now",
-    run: async (ctx, _actor, id) => {
+    summary: "Send (or re-check with the channel) the case's pending refund now",
+    run: async (ctx, _actor, id, body) => {
       const pending = await ctx.db
-        .selectFrom("refunds")
-        .select("id")
-        .where("case_id", "=", id)
-        .where("status", "in", ["requested", "processing"])
-        .orderBy("id", "desc")
+        .selectFrom("refunds as r")
+        .innerJoin("cases as c", "c.id", "r.case_id")
+        .select(["r.id", "c.shop_id", "c.status", "c.version"])
+        .where("r.case_id", "=", id)
+        .where("r.status", "in", ["requested", "processing"])
+        .orderBy("r.id", "desc")
         .executeTakeFirst();
-      if (!pending) throw new AppError("NOTHING_TO_SEND", "This case has no refund waiting to be sent");
-      const sent = await issueRefund(ctx, pending.id);
-      const kase = await findCase(ctx.db, id);
-      return { status: kase?.status, version: kase?.version, refund: sent };
+      if (!pending || (body.shops && !body.shops.includes(pending.shop_id))) {
+        throw new AppError("NOTHING_TO_SEND", "This case has no refund waiting to be sent");
+      }
+      return sendNow(ctx, pending.id, {
+        status: pending.status as StepResult["status"],
+        version: pending.version,
+      });
     },
   },
   "replacement-shipment": {
@@ -222,11 +232,9 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
       async (req) => {
         const p = requirePermission(req, a.permission);
-        await visibleCase(p, req.params.id);
-        const res = await a.run(ctx, actorOf(p), req.params.id, req.body ?? {});
-        if ("version" in res) return { id: req.params.id, ...res };
-        const kase = await findCase(ctx.db, req.params.id);
-        return { id: req.params.id, ...res, version: kase?.version };
+        // The token's shops travel into the flow, which treats any other shop's case as absent.
+        const res = await a.run(ctx, actorOf(p), req.params.id, { ...(req.body as object), shops: p.shops });
+        return { id: req.params.id, ...res };
       },
     );
   }
