@@ -37,6 +37,7 @@ export interface Locked {
   tx: Tx;
   kase: CaseHead;
   order: OrderHead;
+  items: { lineId: number; quantity: number }[];
   caseQuantity: number;
   receivedQuantity: number;
   refundCount: number;
@@ -74,7 +75,7 @@ const LOAD = (caseId: number) => sql<{
   refunded_total: number;
   aftersales_status: string;
   o_version: number;
-  case_quantity: number;
+  items: { lineId: number; quantity: number }[];
   received_quantity: number;
   refund_count: number;
   other_statuses: string[];
@@ -83,7 +84,8 @@ const LOAD = (caseId: number) => sql<{
          c.currency as c_currency, c.version as c_version,
          o.shop_id as o_shop_id, o.external_id, o.currency as o_currency, o.shipping_fee, o.paid_total,
          o.refunded_total, o.aftersales_status, o.version as o_version,
-         (select coalesce(sum(quantity), 0) from case_items where case_id = c.id) as case_quantity,
+         (select json_agg(json_build_object('lineId', order_line_id, 'quantity', quantity) order by order_line_id)
+            from case_items where case_id = c.id) as items,
          (select coalesce(sum(quantity), 0) from receipts where case_id = c.id) as received_quantity,
          (select count(*) from refunds where case_id = c.id) as refund_count,
          array(select x.status from cases x where x.order_id = c.order_id and x.id <> c.id) as other_statuses
@@ -133,7 +135,8 @@ export async function withCase<T>(
         aftersales_status: r.aftersales_status,
         version: r.o_version,
       },
-      caseQuantity: Number(r.case_quantity),
+      items: r.items,
+      caseQuantity: r.items.reduce((a, i) => a + i.quantity, 0),
       receivedQuantity: Number(r.received_quantity),
       refundCount: Number(r.refund_count),
       otherStatuses: r.other_statuses as CaseState[],

@@ -1,8 +1,8 @@
+import { sql } from "kysely";
 import type { CaseType } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
 import { type CaseState, transitionsFor } from "../domain/lifecycle.ts";
 import type { Quote } from "../domain/refund-quote.ts";
-import { enqueue } from "../store/outbox.ts";
 import { installationId, refundKey } from "../store/refunds.ts";
 import { advance, type StepOptions, type StepResult, withCase } from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
@@ -32,13 +32,8 @@ export async function grantRefund(
       const { tx, kase, order } = l;
       // A case that cannot take a refund now says so before any amount is worked out.
       transitionsFor(kase.type as CaseType, kase.status as CaseState, "grant_refund");
-      const items = await tx
-        .selectFrom("case_items")
-        .select(["order_line_id as lineId", "quantity"])
-        .where("case_id", "=", kase.id)
-        .execute();
       const quote = await quoteForOrder(tx, ctx, order, {
-        items,
+        items: l.items,
         reason: kase.reason as QuoteRequest["reason"],
         ...(input.amount !== undefined ? { amount: input.amount } : {}),
         ...(input.deductions ? { deductions: input.deductions } : {}),
@@ -70,44 +65,28 @@ export async function grantRefund(
       );
       const now = ctx.now();
       const key = refundKey(installation, kase.id, l.refundCount + 1);
-      const refund = await tx
-        .insertInto("refunds")
-        .values({
-          case_id: kase.id,
-          order_id: order.id,
-          payment_id: payment?.id ?? null,
-          channel: payment?.tender ?? "platform",
-          currency: order.currency,
-          amount: quote.total,
-          goods_amount: quote.goods,
-          shipping_amount: quote.shipping,
-          idempotency_key: key,
-          status: "requested",
-          quote: JSON.stringify(quote),
-          created_at: now,
-          updated_at: now,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      await tx
-        .insertInto("refund_lines")
-        .values(
-          quote.lines.map((line) => ({
-            refund_id: refund.id,
-            order_line_id: line.lineId,
-            quantity: line.quantity,
-            amount: line.amount,
-            consumed: line.computed,
-          })),
-        )
-        .execute();
-      await enqueue(
-        tx,
-        "refund.send",
-        key,
-        { refundId: refund.id },
-        new Date(now.getTime() + ctx.settings.refundSendGraceMs),
-      );
+      const sendAt = new Date(now.getTime() + ctx.settings.refundSendGraceMs);
+      // The refund, its per-line shares and the outbox message that sends it, in one statement.
+      const refund = await sql<{ id: number }>`
+        with r as (
+          insert into refunds (case_id, order_id, payment_id, channel, currency, amount, goods_amount, shipping_amount,
+                               idempotency_key, status, quote, created_at, updated_at)
+          values (${kase.id}, ${order.id}, ${payment?.id ?? null}, ${payment?.tender ?? "platform"}, ${order.currency},
+                  ${quote.total}, ${quote.goods}, ${quote.shipping}, ${key}, 'requested', ${JSON.stringify(quote)}::jsonb,
+                  ${now}, ${now})
+          returning id),
+        lines as (
+          insert into refund_lines (refund_id, order_line_id, quantity, amount, consumed)
+          select r.id, x.line, x.qty, x.amount, x.consumed
+            from r, unnest(${quote.lines.map((x) => x.lineId)}::bigint[], ${quote.lines.map((x) => x.quantity)}::int[],
+                           ${quote.lines.map((x) => x.amount)}::bigint[], ${quote.lines.map((x) => x.computed)}::bigint[])
+                    as x(line, qty, amount, consumed)),
+        msg as (
+          insert into outbox (topic, key, payload, available_at)
+          select 'refund.send', ${key}, jsonb_build_object('refundId', r.id), ${sendAt}::timestamptz from r)
+        select id from r`
+        .execute(tx)
+        .then((res) => res.rows[0] as { id: number });
       return { ...result, refundId: refund.id, quote };
     },
     input,

@@ -29,6 +29,7 @@ export async function issueRefund(ctx: FlowContext, refundId: number): Promise<I
     .leftJoin("payments as p", "p.id", "r.payment_id")
     .select([
       "r.id",
+      "r.case_id",
       "r.status",
       "r.channel",
       "r.idempotency_key",
@@ -78,7 +79,7 @@ export async function issueRefund(ctx: FlowContext, refundId: number): Promise<I
     return { refundId, status: "processing", error: e.message };
   }
   crashPoint("after_send");
-  return recordOutcome(ctx, refundId, outcome);
+  return recordOutcome(ctx, refundId, outcome, r);
 }
 
 /** Record what the channel said, once: a refund already settled is left as it is. */
@@ -86,12 +87,15 @@ export async function recordOutcome(
   ctx: FlowContext,
   refundId: number,
   outcome: RefundOutcome,
+  known?: { case_id: number; channel: string; amount: number },
 ): Promise<IssueResult> {
-  const head = await ctx.db
-    .selectFrom("refunds")
-    .select(["case_id", "channel", "amount"])
-    .where("id", "=", refundId)
-    .executeTakeFirst();
+  const head =
+    known ??
+    (await ctx.db
+      .selectFrom("refunds")
+      .select(["case_id", "channel", "amount"])
+      .where("id", "=", refundId)
+      .executeTakeFirst());
   if (!head) return fail("REFUND_NOT_FOUND", `Refund ${refundId} does not exist`);
   return withCase(ctx, head.case_id, async (l) => {
     const now = ctx.now();

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import {
   CASE_SOURCES,
   CASE_TYPES,
@@ -7,10 +8,8 @@ import {
   type ReasonCode,
 } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
-import type { CaseState } from "../domain/lifecycle.ts";
+import { type CaseState, RELEASES_QUANTITY } from "../domain/lifecycle.ts";
 import { parseMinor } from "../domain/money.ts";
-import { appendEvent, heldByOtherCases, statusesOfOrderCases } from "../store/cases.ts";
-import { findOrderId, lockOrder, orderLines, orderShipments } from "../store/orders.ts";
 import { syncOrder } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { quoteForOrder } from "./quote-refund.ts";
@@ -28,6 +27,8 @@ export interface SubmitCaseInput {
   description?: string;
   evidence?: { kind: string; url: string }[];
   requestedAmount?: string;
+  /** The shops the caller may touch (null: all); another shop's order does not exist for them. */
+  shops?: readonly string[] | null;
 }
 
 /** Types that send goods back need goods that went out. */
@@ -39,38 +40,77 @@ export async function submitCase(
   ctx: FlowContext,
   actor: Actor,
   input: SubmitCaseInput,
-): Promise<{ id: number; created: boolean }> {
+): Promise<{ id: number; created: boolean; status: CaseState; version: number }> {
   if (!CASE_TYPES.includes(input.type)) fail("INVALID_CASE_TYPE", `Unknown case type "${input.type}"`);
   if (!(input.reason in REASONS)) fail("INVALID_REASON", `Unknown reason "${input.reason}"`);
   if (!CASE_SOURCES.includes(input.source)) fail("INVALID_SOURCE", `Unknown source "${input.source}"`);
   if (input.items.length === 0) fail("NO_ITEMS", "A case needs at least one item");
-
-  const orderId =
-    input.orderId ??
-    (input.shop && input.externalOrderId
-      ? await findOrderId(ctx.db, input.shop, input.externalOrderId)
-      : undefined);
-  if (orderId === undefined) {
-    return fail("ORDER_NOT_FOUND", "No such order", {
+  const notFound = () =>
+    fail("ORDER_NOT_FOUND", "No such order", {
       orderId: input.orderId,
       externalOrderId: input.externalOrderId,
     });
-  }
+  if (input.orderId === undefined && !(input.shop && input.externalOrderId)) notFound();
   const now = ctx.now();
+
   return ctx.db.transaction().execute(async (tx) => {
-    const order =
-      (await lockOrder(tx, orderId)) ?? fail("ORDER_NOT_FOUND", `Order ${orderId} does not exist`);
-    if (input.externalId) {
-      const existing = await tx
+    // Lock the order first; everything read after sees what earlier holders of the lock committed.
+    let lock = tx.selectFrom("orders").selectAll().forUpdate();
+    lock =
+      input.orderId !== undefined
+        ? lock.where("id", "=", input.orderId)
+        : lock
+            .where("shop_id", "=", input.shop as string)
+            .where("external_id", "=", input.externalOrderId as string);
+    const order = await lock.executeTakeFirst();
+    if (!order || (input.shops && !input.shops.includes(order.shop_id))) return notFound();
+
+    // Lines, what other live cases hold of each, whether anything shipped, the order's case states
+    // and an existing case with the same platform id — in one read.
+    const rows = await tx
+      .selectFrom("order_lines as l")
+      .select((eb) => [
+        "l.id",
+        "l.sku",
+        "l.quantity",
+        eb
+          .selectFrom("case_items as ci")
+          .innerJoin("cases as c", "c.id", "ci.case_id")
+          .select((e) => e.fn.coalesce(e.fn.sum<number>("ci.quantity"), e.lit(0)).as("q"))
+          .whereRef("ci.order_line_id", "=", "l.id")
+          .where("c.status", "not in", RELEASES_QUANTITY)
+          .as("held"),
+        eb
+          .exists(
+            eb
+              .selectFrom("shipments as s")
+              .select("s.id")
+              .whereRef("s.order_id", "=", "l.order_id")
+              .where("s.direction", "=", "outbound")
+              .where("s.status", "!=", "unshipped"),
+          )
+          .as("shipped"),
+        sql<string[]>`array(select status from cases where order_id = l.order_id)`.as("statuses"),
+        eb
+          .selectFrom("cases")
+          .select("id")
+          .where("shop_id", "=", order.shop_id)
+          .where("external_id", "=", input.externalId ?? null)
+          .as("existing"),
+      ])
+      .where("l.order_id", "=", order.id)
+      .orderBy("l.line_no")
+      .execute();
+    const first = rows[0];
+    if (first?.existing) {
+      const c = await tx
         .selectFrom("cases")
-        .select("id")
-        .where("shop_id", "=", order.shop_id)
-        .where("external_id", "=", input.externalId)
-        .executeTakeFirst();
-      if (existing) return { id: existing.id, created: false };
+        .select(["status", "version"])
+        .where("id", "=", first.existing)
+        .executeTakeFirstOrThrow();
+      return { id: first.existing, created: false, status: c.status as CaseState, version: c.version };
     }
-    const lines = new Map((await orderLines(tx, order.id)).map((l) => [l.id, l]));
-    const held = await heldByOtherCases(tx, order.id);
+    const lines = new Map(rows.map((l) => [l.id, l]));
     const seen = new Set<number>();
     for (const item of input.items) {
       const line =
@@ -80,7 +120,7 @@ export async function submitCase(
       if (!Number.isSafeInteger(item.quantity) || item.quantity <= 0) {
         fail("INVALID_QUANTITY", "Quantities must be positive integers", { lineId: item.lineId });
       }
-      const claimable = line.quantity - (held.get(line.id) ?? 0);
+      const claimable = line.quantity - Number(line.held ?? 0);
       if (item.quantity > claimable) {
         fail("QUANTITY_EXCEEDS_RETURNABLE", `Only ${claimable} of ${line.sku} can still be claimed`, {
           lineId: line.id,
@@ -89,12 +129,8 @@ export async function submitCase(
         });
       }
     }
-    if (NEEDS_SHIPMENT.includes(input.type)) {
-      const shipped = (await orderShipments(tx, order.id)).some(
-        (s) => s.direction === "outbound" && s.status !== "unshipped",
-      );
-      if (!shipped)
-        fail("NOT_SHIPPED", "Nothing was shipped yet, so nothing can be returned; ask for a refund instead");
+    if (NEEDS_SHIPMENT.includes(input.type) && !first?.shipped) {
+      fail("NOT_SHIPPED", "Nothing was shipped yet, so nothing can be returned; ask for a refund instead");
     }
     let requested: number | null = null;
     if (input.requestedAmount !== undefined) {
@@ -109,42 +145,26 @@ export async function submitCase(
         }
       }
     }
-    const kase = await tx
-      .insertInto("cases")
-      .values({
-        order_id: order.id,
-        shop_id: order.shop_id,
-        customer_id: order.customer_id,
-        external_id: input.externalId ?? null,
-        type: input.type,
-        status: "requested",
-        reason: input.reason,
-        source: input.source,
-        description: input.description ?? null,
-        evidence: JSON.stringify(input.evidence ?? []),
-        currency: order.currency,
-        requested_amount: requested,
-        status_since: now,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await tx
-      .insertInto("case_items")
-      .values(input.items.map((i) => ({ case_id: kase.id, order_line_id: i.lineId, quantity: i.quantity })))
-      .execute();
-    await appendEvent(tx, {
-      caseId: kase.id,
-      at: now,
-      actor: actorName(actor),
-      action: "submit",
-      from: null,
-      to: "requested",
-      note: input.description ?? null,
-      data: { type: input.type, reason: input.reason, source: input.source, items: input.items },
-    });
-    await syncOrder(tx, order, [...((await statusesOfOrderCases(tx, order.id)) as CaseState[])], now);
-    return { id: kase.id, created: true };
+    // The case, its items and the first timeline event, in one statement.
+    const created = await sql<{ case_id: number }>`
+      with c as (
+        insert into cases (order_id, shop_id, customer_id, external_id, type, status, reason, source,
+                           description, evidence, currency, requested_amount, status_since, created_at, updated_at)
+        values (${order.id}, ${order.shop_id}, ${order.customer_id}, ${input.externalId ?? null}, ${input.type},
+                'requested', ${input.reason}, ${input.source}, ${input.description ?? null},
+                ${JSON.stringify(input.evidence ?? [])}::jsonb, ${order.currency}, ${requested}, ${now}, ${now}, ${now})
+        returning id),
+      i as (
+        insert into case_items (case_id, order_line_id, quantity)
+        select c.id, x.line, x.qty
+          from c, unnest(${input.items.map((i) => i.lineId)}::bigint[], ${input.items.map((i) => i.quantity)}::int[]) as x(line, qty))
+      insert into case_events (case_id, at, actor, action, from_status, to_status, note, data)
+      select c.id, ${now}::timestamptz, ${actorName(actor)}::text, 'submit', null, 'requested', ${input.description ?? null}::text,
+             ${JSON.stringify({ type: input.type, reason: input.reason, source: input.source, items: input.items })}::jsonb
+        from c
+      returning case_id`.execute(tx);
+    const id = created.rows[0]?.case_id as number;
+    await syncOrder(tx, order, [...((first?.statuses ?? []) as CaseState[]), "requested"], now);
+    return { id, created: true, status: "requested" as const, version: 1 };
   });
 }

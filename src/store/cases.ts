@@ -1,4 +1,3 @@
-import { sql } from "kysely";
 import { RELEASES_QUANTITY } from "../domain/lifecycle.ts";
 import type { Tx } from "./orders.ts";
 

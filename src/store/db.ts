@@ -64,7 +64,12 @@ function preparing(pool: pg.Pool) {
     }
     return w;
   };
-  return { connect: async () => wrap(await pool.connect()), end: () => pool.end(), options: pool.options, Client: pg.Client };
+  return {
+    connect: async () => wrap(await pool.connect()),
+    end: () => pool.end(),
+    options: pool.options,
+    Client: pg.Client,
+  };
 }
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
