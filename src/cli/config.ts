@@ -33,12 +33,6 @@ export function readConfig(
       "no-demo": { type: "boolean" },
       "no-dispatcher": { type: "boolean" },
       log: { type: "boolean" },
-      // subcommand options (bench, demo) are read by the subcommand itself
-      history: { type: "string" },
-      flows: { type: "string" },
-      clients: { type: "string" },
-      db: { type: "string" },
-      orders: { type: "string" },
     },
   });
   const config: Config = {

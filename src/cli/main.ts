@@ -22,6 +22,11 @@ Options (environment in brackets):
 `;
 
 async function main(argv: string[]) {
+  // The benchmark reads its own options (--flows, --clients, --db, …) from the command line.
+  if (argv[0] === "bench") {
+    await import("../../bench/run.ts");
+    return;
+  }
   const { config, positionals } = readConfig(argv);
   const command = positionals[0] ?? "start";
   switch (command) {
@@ -86,10 +91,6 @@ async function main(argv: string[]) {
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
-      return;
-    }
-    case "bench": {
-      await import("../../bench/run.ts");
       return;
     }
     case "help":
