@@ -1,6 +1,6 @@
 import type { CaseSource, CaseType, ReasonCode } from "../domain/catalogue.ts";
 import { AppError } from "../domain/errors.ts";
-import { CASE_STATE_NAMES, CASE_STATES, type CaseState } from "../domain/lifecycle.ts";
+import { CASE_STATE_NAMES, CASE_STATES, type CaseState, reachableStates } from "../domain/lifecycle.ts";
 import { formatMinor, parseMinor } from "../domain/money.ts";
 import type { Channel, LogisticsStatus, OrderInput, Tender } from "../domain/order.ts";
 import type { Actor, FlowContext } from "../flows/context.ts";
@@ -520,47 +520,12 @@ function planOrder(
 // ---------------------------------------------------------------------------------------------------
 // Cases: what each one asks for and how far through its lifecycle it has come.
 
-/** The states each case type can rest in. */
+/** The states each case type can rest in: everything its machine reaches. */
 const TARGETS: Record<CaseType, readonly CaseState[]> = {
-  refund_only: [
-    "requested",
-    "approved",
-    "refunding",
-    "refund_failed",
-    "refunded",
-    "closed",
-    "rejected",
-    "cancelled",
-  ],
-  return_refund: [
-    "requested",
-    "awaiting_return",
-    "return_in_transit",
-    "partially_received",
-    "received",
-    "inspected",
-    "inspection_failed",
-    "refunding",
-    "refund_failed",
-    "refunded",
-    "closed",
-    "rejected",
-    "cancelled",
-  ],
-  exchange: [
-    "requested",
-    "awaiting_return",
-    "return_in_transit",
-    "partially_received",
-    "received",
-    "inspected",
-    "inspection_failed",
-    "replacement_shipped",
-    "closed",
-    "rejected",
-    "cancelled",
-  ],
-  reship: ["requested", "approved", "replacement_shipped", "closed", "rejected", "cancelled"],
+  refund_only: reachableStates("refund_only"),
+  return_refund: reachableStates("return_refund"),
+  exchange: reachableStates("exchange"),
+  reship: reachableStates("reship"),
 };
 
 /** How likely each resting state is for a recent case, and for one on an order over 30 days old. */

@@ -181,3 +181,13 @@ export const isTerminal = (s: CaseState): boolean => CASE_STATES[s].terminal;
 
 /** Cases in these states no longer hold any quantity of the order. */
 export const RELEASES_QUANTITY: readonly CaseState[] = ["rejected", "cancelled"];
+
+/** Every state a case of `type` can be in, in the order the machine first reaches them. */
+export function reachableStates(type: CaseType): CaseState[] {
+  const seen: CaseState[] = ["requested"];
+  for (let i = 0; i < seen.length; i++) {
+    for (const t of MACHINES[type])
+      if (t.from.includes(seen[i] as CaseState) && !seen.includes(t.to)) seen.push(t.to);
+  }
+  return seen;
+}

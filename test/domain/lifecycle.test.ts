@@ -14,6 +14,7 @@ import {
   MACHINES,
   nextState,
   RELEASES_QUANTITY,
+  reachableStates,
 } from "../../src/domain/lifecycle.ts";
 import { expectCode } from "./expect-code.ts";
 
@@ -94,6 +95,14 @@ function walk(type: CaseType, steps: [Action, Partial<GuardContext>, CaseState][
   }
   return state;
 }
+
+describe("reachableStates", () => {
+  it("lists exactly what each machine can reach", () => {
+    for (const type of Object.keys(EXPECTED_REACHABLE) as CaseType[]) {
+      expect([...reachableStates(type)].sort()).toEqual([...EXPECTED_REACHABLE[type]].sort());
+    }
+  });
+});
 
 describe("the tables", () => {
   test.each(CASE_TYPES)(
