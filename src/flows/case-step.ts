@@ -1,13 +1,14 @@
-import { sql, type Transaction } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { AppError, fail } from "../domain/errors.ts";
 import { type Action, type CaseState, type GuardContext, nextState } from "../domain/lifecycle.ts";
 import { deriveOrderStatus } from "../domain/order-status.ts";
+import { lockedTransaction, safeId } from "../store/locked-transaction.ts";
 import type { DB } from "../store/schema.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 
 /** The shared mechanics of every case action: lock, judge by the machine, record, keep the order in step. */
 
-export type Tx = Transaction<DB>;
+export type Tx = Kysely<DB>;
 
 export interface CaseHead {
   id: number;

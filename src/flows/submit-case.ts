@@ -10,6 +10,8 @@ import {
 import { fail } from "../domain/errors.ts";
 import { type CaseState, RELEASES_QUANTITY } from "../domain/lifecycle.ts";
 import { parseMinor } from "../domain/money.ts";
+import { lockedTransaction, safeId } from "../store/locked-transaction.ts";
+import { findOrderId } from "../store/orders.ts";
 import { syncOrder } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { quoteForOrder } from "./quote-refund.ts";
@@ -53,100 +55,112 @@ export async function submitCase(
   if (input.orderId === undefined && !(input.shop && input.externalOrderId)) notFound();
   const now = ctx.now();
 
-  return ctx.db.transaction().execute(async (tx) => {
-    // Lock the order first; everything read after sees what earlier holders of the lock committed.
-    let lock = tx.selectFrom("orders").selectAll().forUpdate();
-    lock =
-      input.orderId !== undefined
-        ? lock.where("id", "=", input.orderId)
-        : lock
-            .where("shop_id", "=", input.shop as string)
-            .where("external_id", "=", input.externalOrderId as string);
-    const order = await lock.executeTakeFirst();
-    if (!order || (input.shops && !input.shops.includes(order.shop_id))) return notFound();
+  const orderId =
+    input.orderId ??
+    (await findOrderId(ctx.db, input.shop as string, input.externalOrderId as string)) ??
+    notFound();
+  if (!Number.isSafeInteger(orderId) || orderId <= 0) notFound();
 
-    // Lines, what other live cases hold of each, whether anything shipped, the order's case states
-    // and an existing case with the same platform id — in one read.
-    const rows = await tx
-      .selectFrom("order_lines as l")
-      .select((eb) => [
-        "l.id",
-        "l.sku",
-        "l.quantity",
-        eb
-          .selectFrom("case_items as ci")
-          .innerJoin("cases as c", "c.id", "ci.case_id")
-          .select((e) => e.fn.coalesce(e.fn.sum<number>("ci.quantity"), e.lit(0)).as("q"))
-          .whereRef("ci.order_line_id", "=", "l.id")
-          .where("c.status", "not in", RELEASES_QUANTITY)
-          .as("held"),
-        eb
-          .exists(
-            eb
-              .selectFrom("shipments as s")
-              .select("s.id")
-              .whereRef("s.order_id", "=", "l.order_id")
-              .where("s.direction", "=", "outbound")
-              .where("s.status", "!=", "unshipped"),
-          )
-          .as("shipped"),
-        sql<string[]>`array(select status from cases where order_id = l.order_id)`.as("statuses"),
-        eb
+  // Lock the order first; everything read after sees what earlier holders of the lock committed.
+  return lockedTransaction(
+    ctx.db,
+    `select 1 from orders where id = ${safeId(orderId)} for update`,
+    async (tx) => {
+      // The order with its lines, what other live cases hold of each line, whether anything shipped,
+      // the order's case states and an existing case with the same platform id — in one read.
+      const rows = await tx
+        .selectFrom("order_lines as l")
+        .innerJoin("orders as o", "o.id", "l.order_id")
+        .select((eb) => [
+          "l.id",
+          "l.sku",
+          "l.quantity",
+          "o.shop_id",
+          "o.external_id",
+          "o.customer_id",
+          "o.currency",
+          "o.shipping_fee",
+          "o.paid_total",
+          "o.refunded_total",
+          "o.aftersales_status",
+          "o.version",
+          eb
+            .selectFrom("case_items as ci")
+            .innerJoin("cases as c", "c.id", "ci.case_id")
+            .select((e) => e.fn.coalesce(e.fn.sum<number>("ci.quantity"), e.lit(0)).as("q"))
+            .whereRef("ci.order_line_id", "=", "l.id")
+            .where("c.status", "not in", RELEASES_QUANTITY)
+            .as("held"),
+          eb
+            .exists(
+              eb
+                .selectFrom("shipments as s")
+                .select("s.id")
+                .whereRef("s.order_id", "=", "l.order_id")
+                .where("s.direction", "=", "outbound")
+                .where("s.status", "!=", "unshipped"),
+            )
+            .as("shipped"),
+          sql<string[]>`array(select status from cases where order_id = l.order_id)`.as("statuses"),
+          eb
+            .selectFrom("cases")
+            .select("id")
+            .whereRef("shop_id", "=", "o.shop_id")
+            .where("external_id", "=", input.externalId ?? null)
+            .as("existing"),
+        ])
+        .where("l.order_id", "=", orderId)
+        .orderBy("l.line_no")
+        .execute();
+      const o = rows[0];
+      if (!o || (input.shops && !input.shops.includes(o.shop_id))) return notFound();
+      const order = { ...o, id: orderId };
+      const first = o;
+      if (first.existing) {
+        const c = await tx
           .selectFrom("cases")
-          .select("id")
-          .where("shop_id", "=", order.shop_id)
-          .where("external_id", "=", input.externalId ?? null)
-          .as("existing"),
-      ])
-      .where("l.order_id", "=", order.id)
-      .orderBy("l.line_no")
-      .execute();
-    const first = rows[0];
-    if (first?.existing) {
-      const c = await tx
-        .selectFrom("cases")
-        .select(["status", "version"])
-        .where("id", "=", first.existing)
-        .executeTakeFirstOrThrow();
-      return { id: first.existing, created: false, status: c.status as CaseState, version: c.version };
-    }
-    const lines = new Map(rows.map((l) => [l.id, l]));
-    const seen = new Set<number>();
-    for (const item of input.items) {
-      const line =
-        lines.get(item.lineId) ?? fail("UNKNOWN_LINE", `Line ${item.lineId} is not on order ${order.id}`);
-      if (seen.has(item.lineId)) fail("DUPLICATE_LINE", `Line ${item.lineId} appears twice`);
-      seen.add(item.lineId);
-      if (!Number.isSafeInteger(item.quantity) || item.quantity <= 0) {
-        fail("INVALID_QUANTITY", "Quantities must be positive integers", { lineId: item.lineId });
+          .select(["status", "version"])
+          .where("id", "=", first.existing)
+          .executeTakeFirstOrThrow();
+        return { id: first.existing, created: false, status: c.status as CaseState, version: c.version };
       }
-      const claimable = line.quantity - Number(line.held ?? 0);
-      if (item.quantity > claimable) {
-        fail("QUANTITY_EXCEEDS_RETURNABLE", `Only ${claimable} of ${line.sku} can still be claimed`, {
-          lineId: line.id,
-          claimable,
-          requested: item.quantity,
-        });
-      }
-    }
-    if (NEEDS_SHIPMENT.includes(input.type) && !first?.shipped) {
-      fail("NOT_SHIPPED", "Nothing was shipped yet, so nothing can be returned; ask for a refund instead");
-    }
-    let requested: number | null = null;
-    if (input.requestedAmount !== undefined) {
-      requested = parseMinor(input.requestedAmount, order.currency);
-      if (MONEY_TYPES.includes(input.type)) {
-        const quote = await quoteForOrder(tx, ctx, order, { items: input.items, reason: input.reason });
-        if (requested > quote.cap) {
-          fail("REFUND_ABOVE_CAP", "The requested amount is more than may be refunded", {
-            cap: quote.cap,
-            requested,
+      const lines = new Map(rows.map((l) => [l.id, l]));
+      const seen = new Set<number>();
+      for (const item of input.items) {
+        const line =
+          lines.get(item.lineId) ?? fail("UNKNOWN_LINE", `Line ${item.lineId} is not on order ${order.id}`);
+        if (seen.has(item.lineId)) fail("DUPLICATE_LINE", `Line ${item.lineId} appears twice`);
+        seen.add(item.lineId);
+        if (!Number.isSafeInteger(item.quantity) || item.quantity <= 0) {
+          fail("INVALID_QUANTITY", "Quantities must be positive integers", { lineId: item.lineId });
+        }
+        const claimable = line.quantity - Number(line.held ?? 0);
+        if (item.quantity > claimable) {
+          fail("QUANTITY_EXCEEDS_RETURNABLE", `Only ${claimable} of ${line.sku} can still be claimed`, {
+            lineId: line.id,
+            claimable,
+            requested: item.quantity,
           });
         }
       }
-    }
-    // The case, its items and the first timeline event, in one statement.
-    const created = await sql<{ case_id: number }>`
+      if (NEEDS_SHIPMENT.includes(input.type) && !first?.shipped) {
+        fail("NOT_SHIPPED", "Nothing was shipped yet, so nothing can be returned; ask for a refund instead");
+      }
+      let requested: number | null = null;
+      if (input.requestedAmount !== undefined) {
+        requested = parseMinor(input.requestedAmount, order.currency);
+        if (MONEY_TYPES.includes(input.type)) {
+          const quote = await quoteForOrder(tx, ctx, order, { items: input.items, reason: input.reason });
+          if (requested > quote.cap) {
+            fail("REFUND_ABOVE_CAP", "The requested amount is more than may be refunded", {
+              cap: quote.cap,
+              requested,
+            });
+          }
+        }
+      }
+      // The case, its items and the first timeline event, in one statement.
+      const created = await sql<{ case_id: number }>`
       with c as (
         insert into cases (order_id, shop_id, customer_id, external_id, type, status, reason, source,
                            description, evidence, currency, requested_amount, status_since, created_at, updated_at)
@@ -163,8 +177,9 @@ export async function submitCase(
              ${JSON.stringify({ type: input.type, reason: input.reason, source: input.source, items: input.items })}::jsonb
         from c
       returning case_id`.execute(tx);
-    const id = created.rows[0]?.case_id as number;
-    await syncOrder(tx, order, [...((first?.statuses ?? []) as CaseState[]), "requested"], now);
-    return { id, created: true, status: "requested" as const, version: 1 };
-  });
+      const id = created.rows[0]?.case_id as number;
+      await syncOrder(tx, order, [...((first?.statuses ?? []) as CaseState[]), "requested"], now);
+      return { id, created: true, status: "requested" as const, version: 1 };
+    },
+  );
 }
