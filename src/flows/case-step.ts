@@ -173,16 +173,29 @@ export async function advance(
   });
   const now = ctx.now();
   // Move the case (only from the version we read) and append its timeline event in one statement.
-  const moved = await sql`
+  const order = orderChange(l.order, [...l.otherStatuses, to], opts.refunded ?? 0);
+  // One statement: move the case (only from the version we read), append its timeline event and,
+  // when its status or money changed, update the order.
+  const moved = await sql<{ n: number }>`
     with moved as (
       update cases set status = ${to}, status_since = ${now}, updated_at = ${now}, version = version + 1
        where id = ${kase.id} and version = ${kase.version}
-      returning id)
-    insert into case_events (case_id, at, actor, action, from_status, to_status, note, data)
-    select id, ${now}::timestamptz, ${actorName(actor)}::text, ${action}::text, ${from}::text, ${to}::text,
-           ${opts.note ?? null}::text, ${opts.data ? JSON.stringify(opts.data) : null}::jsonb
-      from moved`.execute(l.tx);
-  if (Number(moved.numAffectedRows ?? 0) !== 1) {
+      returning id),
+    event as (
+      insert into case_events (case_id, at, actor, action, from_status, to_status, note, data)
+      select id, ${now}::timestamptz, ${actorName(actor)}::text, ${action}::text, ${from}::text, ${to}::text,
+             ${opts.note ?? null}::text, ${opts.data ? JSON.stringify(opts.data) : null}::jsonb
+        from moved)
+    ${
+      order
+        ? sql`, ord as (
+      update orders set aftersales_status = ${order.status}, refunded_total = ${order.refundedTotal},
+                        updated_at = ${now}, version = version + 1
+       where id = ${l.order.id} and exists (select 1 from moved))`
+        : sql``
+    }
+    select count(*)::int as n from moved`.execute(l.tx);
+  if (moved.rows[0]?.n !== 1) {
     throw new AppError(
       "VERSION_CONFLICT",
       "Someone else changed this case at the same moment; reload and try again",
@@ -190,26 +203,36 @@ export async function advance(
   }
   kase.status = to;
   kase.version += 1;
-  await syncOrder(l.tx, l.order, [...l.otherStatuses, to], now, opts.refunded ?? 0);
+  if (order) applyOrderChange(l.order, order);
   return { status: to, version: kase.version };
 }
 
-/** Re-derive the order's after-sales status from all its cases (and add refunded money), in one write. */
-export async function syncOrder(tx: Tx, order: OrderHead, caseStates: CaseState[], now: Date, refunded = 0) {
+/** The order's new derived status and refunded total, or nothing when neither changes. */
+function orderChange(order: OrderHead, caseStates: CaseState[], refunded: number) {
   const refundedTotal = order.refunded_total + refunded;
   const status = deriveOrderStatus(caseStates, refundedTotal, order.paid_total);
-  if (status === order.aftersales_status && refunded === 0) return;
+  return status === order.aftersales_status && refunded === 0 ? undefined : { status, refundedTotal };
+}
+
+function applyOrderChange(order: OrderHead, change: { status: string; refundedTotal: number }) {
+  order.aftersales_status = change.status;
+  order.refunded_total = change.refundedTotal;
+  order.version += 1;
+}
+
+/** Re-derive the order's after-sales status from all its cases, in one write when it changed. */
+export async function syncOrder(tx: Tx, order: OrderHead, caseStates: CaseState[], now: Date) {
+  const change = orderChange(order, caseStates, 0);
+  if (!change) return;
   await tx
     .updateTable("orders")
     .set({
-      aftersales_status: status,
-      refunded_total: refundedTotal,
+      aftersales_status: change.status,
+      refunded_total: change.refundedTotal,
       updated_at: now,
       version: order.version + 1,
     })
     .where("id", "=", order.id)
     .execute();
-  order.aftersales_status = status;
-  order.refunded_total = refundedTotal;
-  order.version += 1;
+  applyOrderChange(order, change);
 }

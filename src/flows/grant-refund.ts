@@ -6,6 +6,7 @@ import type { Quote } from "../domain/refund-quote.ts";
 import { installationId, refundKey } from "../store/refunds.ts";
 import { advance, type StepOptions, type StepResult, withCase } from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
+import type { RefundToSend } from "./issue-refund.ts";
 import { type QuoteRequest, quoteForOrder } from "./quote-refund.ts";
 
 export type GrantInput = StepOptions & Pick<QuoteRequest, "amount" | "deductions" | "shippingPolicy">;
@@ -23,7 +24,7 @@ export async function grantRefund(
   actor: Actor,
   caseId: number,
   input: GrantInput = {},
-): Promise<StepResult & { refundId: number; quote: Quote }> {
+): Promise<StepResult & { refundId: number; quote: Quote; send: RefundToSend }> {
   const installation = await installationId(ctx.db);
   return withCase(
     ctx,
@@ -42,7 +43,7 @@ export async function grantRefund(
       // The refund goes back to the largest real-money payment of the order.
       const payment = await tx
         .selectFrom("payments")
-        .select(["id", "tender", "amount"])
+        .select(["id", "tender", "amount", "transaction_id"])
         .where("order_id", "=", order.id)
         .where("tender", "not in", NOT_REFUNDABLE)
         .orderBy("amount", "desc")
@@ -87,7 +88,20 @@ export async function grantRefund(
         select id from r`
         .execute(tx)
         .then((res) => res.rows[0] as { id: number });
-      return { ...result, refundId: refund.id, quote };
+      const send: RefundToSend = {
+        id: refund.id,
+        case_id: kase.id,
+        status: "requested",
+        channel: payment?.tender ?? "platform",
+        idempotency_key: key,
+        amount: quote.total,
+        currency: order.currency,
+        external_id: order.external_id,
+        paid_total: order.paid_total,
+        transaction_id: payment?.transaction_id ?? null,
+        payment_amount: payment?.amount ?? null,
+      };
+      return { ...result, refundId: refund.id, quote, send };
     },
     input,
   );

@@ -16,32 +16,53 @@ export type IssueResult = {
 
 const SETTLED = ["succeeded", "failed"];
 
+/** What sending a refund needs to know; the grant that just wrote it can hand it over unread. */
+export interface RefundToSend {
+  id: number;
+  case_id: number;
+  status: string;
+  channel: string;
+  idempotency_key: string;
+  amount: number;
+  currency: string;
+  external_id: string;
+  paid_total: number;
+  transaction_id: string | null;
+  payment_amount: number | null;
+}
+
 /**
  * Send a granted refund through its payment channel and record the outcome — safe to run any number
  * of times, from any number of processes. The idempotency key never changes, so the channel returns
  * the refund it already has instead of making a second one; and a refund whose earlier attempt ended
  * unknown is looked up by its key before it is sent again: never twice, never lost.
  */
-export async function issueRefund(ctx: FlowContext, refundId: number): Promise<IssueResult> {
-  const r = await ctx.db
-    .selectFrom("refunds as r")
-    .innerJoin("orders as o", "o.id", "r.order_id")
-    .leftJoin("payments as p", "p.id", "r.payment_id")
-    .select([
-      "r.id",
-      "r.case_id",
-      "r.status",
-      "r.channel",
-      "r.idempotency_key",
-      "r.amount",
-      "r.currency",
-      "o.external_id",
-      "o.paid_total",
-      "p.transaction_id",
-      "p.amount as payment_amount",
-    ])
-    .where("r.id", "=", refundId)
-    .executeTakeFirst();
+export async function issueRefund(
+  ctx: FlowContext,
+  refundId: number,
+  known?: RefundToSend,
+): Promise<IssueResult> {
+  const r: RefundToSend | undefined =
+    known ??
+    (await ctx.db
+      .selectFrom("refunds as r")
+      .innerJoin("orders as o", "o.id", "r.order_id")
+      .leftJoin("payments as p", "p.id", "r.payment_id")
+      .select([
+        "r.id",
+        "r.case_id",
+        "r.status",
+        "r.channel",
+        "r.idempotency_key",
+        "r.amount",
+        "r.currency",
+        "o.external_id",
+        "o.paid_total",
+        "p.transaction_id",
+        "p.amount as payment_amount",
+      ])
+      .where("r.id", "=", refundId)
+      .executeTakeFirst());
   if (!r) return fail("REFUND_NOT_FOUND", `Refund ${refundId} does not exist`);
   if (SETTLED.includes(r.status)) return { refundId, status: r.status as "succeeded" | "failed" };
 

@@ -5,7 +5,7 @@ import { CASE_STATE_NAMES } from "../../domain/lifecycle.ts";
 import type { StepResult } from "../../flows/case-step.ts";
 import type { Actor, FlowContext } from "../../flows/context.ts";
 import { grantRefund } from "../../flows/grant-refund.ts";
-import { issueRefund } from "../../flows/issue-refund.ts";
+import { issueRefund, type RefundToSend } from "../../flows/issue-refund.ts";
 import { quoteForOrder } from "../../flows/quote-refund.ts";
 import { CONDITIONS, inspectReturn, receiveReturn } from "../../flows/receive-return.ts";
 import { approveCase, cancelCase, closeCase, rejectCase } from "../../flows/review-case.ts";
@@ -30,8 +30,8 @@ interface CaseAction {
 }
 
 /** Send a decided refund now and answer with where the case ended up. */
-async function sendNow(ctx: FlowContext, refundId: number, before: StepResult) {
-  const sent = await issueRefund(ctx, refundId);
+async function sendNow(ctx: FlowContext, refundId: number, before: StepResult, known?: RefundToSend) {
+  const sent = await issueRefund(ctx, refundId, known);
   const { caseStatus, caseVersion, ...refund } = sent;
   return { status: caseStatus ?? before.status, version: caseVersion ?? before.version, refund };
 }
@@ -93,7 +93,7 @@ const ACTIONS: Record<string, CaseAction> = {
     run: async (ctx, actor, id, body) => {
       const granted = await grantRefund(ctx, actor, id, body);
       // Send at once; if this fails or the process dies, the outbox sends it (same key) later.
-      return sendNow(ctx, granted.refundId, granted);
+      return sendNow(ctx, granted.refundId, granted, granted.send);
     },
   },
   "issue-refund": {
