@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import { AppError, fail } from "../domain/errors.ts";
 import { type Action, type CaseState, type GuardContext, nextState } from "../domain/lifecycle.ts";
 import { deriveOrderStatus } from "../domain/order-status.ts";
@@ -155,7 +155,12 @@ export async function advance(
   actor: Actor,
   action: Action,
   guard: Partial<GuardContext> = {},
-  opts: StepOptions & { data?: Record<string, unknown>; refunded?: number } = {},
+  opts: StepOptions & {
+    data?: Record<string, unknown>;
+    refunded?: number;
+    /** The action's own writes (a receipt, a parcel), as statements that run with the move. */
+    also?: RawBuilder<unknown>[];
+  } = {},
 ): Promise<StepResult> {
   const { kase } = l;
   if (opts.expectedVersion !== undefined && opts.expectedVersion !== kase.version) {
@@ -174,8 +179,9 @@ export async function advance(
   const now = ctx.now();
   // Move the case (only from the version we read) and append its timeline event in one statement.
   const order = orderChange(l.order, [...l.otherStatuses, to], opts.refunded ?? 0);
-  // One statement: move the case (only from the version we read), append its timeline event and,
-  // when its status or money changed, update the order.
+  // One statement: move the case (only from the version we read), append its timeline event, the
+  // action's own writes and, when its status or money changed, the order. A stale version moves
+  // nothing and the whole transaction rolls back.
   const moved = await sql<{ n: number }>`
     with moved as (
       update cases set status = ${to}, status_since = ${now}, updated_at = ${now}, version = version + 1
@@ -194,6 +200,10 @@ export async function advance(
        where id = ${l.order.id} and exists (select 1 from moved))`
         : sql``
     }
+    ${sql.join(
+      (opts.also ?? []).map((stmt, i) => sql`, ${sql.raw(`also${i}`)} as (${stmt})`),
+      sql``,
+    )}
     select count(*)::int as n from moved`.execute(l.tx);
   if (moved.rows[0]?.n !== 1) {
     throw new AppError(

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { fail } from "../domain/errors.ts";
 import { advance, type StepOptions, type StepResult, withCase } from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
@@ -31,7 +32,7 @@ export async function receiveReturn(
   return withCase(
     ctx,
     caseId,
-    async (l) => {
+    (l) => {
       if (l.receivedQuantity + input.quantity > l.caseQuantity) {
         fail(
           "RECEIPT_EXCEEDS_CASE",
@@ -42,24 +43,21 @@ export async function receiveReturn(
           },
         );
       }
-      const res = await advance(
+      return advance(
         ctx,
         l,
         actor,
         "receive",
         { receivedQuantity: l.receivedQuantity + input.quantity },
-        { ...input, data: { quantity: input.quantity, condition: input.condition } },
+        {
+          ...input,
+          data: { quantity: input.quantity, condition: input.condition },
+          also: [
+            sql`insert into receipts (case_id, quantity, condition, received_at)
+                values (${l.kase.id}, ${input.quantity}, ${input.condition}, ${ctx.now()})`,
+          ],
+        },
       );
-      await l.tx
-        .insertInto("receipts")
-        .values({
-          case_id: l.kase.id,
-          quantity: input.quantity,
-          condition: input.condition,
-          received_at: ctx.now(),
-        })
-        .execute();
-      return res;
     },
     input,
   );
@@ -81,23 +79,23 @@ export async function inspectReturn(
   return withCase(
     ctx,
     caseId,
-    async (l) => {
-      const res = await advance(
+    (l) =>
+      advance(
         ctx,
         l,
         actor,
         "inspect",
         { qcResult: input.result },
-        { ...input, data: { result: input.result } },
-      );
-      await l.tx
-        .updateTable("receipts")
-        .set({ qc_result: input.result, qc_note: input.note ?? null, inspected_at: ctx.now() })
-        .where("case_id", "=", l.kase.id)
-        .where("qc_result", "is", null)
-        .execute();
-      return res;
-    },
+        {
+          ...input,
+          data: { result: input.result },
+          also: [
+            sql`update receipts set qc_result = ${input.result}, qc_note = ${input.note ?? null},
+                                    inspected_at = ${ctx.now()}
+                 where case_id = ${l.kase.id} and qc_result is null`,
+          ],
+        },
+      ),
     input,
   );
 }

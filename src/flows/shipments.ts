@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { fail } from "../domain/errors.ts";
 import { advance, type StepOptions, type StepResult, withCase } from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
@@ -17,29 +18,22 @@ const parcelStep =
     return withCase(
       ctx,
       caseId,
-      async (l) => {
-        const res = await advance(
+      (l) =>
+        advance(
           ctx,
           l,
           actor,
           action,
           { carrier, trackingNo },
-          { ...p, data: { carrier, trackingNo } },
-        );
-        await l.tx
-          .insertInto("shipments")
-          .values({
-            order_id: l.order.id,
-            case_id: l.kase.id,
-            direction,
-            carrier: carrier as string,
-            tracking_no: trackingNo as string,
-            status,
-            shipped_at: ctx.now(),
-          })
-          .execute();
-        return res;
-      },
+          {
+            ...p,
+            data: { carrier, trackingNo },
+            also: [
+              sql`insert into shipments (order_id, case_id, direction, carrier, tracking_no, status, shipped_at)
+                values (${l.order.id}, ${l.kase.id}, ${direction}, ${carrier}, ${trackingNo}, ${status}, ${ctx.now()})`,
+            ],
+          },
+        ),
       p,
     );
   };
