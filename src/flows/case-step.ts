@@ -192,14 +192,7 @@ export async function advance(
       select id, ${now}::timestamptz, ${actorName(actor)}::text, ${action}::text, ${from}::text, ${to}::text,
              ${opts.note ?? null}::text, ${opts.data ? JSON.stringify(opts.data) : null}::jsonb
         from moved)
-    ${
-      order
-        ? sql`, ord as (
-      update orders set aftersales_status = ${order.status}, refunded_total = ${order.refundedTotal},
-                        updated_at = ${now}, version = version + 1
-       where id = ${l.order.id} and exists (select 1 from moved))`
-        : sql``
-    }
+    ${orderUpdate(l.order, order, now, sql`exists (select 1 from moved)`)}
     ${sql.join(
       (opts.also ?? []).map((stmt, i) => sql`, ${sql.raw(`also${i}`)} as (${stmt})`),
       sql``,
@@ -218,31 +211,31 @@ export async function advance(
 }
 
 /** The order's new derived status and refunded total, or nothing when neither changes. */
-function orderChange(order: OrderHead, caseStates: CaseState[], refunded: number) {
+export function orderChange(order: OrderHead, caseStates: CaseState[], refunded: number) {
   const refundedTotal = order.refunded_total + refunded;
   const status = deriveOrderStatus(caseStates, refundedTotal, order.paid_total);
   return status === order.aftersales_status && refunded === 0 ? undefined : { status, refundedTotal };
 }
 
-function applyOrderChange(order: OrderHead, change: { status: string; refundedTotal: number }) {
+export function applyOrderChange(order: OrderHead, change: { status: string; refundedTotal: number }) {
   order.aftersales_status = change.status;
   order.refunded_total = change.refundedTotal;
   order.version += 1;
 }
 
-/** Re-derive the order's after-sales status from all its cases, in one write when it changed. */
-export async function syncOrder(tx: Tx, order: OrderHead, caseStates: CaseState[], now: Date) {
-  const change = orderChange(order, caseStates, 0);
-  if (!change) return;
-  await tx
-    .updateTable("orders")
-    .set({
-      aftersales_status: change.status,
-      refunded_total: change.refundedTotal,
-      updated_at: now,
-      version: order.version + 1,
-    })
-    .where("id", "=", order.id)
-    .execute();
-  applyOrderChange(order, change);
+/**
+ * The order's side of a case write, as a CTE to append to that write's statement: its new derived
+ * status and refunded total, or nothing when neither changed. `when` ties it to the case write.
+ */
+export function orderUpdate(
+  order: OrderHead,
+  change: { status: string; refundedTotal: number } | undefined,
+  now: Date,
+  when: RawBuilder<unknown>,
+) {
+  if (!change) return sql``;
+  return sql`, ord as (
+      update orders set aftersales_status = ${change.status}, refunded_total = ${change.refundedTotal},
+                        updated_at = ${now}, version = version + 1
+       where id = ${order.id} and ${when})`;
 }

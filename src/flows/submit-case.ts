@@ -12,7 +12,7 @@ import { type CaseState, RELEASES_QUANTITY } from "../domain/lifecycle.ts";
 import { parseMinor } from "../domain/money.ts";
 import { lockedTransaction, safeId } from "../store/locked-transaction.ts";
 import { findOrderId } from "../store/orders.ts";
-import { syncOrder } from "./case-step.ts";
+import { applyOrderChange, orderChange, orderUpdate } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { quoteForOrder } from "./quote-refund.ts";
 
@@ -159,7 +159,8 @@ export async function submitCase(
           }
         }
       }
-      // The case, its items and the first timeline event, in one statement.
+      // The case, its items, the first timeline event and the order's new status, in one statement.
+      const change = orderChange(order, [...((first.statuses ?? []) as CaseState[]), "requested"], 0);
       const created = await sql<{ case_id: number }>`
       with c as (
         insert into cases (order_id, shop_id, customer_id, external_id, type, status, reason, source,
@@ -172,13 +173,14 @@ export async function submitCase(
         insert into case_items (case_id, order_line_id, quantity)
         select c.id, x.line, x.qty
           from c, unnest(${input.items.map((i) => i.lineId)}::bigint[], ${input.items.map((i) => i.quantity)}::int[]) as x(line, qty))
+      ${orderUpdate(order, change, now, sql`exists (select 1 from c)`)}
       insert into case_events (case_id, at, actor, action, from_status, to_status, note, data)
       select c.id, ${now}::timestamptz, ${actorName(actor)}::text, 'submit', null, 'requested', ${input.description ?? null}::text,
              ${JSON.stringify({ type: input.type, reason: input.reason, source: input.source, items: input.items })}::jsonb
         from c
       returning case_id`.execute(tx);
       const id = created.rows[0]?.case_id as number;
-      await syncOrder(tx, order, [...((first?.statuses ?? []) as CaseState[]), "requested"], now);
+      if (change) applyOrderChange(order, change);
       return { id, created: true, status: "requested" as const, version: 1 };
     },
   );
