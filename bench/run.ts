@@ -29,6 +29,7 @@ import {
   type SandboxPaySimulator,
   startSandboxPaySimulator,
 } from "../src/channels/payments/sandbox-simulator.ts";
+import { mulberry32 } from "../src/cli/demo.ts";
 import { formatMinor, parseMinor } from "../src/domain/money.ts";
 import { openStore } from "../src/store/db.ts";
 import { createToken } from "../src/store/tokens.ts";
@@ -124,17 +125,6 @@ function readOptions(): Options {
 // ─── small helpers ──────────────────────────────────────────────────────────────────────────────
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CLK_TCK = (() => {
   try {

@@ -27,4 +27,3 @@ export interface Actor {
   id: string;
 }
 export const actorName = (a: Actor) => `${a.kind}:${a.id}`;
-export const SYSTEM: Actor = { kind: "system", id: "aftersales" };

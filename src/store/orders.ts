@@ -13,9 +13,6 @@ export const findShop = (db: Tx, id: string) =>
 export const findOrder = (db: Tx, id: number) =>
   db.selectFrom("orders").selectAll().where("id", "=", id).executeTakeFirst();
 
-export const lockOrder = (tx: Tx, id: number) =>
-  tx.selectFrom("orders").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
-
 export const lockOrderByExternal = (tx: Tx, shopId: string, externalId: string) =>
   tx
     .selectFrom("orders")

@@ -16,7 +16,7 @@ import { caseDetail, listCases } from "../../store/views.ts";
 import { canSeeShop, type Permission, type Principal, requirePermission } from "../auth.ts";
 import { caseJson, caseSummaryJson } from "../serialize.ts";
 import type { App } from "../server.ts";
-import { Amount, Enum, Items, Reason } from "./schemas.ts";
+import { Amount, Deductions, Enum, Items, Reason } from "./schemas.ts";
 
 const Common = { expectedVersion: Type.Optional(Type.Integer()), note: Type.Optional(Type.String()) };
 const Parcel = Type.Object({ ...Common, carrier: Type.String(), trackingNo: Type.String() });
@@ -79,15 +79,7 @@ const ACTIONS: Record<string, CaseAction> = {
     body: Type.Object({
       ...Common,
       amount: Type.Optional(Amount),
-      deductions: Type.Optional(
-        Type.Array(
-          Type.Object({
-            kind: Enum(["restocking_fee", "return_shipping", "other"]),
-            amount: Amount,
-            note: Type.Optional(Type.String()),
-          }),
-        ),
-      ),
+      deductions: Type.Optional(Deductions),
     }),
     summary: "Decide the refund and send it through the original payment channel (同意退款)",
     run: async (ctx, actor, id, body) => {

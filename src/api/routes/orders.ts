@@ -9,7 +9,7 @@ import { orderDetail } from "../../store/views.ts";
 import { canSeeShop, requirePermission } from "../auth.ts";
 import { orderJson, quoteJson } from "../serialize.ts";
 import type { App } from "../server.ts";
-import { Amount, Enum, Items, Reason } from "./schemas.ts";
+import { Amount, Deductions, Enum, Items, Reason } from "./schemas.ts";
 
 const OrderBody = Type.Object({
   shop: Type.String(),
@@ -110,15 +110,7 @@ export async function orderRoutes(app: App, { ctx }: { ctx: FlowContext }) {
           items: Items,
           reason: Reason,
           amount: Type.Optional(Amount),
-          deductions: Type.Optional(
-            Type.Array(
-              Type.Object({
-                kind: Enum(["restocking_fee", "return_shipping", "other"]),
-                amount: Amount,
-                note: Type.Optional(Type.String()),
-              }),
-            ),
-          ),
+          deductions: Type.Optional(Deductions),
         }),
       },
     },

@@ -92,6 +92,7 @@ CREATE TABLE case_items (
   quantity       integer NOT NULL CHECK (quantity > 0),
   PRIMARY KEY (case_id, order_line_id)
 );
+CREATE INDEX case_items_line_idx ON case_items (order_line_id);
 
 -- The timeline: append-only, one row per transition or notable fact.
 CREATE TABLE case_events (
@@ -120,6 +121,7 @@ CREATE TABLE shipments (
 );
 CREATE INDEX shipments_order_idx ON shipments (order_id);
 CREATE INDEX shipments_tracking_idx ON shipments (tracking_no);
+CREATE INDEX shipments_case_idx ON shipments (case_id);
 
 CREATE TABLE receipts (
   id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
