@@ -5,7 +5,7 @@ import { approveCase } from "../../src/flows/review-case.ts";
 import { submitCase } from "../../src/flows/submit-case.ts";
 import { caseRefunds } from "../../src/store/refunds.ts";
 import { installationId, type TestEnv, testEnv, usingPostgres } from "../support/db.ts";
-import { placeOrder, REVIEWER } from "../support/fixtures.ts";
+import { placeOrder, REVIEWER, refundOnlyCase } from "../support/fixtures.ts";
 
 /**
  * Real concurrency: on PostgreSQL the attempts run on separate pooled connections at the same time;
@@ -31,14 +31,7 @@ async function race<T>(n: number, attempt: () => Promise<T>) {
 describe(`concurrent reviewers (${usingPostgres ? "PostgreSQL" : "PGlite"})`, () => {
   it("two reviewers approving at once: one succeeds, the other gets a conflict", async () => {
     const { ctx } = env;
-    const { orderId, lines } = await placeOrder(ctx);
-    const { id } = await submitCase(ctx, REVIEWER, {
-      orderId,
-      type: "refund_only",
-      reason: "quality",
-      source: "chat",
-      items: [{ lineId: lines[0]?.id ?? 0, quantity: 1 }],
-    });
+    const { id } = await refundOnlyCase(ctx, { line: 0, quantity: 1, approve: false });
     const { won, codes } = await race(2, () => approveCase(ctx, REVIEWER, id));
     expect(won).toHaveLength(1);
     expect(codes).toHaveLength(1);
@@ -47,15 +40,7 @@ describe(`concurrent reviewers (${usingPostgres ? "PostgreSQL" : "PGlite"})`, ()
 
   it("eight people refunding the same case at once: exactly one refund reaches the channel", async () => {
     const { ctx } = env;
-    const { orderId, lines } = await placeOrder(ctx);
-    const { id } = await submitCase(ctx, REVIEWER, {
-      orderId,
-      type: "refund_only",
-      reason: "quality",
-      source: "chat",
-      items: [{ lineId: lines[0]?.id ?? 0, quantity: 2 }],
-    });
-    await approveCase(ctx, REVIEWER, id);
+    const { id } = await refundOnlyCase(ctx, { line: 0, quantity: 2 });
     const before = env.sim.refunds().length;
     const { won, codes } = await race(8, async () => {
       const g = await grantRefund(ctx, REVIEWER, id);
@@ -69,15 +54,7 @@ describe(`concurrent reviewers (${usingPostgres ? "PostgreSQL" : "PGlite"})`, ()
 
   it("issuing the same granted refund from several places at once sends it once", async () => {
     const { ctx } = env;
-    const { orderId, lines } = await placeOrder(ctx);
-    const { id } = await submitCase(ctx, REVIEWER, {
-      orderId,
-      type: "refund_only",
-      reason: "quality",
-      source: "chat",
-      items: [{ lineId: lines[1]?.id ?? 0, quantity: 1 }],
-    });
-    await approveCase(ctx, REVIEWER, id);
+    const { id } = await refundOnlyCase(ctx, { line: 1, quantity: 1 });
     const g = await grantRefund(ctx, REVIEWER, id);
     const results = await Promise.all(Array.from({ length: 5 }, () => issueRefund(ctx, g.refundId)));
     expect(results.some((r) => r.status === "succeeded")).toBe(true);

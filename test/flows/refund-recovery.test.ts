@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grantRefund } from "../../src/flows/grant-refund.ts";
 import { issueRefund } from "../../src/flows/issue-refund.ts";
-import { approveCase } from "../../src/flows/review-case.ts";
-import { submitCase } from "../../src/flows/submit-case.ts";
 import { dispatchOnce } from "../../src/jobs/dispatcher.ts";
 import { findCase } from "../../src/store/cases.ts";
 import { findOrder } from "../../src/store/orders.ts";
 import { caseRefunds } from "../../src/store/refunds.ts";
 import { installationId, type TestEnv, testEnv } from "../support/db.ts";
-import { placeOrder, REVIEWER } from "../support/fixtures.ts";
+import { REVIEWER, refundOnlyCase } from "../support/fixtures.ts";
 
 let env: TestEnv;
 let INST: string;
@@ -18,19 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-async function approvedCase() {
-  const { ctx } = env;
-  const { orderId, lines } = await placeOrder(ctx);
-  const { id } = await submitCase(ctx, REVIEWER, {
-    orderId,
-    type: "refund_only",
-    reason: "quality",
-    source: "chat",
-    items: [{ lineId: lines[0]?.id ?? 0, quantity: 1 }],
-  });
-  await approveCase(ctx, REVIEWER, id);
-  return { id, orderId };
-}
+const approvedCase = () => refundOnlyCase(env.ctx);
 
 const refundStatus = async (id: number) =>
   (await env.ctx.db.selectFrom("refunds").select("status").where("id", "=", id).executeTakeFirstOrThrow())

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grantRefund } from "../../src/flows/grant-refund.ts";
-import { approveCase } from "../../src/flows/review-case.ts";
-import { submitCase } from "../../src/flows/submit-case.ts";
 import { dispatchOnce } from "../../src/jobs/dispatcher.ts";
 import { enqueue } from "../../src/store/outbox.ts";
 import { installationId, type TestEnv, testEnv } from "../support/db.ts";
-import { placeOrder, REVIEWER } from "../support/fixtures.ts";
+import { REVIEWER, refundOnlyCase } from "../support/fixtures.ts";
 
 let env: TestEnv;
 let INST: string;
@@ -20,15 +18,7 @@ describe("outbox dispatcher", () => {
     const { ctx } = env;
     const keys: string[] = [];
     for (let i = 0; i < 12; i++) {
-      const { orderId, lines } = await placeOrder(ctx);
-      const { id } = await submitCase(ctx, REVIEWER, {
-        orderId,
-        type: "refund_only",
-        reason: "quality",
-        source: "chat",
-        items: [{ lineId: lines[0]?.id ?? 0, quantity: 1 }],
-      });
-      await approveCase(ctx, REVIEWER, id);
+      const { id } = await refundOnlyCase(ctx);
       await grantRefund(ctx, REVIEWER, id); // not sent inline: only the outbox sends these
       keys.push(`AS${INST}C${id}R1`);
     }

@@ -1,6 +1,8 @@
 import type { OrderInput } from "../../src/domain/order.ts";
 import type { Actor, FlowContext } from "../../src/flows/context.ts";
 import { ingestOrder } from "../../src/flows/ingest-order.ts";
+import { approveCase } from "../../src/flows/review-case.ts";
+import { submitCase } from "../../src/flows/submit-case.ts";
 import { orderLines } from "../../src/store/orders.ts";
 
 export const REVIEWER: Actor = { kind: "user", id: "reviewer-1" };
@@ -91,4 +93,21 @@ export async function codeOf(p: Promise<unknown>): Promise<string> {
     return (e as { code?: string }).code ?? `untyped: ${(e as Error).message}`;
   }
   return "no error";
+}
+
+/** A delivered order with one refund_only case for `quantity` units of its first line, approved unless told not to. */
+export async function refundOnlyCase(
+  ctx: FlowContext,
+  opts: { quantity?: number; line?: number; approve?: boolean } = {},
+) {
+  const { orderId, lines } = await placeOrder(ctx);
+  const { id } = await submitCase(ctx, REVIEWER, {
+    orderId,
+    type: "refund_only",
+    reason: "quality",
+    source: "chat",
+    items: [{ lineId: lines[opts.line ?? 0]?.id ?? 0, quantity: opts.quantity ?? 1 }],
+  });
+  if (opts.approve !== false) await approveCase(ctx, REVIEWER, id);
+  return { id, orderId, lines };
 }
