@@ -22,15 +22,44 @@ export const PERMISSIONS = [
   "case.issue_refund",
   "case.ship_replacement",
   "case.close",
+  "case.override",
+  "rules.read",
+  "rules.write",
+  "rules.activate",
+  "alerts.read",
+  "alerts.ack",
+  "settings.write",
+  "tracking.write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const READ: Permission[] = ["orders.read", "cases.read"];
+const REVIEW: Permission[] = [
+  ...READ,
+  "case.approve",
+  "case.reject",
+  "case.grant_refund",
+  "case.close",
+  "case.override",
+  "quotes",
+  "rules.read",
+  "alerts.read",
+  "alerts.ack",
+];
 export const ROLES: Record<string, readonly Permission[]> = {
   admin: PERMISSIONS,
   cs_agent: [...READ, "orders.write", "cases.create", "case.cancel", "case.ship_return", "quotes"],
-  reviewer: [...READ, "case.approve", "case.reject", "case.grant_refund", "case.close", "quotes"],
-  warehouse: [...READ, "case.ship_return", "case.receive", "case.inspect", "case.ship_replacement"],
+  reviewer: REVIEW,
+  /** Owns the review policy: edits and activates rules, thresholds and per-shop limits. */
+  supervisor: [...REVIEW, "rules.write", "rules.activate", "settings.write"],
+  warehouse: [
+    ...READ,
+    "case.ship_return",
+    "case.receive",
+    "case.inspect",
+    "case.ship_replacement",
+    "tracking.write",
+  ],
   finance: [...READ, "case.grant_refund", "case.issue_refund", "case.close", "quotes"],
 };
 export const ROLE_NAMES = Object.keys(ROLES);

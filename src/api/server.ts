@@ -6,9 +6,13 @@ import type { FlowContext } from "../flows/context.ts";
 import { authenticator } from "./auth.ts";
 import { errorHandler } from "./problems.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { alertRoutes } from "./routes/alerts.ts";
 import { caseRoutes } from "./routes/cases.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { orderRoutes } from "./routes/orders.ts";
+import { ruleRoutes } from "./routes/rules.ts";
+import { settingsRoutes } from "./routes/settings.ts";
+import { trackingRoutes } from "./routes/tracking.ts";
 
 export type App = FastifyInstance<
   import("node:http").Server,
@@ -50,6 +54,10 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       await api.register(adminRoutes, { ctx: opts.ctx });
       await api.register(orderRoutes, { ctx: opts.ctx });
       await api.register(caseRoutes, { ctx: opts.ctx });
+      await api.register(ruleRoutes, { ctx: opts.ctx });
+      await api.register(alertRoutes, { ctx: opts.ctx });
+      await api.register(settingsRoutes, { ctx: opts.ctx });
+      await api.register(trackingRoutes, { ctx: opts.ctx });
     },
     { prefix: "/api/v1" },
   );

@@ -31,3 +31,43 @@ export const REASONS = {
 } as const satisfies Record<string, Reason>;
 export type ReasonCode = keyof typeof REASONS;
 export const REASON_CODES = Object.keys(REASONS) as ReasonCode[];
+
+/** A product's after-sales policy flags (售后政策), set per SKU or per category by the merchant. */
+export const POLICIES = {
+  no_7day_return: { zh: "不支持七天无理由", en: "No 7-day no-reason return" },
+  fresh: { zh: "生鲜/易腐", en: "Fresh or perishable" },
+  cross_border: { zh: "跨境商品", en: "Cross-border" },
+  customised: { zh: "定制商品", en: "Customised" },
+} as const;
+export type PolicyCode = keyof typeof POLICIES;
+export const POLICY_CODES = Object.keys(POLICIES) as PolicyCode[];
+
+/** Customer tiers (会员等级); VIPs get the fast lane. */
+export const CUSTOMER_TIERS = ["normal", "vip"] as const;
+export type CustomerTier = (typeof CUSTOMER_TIERS)[number];
+
+/** Where the parcel stands, coarsely, as rules and reviewers speak of it. */
+export const PARCEL_STATES = {
+  unshipped: { zh: "未发货", en: "Not shipped" },
+  in_transit: { zh: "运输中", en: "In transit" },
+  signed: { zh: "已签收", en: "Signed for" },
+  exception: { zh: "物流异常", en: "Logistics exception" },
+} as const;
+export type ParcelState = keyof typeof PARCEL_STATES;
+
+/** What we can offer the customer (处理方案); recommendations name one of these. */
+export const SOLUTIONS = {
+  full_refund: { zh: "全额退款", en: "Full refund" },
+  return_then_refund: { zh: "退货后退款", en: "Refund after the goods come back" },
+  refund_without_return: { zh: "仅退款（无需退货）", en: "Refund without return" },
+  partial_refund_without_return: { zh: "部分退款（无需退货）", en: "Partial refund without return" },
+  compensation_coupon: {
+    zh: "补偿优惠券并延长售后期",
+    en: "Compensation coupon and an extended after-sales window",
+  },
+  reship_or_refund: { zh: "补发或退款（由顾客选择）", en: "Reship or refund (customer's choice)" },
+  exchange_or_reship: { zh: "换货或补发", en: "Exchange or reship" },
+  reject: { zh: "拒绝", en: "Decline" },
+} as const;
+export type SolutionCode = keyof typeof SOLUTIONS;
+export const SOLUTION_CODES = Object.keys(SOLUTIONS) as SolutionCode[];

@@ -39,6 +39,8 @@ export const ACTIONS = [
   "refund_failed",
   "ship_replacement",
   "close",
+  "reopen",
+  "revoke",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -85,10 +87,13 @@ export interface Transition {
 
 const REVIEW: Transition[] = [
   { from: ["requested"], action: "reject", to: "rejected", guards: ["has_note"] },
+  // A person overriding a rule's rejection: the one way out of a terminal state (see OVERRIDE_EXITS).
+  { from: ["rejected"], action: "reopen", to: "requested", guards: ["has_note"] },
   { from: ["requested", "approved", "awaiting_return"], action: "cancel", to: "cancelled" },
 ];
 const RETURN_LEG: Transition[] = [
   { from: ["requested"], action: "approve", to: "awaiting_return" },
+  { from: ["awaiting_return"], action: "revoke", to: "requested", guards: ["has_note"] },
   { from: ["awaiting_return"], action: "ship_return", to: "return_in_transit", guards: ["has_tracking"] },
   {
     from: ["awaiting_return", "return_in_transit", "partially_received"],
@@ -125,6 +130,7 @@ export const MACHINES: Record<CaseType, readonly Transition[]> = {
   refund_only: [
     ...REVIEW,
     { from: ["requested"], action: "approve", to: "approved" },
+    { from: ["approved"], action: "revoke", to: "requested", guards: ["has_note"] },
     ...MONEY_LEG(["approved"]),
   ],
   return_refund: [
@@ -142,6 +148,7 @@ export const MACHINES: Record<CaseType, readonly Transition[]> = {
   reship: [
     ...REVIEW,
     { from: ["requested"], action: "approve", to: "approved" },
+    { from: ["approved"], action: "revoke", to: "requested", guards: ["has_note"] },
     ...REPLACEMENT_LEG(["approved"]),
   ],
 };
@@ -178,6 +185,13 @@ export function nextState(type: CaseType, state: CaseState, action: Action, ctx:
 }
 
 export const isTerminal = (s: CaseState): boolean => CASE_STATES[s].terminal;
+
+/**
+ * Overrides of automatic decisions: `reopen` undoes a rule's rejection, `revoke` a rule's approval
+ * before anything moved. Only the override flow fires them, and only against a rule's decision —
+ * which is why `reopen` may leave the terminal `rejected`.
+ */
+export const OVERRIDE_EXITS: readonly Action[] = ["reopen", "revoke"];
 
 /** Cases in these states no longer hold any quantity of the order. */
 export const RELEASES_QUANTITY: readonly CaseState[] = ["rejected", "cancelled"];

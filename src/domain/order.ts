@@ -1,3 +1,4 @@
+import type { CustomerTier } from "./catalogue.ts";
 import { fail } from "./errors.ts";
 import { parseMinor, prorate, sum } from "./money.ts";
 
@@ -42,7 +43,19 @@ export interface OrderInput {
   shop: string;
   externalId: string;
   currency: string;
-  customer?: { id: string; name?: string; phone?: string };
+  customer?: {
+    id: string;
+    name?: string;
+    phone?: string;
+    tier?: CustomerTier;
+    /** The channel's credit score for the buyer (e.g. 芝麻分-like), when it shares one. */
+    creditScore?: number;
+    tags?: string[];
+  };
+  /** The delivery address as one string; only a normalised fingerprint of it is kept. */
+  address?: string;
+  /** The device the order was placed from, when the channel reports it. */
+  deviceId?: string;
   placedAt?: string;
   paidAt?: string;
   lines: {
@@ -58,7 +71,14 @@ export interface OrderInput {
   discounts?: { kind: string; name?: string; amount: string }[];
   shippingFee?: string;
   payments?: { tender: Tender; amount: string; transactionId?: string }[];
-  shipments?: { carrier: string; trackingNo: string; status?: LogisticsStatus; shippedAt?: string }[];
+  shipments?: {
+    carrier: string;
+    trackingNo: string;
+    status?: LogisticsStatus;
+    shippedAt?: string;
+    signedAt?: string;
+    eta?: string;
+  }[];
 }
 
 export interface OrderLine {
@@ -165,3 +185,13 @@ export function normalizeOrder(input: OrderInput): NormalizedOrder {
     payments,
   };
 }
+
+/**
+ * A fingerprint of a delivery address that survives spacing, case and punctuation differences, so
+ * two accounts shipping to one place are linked without keeping the address itself.
+ */
+export const addressKey = (address: string): string =>
+  address
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[\s\p{P}]+/gu, "");

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { fail } from "../domain/errors.ts";
 import { isCurrency } from "../domain/money.ts";
-import { LOGISTICS_STATUSES, normalizeOrder, type OrderInput } from "../domain/order.ts";
+import { addressKey, LOGISTICS_STATUSES, normalizeOrder, type OrderInput } from "../domain/order.ts";
 import { findShop, insertLines, lockOrderByExternal, orderLines } from "../store/orders.ts";
 import type { FlowContext } from "./context.ts";
 
@@ -50,11 +50,17 @@ export async function ingestOrder(
           id: input.customer.id,
           name: input.customer.name ?? null,
           phone: input.customer.phone ?? null,
+          ...(input.customer.tier ? { tier: input.customer.tier } : {}),
+          credit_score: input.customer.creditScore ?? null,
+          ...(input.customer.tags ? { tags: input.customer.tags } : {}),
         })
         .onConflict((oc) =>
           oc.column("id").doUpdateSet((eb) => ({
             name: eb.fn.coalesce("excluded.name", "customers.name"),
             phone: eb.fn.coalesce("excluded.phone", "customers.phone"),
+            credit_score: eb.fn.coalesce("excluded.credit_score", "customers.credit_score"),
+            ...(input.customer?.tier ? { tier: eb.ref("excluded.tier") } : {}),
+            ...(input.customer?.tags ? { tags: eb.ref("excluded.tags") } : {}),
           })),
         )
         .execute();
@@ -67,6 +73,8 @@ export async function ingestOrder(
       paid_total: normalized.paidTotal,
       placed_at: input.placedAt ?? null,
       paid_at: input.paidAt ?? null,
+      address_key: input.address ? addressKey(input.address) : null,
+      device_id: input.deviceId ?? null,
       content_hash: hash,
       updated_at: now,
     };
@@ -181,6 +189,8 @@ async function insertShipments(tx: Tx, orderId: number, input: OrderInput) {
         tracking_no: s.trackingNo,
         status: s.status ?? "shipped",
         shipped_at: s.shippedAt ?? null,
+        signed_at: s.signedAt ?? null,
+        eta: s.eta ?? null,
       })),
     )
     .execute();

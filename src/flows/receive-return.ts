@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { fail } from "../domain/errors.ts";
+import { autoReview } from "./auto-review.ts";
 import { advance, type StepOptions, type StepResult, withCase } from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
 
@@ -29,7 +30,7 @@ export async function receiveReturn(
     fail("INVALID_QUANTITY", "Quantity must be a positive integer");
   if (!CONDITIONS.includes(input.condition))
     fail("INVALID_CONDITION", `Unknown condition "${input.condition}"`);
-  return withCase(
+  const result = await withCase(
     ctx,
     caseId,
     (l) => {
@@ -61,6 +62,10 @@ export async function receiveReturn(
     },
     input,
   );
+  // Everything is back: the case's facts changed, so the rules look again (they annotate; the
+  // case is past review, so they decide nothing).
+  if (result.status === "received") await autoReview(ctx, caseId, "return_received");
+  return result;
 }
 
 export interface InspectInput extends StepOptions {

@@ -1,6 +1,10 @@
-import type { Action } from "../domain/lifecycle.ts";
-import { advance, type StepOptions, type StepResult, withCase } from "./case-step.ts";
-import type { Actor, FlowContext } from "./context.ts";
+import { sql } from "kysely";
+import type { CaseType } from "../domain/catalogue.ts";
+import { fail } from "../domain/errors.ts";
+import { type Action, type CaseState, transitionsFor } from "../domain/lifecycle.ts";
+import { advance, type Locked, type StepOptions, type StepResult, withCase } from "./case-step.ts";
+import { type Actor, actorName, type FlowContext } from "./context.ts";
+import { above, getShopReview } from "./settings.ts";
 
 /** Actions that need no facts beyond the machine's own. */
 const plain =
@@ -8,11 +12,144 @@ const plain =
   (ctx: FlowContext, actor: Actor, caseId: number, opts: StepOptions = {}): Promise<StepResult> =>
     withCase(ctx, caseId, (l) => advance(ctx, l, actor, action, {}, opts), opts);
 
-/** 审核通过: approve a case. */
-export const approveCase = plain("approve");
+export type ApproveResult = StepResult & { awaitingSecondApproval?: boolean; firstApproval?: string };
+
+/**
+ * 审核通过: approve a case. Above the shop's maker–checker threshold a person's approval is only
+ * the first of two: the case waits for a second, different person.
+ */
+export const approveCase = (
+  ctx: FlowContext,
+  actor: Actor,
+  caseId: number,
+  opts: StepOptions = {},
+): Promise<ApproveResult> => withCase(ctx, caseId, (l) => approveLocked(ctx, l, actor, opts), opts);
+
+async function approveLocked(
+  ctx: FlowContext,
+  l: Locked,
+  actor: Actor,
+  opts: StepOptions,
+): Promise<ApproveResult> {
+  const { kase } = l;
+  transitionsFor(kase.type as CaseType, kase.status as CaseState, "approve");
+  if (actor.kind !== "user") return advance(ctx, l, actor, "approve", {}, opts);
+  const review = await getShopReview(l.tx, kase.shop_id);
+  if (review.secondApprovalAbove === null) return advance(ctx, l, actor, "approve", {}, opts);
+  const facts = await sql<{ amount: number; first_approval: string | null }>`
+    select coalesce(c.requested_amount, (select sum(l.paid * ci.quantity / l.quantity)
+                                           from case_items ci join order_lines l on l.id = ci.order_line_id
+                                          where ci.case_id = c.id))::bigint as amount,
+           c.first_approval
+      from cases c where c.id = ${kase.id}`.execute(l.tx);
+  const { amount, first_approval: first } = facts.rows[0] as {
+    amount: number;
+    first_approval: string | null;
+  };
+  if (!above(Number(amount), review.secondApprovalAbove, kase.currency))
+    return advance(ctx, l, actor, "approve", {}, opts);
+  const me = actorName(actor);
+  if (first === me) {
+    fail("SECOND_APPROVER_REQUIRED", "You gave the first approval; a different person must give the second", {
+      firstApproval: first,
+      threshold: review.secondApprovalAbove,
+    });
+  }
+  if (first) {
+    return {
+      ...(await advance(
+        ctx,
+        l,
+        actor,
+        "approve",
+        {},
+        { ...opts, data: { firstApproval: first, secondApproval: me } },
+      )),
+      firstApproval: first,
+    };
+  }
+  // First of two: record who, keep the state, and make the case's version move so forms reload.
+  if (opts.expectedVersion !== undefined && opts.expectedVersion !== kase.version) {
+    fail("VERSION_CONFLICT", "The case changed since you loaded it; reload and try again", {
+      expected: opts.expectedVersion,
+      actual: kase.version,
+    });
+  }
+  const now = ctx.now();
+  await sql`
+    with c as (
+      update cases set first_approval = ${me}, version = version + 1, updated_at = ${now}
+       where id = ${kase.id} and version = ${kase.version} returning id)
+    insert into case_events (case_id, at, actor, action, from_status, to_status, note, data)
+    select id, ${now}::timestamptz, ${me}::text, 'first_approval', ${kase.status}::text, ${kase.status}::text,
+           ${opts.note ?? null}::text, ${JSON.stringify({ threshold: review.secondApprovalAbove, amount })}::jsonb
+      from c`.execute(l.tx);
+  kase.version += 1;
+  return { status: kase.status as CaseState, version: kase.version, awaitingSecondApproval: true };
+}
+
 /** 拒绝: reject a case; the reason is required and goes on the timeline (and to the customer). */
 export const rejectCase = plain("reject");
 /** 撤销: the customer (or an agent for them) withdraws the case before goods or money moved. */
 export const cancelCase = plain("cancel");
 /** 完结: close a case whose money or goods have gone out. */
 export const closeCase = plain("close");
+
+export interface OverrideInput extends StepOptions {
+  decision: "approve" | "reject";
+  note: string;
+}
+
+/**
+ * A person overrides a rule's decision (人工改判): a rule's approval that nothing has followed yet
+ * becomes a rejection, a rule's rejection becomes an approval. The timeline keeps both, and the
+ * override names the decision it overrode — what backtests learn from.
+ */
+export async function overrideDecision(
+  ctx: FlowContext,
+  actor: Actor,
+  caseId: number,
+  input: OverrideInput,
+): Promise<ApproveResult> {
+  if (input.decision !== "approve" && input.decision !== "reject")
+    fail("INVALID_DECISION", `A decision is "approve" or "reject", not "${input.decision}"`);
+  if (!input.note?.trim()) fail("NOTE_REQUIRED", "Say why the rule's decision is overridden");
+  return withCase(
+    ctx,
+    caseId,
+    async (l) => {
+      const last = await l.tx
+        .selectFrom("case_events")
+        .select(["id", "actor", "action", "to_status", "data"])
+        .where("case_id", "=", caseId)
+        .where("action", "in", ["approve", "reject"])
+        .orderBy("id", "desc")
+        .executeTakeFirst();
+      if (!last?.actor.startsWith("rule:") || last.to_status !== l.kase.status) {
+        fail(
+          "NOTHING_TO_OVERRIDE",
+          "Only a rule's decision can be overridden, and only before anything else happened to the case",
+          { status: l.kase.status },
+        );
+      }
+      const ruled = (last as { action: string }).action as "approve" | "reject";
+      if (ruled === input.decision)
+        fail("OVERRIDE_SAME_DECISION", `The rule already decided to ${ruled}; there is nothing to override`);
+      const overrides = { actor: last?.actor, action: ruled, eventId: last?.id };
+      const back = ruled === "reject" ? "reopen" : "revoke";
+      await advance(ctx, l, actor, back, {}, { ...input, data: { override: true, overrides } });
+      if (input.decision === "reject") {
+        return advance(
+          ctx,
+          l,
+          actor,
+          "reject",
+          {},
+          { note: input.note, data: { override: true, overrides } },
+        );
+      }
+      return approveLocked(ctx, l, actor, { note: input.note });
+    },
+    input,
+  );
+}

@@ -12,6 +12,7 @@ import { type CaseState, RELEASES_QUANTITY } from "../domain/lifecycle.ts";
 import { parseMinor } from "../domain/money.ts";
 import { lockedTransaction, safeId } from "../store/locked-transaction.ts";
 import { findOrderId } from "../store/orders.ts";
+import { type AutoReviewResult, autoReview } from "./auto-review.ts";
 import { applyOrderChange, orderChange, orderUpdate } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { quoteForOrder } from "./quote-refund.ts";
@@ -29,8 +30,21 @@ export interface SubmitCaseInput {
   description?: string;
   evidence?: { kind: string; url: string }[];
   requestedAmount?: string;
+  /** What the customer says they received instead (wrong item): shown beside what was ordered. */
+  claim?: { receivedSku?: string; receivedTitle?: string };
   /** The shops the caller may touch (null: all); another shop's order does not exist for them. */
   shops?: readonly string[] | null;
+  /** Judge the new case by the live rules at once (default); imports of history say no. */
+  review?: boolean;
+}
+
+export interface SubmitResult {
+  id: number;
+  created: boolean;
+  status: CaseState;
+  version: number;
+  /** What the automatic review did with a new case. */
+  review?: AutoReviewResult;
 }
 
 /** Types that send goods back need goods that went out. */
@@ -42,7 +56,19 @@ export async function submitCase(
   ctx: FlowContext,
   actor: Actor,
   input: SubmitCaseInput,
-): Promise<{ id: number; created: boolean; status: CaseState; version: number }> {
+): Promise<SubmitResult> {
+  const submitted = await openCase(ctx, actor, input);
+  if (!submitted.created || input.review === false) return submitted;
+  const review = await autoReview(ctx, submitted.id, "submitted");
+  const now = await ctx.db
+    .selectFrom("cases")
+    .select(["status", "version"])
+    .where("id", "=", submitted.id)
+    .executeTakeFirstOrThrow();
+  return { ...submitted, status: now.status as CaseState, version: now.version, review };
+}
+
+async function openCase(ctx: FlowContext, actor: Actor, input: SubmitCaseInput): Promise<SubmitResult> {
   if (!CASE_TYPES.includes(input.type)) fail("INVALID_CASE_TYPE", `Unknown case type "${input.type}"`);
   if (!(input.reason in REASONS)) fail("INVALID_REASON", `Unknown reason "${input.reason}"`);
   if (!CASE_SOURCES.includes(input.source)) fail("INVALID_SOURCE", `Unknown source "${input.source}"`);
@@ -164,10 +190,11 @@ export async function submitCase(
       const created = await sql<{ case_id: number }>`
       with c as (
         insert into cases (order_id, shop_id, customer_id, external_id, type, status, reason, source,
-                           description, evidence, currency, requested_amount, status_since, created_at, updated_at)
+                           description, evidence, claim, currency, requested_amount, status_since, created_at, updated_at)
         values (${order.id}, ${order.shop_id}, ${order.customer_id}, ${input.externalId ?? null}, ${input.type},
                 'requested', ${input.reason}, ${input.source}, ${input.description ?? null},
-                ${JSON.stringify(input.evidence ?? [])}::jsonb, ${order.currency}, ${requested}, ${now}, ${now}, ${now})
+                ${JSON.stringify(input.evidence ?? [])}::jsonb,
+                ${input.claim ? JSON.stringify(input.claim) : null}::jsonb, ${order.currency}, ${requested}, ${now}, ${now}, ${now})
         returning id),
       i as (
         insert into case_items (case_id, order_line_id, quantity)

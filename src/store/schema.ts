@@ -9,6 +9,7 @@ export interface ShopTable {
   id: string;
   name: string;
   channel: string;
+  review: Generated<Record<string, unknown>>;
   created_at: Generated<Date>;
 }
 
@@ -16,6 +17,9 @@ export interface CustomerTable {
   id: string;
   name: string | null;
   phone: string | null;
+  tier: Generated<string>;
+  credit_score: number | null;
+  tags: Generated<string[]>;
   created_at: Generated<Date>;
 }
 
@@ -33,6 +37,8 @@ export interface OrderTable {
   placed_at: Timestamp | null;
   paid_at: Timestamp | null;
   content_hash: string;
+  address_key: string | null;
+  device_id: string | null;
   version: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
@@ -75,6 +81,16 @@ export interface CaseTable {
   evidence: Json<unknown[]>;
   currency: string;
   requested_amount: number | null;
+  queue: Generated<string>;
+  priority: Generated<number>;
+  sla_due_at: Timestamp | null;
+  tags: Generated<string[]>;
+  risk_score: Generated<number>;
+  evidence_required: Generated<boolean>;
+  recommendation: Json<Record<string, unknown>> | null;
+  decision_id: number | null;
+  first_approval: string | null;
+  claim: Json<Record<string, unknown>> | null;
   version: Generated<number>;
   status_since: Timestamp;
   created_at: Timestamp;
@@ -108,6 +124,8 @@ export interface ShipmentTable {
   tracking_no: string;
   status: string;
   shipped_at: Timestamp | null;
+  signed_at: Timestamp | null;
+  eta: Timestamp | null;
   created_at: Generated<Date>;
 }
 
@@ -179,6 +197,71 @@ export interface InstallationTable {
   created_at: Generated<Date>;
 }
 
+export interface TrackingEventTable {
+  id: Generated<number>;
+  carrier: string;
+  tracking_no: string;
+  at: Timestamp;
+  status: string;
+  description: string;
+  location: string | null;
+}
+
+export interface CatalogPolicyTable {
+  kind: string;
+  key: string;
+  policies: string[];
+  updated_at: Generated<Date>;
+}
+
+export interface SettingTable {
+  key: string;
+  value: Json<unknown>;
+  updated_at: Generated<Date>;
+}
+
+export interface RuleVersionTable {
+  version: Generated<number>;
+  status: Generated<string>;
+  definition: Json<unknown>;
+  note: string | null;
+  created_by: string;
+  created_at: Generated<Date>;
+  activated_by: string | null;
+  activated_at: Timestamp | null;
+}
+
+export interface CaseDecisionTable {
+  id: Generated<number>;
+  case_id: number;
+  at: Timestamp;
+  trigger: string;
+  rule_version: number | null;
+  outcome: string;
+  decided_by: string | null;
+  applied: string | null;
+  facts: Json<unknown>;
+  risk: Json<unknown>;
+  decision: Json<unknown>;
+}
+
+export interface AlertTable {
+  id: Generated<number>;
+  kind: string;
+  subject: string;
+  severity: string;
+  status: Generated<string>;
+  dedupe_key: string;
+  case_id: number | null;
+  reason: Json<{ zh: string; en: string }>;
+  data: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  acknowledged_by: string | null;
+  acknowledged_at: Timestamp | null;
+  note: string | null;
+}
+
 export interface DB {
   installation: InstallationTable;
   shops: ShopTable;
@@ -195,4 +278,10 @@ export interface DB {
   refund_lines: RefundLineTable;
   outbox: OutboxTable;
   api_tokens: ApiTokenTable;
+  tracking_events: TrackingEventTable;
+  catalog_policies: CatalogPolicyTable;
+  settings: SettingTable;
+  rule_versions: RuleVersionTable;
+  case_decisions: CaseDecisionTable;
+  alerts: AlertTable;
 }

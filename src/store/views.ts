@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { caseEvents, caseItems, caseReceipts, caseShipments, findCase } from "./cases.ts";
 import { findOrder, orderLines, orderPayments, orderShipments, type Tx } from "./orders.ts";
 import { caseRefunds } from "./refunds.ts";
@@ -26,15 +27,36 @@ export async function caseDetail(db: Tx, id: number) {
   if (!kase) return undefined;
   const order = await findOrder(db, kase.order_id);
   if (!order) return undefined;
-  const [items, events, receipts, shipments, refunds] = [
+  const [items, events, receipts, shipments, refunds, orderLinesOf, payments] = [
     await caseItems(db, id),
     await caseEvents(db, id),
     await caseReceipts(db, id),
     await caseShipments(db, id),
     await caseRefunds(db, id),
+    await orderLines(db, kase.order_id),
+    await orderPayments(db, kase.order_id),
   ];
-  return { kase, order, items, events, receipts, shipments, refunds };
+  return { kase, order, items, events, receipts, shipments, refunds, orderLines: orderLinesOf, payments };
 }
+
+/** The columns of a case list row (queue, kanban card). */
+const SUMMARY = [
+  "c.id",
+  "c.order_id",
+  "o.external_id as order_external_id",
+  "c.shop_id",
+  "c.customer_id",
+  "c.type",
+  "c.status",
+  "c.reason",
+  "c.source",
+  "c.currency",
+  "c.requested_amount",
+  "c.version",
+  "c.status_since",
+  "c.created_at",
+  "c.updated_at",
+] as const;
 
 export interface CaseFilter {
   shops?: string[] | null;
@@ -53,23 +75,7 @@ export async function listCases(db: Tx, f: CaseFilter) {
   let q = db
     .selectFrom("cases as c")
     .innerJoin("orders as o", "o.id", "c.order_id")
-    .select([
-      "c.id",
-      "c.order_id",
-      "o.external_id as order_external_id",
-      "c.shop_id",
-      "c.customer_id",
-      "c.type",
-      "c.status",
-      "c.reason",
-      "c.source",
-      "c.currency",
-      "c.requested_amount",
-      "c.version",
-      "c.status_since",
-      "c.created_at",
-      "c.updated_at",
-    ])
+    .select(SUMMARY)
     .orderBy("c.id", "desc")
     .limit(f.limit + 1);
   if (f.shops) q = q.where("c.shop_id", "in", f.shops.length ? f.shops : [""]);
@@ -84,4 +90,31 @@ export async function listCases(db: Tx, f: CaseFilter) {
   const more = rows.length > f.limit;
   const page = more ? rows.slice(0, f.limit) : rows;
   return { items: page, nextCursor: more ? page.at(-1)?.id : undefined };
+}
+
+/** 待审队列: cases awaiting review in one queue, most urgent first (priority, then SLA, then age). */
+export async function reviewQueue(
+  db: Tx,
+  f: { queue?: string; shops?: string[] | null; limit: number; offset: number },
+) {
+  let q = db
+    .selectFrom("cases as c")
+    .innerJoin("orders as o", "o.id", "c.order_id")
+    .select(SUMMARY)
+    .select(["c.queue", "c.priority", "c.sla_due_at", "c.risk_score", "c.tags", "c.first_approval"])
+    .where("c.status", "=", "requested")
+    .orderBy("c.priority", "desc")
+    .orderBy(sql`c.sla_due_at asc nulls last`)
+    .orderBy("c.id")
+    .limit(f.limit)
+    .offset(f.offset);
+  if (f.queue) q = q.where("c.queue", "=", f.queue);
+  if (f.shops) q = q.where("c.shop_id", "in", f.shops.length ? f.shops : [""]);
+  let counts = db
+    .selectFrom("cases")
+    .select(["queue", db.fn.countAll<number>().as("n")])
+    .where("status", "=", "requested")
+    .groupBy("queue");
+  if (f.shops) counts = counts.where("shop_id", "in", f.shops.length ? f.shops : [""]);
+  return { items: await q.execute(), queues: await counts.execute() };
 }

@@ -13,6 +13,7 @@ import {
   isTerminal,
   MACHINES,
   nextState,
+  OVERRIDE_EXITS,
   RELEASES_QUANTITY,
   reachableStates,
 } from "../../src/domain/lifecycle.ts";
@@ -119,11 +120,15 @@ describe("the tables", () => {
     }
   });
 
-  test.each(CASE_TYPES)("%s: terminal states have no way out", (type) => {
+  test.each(CASE_TYPES)("%s: terminal states have no way out but a person reopening a rejection", (type) => {
     for (const t of MACHINES[type]) {
+      if (t.action === "reopen") continue;
       for (const s of t.from) expect(isTerminal(s), `${t.action} from ${s}`).toBe(false);
     }
-    for (const s of TERMINAL) expect(availableActions(type, s)).toEqual([]);
+    expect(availableActions(type, "closed")).toEqual([]);
+    expect(availableActions(type, "cancelled")).toEqual([]);
+    expect(availableActions(type, "rejected")).toEqual(["reopen"]);
+    expect(OVERRIDE_EXITS).toContain("reopen");
   });
 
   test.each(CASE_TYPES)("%s: every reachable open state can still end (no dead ends)", (type) => {
@@ -354,6 +359,8 @@ const pickAction = (type: CaseType, state: CaseState, offered: boolean, n: numbe
 function guardsHold(action: Action, to: CaseState, c: GuardContext): boolean {
   switch (action) {
     case "reject":
+    case "reopen":
+    case "revoke":
       return Boolean(c.note?.trim());
     case "ship_return":
     case "ship_replacement":
@@ -392,7 +399,7 @@ describe("random walks", () => {
               expect(err).toBeInstanceOf(AppError);
               const e = err as AppError;
               expect(e.details).toMatchObject({ state: before, action });
-              if (isTerminal(state) || !canTry) {
+              if ((isTerminal(state) && action !== "reopen") || !canTry) {
                 expect(e.code).toBe("INVALID_TRANSITION");
               } else {
                 expect(e.code).toBe("GUARD_FAILED");
@@ -405,7 +412,7 @@ describe("random walks", () => {
               expect(state).toBe(before);
               continue;
             }
-            expect(isTerminal(before)).toBe(false);
+            expect(isTerminal(before) && action !== "reopen").toBe(false);
             expect(canTry).toBe(true);
             expect(rows.some((t) => t.from.includes(before) && t.action === action && t.to === next)).toBe(
               true,
@@ -425,11 +432,12 @@ describe("random walks", () => {
     },
   );
 
-  test.each(CASE_TYPES)("%s: a terminal state accepts nothing", (type) => {
+  test.each(CASE_TYPES)("%s: a terminal state accepts nothing but an override's reopen", (type) => {
     fc.assert(
       fc.property(fc.constantFrom(...TERMINAL), fc.constantFrom(...ACTIONS), ctxArb, (state, action, c) => {
+        fc.pre(!(state === "rejected" && action === "reopen"));
         const err = expectCode(() => nextState(type, state, action, c), "INVALID_TRANSITION");
-        expect(err.details).toEqual({ state, action, allowed: [] });
+        expect(err.details).toEqual({ state, action, allowed: state === "rejected" ? ["reopen"] : [] });
       }),
       { numRuns: 200 },
     );

@@ -2,18 +2,21 @@ import { type TSchema, Type } from "@fastify/type-provider-typebox";
 import { CASE_SOURCES, CASE_TYPES } from "../../domain/catalogue.ts";
 import { AppError } from "../../domain/errors.ts";
 import { CASE_STATE_NAMES } from "../../domain/lifecycle.ts";
+import { autoReview } from "../../flows/auto-review.ts";
 import type { StepResult } from "../../flows/case-step.ts";
 import type { Actor, FlowContext } from "../../flows/context.ts";
 import { grantRefund } from "../../flows/grant-refund.ts";
 import { issueRefund, type RefundToSend } from "../../flows/issue-refund.ts";
 import { quoteForOrder } from "../../flows/quote-refund.ts";
 import { CONDITIONS, inspectReturn, receiveReturn } from "../../flows/receive-return.ts";
-import { approveCase, cancelCase, closeCase, rejectCase } from "../../flows/review-case.ts";
+import { approveCase, cancelCase, closeCase, overrideDecision, rejectCase } from "../../flows/review-case.ts";
 import { recordReturnShipment, shipReplacement } from "../../flows/shipments.ts";
 import { submitCase } from "../../flows/submit-case.ts";
+import { caseSurroundings } from "../../store/case-view.ts";
 import { findCase } from "../../store/cases.ts";
-import { caseDetail, listCases } from "../../store/views.ts";
+import { caseDetail, listCases, reviewQueue } from "../../store/views.ts";
 import { canSeeShop, type Permission, type Principal, requirePermission } from "../auth.ts";
+import { caseViewJson } from "../case-view.ts";
 import { caseJson, caseSummaryJson } from "../serialize.ts";
 import type { App } from "../server.ts";
 import { Amount, Deductions, Enum, Items, Reason } from "./schemas.ts";
@@ -26,7 +29,7 @@ interface CaseAction {
   body: TSchema;
   summary: string;
   // biome-ignore lint/suspicious/noExplicitAny: each body is validated by its own schema above
-  run: (ctx: FlowContext, actor: Actor, id: number, body: any) => Promise<StepResult & { refund?: unknown }>;
+  run: (ctx: FlowContext, actor: Actor, id: number, body: any) => Promise<StepResult & object>;
 }
 
 /** Send a decided refund now and answer with where the case ended up. */
@@ -117,6 +120,34 @@ const ACTIONS: Record<string, CaseAction> = {
     run: shipReplacement,
   },
   close: { permission: "case.close", body: Type.Object(Common), summary: "Close (完结)", run: closeCase },
+  override: {
+    permission: "case.override",
+    body: Type.Object({
+      ...Common,
+      decision: Enum(["approve", "reject"]),
+      note: Type.String({ minLength: 1 }),
+    }),
+    summary: "Override a rule's decision (人工改判); the timeline keeps both",
+    run: overrideDecision,
+  },
+  review: {
+    permission: "case.approve",
+    body: Type.Object(Common),
+    summary: "Judge the case by the live rules again (it acts only while the case awaits review)",
+    run: async (ctx, _actor, id, body) => {
+      const kase = await findCase(ctx.db, id);
+      if (!kase || (body.shops && !body.shops.includes(kase.shop_id)))
+        throw new AppError("CASE_NOT_FOUND", `Case ${id} does not exist`);
+      const r = await autoReview(ctx, id, "manual");
+      const now = await findCase(ctx.db, id);
+      return {
+        status: now?.status as StepResult["status"],
+        version: now?.version as number,
+        decision: { outcome: r.decision.outcome, decidedBy: r.decision.decidedBy, applied: r.applied },
+        riskScore: r.risk.score,
+      };
+    },
+  },
 };
 
 const actorOf = (p: Principal): Actor => ({ kind: "user", id: p.name });
@@ -146,6 +177,12 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
           description: Type.Optional(Type.String()),
           evidence: Type.Optional(Type.Array(Type.Object({ kind: Type.String(), url: Type.String() }))),
           requestedAmount: Type.Optional(Amount),
+          claim: Type.Optional(
+            Type.Object({
+              receivedSku: Type.Optional(Type.String()),
+              receivedTitle: Type.Optional(Type.String()),
+            }),
+          ),
         }),
       },
     },
@@ -203,6 +240,62 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         limit: req.query.limit ?? 50,
       });
       return { items: items.map(caseSummaryJson), nextCursor: nextCursor ?? null };
+    },
+  );
+
+  app.get(
+    "/cases/:id/view",
+    {
+      schema: {
+        tags: ["cases"],
+        summary: "The integrated case view: order, parcel, customer history, risk, rules, recommendation",
+        params: Type.Object({ id: Type.Integer() }),
+      },
+    },
+    async (req) => {
+      const p = requirePermission(req, "cases.read");
+      await visibleCase(p, req.params.id);
+      const d = await caseDetail(ctx.db, req.params.id);
+      if (!d) throw new AppError("CASE_NOT_FOUND", `Case ${req.params.id} does not exist`);
+      const now = ctx.now();
+      return caseViewJson(d, await caseSurroundings(ctx.db, d.kase, now), now);
+    },
+  );
+
+  app.get(
+    "/review-queue",
+    {
+      schema: {
+        tags: ["cases"],
+        summary: "Cases awaiting review, most urgent first, with the size of every queue",
+        querystring: Type.Object({
+          queue: Type.Optional(Type.String()),
+          offset: Type.Optional(Type.Integer({ minimum: 0 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+        }),
+      },
+    },
+    async (req) => {
+      const p = requirePermission(req, "cases.read");
+      const { items, queues } = await reviewQueue(ctx.db, {
+        ...req.query,
+        shops: p.shops,
+        limit: req.query.limit ?? 50,
+        offset: req.query.offset ?? 0,
+      });
+      return {
+        queues: Object.fromEntries(queues.map((q) => [q.queue, Number(q.n)])),
+        items: items.map((k) => ({
+          ...caseSummaryJson(k),
+          queue: k.queue,
+          priority: k.priority,
+          slaDueAt: k.sla_due_at,
+          riskScore: k.risk_score,
+          tags: k.tags,
+          awaitingSecondApproval: k.first_approval !== null,
+          firstApproval: k.first_approval,
+        })),
+      };
     },
   );
 

@@ -1,4 +1,5 @@
 import { Type } from "@fastify/type-provider-typebox";
+import { CUSTOMER_TIERS } from "../../domain/catalogue.ts";
 import { AppError } from "../../domain/errors.ts";
 import { LOGISTICS_STATUSES, TENDERS } from "../../domain/order.ts";
 import type { FlowContext } from "../../flows/context.ts";
@@ -20,8 +21,13 @@ const OrderBody = Type.Object({
       id: Type.String({ minLength: 1 }),
       name: Type.Optional(Type.String()),
       phone: Type.Optional(Type.String()),
+      tier: Type.Optional(Enum(CUSTOMER_TIERS)),
+      creditScore: Type.Optional(Type.Integer({ minimum: 0 })),
+      tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     }),
   ),
+  address: Type.Optional(Type.String()),
+  deviceId: Type.Optional(Type.String()),
   placedAt: Type.Optional(Type.String({ format: "date-time" })),
   paidAt: Type.Optional(Type.String({ format: "date-time" })),
   lines: Type.Array(
@@ -52,6 +58,8 @@ const OrderBody = Type.Object({
         trackingNo: Type.String({ minLength: 1 }),
         status: Type.Optional(Enum(LOGISTICS_STATUSES)),
         shippedAt: Type.Optional(Type.String({ format: "date-time" })),
+        signedAt: Type.Optional(Type.String({ format: "date-time" })),
+        eta: Type.Optional(Type.String({ format: "date-time" })),
       }),
     ),
   ),

@@ -1,0 +1,69 @@
+import { Type } from "@fastify/type-provider-typebox";
+import { acknowledgeAlert, scanQuality } from "../../flows/alerts.ts";
+import type { FlowContext } from "../../flows/context.ts";
+import { listAlerts } from "../../store/alerts.ts";
+import { requirePermission } from "../auth.ts";
+import type { App } from "../server.ts";
+import { Enum } from "./schemas.ts";
+
+const alertJson = (a: Awaited<ReturnType<typeof listAlerts>>["items"][number]) => ({
+  id: a.id,
+  kind: a.kind,
+  subject: a.subject,
+  severity: a.severity,
+  status: a.status,
+  caseId: a.case_id,
+  reason: a.reason,
+  data: a.data,
+  createdAt: a.created_at,
+  updatedAt: a.updated_at,
+  acknowledgedBy: a.acknowledged_by,
+  acknowledgedAt: a.acknowledged_at,
+  note: a.note,
+});
+
+/** 预警: risky cases and SKUs or categories whose refund rate jumped. */
+export async function alertRoutes(app: App, { ctx }: { ctx: FlowContext }) {
+  app.get(
+    "/alerts",
+    {
+      schema: {
+        tags: ["alerts"],
+        querystring: Type.Object({
+          status: Type.Optional(Enum(["open", "acknowledged"])),
+          kind: Type.Optional(Enum(["case_risk", "sku_quality", "category_quality"])),
+          cursor: Type.Optional(Type.Integer()),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+        }),
+      },
+    },
+    async (req) => {
+      requirePermission(req, "alerts.read");
+      const { items, nextCursor } = await listAlerts(ctx.db, { ...req.query, limit: req.query.limit ?? 50 });
+      return { items: items.map(alertJson), nextCursor: nextCursor ?? null };
+    },
+  );
+
+  app.post(
+    "/alerts/:id/acknowledge",
+    {
+      schema: {
+        tags: ["alerts"],
+        params: Type.Object({ id: Type.Integer() }),
+        body: Type.Optional(Type.Object({ note: Type.Optional(Type.String()) })),
+      },
+    },
+    async (req) => {
+      const p = requirePermission(req, "alerts.ack");
+      return alertJson(
+        await acknowledgeAlert(ctx, { kind: "user", id: p.name }, req.params.id, req.body?.note),
+      );
+    },
+  );
+
+  app.post("/alerts/quality-scan", { schema: { tags: ["alerts"] } }, async (req) => {
+    requirePermission(req, "settings.write");
+    const r = await scanQuality(ctx);
+    return { subjects: r.subjects, alerts: r.alerts };
+  });
+}

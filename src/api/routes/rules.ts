@@ -1,0 +1,156 @@
+import { Type } from "@fastify/type-provider-typebox";
+import { AppError } from "../../domain/errors.ts";
+import { assessRisk } from "../../domain/risk/assess.ts";
+import { validateRuleSet } from "../../domain/rules/definition.ts";
+import { compileRuleSet } from "../../domain/rules/evaluate.ts";
+import { explainDecision } from "../../domain/rules/explain.ts";
+import { ruleVocabulary } from "../../domain/rules/vocabulary.ts";
+import { backtestRules } from "../../flows/backtest.ts";
+import type { FlowContext } from "../../flows/context.ts";
+import {
+  activateRules,
+  compiledVersion,
+  createRuleDraft,
+  liveRules,
+  removeRuleDraft,
+  updateRuleDraft,
+} from "../../flows/rules.ts";
+import { riskThresholds, timeZone } from "../../flows/settings.ts";
+import { findCase } from "../../store/cases.ts";
+import { loadCaseContexts } from "../../store/facts.ts";
+import { findRuleVersion, listRuleVersions } from "../../store/rules.ts";
+import { canSeeShop, requirePermission } from "../auth.ts";
+import type { App } from "../server.ts";
+
+const Version = Type.Object({ version: Type.Integer({ minimum: 1 }) });
+const Draft = Type.Object({ definition: Type.Unknown(), note: Type.Optional(Type.String()) });
+
+const versionJson = (v: Awaited<ReturnType<typeof listRuleVersions>>[number]) => ({
+  version: v.version,
+  status: v.status,
+  note: v.note,
+  createdBy: v.created_by,
+  createdAt: v.created_at,
+  activatedBy: v.activated_by,
+  activatedAt: v.activated_at,
+  definition: v.definition,
+});
+
+/** 规则: versioned rule sets, their vocabulary, dry runs and backtests. */
+export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
+  const actor = (name: string) => ({ kind: "user" as const, id: name });
+
+  app.get("/rules/vocabulary", { schema: { tags: ["rules"] } }, async (req) => {
+    requirePermission(req, "rules.read");
+    return ruleVocabulary();
+  });
+
+  app.get("/rules", { schema: { tags: ["rules"] } }, async (req) => {
+    requirePermission(req, "rules.read");
+    const versions = await listRuleVersions(ctx.db);
+    return {
+      active: versions.find((v) => v.status === "active")?.version ?? null,
+      versions: versions.map(versionJson),
+    };
+  });
+
+  app.get("/rules/versions/:version", { schema: { tags: ["rules"], params: Version } }, async (req) => {
+    requirePermission(req, "rules.read");
+    const v = await findRuleVersion(ctx.db, req.params.version);
+    if (!v)
+      throw new AppError("RULE_VERSION_NOT_FOUND", `Rule set version ${req.params.version} does not exist`);
+    return versionJson(v);
+  });
+
+  app.post("/rules/versions", { schema: { tags: ["rules"], body: Draft } }, async (req, reply) => {
+    const p = requirePermission(req, "rules.write");
+    return reply.status(201).send(versionJson(await createRuleDraft(ctx, actor(p.name), req.body)));
+  });
+
+  app.put(
+    "/rules/versions/:version",
+    { schema: { tags: ["rules"], params: Version, body: Draft } },
+    async (req) => {
+      requirePermission(req, "rules.write");
+      return versionJson(await updateRuleDraft(ctx, req.params.version, req.body));
+    },
+  );
+
+  app.delete(
+    "/rules/versions/:version",
+    { schema: { tags: ["rules"], params: Version } },
+    async (req, reply) => {
+      requirePermission(req, "rules.write");
+      await removeRuleDraft(ctx, req.params.version);
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    "/rules/versions/:version/activate",
+    { schema: { tags: ["rules"], params: Version } },
+    async (req) => {
+      const p = requirePermission(req, "rules.activate");
+      return versionJson(await activateRules(ctx, actor(p.name), req.params.version));
+    },
+  );
+
+  app.post(
+    "/rules/dry-run",
+    {
+      schema: {
+        tags: ["rules"],
+        summary: "Judge one case by a rule set without changing anything",
+        body: Type.Object({
+          caseId: Type.Integer(),
+          version: Type.Optional(Type.Integer({ minimum: 1 })),
+          definition: Type.Optional(Type.Unknown()),
+        }),
+      },
+    },
+    async (req) => {
+      const p = requirePermission(req, "rules.read");
+      const kase = await findCase(ctx.db, req.body.caseId);
+      if (!kase || !canSeeShop(p, kase.shop_id))
+        throw new AppError("CASE_NOT_FOUND", `Case ${req.body.caseId} does not exist`);
+      const rules =
+        req.body.definition !== undefined
+          ? compileRuleSet(validateRuleSet(req.body.definition), 0)
+          : req.body.version !== undefined
+            ? await compiledVersion(ctx, req.body.version)
+            : (await liveRules(ctx)).rules;
+      const [c] = await loadCaseContexts(ctx.db, [kase.id], await timeZone(ctx));
+      if (!c) throw new AppError("CASE_NOT_FOUND", `Case ${req.body.caseId} does not exist`);
+      const risk = assessRisk(c.profile, await riskThresholds(ctx), c.facts.currency);
+      c.facts.riskScore = risk.score;
+      const decision = rules.evaluate(c.facts);
+      return {
+        caseId: kase.id,
+        facts: c.facts,
+        risk,
+        decision,
+        explanation: { zh: explainDecision(decision, "zh"), en: explainDecision(decision, "en") },
+      };
+    },
+  );
+
+  app.post(
+    "/rules/backtests",
+    {
+      schema: {
+        tags: ["rules"],
+        summary: "Replay a rule set over past cases people decided and compare",
+        body: Type.Object({
+          version: Type.Optional(Type.Integer({ minimum: 1 })),
+          definition: Type.Optional(Type.Unknown()),
+          from: Type.Optional(Type.String({ format: "date-time" })),
+          to: Type.Optional(Type.String({ format: "date-time" })),
+        }),
+      },
+    },
+    async (req) => {
+      const p = requirePermission(req, "rules.read");
+      return backtestRules(ctx, { ...req.body, shops: p.shops });
+    },
+  );
+}

@@ -1,0 +1,109 @@
+import { Type } from "@fastify/type-provider-typebox";
+import { POLICY_CODES } from "../../domain/catalogue.ts";
+import { AppError } from "../../domain/errors.ts";
+import type { FlowContext } from "../../flows/context.ts";
+import {
+  getShopReview,
+  qualityThresholds,
+  riskThresholds,
+  setPolicies,
+  setQualityThresholds,
+  setRiskThresholds,
+  setShopReview,
+  setTimeZone,
+  timeZone,
+} from "../../flows/settings.ts";
+import { listPolicies } from "../../store/settings.ts";
+import { canSeeShop, requirePermission } from "../auth.ts";
+import type { App } from "../server.ts";
+import { Enum } from "./schemas.ts";
+
+const Limit = Type.Union([Type.String({ description: 'Decimal amount, e.g. "200.00"' }), Type.Null()]);
+
+/** Review settings per shop, risk and quality thresholds, the time zone and product policies. */
+export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
+  const shopParams = Type.Object({ shop: Type.String() });
+  app.get(
+    "/shops/:shop/review-settings",
+    { schema: { tags: ["settings"], params: shopParams } },
+    async (req) => {
+      const p = requirePermission(req, "cases.read");
+      if (!canSeeShop(p, req.params.shop))
+        throw new AppError("SHOP_NOT_FOUND", `Shop "${req.params.shop}" does not exist`);
+      return getShopReview(ctx.db, req.params.shop);
+    },
+  );
+  app.put(
+    "/shops/:shop/review-settings",
+    {
+      schema: {
+        tags: ["settings"],
+        params: shopParams,
+        body: Type.Object(
+          { autoRefundLimit: Type.Optional(Limit), secondApprovalAbove: Type.Optional(Limit) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      const p = requirePermission(req, "settings.write");
+      if (!canSeeShop(p, req.params.shop))
+        throw new AppError("SHOP_NOT_FOUND", `Shop "${req.params.shop}" does not exist`);
+      return setShopReview(ctx, req.params.shop, req.body);
+    },
+  );
+
+  app.get("/settings/risk", { schema: { tags: ["settings"] } }, async (req) => {
+    requirePermission(req, "alerts.read");
+    return riskThresholds(ctx);
+  });
+  app.put("/settings/risk", { schema: { tags: ["settings"], body: Type.Unknown() } }, async (req) => {
+    requirePermission(req, "settings.write");
+    return setRiskThresholds(ctx, req.body);
+  });
+  app.get("/settings/quality", { schema: { tags: ["settings"] } }, async (req) => {
+    requirePermission(req, "alerts.read");
+    return qualityThresholds(ctx);
+  });
+  app.put("/settings/quality", { schema: { tags: ["settings"], body: Type.Unknown() } }, async (req) => {
+    requirePermission(req, "settings.write");
+    return setQualityThresholds(ctx, req.body);
+  });
+  app.get("/settings/timezone", { schema: { tags: ["settings"] } }, async (req) => {
+    requirePermission(req, "cases.read");
+    return { timeZone: await timeZone(ctx) };
+  });
+  app.put(
+    "/settings/timezone",
+    { schema: { tags: ["settings"], body: Type.Object({ timeZone: Type.String() }) } },
+    async (req) => {
+      requirePermission(req, "settings.write");
+      await setTimeZone(ctx, req.body.timeZone);
+      return { timeZone: req.body.timeZone };
+    },
+  );
+
+  app.get("/catalog/policies", { schema: { tags: ["settings"] } }, async (req) => {
+    requirePermission(req, "cases.read");
+    const rows = await listPolicies(ctx.db);
+    return {
+      items: rows.map((r) => ({ kind: r.kind, key: r.key, policies: r.policies, updatedAt: r.updated_at })),
+    };
+  });
+  app.put(
+    "/catalog/policies/:kind/:key",
+    {
+      schema: {
+        tags: ["settings"],
+        summary: "Set the after-sales policies (售后政策) of a SKU or a category; an empty list clears them",
+        params: Type.Object({ kind: Enum(["sku", "category"]), key: Type.String({ minLength: 1 }) }),
+        body: Type.Object({ policies: Type.Array(Enum(POLICY_CODES)) }),
+      },
+    },
+    async (req) => {
+      requirePermission(req, "settings.write");
+      await setPolicies(ctx, req.params.kind as "sku" | "category", req.params.key, req.body.policies);
+      return { kind: req.params.kind, key: req.params.key, policies: req.body.policies };
+    },
+  );
+}

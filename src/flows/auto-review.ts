@@ -1,0 +1,127 @@
+import { sql } from "kysely";
+import { fail } from "../domain/errors.ts";
+import { assessRisk, type RiskAssessment } from "../domain/risk/assess.ts";
+import { REJECT_REASONS } from "../domain/rules/actions.ts";
+import type { Decision } from "../domain/rules/evaluate.ts";
+import { explainDecision } from "../domain/rules/explain.ts";
+import { loadCaseContexts } from "../store/facts.ts";
+import { advance, withCase } from "./case-step.ts";
+import type { Actor, FlowContext } from "./context.ts";
+import { grantRefund } from "./grant-refund.ts";
+import { issueRefund } from "./issue-refund.ts";
+import { liveRules } from "./rules.ts";
+import { above, getShopReview, riskThresholds, timeZone } from "./settings.ts";
+
+/** What made us look at a case (again). */
+export type ReviewTrigger = "submitted" | "parcel_signed" | "return_received" | "manual";
+
+export interface AutoReviewResult {
+  decisionId: number;
+  decision: Decision;
+  risk: RiskAssessment;
+  /** What the decision did to the case: it approved or rejected it, or left it to people. */
+  applied: "approve" | "reject" | null;
+  refundId?: number;
+}
+
+/** The queue for cases a rule would approve but that need two people. */
+export const APPROVAL_QUEUE = "approval";
+
+/**
+ * 自动审核: judge a case by the live rules and its risk, store the decision with its explanation,
+ * annotate the case (queue, priority, SLA, tags, evidence, recommendation) and, while the case is
+ * still awaiting review, carry the decision out. Small rule-approved refund_only cases go straight on
+ * to the refund. Runs on submission and again whenever the case's facts change.
+ */
+export async function autoReview(
+  ctx: FlowContext,
+  caseId: number,
+  trigger: ReviewTrigger,
+): Promise<AutoReviewResult> {
+  const [context] = await loadCaseContexts(ctx.db, [caseId], await timeZone(ctx));
+  if (!context) return fail("CASE_NOT_FOUND", `Case ${caseId} does not exist`, { caseId });
+  const { facts } = context;
+  const risk = assessRisk(context.profile, await riskThresholds(ctx), facts.currency);
+  facts.riskScore = risk.score;
+  const live = await liveRules(ctx);
+  const decision = live.rules.evaluate(facts);
+  const review = await getShopReview(ctx.db, facts.shop);
+  const amount = facts.requestedAmount ?? facts.quotedAmount;
+  // Maker–checker: what needs two people is never approved by a rule alone.
+  if (decision.outcome === "approve" && above(amount, review.secondApprovalAbove, facts.currency)) {
+    decision.outcome = "manual";
+    decision.queue = APPROVAL_QUEUE;
+  }
+  const now = ctx.now();
+
+  const { decisionId, applied } = await withCase(ctx, caseId, async (l) => {
+    const row = await sql<{ id: number }>`
+      insert into case_decisions (case_id, at, trigger, rule_version, outcome, decided_by, facts, risk, decision)
+      values (${caseId}, ${now}, ${trigger}, ${live.version}, ${decision.outcome}, ${decision.decidedBy},
+              ${JSON.stringify(facts)}::jsonb, ${JSON.stringify(risk)}::jsonb, ${JSON.stringify(decision)}::jsonb)
+      returning id`.execute(l.tx);
+    const decisionId = row.rows[0]?.id as number;
+    const sla =
+      decision.slaHours === null
+        ? null
+        : new Date(context.createdAt.getTime() + decision.slaHours * 3_600_000);
+    // Annotations, not a change of state: the version stays, so a reviewer's open form stays valid.
+    await sql`
+      update cases set queue = ${decision.queue}, priority = ${decision.priority}, sla_due_at = ${sla},
+                       tags = array(select distinct t from unnest(tags || ${decision.tags}::text[]) t order by t),
+                       risk_score = ${risk.score}, evidence_required = ${decision.evidence.required},
+                       recommendation = ${decision.recommendation ? JSON.stringify(decision.recommendation) : null}::jsonb,
+                       decision_id = ${decisionId}
+       where id = ${caseId}`.execute(l.tx);
+    if (risk.level === "high") {
+      const reason = {
+        zh: risk.signals.map((s) => s.reason.zh).join("；"),
+        en: risk.signals.map((s) => s.reason.en).join("; "),
+      };
+      await sql`
+        insert into alerts (kind, subject, severity, dedupe_key, case_id, reason, data, created_at, updated_at)
+        values ('case_risk', ${context.customerId ?? `case:${caseId}`}, 'critical', ${`case_risk:${caseId}`}, ${caseId},
+                ${JSON.stringify(reason)}::jsonb, ${JSON.stringify({ score: risk.score, signals: risk.signals.map((s) => s.code) })}::jsonb,
+                ${now}, ${now})
+        on conflict (dedupe_key) do update set reason = excluded.reason, data = excluded.data, updated_at = excluded.updated_at`.execute(
+        l.tx,
+      );
+    }
+    if (l.kase.status !== "requested" || decision.outcome === "manual" || !decision.decidedBy)
+      return { decisionId, applied: null };
+    const actor: Actor = { kind: "rule", id: `${decision.decidedBy}@v${live.version}` };
+    const explanation = explainDecision(decision, "zh")[0] ?? null;
+    const outcome = decision.outcome;
+    const note =
+      outcome === "reject"
+        ? [decision.rejectReason ? REJECT_REASONS[decision.rejectReason].zh : null, decision.rejectNote]
+            .filter(Boolean)
+            .join("：")
+        : explanation;
+    await advance(
+      ctx,
+      l,
+      actor,
+      outcome,
+      {},
+      { note: note ?? undefined, data: { decisionId, ruleVersion: live.version } },
+    );
+    await sql`update case_decisions set applied = ${outcome} where id = ${decisionId}`.execute(l.tx);
+    return { decisionId, applied: outcome };
+  });
+
+  const result: AutoReviewResult = { decisionId, decision, risk, applied };
+  if (
+    applied === "approve" &&
+    facts.caseType === "refund_only" &&
+    review.autoRefundLimit !== null &&
+    !above(amount, review.autoRefundLimit, facts.currency)
+  ) {
+    const actor: Actor = { kind: "rule", id: `${decision.decidedBy}@v${live.version}` };
+    const granted = await grantRefund(ctx, actor, caseId);
+    result.refundId = granted.refundId;
+    // Send now; if the channel is down or this process dies, the outbox sends it with the same key.
+    await issueRefund(ctx, granted.refundId, granted.send).catch(() => undefined);
+  }
+  return result;
+}

@@ -1,0 +1,59 @@
+import { sql } from "kysely";
+import { assessRisk } from "../domain/risk/assess.ts";
+import { type BacktestReport, createBacktest } from "../domain/rules/backtest.ts";
+import { validateRuleSet } from "../domain/rules/definition.ts";
+import { compileRuleSet } from "../domain/rules/evaluate.ts";
+import { loadCaseContexts } from "../store/facts.ts";
+import type { FlowContext } from "./context.ts";
+import { compiledVersion, liveRules } from "./rules.ts";
+import { riskThresholds, timeZone } from "./settings.ts";
+
+export interface BacktestInput {
+  /** A stored version; neither this nor a definition: the live rule set. */
+  version?: number;
+  /** A rule set not saved yet (a draft being edited). */
+  definition?: unknown;
+  /** Only cases opened in [from, to). */
+  from?: string;
+  to?: string;
+  shops?: readonly string[] | null;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const BATCH = 2_000;
+
+/**
+ * 规则回测: replay a rule set over past cases that people decided, as they stood when each was
+ * opened, and compare. Facts are gathered in batches, so history of any size streams through.
+ */
+export async function backtestRules(ctx: FlowContext, input: BacktestInput = {}): Promise<BacktestReport> {
+  const compiled =
+    input.definition !== undefined
+      ? compileRuleSet(validateRuleSet(input.definition), 0)
+      : input.version !== undefined
+        ? await compiledVersion(ctx, input.version)
+        : (await liveRules(ctx)).rules;
+  // Each case's last decision by a person — the answer the rules are measured against.
+  const { rows: labels } = await sql<{ case_id: number; action: "approve" | "reject" }>`
+    select distinct on (e.case_id) e.case_id, e.action
+      from case_events e join cases c on c.id = e.case_id
+     where e.action in ('approve', 'reject') and e.actor like 'user:%'
+       ${input.from ? sql`and c.created_at >= ${new Date(input.from)}` : sql``}
+       ${input.to ? sql`and c.created_at < ${new Date(input.to)}` : sql``}
+       ${input.shops ? sql`and c.shop_id = any(${[...input.shops]}::text[])` : sql``}
+     order by e.case_id, e.id desc`.execute(ctx.db);
+  const bt = createBacktest(compiled);
+  const tz = await timeZone(ctx);
+  const thresholds = await riskThresholds(ctx);
+  for (let i = 0; i < labels.length; i += BATCH) {
+    const batch = labels.slice(i, i + BATCH);
+    const human = new Map(batch.map((l) => [Number(l.case_id), l.action]));
+    const contexts = await loadCaseContexts(ctx.db, [...human.keys()], tz);
+    for (const c of contexts) {
+      c.facts.riskScore = assessRisk(c.profile, thresholds, c.facts.currency).score;
+      bt.add(String(c.caseId), c.facts, human.get(c.caseId) as "approve" | "reject");
+    }
+    input.onProgress?.(Math.min(i + BATCH, labels.length), labels.length);
+  }
+  return bt.report();
+}

@@ -1,0 +1,87 @@
+import { sql } from "kysely";
+import { fail } from "../domain/errors.ts";
+import { LOGISTICS_STATUSES, type LogisticsStatus } from "../domain/order.ts";
+import { autoReview } from "./auto-review.ts";
+import type { FlowContext } from "./context.ts";
+
+export interface TrackingInput {
+  carrier: string;
+  trackingNo: string;
+  events: { at: string; status: LogisticsStatus; description: string; location?: string }[];
+  eta?: string;
+}
+
+/**
+ * 物流轨迹: record a parcel's scans (idempotent: a scan seen before is ignored), move its shipments to
+ * the latest status and, when an order's parcel is newly signed for, look again at its open cases —
+ * "not received" reads differently once the carrier has a signature.
+ */
+export async function recordTracking(ctx: FlowContext, input: TrackingInput) {
+  const carrier = input.carrier?.trim();
+  const trackingNo = input.trackingNo?.trim();
+  if (!carrier || !trackingNo) fail("TRACKING_REQUIRED", "A carrier and a tracking number are required");
+  for (const e of input.events) {
+    if (!LOGISTICS_STATUSES.includes(e.status))
+      fail("INVALID_STATUS", `Unknown logistics status "${e.status}"`);
+    if (Number.isNaN(Date.parse(e.at))) fail("INVALID_TIME", `"${e.at}" is not a time`);
+  }
+  const result = await ctx.db.transaction().execute(async (tx) => {
+    const shipments = await tx
+      .selectFrom("shipments")
+      .select(["id", "order_id", "direction", "signed_at"])
+      .where("carrier", "=", carrier)
+      .where("tracking_no", "=", trackingNo)
+      .forUpdate()
+      .execute();
+    if (shipments.length === 0)
+      fail("TRACKING_NOT_FOUND", `No parcel ${carrier} ${trackingNo} is known`, { carrier, trackingNo });
+    let added = 0;
+    if (input.events.length > 0) {
+      const r = await sql<{ n: number }>`
+        with ins as (
+          insert into tracking_events (carrier, tracking_no, at, status, description, location)
+          select ${carrier}, ${trackingNo}, x.at, x.status, x.description, x.location
+            from unnest(${input.events.map((e) => e.at)}::timestamptz[], ${input.events.map((e) => e.status)}::text[],
+                        ${input.events.map((e) => e.description)}::text[], ${input.events.map((e) => e.location ?? null)}::text[])
+                 as x(at, status, description, location)
+          on conflict do nothing returning 1)
+        select count(*)::int as n from ins`.execute(tx);
+      added = r.rows[0]?.n ?? 0;
+    }
+    // The parcel's state is its latest scan; signed_at is the first delivery scan.
+    const latest = await sql<{ status: string; signed_at: Date | null }>`
+      select (select status from tracking_events where carrier = ${carrier} and tracking_no = ${trackingNo}
+               order by at desc, id desc limit 1) as status,
+             (select min(at) from tracking_events where carrier = ${carrier} and tracking_no = ${trackingNo}
+               and status = 'delivered') as signed_at`.execute(tx);
+    const { status, signed_at } = latest.rows[0] ?? { status: null, signed_at: null };
+    await tx
+      .updateTable("shipments")
+      .set({
+        ...(status ? { status } : {}),
+        ...(signed_at ? { signed_at } : {}),
+        ...(input.eta ? { eta: input.eta } : {}),
+      })
+      .where("carrier", "=", carrier)
+      .where("tracking_no", "=", trackingNo)
+      .execute();
+    const newlySigned = signed_at
+      ? shipments.filter((s) => s.direction === "outbound" && !s.signed_at).map((s) => s.order_id)
+      : [];
+    return { added, status, newlySigned };
+  });
+  const reviewed: number[] = [];
+  if (result.newlySigned.length > 0) {
+    const open = await ctx.db
+      .selectFrom("cases")
+      .select("id")
+      .where("order_id", "in", result.newlySigned)
+      .where("status", "=", "requested")
+      .execute();
+    for (const c of open) {
+      await autoReview(ctx, c.id, "parcel_signed");
+      reviewed.push(c.id);
+    }
+  }
+  return { added: result.added, status: result.status, reviewed };
+}

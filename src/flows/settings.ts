@@ -1,0 +1,100 @@
+import { POLICY_CODES, type PolicyCode } from "../domain/catalogue.ts";
+import { fail } from "../domain/errors.ts";
+import { isCurrency, parseMinor } from "../domain/money.ts";
+import { DEFAULT_QUALITY_THRESHOLDS, validateQualityThresholds } from "../domain/risk/quality.ts";
+import { DEFAULT_RISK_THRESHOLDS, validateRiskThresholds } from "../domain/risk/thresholds.ts";
+import { findShop, type Tx } from "../store/orders.ts";
+import { getSetting, putPolicies, putSetting, putShopReview, shopReview } from "../store/settings.ts";
+import type { FlowContext } from "./context.ts";
+
+/**
+ * A shop's review settings. Amounts are decimal strings in the case's currency, so one setting
+ * works for a shop whatever it sells in.
+ */
+export interface ShopReviewSettings {
+  /** Rule-approved refund_only cases up to this amount are refunded at once (null: never). */
+  autoRefundLimit: string | null;
+  /** Approvals above this amount need a second, different person (maker–checker; null: off). */
+  secondApprovalAbove: string | null;
+}
+
+export const DEFAULT_SHOP_REVIEW: ShopReviewSettings = {
+  autoRefundLimit: "200.00",
+  secondApprovalAbove: null,
+};
+
+const REVIEW_KEYS = Object.keys(DEFAULT_SHOP_REVIEW) as (keyof ShopReviewSettings)[];
+
+/** `db` may be a transaction: flows holding a lock must read through it (PGlite has one connection). */
+export async function getShopReview(db: Tx, shopId: string): Promise<ShopReviewSettings> {
+  return { ...DEFAULT_SHOP_REVIEW, ...(await shopReview(db, shopId)) } as ShopReviewSettings;
+}
+
+export async function setShopReview(
+  ctx: FlowContext,
+  shopId: string,
+  input: Partial<ShopReviewSettings>,
+): Promise<ShopReviewSettings> {
+  for (const key of Object.keys(input)) {
+    if (!REVIEW_KEYS.includes(key as keyof ShopReviewSettings))
+      fail("INVALID_SETTING", `Unknown review setting "${key}"`, { key });
+  }
+  for (const key of REVIEW_KEYS) {
+    const v = input[key];
+    if (v !== undefined && v !== null) parseMinor(v, "CNY"); // a malformed amount fails here, clearly
+  }
+  if (!(await findShop(ctx.db, shopId))) fail("SHOP_NOT_FOUND", `Shop "${shopId}" does not exist`);
+  const next = { ...(await getShopReview(ctx.db, shopId)), ...input };
+  await putShopReview(ctx.db, shopId, next as unknown as Record<string, unknown>);
+  return next;
+}
+
+/** `amount` (minor units) is above the decimal `limit` in `currency`; a null limit is never exceeded. */
+export const above = (amount: number, limit: string | null, currency: string) =>
+  limit !== null && isCurrency(currency) && amount > parseMinor(limit, currency);
+
+export const riskThresholds = async (ctx: FlowContext) =>
+  validateRiskThresholds((await getSetting(ctx.db, "risk.thresholds")) ?? {});
+export const qualityThresholds = async (ctx: FlowContext) =>
+  validateQualityThresholds((await getSetting(ctx.db, "quality.thresholds")) ?? {});
+
+export async function setRiskThresholds(ctx: FlowContext, input: unknown) {
+  const t = validateRiskThresholds(input);
+  await putSetting(ctx.db, "risk.thresholds", input);
+  return t;
+}
+export async function setQualityThresholds(ctx: FlowContext, input: unknown) {
+  const t = validateQualityThresholds(input);
+  await putSetting(ctx.db, "quality.thresholds", input);
+  return t;
+}
+export { DEFAULT_QUALITY_THRESHOLDS, DEFAULT_RISK_THRESHOLDS };
+
+/** The merchant's time zone: hours of day (unusual-hour risk, the rule condition) are local. */
+export async function timeZone(ctx: FlowContext): Promise<string> {
+  return ((await getSetting(ctx.db, "timezone")) as string | undefined) ?? "Asia/Shanghai";
+}
+export async function setTimeZone(ctx: FlowContext, tz: string) {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+  } catch {
+    fail("INVALID_TIMEZONE", `Unknown time zone "${tz}"`);
+  }
+  await putSetting(ctx.db, "timezone", tz);
+}
+
+/** Set (or, with an empty list, clear) the after-sales policies of a SKU or a category. */
+export async function setPolicies(
+  ctx: FlowContext,
+  kind: "sku" | "category",
+  key: string,
+  policies: string[],
+) {
+  if (kind !== "sku" && kind !== "category")
+    fail("INVALID_POLICY_SCOPE", `Policies apply to a sku or a category`);
+  if (!key.trim()) fail("INVALID_POLICY_SCOPE", "A SKU or category name is required");
+  const unknown = policies.filter((p) => !POLICY_CODES.includes(p as PolicyCode));
+  if (unknown.length > 0)
+    fail("INVALID_POLICY", `Unknown policy "${unknown[0]}"; known: ${POLICY_CODES.join(", ")}`, { unknown });
+  await putPolicies(ctx.db, kind, key, [...new Set(policies)]);
+}
