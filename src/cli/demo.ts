@@ -1,8 +1,10 @@
-import type { CaseSource, CaseType, ReasonCode } from "../domain/catalogue.ts";
+import type { CaseSource, CaseType, CustomerTier, ReasonCode } from "../domain/catalogue.ts";
 import { AppError } from "../domain/errors.ts";
 import { CASE_STATE_NAMES, CASE_STATES, type CaseState, reachableStates } from "../domain/lifecycle.ts";
 import { formatMinor, parseMinor } from "../domain/money.ts";
 import type { Channel, LogisticsStatus, OrderInput, Tender } from "../domain/order.ts";
+import { DEFAULT_RULE_SET } from "../domain/rules/default-rules.ts";
+import { scanQuality } from "../flows/alerts.ts";
 import type { Actor, FlowContext } from "../flows/context.ts";
 import { grantRefund } from "../flows/grant-refund.ts";
 import { ingestOrder } from "../flows/ingest-order.ts";
@@ -10,6 +12,8 @@ import { issueRefund, recordOutcome } from "../flows/issue-refund.ts";
 import { previewRefund } from "../flows/quote-refund.ts";
 import { type Condition, inspectReturn, receiveReturn } from "../flows/receive-return.ts";
 import { approveCase, cancelCase, closeCase, rejectCase } from "../flows/review-case.ts";
+import { activateRules, createRuleDraft } from "../flows/rules.ts";
+import { setPolicies } from "../flows/settings.ts";
 import { recordReturnShipment, shipReplacement } from "../flows/shipments.ts";
 import { submitCase } from "../flows/submit-case.ts";
 
@@ -21,6 +25,8 @@ import { submitCase } from "../flows/submit-case.ts";
  *
  * Reproducible: one seeded PRNG drives every choice; times are relative to ctx.now().
  */
+
+const DEMO_ADMIN: Actor = { kind: "user", id: "demo-admin" };
 
 export interface DemoOptions {
   progress?: (msg: string) => void;
@@ -313,6 +319,7 @@ interface Customer {
   id: string;
   name: string;
   phone: string;
+  tier: CustomerTier;
 }
 
 interface DemoOrder {
@@ -367,17 +374,21 @@ function transactionId(r: Rng, tender: Tender, shop: DemoShop, paidAt: number): 
 const usd = (fen: number) => Math.max(499, Math.round(fen / 700) * 100 - 1);
 
 function makeCustomers(r: Rng, n: number, overseas: boolean): Customer[] {
+  // The first of the pool come back most often (see pickCustomer): the loyal few are the VIPs.
+  const vips = Math.max(1, Math.round(n * 0.04));
   return Array.from({ length: n }, (_, i) =>
     overseas
       ? {
           id: `cust-us-${1001 + i}`,
           name: `${r.pick(EN_FIRST)} ${r.pick(EN_LAST)}`,
           phone: `+1 ***-***-${r.digits(4)}`,
+          tier: i < vips ? "vip" : "normal",
         }
       : {
           id: `cust-${10001 + i}`,
           name: `${r.pick(SURNAMES)}${r.pick(GIVEN)}`,
           phone: `${r.pick(MOBILE_PREFIXES)}****${String(r.int(0, 9999)).padStart(4, "0")}`,
+          tier: i < vips ? "vip" : "normal",
         },
   );
 }
@@ -1184,6 +1195,17 @@ export async function loadDemo(ctx: FlowContext, opts: DemoOptions = {}): Promis
     await runCase(ctx, r, p, i + 1, base, limit);
     if ((i + 1) % 10 === 0 || i + 1 === plans.length) progress(`cases ${i + 1}/${plans.length}`);
   }
+
+  // The history above was decided by people. From now on the merchant's rules review new cases:
+  // product policies first, then the default rule set, live; and a first quality scan.
+  await setPolicies(ctx, "category", "fresh_food", ["fresh", "no_7day_return"]);
+  await setPolicies(ctx, "category", "cosmetics", ["no_7day_return"]);
+  const rules = await createRuleDraft(ctx, DEMO_ADMIN, {
+    definition: DEFAULT_RULE_SET,
+    note: "默认规则 / default rules",
+  });
+  await activateRules(ctx, DEMO_ADMIN, rules.version);
+  await scanQuality(ctx);
 
   return summarize(ctx, shopIds);
 }

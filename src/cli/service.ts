@@ -7,6 +7,7 @@ import {
 } from "../channels/payments/sandbox-simulator.ts";
 import { DEFAULT_SETTINGS, type FlowContext } from "../flows/context.ts";
 import { startDispatcher } from "../jobs/dispatcher.ts";
+import { startQualityScanner } from "../jobs/quality-scan.ts";
 import { openStore, type Store } from "../store/db.ts";
 import type { Config } from "./config.ts";
 
@@ -57,6 +58,7 @@ export async function startService(config: Config, rt: Runtime) {
   const dispatcher = config.dispatcher
     ? startDispatcher(rt.ctx, { leaseMs: config.outboxLeaseMs })
     : undefined;
+  const quality = config.dispatcher ? startQualityScanner(rt.ctx) : undefined;
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   return {
@@ -64,6 +66,7 @@ export async function startService(config: Config, rt: Runtime) {
     url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
     async close() {
       await dispatcher?.stop();
+      await quality?.stop();
       await app.close();
     },
   };

@@ -104,7 +104,8 @@ export async function loadCaseContexts(
            coalesce(h.r30, 0) as r30, coalesce(h.r90, 0) as r90, coalesce(h.r365, 0) as r365,
            coalesce(h.ro_after_delivery, 0) as ro_after_delivery,
            coalesce(oh.o30, 0) as o30, coalesce(oh.o90, 0) as o90, coalesce(oh.o365, 0) as o365, oh.typical,
-           case when cu.phone is null then 0 else
+           -- platforms often send masked numbers (138****1234): those link nobody
+           case when cu.phone is null or cu.phone like '%*%' then 0 else
              (select count(*) from customers x where x.phone = cu.phone and x.id <> cu.id) end as shared_phone,
            (select count(distinct x.customer_id) from orders x
              where x.address_key in (select address_key from orders where customer_id = c.customer_id and address_key is not null)
