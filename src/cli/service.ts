@@ -8,6 +8,7 @@ import {
 import { DEFAULT_SETTINGS, type FlowContext } from "../flows/context.ts";
 import { startDispatcher } from "../jobs/dispatcher.ts";
 import { startQualityScanner } from "../jobs/quality-scan.ts";
+import { startReviewSweep } from "../jobs/review-sweep.ts";
 import { openStore, type Store } from "../store/db.ts";
 import type { Config } from "./config.ts";
 
@@ -58,7 +59,8 @@ export async function startService(config: Config, rt: Runtime) {
   const dispatcher = config.dispatcher
     ? startDispatcher(rt.ctx, { leaseMs: config.outboxLeaseMs })
     : undefined;
-  const quality = config.dispatcher ? startQualityScanner(rt.ctx) : undefined;
+  // Periodic jobs run wherever the dispatcher does; their writes are keyed, so extra workers are harmless.
+  const jobs = config.dispatcher ? [startQualityScanner(rt.ctx), startReviewSweep(rt.ctx)] : [];
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   return {
@@ -66,7 +68,7 @@ export async function startService(config: Config, rt: Runtime) {
     url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
     async close() {
       await dispatcher?.stop();
-      await quality?.stop();
+      for (const job of jobs) await job.stop();
       await app.close();
     },
   };

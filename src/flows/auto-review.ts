@@ -1,9 +1,10 @@
 import { sql } from "kysely";
-import { fail } from "../domain/errors.ts";
+import { AppError, fail } from "../domain/errors.ts";
 import { assessRisk, type RiskAssessment } from "../domain/risk/assess.ts";
 import { REJECT_REASONS } from "../domain/rules/actions.ts";
 import type { Decision } from "../domain/rules/evaluate.ts";
 import { explainDecision } from "../domain/rules/explain.ts";
+import { claimedAmount } from "../store/cases.ts";
 import { loadCaseContexts } from "../store/facts.ts";
 import { advance, withCase } from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
@@ -111,17 +112,73 @@ export async function autoReview(
   });
 
   const result: AutoReviewResult = { decisionId, decision, risk, applied };
-  if (
-    applied === "approve" &&
-    facts.caseType === "refund_only" &&
-    review.autoRefundLimit !== null &&
-    !above(amount, review.autoRefundLimit, facts.currency)
-  ) {
-    const actor: Actor = { kind: "rule", id: `${decision.decidedBy}@v${live.version}` };
+  if (applied === "approve") result.refundId = await autoRefund(ctx, caseId);
+  return result;
+}
+
+/**
+ * The money step of an automatic approval: a refund_only case a rule approved, within the shop's
+ * auto-refund limit, is granted and sent. Idempotent — the review sweep calls it again for cases a
+ * crash left approved without their refund.
+ */
+export async function autoRefund(ctx: FlowContext, caseId: number): Promise<number | undefined> {
+  const c = await sql<{
+    type: string;
+    status: string;
+    shop_id: string;
+    currency: string;
+    amount: number;
+    approver: string | null;
+    refunds: number;
+  }>`
+    select c.type, c.status, c.shop_id, c.currency, ${claimedAmount(caseId)} as amount,
+           (select actor from case_events where case_id = c.id and action = 'approve' order by id desc limit 1) as approver,
+           (select count(*) from refunds where case_id = c.id)::int as refunds
+      from cases c where c.id = ${caseId}`.execute(ctx.db);
+  const k = c.rows[0];
+  if (!k || k.type !== "refund_only" || k.status !== "approved" || k.refunds > 0) return undefined;
+  if (!k.approver?.startsWith("rule:")) return undefined;
+  const review = await getShopReview(ctx.db, k.shop_id);
+  if (review.autoRefundLimit === null || above(Number(k.amount), review.autoRefundLimit, k.currency))
+    return undefined;
+  const actor: Actor = { kind: "rule", id: k.approver.slice("rule:".length) };
+  try {
     const granted = await grantRefund(ctx, actor, caseId);
-    result.refundId = granted.refundId;
     // Send now; if the channel is down or this process dies, the outbox sends it with the same key.
     await issueRefund(ctx, granted.refundId, granted.send).catch(() => undefined);
+    return granted.refundId;
+  } catch (e) {
+    // Someone (a person, another sweep) moved the case first: theirs stands.
+    if (e instanceof AppError) return undefined;
+    throw e;
   }
-  return result;
+}
+
+/**
+ * Finish what automatic review started when a process died halfway: cases opened but never judged,
+ * and rule approvals whose refund never started. Only cases older than `graceMs` — younger ones are
+ * still in their submitter's hands.
+ */
+export async function sweepAutoReview(ctx: FlowContext, graceMs = 60_000) {
+  const cutoff = new Date(ctx.now().getTime() - graceMs);
+  const unreviewed = await ctx.db
+    .selectFrom("cases")
+    .select("id")
+    .where("status", "=", "requested")
+    .where("decision_id", "is", null)
+    .where("created_at", "<", cutoff)
+    .orderBy("id")
+    .limit(100)
+    .execute();
+  for (const c of unreviewed) await autoReview(ctx, c.id, "submitted");
+  const unpaid = await sql<{ id: number }>`
+    select c.id from cases c
+     where c.type = 'refund_only' and c.status = 'approved' and c.updated_at < ${cutoff}
+       and not exists (select 1 from refunds r where r.case_id = c.id)
+       and (select actor from case_events e where e.case_id = c.id and e.action = 'approve'
+             order by e.id desc limit 1) like 'rule:%'
+     order by c.id limit 100`.execute(ctx.db);
+  let refunded = 0;
+  for (const c of unpaid.rows) if (await autoRefund(ctx, c.id)) refunded++;
+  return { reviewed: unreviewed.length, refunded };
 }

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { CaseType } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
 import { type Action, type CaseState, transitionsFor } from "../domain/lifecycle.ts";
+import { claimedAmount } from "../store/cases.ts";
 import { advance, type Locked, type StepOptions, type StepResult, withCase } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { above, getShopReview } from "./settings.ts";
@@ -37,11 +38,9 @@ async function approveLocked(
   const review = await getShopReview(l.tx, kase.shop_id);
   if (review.secondApprovalAbove === null) return advance(ctx, l, actor, "approve", {}, opts);
   const facts = await sql<{ amount: number; first_approval: string | null }>`
-    select coalesce(c.requested_amount, (select sum(l.paid * ci.quantity / l.quantity)
-                                           from case_items ci join order_lines l on l.id = ci.order_line_id
-                                          where ci.case_id = c.id))::bigint as amount,
-           c.first_approval
-      from cases c where c.id = ${kase.id}`.execute(l.tx);
+    select ${claimedAmount(kase.id)} as amount, first_approval from cases where id = ${kase.id}`.execute(
+    l.tx,
+  );
   const { amount, first_approval: first } = facts.rows[0] as {
     amount: number;
     first_approval: string | null;

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Tx } from "./orders.ts";
 
 /** The case aggregate (售后单): header, items, timeline, receipts. */
@@ -22,3 +23,10 @@ export const caseReceipts = (db: Tx, caseId: number) =>
 
 export const caseShipments = (db: Tx, caseId: number) =>
   db.selectFrom("shipments").selectAll().where("case_id", "=", caseId).orderBy("id").execute();
+
+/** A case's amount at stake as SQL: what the customer asked for, else the paid value of its units. */
+export const claimedAmount = (caseId: number) => sql<number>`
+  coalesce((select requested_amount from cases where id = ${caseId}),
+           (select sum(l.paid * ci.quantity / l.quantity)
+              from case_items ci join order_lines l on l.id = ci.order_line_id
+             where ci.case_id = ${caseId}))::bigint`;

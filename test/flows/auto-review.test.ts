@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noThenProperty: "then" is the rule document's own word for a rule's actions.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sweepAutoReview } from "../../src/flows/auto-review.ts";
 import type { Actor } from "../../src/flows/context.ts";
 import { ingestOrder } from "../../src/flows/ingest-order.ts";
 import { receiveReturn } from "../../src/flows/receive-return.ts";
@@ -470,5 +471,37 @@ describe("rule versions", () => {
     expect(err.details.errors[0].message).toContain("case.reason");
     const rows = await env.ctx.db.selectFrom("rule_versions").select("version").execute();
     expect(rows).toHaveLength(1);
+  });
+});
+
+describe("the review sweep", () => {
+  it("judges a case a crash left unjudged, and starts a refund a crash left unstarted", async () => {
+    await setShopReview(env.ctx, "tmall-1", { autoRefundLimit: null });
+    const { orderId, lines } = await order();
+    // As if the process died right after the case was written: no review ran.
+    const unjudged = await submitCase(env.ctx, REVIEWER, {
+      orderId,
+      type: "refund_only",
+      reason: "quality",
+      source: "chat",
+      items: [{ lineId: lines[1]?.id as number, quantity: 1 }],
+      review: false,
+    });
+    expect((await kase(unjudged.id)).decision_id).toBeNull();
+    // Too young: still its submitter's to judge.
+    expect(await sweepAutoReview(env.ctx)).toEqual({ reviewed: 0, refunded: 0 });
+    env.clock.advance(120_000);
+    // The rule approves it; with no auto-refund limit the money waits for a person.
+    expect(await sweepAutoReview(env.ctx)).toEqual({ reviewed: 1, refunded: 0 });
+    expect((await kase(unjudged.id)).status).toBe("approved");
+    // Now the limit allows it, as if the crash came between the approval and the refund.
+    await setShopReview(env.ctx, "tmall-1", { autoRefundLimit: "200.00" });
+    env.clock.advance(120_000);
+    // (Earlier tests' rule-approved cases within the limit are picked up too.)
+    const swept = await sweepAutoReview(env.ctx);
+    expect(swept.reviewed).toBe(0);
+    expect(swept.refunded).toBeGreaterThanOrEqual(1);
+    expect((await kase(unjudged.id)).status).toBe("refunded");
+    expect(await sweepAutoReview(env.ctx)).toEqual({ reviewed: 0, refunded: 0 });
   });
 });
