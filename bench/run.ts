@@ -5,6 +5,7 @@
  *
  *   npm run bench -- --flows 200 --clients 8 --db both --type both
  *   aftersales bench --flows 200            (options also as BENCH_FLOWS, BENCH_CLIENTS, BENCH_DB, …)
+ *   npm run bench -- backtest               the rules engine benchmark instead (bench/backtest.ts)
  *
  * See bench/README.md for what is measured and how to read it.
  */
@@ -29,10 +30,11 @@ import {
   type SandboxPaySimulator,
   startSandboxPaySimulator,
 } from "../src/channels/payments/sandbox-simulator.ts";
-import { mulberry32 } from "../src/cli/demo.ts";
+import { mulberry32 } from "../src/cli/random.ts";
 import { formatMinor, parseMinor } from "../src/domain/money.ts";
 import { openStore } from "../src/store/db.ts";
 import { createToken } from "../src/store/tokens.ts";
+import { findPostgres } from "./postgres.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CURRENCY = "CNY";
@@ -692,26 +694,6 @@ async function startChild(env: NodeJS.ProcessEnv, profileDir: string | undefined
   };
 }
 
-/** A PostgreSQL we may create a database on, or undefined. Tries the given URL, else postgres then root. */
-async function findPostgres(given: string | undefined): Promise<URL | undefined> {
-  const candidates = given
-    ? [given]
-    : ["postgres://postgres@127.0.0.1:5432/postgres", "postgres://root@127.0.0.1:5432/postgres"];
-  for (const c of candidates) {
-    const client = new pg.Client({ connectionString: c, connectionTimeoutMillis: 3000 });
-    try {
-      await client.connect();
-      await client.query("select 1");
-      return new URL(c);
-    } catch {
-      // next
-    } finally {
-      await client.end().catch(() => {});
-    }
-  }
-  return undefined;
-}
-
 async function recreateDatabase(admin: URL, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: admin.href });
   await client.connect();
@@ -971,4 +953,7 @@ async function main() {
   }
 }
 
-await main();
+// `npm run bench -- backtest …` (or `aftersales bench backtest …`): the rules engine benchmark instead.
+const [command] = process.argv.slice(process.argv[2] === "bench" ? 3 : 2);
+if (command === "backtest") await import("./backtest.ts");
+else await main();

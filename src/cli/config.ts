@@ -15,6 +15,12 @@ export interface Config {
   refundSendGraceMs: number;
   outboxLeaseMs: number;
   logger: boolean;
+  /** `demo --history N`: generate a labelled history of N decided cases instead of the demo. */
+  history: number | undefined;
+  /** The demo's or the history's seed; each has its own default. */
+  seed: number | undefined;
+  /** `demo --history`: the shop the history goes into (default history-tmall). */
+  shop: string | undefined;
 }
 
 export function readConfig(
@@ -33,6 +39,9 @@ export function readConfig(
       "no-demo": { type: "boolean" },
       "no-dispatcher": { type: "boolean" },
       log: { type: "boolean" },
+      history: { type: "string" },
+      seed: { type: "string" },
+      shop: { type: "string" },
     },
   });
   const config: Config = {
@@ -47,9 +56,18 @@ export function readConfig(
     refundSendGraceMs: Number(env.AFTERSALES_REFUND_GRACE_MS ?? 15_000),
     outboxLeaseMs: Number(env.AFTERSALES_OUTBOX_LEASE_MS ?? 60_000),
     logger: values.log ?? env.AFTERSALES_LOG === "1",
+    history: values.history === undefined ? undefined : Number(values.history),
+    seed: values.seed === undefined ? undefined : Number(values.seed),
+    shop: values.shop,
   };
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new Error(`PORT must be a port number, got "${values.port ?? env.PORT}"`);
+  }
+  if (config.history !== undefined && (!Number.isSafeInteger(config.history) || config.history < 1)) {
+    throw new Error(`--history must be a positive whole number of cases, got "${values.history}"`);
+  }
+  if (config.seed !== undefined && !Number.isSafeInteger(config.seed)) {
+    throw new Error(`--seed must be a whole number, got "${values.seed}"`);
   }
   return { config, positionals };
 }

@@ -16,6 +16,7 @@ import { activateRules, createRuleDraft } from "../flows/rules.ts";
 import { setPolicies } from "../flows/settings.ts";
 import { recordReturnShipment, shipReplacement } from "../flows/shipments.ts";
 import { submitCase } from "../flows/submit-case.ts";
+import { type Rng, rng } from "./random.ts";
 
 /**
  * `aftersales demo`: a realistic merchant (悦享生活) selling on seven channels, a few hundred orders
@@ -47,60 +48,6 @@ export const DEFAULT_DEMO_SEED = 20240618;
 const CASE_RATE = 0.45;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-// ---------------------------------------------------------------------------------------------------
-// Randomness: mulberry32, tiny and good enough for demo data.
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Rng {
-  next(): number;
-  int(lo: number, hi: number): number; // inclusive
-  between(lo: number, hi: number): number;
-  chance(p: number): boolean;
-  pick<T>(items: readonly T[]): T;
-  weighted<T>(items: readonly (readonly [T, number])[]): T;
-  digits(n: number): string;
-  shuffle<T>(items: T[]): T[];
-}
-
-function rng(seed: number): Rng {
-  const next = mulberry32(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-  return {
-    next,
-    int,
-    between: (lo, hi) => lo + next() * (hi - lo),
-    chance: (p) => next() < p,
-    pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)] as T,
-    weighted<T>(items: readonly (readonly [T, number])[]): T {
-      const total = items.reduce((a, [, w]) => a + w, 0);
-      let r = next() * total;
-      for (const [item, w] of items) {
-        r -= w;
-        if (r < 0) return item;
-      }
-      return (items[items.length - 1] as readonly [T, number])[0];
-    },
-    digits: (n) => Array.from({ length: n }, (_, i) => String(i === 0 ? int(1, 9) : int(0, 9))).join(""),
-    shuffle<T>(items: T[]): T[] {
-      for (let i = items.length - 1; i > 0; i--) {
-        const j = Math.floor(next() * (i + 1));
-        [items[i], items[j]] = [items[j] as T, items[i] as T];
-      }
-      return items;
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------------
 // The merchant: shops, catalogue, customers, carriers.

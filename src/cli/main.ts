@@ -1,5 +1,8 @@
 import { AppError } from "../domain/errors.ts";
 import { dispatchOnce, startDispatcher } from "../jobs/dispatcher.ts";
+import { startQualityScanner } from "../jobs/quality-scan.ts";
+import { startReviewSweep } from "../jobs/review-sweep.ts";
+import { openStore } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { createToken } from "../store/tokens.ts";
 import { readConfig } from "./config.ts";
@@ -11,8 +14,13 @@ Commands:
   start     Run the API (and the outbox dispatcher); loads the demo into an empty database
   migrate   Apply database migrations and exit
   demo      Load the demo data (shops, orders, cases in every state) and exit
+            demo --history N [--seed S] [--shop ID]: instead, write a year of labelled after-sales
+            history — N cases that people approved or rejected, with planted abuse and quality
+            patterns — into its own Tmall shop, for \`rules backtest\` (docs/history.md)
   worker    Run the outbox dispatcher alone (PostgreSQL; run as many as you like)
   bench     Run the HTTP flow benchmark (see bench/README)
+  rules     Rule set versions: list, show, import, activate, export, backtest (aftersales rules help)
+  alerts    \`alerts scan\`: raise quality alerts for SKUs and categories whose refund rate jumped
 
 Options (environment in brackets):
   --port N            [PORT]          HTTP port, default 8080
@@ -25,6 +33,12 @@ async function main(argv: string[]) {
   // The benchmark reads its own options (--flows, --clients, --db, …) from the command line.
   if (argv[0] === "bench") {
     await import("../../bench/run.ts");
+    return;
+  }
+  // So do the rule commands (--version, --file, --json, …); they pass the database options on to readConfig.
+  if (argv[0] === "rules") {
+    const { runRules } = await import("./rules.ts");
+    await runRules(argv.slice(1));
     return;
   }
   const { config, positionals } = readConfig(argv);
@@ -65,9 +79,31 @@ async function main(argv: string[]) {
       return;
     }
     case "demo": {
+      if (config.history !== undefined) {
+        const store = await openStore(
+          config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir },
+        );
+        try {
+          const { generateHistory } = await import("./history.ts");
+          const summary = await generateHistory(store.db, {
+            cases: config.history,
+            ...(config.seed !== undefined ? { seed: config.seed } : {}),
+            ...(config.shop !== undefined ? { shop: config.shop } : {}),
+            progress: (m) => process.stdout.write(`\r${m.padEnd(72)}`),
+          });
+          process.stdout.write("\n");
+          console.log(summary.text);
+        } finally {
+          await store.close();
+        }
+        return;
+      }
       const rt = await openRuntime(config);
       const { loadDemo } = await import("./demo.ts");
-      const summary = await loadDemo(rt.ctx, { progress: (m) => process.stdout.write(`\r${m}   `) });
+      const summary = await loadDemo(rt.ctx, {
+        ...(config.seed !== undefined ? { seed: config.seed } : {}),
+        progress: (m) => process.stdout.write(`\r${m}   `),
+      });
       process.stdout.write("\n");
       console.log(summary.text);
       await dispatchOnce(rt.ctx);
@@ -82,15 +118,24 @@ async function main(argv: string[]) {
         );
       }
       const rt = await openRuntime(config);
-      const d = startDispatcher(rt.ctx, { leaseMs: config.outboxLeaseMs });
-      console.log(`Outbox worker ${process.pid} running`);
+      const jobs = [
+        startDispatcher(rt.ctx, { leaseMs: config.outboxLeaseMs }),
+        startQualityScanner(rt.ctx),
+        startReviewSweep(rt.ctx),
+      ];
+      console.log(`Worker ${process.pid} running: outbox, quality scan, review sweep`);
       const stop = async () => {
-        await d.stop();
+        for (const job of jobs) await job.stop();
         await rt.close();
         process.exit(0);
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
+      return;
+    }
+    case "alerts": {
+      const { runAlerts } = await import("./alerts.ts");
+      await runAlerts(config, positionals.slice(1));
       return;
     }
     case "help":

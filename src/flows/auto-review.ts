@@ -136,7 +136,7 @@ export async function autoRefund(ctx: FlowContext, caseId: number): Promise<numb
            (select count(*) from refunds where case_id = c.id)::int as refunds
       from cases c where c.id = ${caseId}`.execute(ctx.db);
   const k = c.rows[0];
-  if (!k || k.type !== "refund_only" || k.status !== "approved" || k.refunds > 0) return undefined;
+  if (k?.type !== "refund_only" || k.status !== "approved" || k.refunds > 0) return undefined;
   if (!k.approver?.startsWith("rule:")) return undefined;
   const review = await getShopReview(ctx.db, k.shop_id);
   if (review.autoRefundLimit === null || above(Number(k.amount), review.autoRefundLimit, k.currency))

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_SHOPS, loadDemo, mulberry32 } from "../../src/cli/demo.ts";
+import { DEMO_SHOPS, loadDemo } from "../../src/cli/demo.ts";
+import { mulberry32 } from "../../src/cli/random.ts";
 import { CASE_TYPES } from "../../src/domain/catalogue.ts";
 import { CASE_STATE_NAMES, type CaseState } from "../../src/domain/lifecycle.ts";
 import { deriveOrderStatus } from "../../src/domain/order-status.ts";

@@ -76,7 +76,7 @@ describe("quality alerts", () => {
       ["sku_quality", "KETTLE-1", "open"],
       ["category_quality", "kitchen", "open"],
     ]);
-    expect((rows[0]?.reason as { zh: string }).zh).toContain("KETTLE-1");
+    expect(rows[0]?.reason.zh).toContain("KETTLE-1");
   });
 
   it("updates rather than duplicates on a rescan, and keeps an acknowledgement", async () => {

@@ -55,6 +55,8 @@ export const DEFAULT_RULE_SET: RuleSetDefinition = {
         all: [
           { field: "case.reason", op: "eq", value: "changed_mind" },
           { field: "product.policy", op: "contains_any", value: ["no_7day_return", "customised", "fresh"] },
+          // Before it ships, any order may be cancelled for a refund, whatever the product.
+          { field: "parcel.status", op: "ne", value: "unshipped" },
         ],
       },
       then: [{ action: "reject", reason: "policy_excludes" }],

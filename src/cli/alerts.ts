@@ -1,0 +1,29 @@
+import { AppError } from "../domain/errors.ts";
+import { scanQuality } from "../flows/alerts.ts";
+import type { Config } from "./config.ts";
+import { openRuntime } from "./service.ts";
+
+/** `aftersales alerts scan`: look for SKUs and categories whose refund rate jumped (质量预警) once. */
+export async function runAlerts(config: Config, args: string[]): Promise<void> {
+  const [sub, ...extra] = args;
+  if (sub !== "scan" || extra.length > 0) {
+    throw new AppError(
+      "INVALID_ARGUMENTS",
+      `Usage: aftersales alerts scan   (raise quality alerts for SKUs and categories whose refund rate jumped)${sub === undefined ? "" : `; got "${args.join(" ")}"`}`,
+    );
+  }
+  const rt = await openRuntime({ ...config, paySandboxUrl: config.paySandboxUrl ?? "http://127.0.0.1:9" });
+  try {
+    const result = await scanQuality(rt.ctx);
+    const n = result.alerts;
+    console.log(
+      `SKUs and categories with recent claims: ${result.subjects}; ${n === 0 ? "no alerts" : `${n} alert${n === 1 ? "" : "s"} raised or updated`}.`,
+    );
+    for (const a of result.raised) {
+      console.log(`  ${a.severity.padEnd(8)}  ${a.kind} ${a.key}  (suspected ${a.suspected})`);
+      console.log(`            ${a.reason.en}`);
+    }
+  } finally {
+    await rt.close();
+  }
+}
