@@ -5,13 +5,13 @@ import { REJECT_REASONS } from "../domain/rules/actions.ts";
 import type { Decision } from "../domain/rules/evaluate.ts";
 import { explainDecision } from "../domain/rules/explain.ts";
 import { claimedAmount } from "../store/cases.ts";
-import { loadCaseContexts } from "../store/facts.ts";
+import { type CaseContext, loadCaseContexts } from "../store/facts.ts";
 import { advance, withCase } from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
 import { grantRefund } from "./grant-refund.ts";
 import { issueRefund } from "./issue-refund.ts";
 import { liveRules } from "./rules.ts";
-import { above, getShopReview, riskThresholds, timeZone } from "./settings.ts";
+import { above, getShopReview, reviewSettings } from "./settings.ts";
 
 /** What made us look at a case (again). */
 export type ReviewTrigger = "submitted" | "parcel_signed" | "return_received" | "manual";
@@ -23,6 +23,53 @@ export interface AutoReviewResult {
   /** What the decision did to the case: it approved or rejected it, or left it to people. */
   applied: "approve" | "reject" | null;
   refundId?: number;
+}
+
+/**
+ * One statement that stores the decision and annotates the case with it — queue, priority, SLA, tags,
+ * risk, evidence, recommendation — and raises an alert for a high risk. Annotations are not a change
+ * of state: the case's version stays, so a reviewer's open form stays valid.
+ */
+function recordDecision(
+  ctx: FlowContext,
+  context: CaseContext,
+  trigger: ReviewTrigger,
+  version: number | null,
+  decision: Decision,
+  risk: RiskAssessment,
+) {
+  const now = ctx.now();
+  const caseId = context.caseId;
+  const sla =
+    decision.slaHours === null ? null : new Date(context.createdAt.getTime() + decision.slaHours * 3_600_000);
+  const alert =
+    risk.level === "high"
+      ? sql`, alert as (
+          insert into alerts (kind, subject, severity, dedupe_key, case_id, reason, data, created_at, updated_at)
+          values ('case_risk', ${context.customerId ?? `case:${caseId}`}, 'critical', ${`case_risk:${caseId}`}, ${caseId},
+                  ${JSON.stringify({
+                    zh: risk.signals.map((x) => x.reason.zh).join("；"),
+                    en: risk.signals.map((x) => x.reason.en).join("; "),
+                  })}::jsonb,
+                  ${JSON.stringify({ score: risk.score, signals: risk.signals.map((x) => x.code) })}::jsonb, ${now}, ${now})
+          on conflict (dedupe_key) do update
+            set reason = excluded.reason, data = excluded.data, updated_at = excluded.updated_at)`
+      : sql``;
+  return sql<{ id: number }>`
+    with d as (
+      insert into case_decisions (case_id, at, trigger, rule_version, outcome, decided_by, facts, risk, decision)
+      values (${caseId}, ${now}, ${trigger}, ${version}, ${decision.outcome}, ${decision.decidedBy},
+              ${JSON.stringify(context.facts)}::jsonb, ${JSON.stringify(risk)}::jsonb, ${JSON.stringify(decision)}::jsonb)
+      returning id),
+    c as (
+      update cases set queue = ${decision.queue}, priority = ${decision.priority}, sla_due_at = ${sla},
+                       tags = array(select distinct t from unnest(tags || ${decision.tags}::text[]) t order by t),
+                       risk_score = ${risk.score}, evidence_required = ${decision.evidence.required},
+                       recommendation = ${decision.recommendation ? JSON.stringify(decision.recommendation) : null}::jsonb,
+                       decision_id = (select id from d)
+       where id = ${caseId})
+    ${alert}
+    select id from d`;
 }
 
 /** The queue for cases a rule would approve but that need two people. */
@@ -39,73 +86,46 @@ export async function autoReview(
   caseId: number,
   trigger: ReviewTrigger,
 ): Promise<AutoReviewResult> {
-  const [context] = await loadCaseContexts(ctx.db, [caseId], await timeZone(ctx));
+  const settings = await reviewSettings(ctx, caseId);
+  const [context] = await loadCaseContexts(ctx.db, [caseId], settings.timeZone);
   if (!context) return fail("CASE_NOT_FOUND", `Case ${caseId} does not exist`, { caseId });
   const { facts } = context;
-  const risk = assessRisk(context.profile, await riskThresholds(ctx), facts.currency);
+  const risk = assessRisk(context.profile, settings.risk, facts.currency);
   facts.riskScore = risk.score;
-  const live = await liveRules(ctx);
+  const live = await liveRules(ctx, settings.ruleVersion);
   const decision = live.rules.evaluate(facts);
-  const review = await getShopReview(ctx.db, facts.shop);
   const amount = facts.requestedAmount ?? facts.quotedAmount;
   // Maker–checker: what needs two people is never approved by a rule alone.
-  if (decision.outcome === "approve" && above(amount, review.secondApprovalAbove, facts.currency)) {
+  if (decision.outcome === "approve" && above(amount, settings.review.secondApprovalAbove, facts.currency)) {
     decision.outcome = "manual";
     decision.queue = APPROVAL_QUEUE;
   }
-  const now = ctx.now();
+  const record = recordDecision(ctx, context, trigger, live.version, decision, risk);
 
+  // Most decisions only annotate the case: one statement, no lock. Acting on it takes the lock.
+  const acts = decision.outcome !== "manual" && decision.decidedBy !== null && context.status === "requested";
+  if (!acts) {
+    const { rows } = await record.execute(ctx.db);
+    return { decisionId: rows[0]?.id as number, decision, risk, applied: null };
+  }
   const { decisionId, applied } = await withCase(ctx, caseId, async (l) => {
-    const row = await sql<{ id: number }>`
-      insert into case_decisions (case_id, at, trigger, rule_version, outcome, decided_by, facts, risk, decision)
-      values (${caseId}, ${now}, ${trigger}, ${live.version}, ${decision.outcome}, ${decision.decidedBy},
-              ${JSON.stringify(facts)}::jsonb, ${JSON.stringify(risk)}::jsonb, ${JSON.stringify(decision)}::jsonb)
-      returning id`.execute(l.tx);
-    const decisionId = row.rows[0]?.id as number;
-    const sla =
-      decision.slaHours === null
-        ? null
-        : new Date(context.createdAt.getTime() + decision.slaHours * 3_600_000);
-    // Annotations, not a change of state: the version stays, so a reviewer's open form stays valid.
-    await sql`
-      update cases set queue = ${decision.queue}, priority = ${decision.priority}, sla_due_at = ${sla},
-                       tags = array(select distinct t from unnest(tags || ${decision.tags}::text[]) t order by t),
-                       risk_score = ${risk.score}, evidence_required = ${decision.evidence.required},
-                       recommendation = ${decision.recommendation ? JSON.stringify(decision.recommendation) : null}::jsonb,
-                       decision_id = ${decisionId}
-       where id = ${caseId}`.execute(l.tx);
-    if (risk.level === "high") {
-      const reason = {
-        zh: risk.signals.map((s) => s.reason.zh).join("；"),
-        en: risk.signals.map((s) => s.reason.en).join("; "),
-      };
-      await sql`
-        insert into alerts (kind, subject, severity, dedupe_key, case_id, reason, data, created_at, updated_at)
-        values ('case_risk', ${context.customerId ?? `case:${caseId}`}, 'critical', ${`case_risk:${caseId}`}, ${caseId},
-                ${JSON.stringify(reason)}::jsonb, ${JSON.stringify({ score: risk.score, signals: risk.signals.map((s) => s.code) })}::jsonb,
-                ${now}, ${now})
-        on conflict (dedupe_key) do update set reason = excluded.reason, data = excluded.data, updated_at = excluded.updated_at`.execute(
-        l.tx,
-      );
-    }
-    if (l.kase.status !== "requested" || decision.outcome === "manual" || !decision.decidedBy)
-      return { decisionId, applied: null };
+    const decisionId = (await record.execute(l.tx)).rows[0]?.id as number;
+    if (l.kase.status !== "requested") return { decisionId, applied: null };
     const actor: Actor = { kind: "rule", id: `${decision.decidedBy}@v${live.version}` };
-    const explanation = explainDecision(decision, "zh")[0] ?? null;
-    const outcome = decision.outcome;
+    const outcome = decision.outcome as "approve" | "reject";
     const note =
       outcome === "reject"
         ? [decision.rejectReason ? REJECT_REASONS[decision.rejectReason].zh : null, decision.rejectNote]
             .filter(Boolean)
             .join("：")
-        : explanation;
+        : explainDecision(decision, "zh")[0];
     await advance(
       ctx,
       l,
       actor,
       outcome,
       {},
-      { note: note ?? undefined, data: { decisionId, ruleVersion: live.version } },
+      { note: note || undefined, data: { decisionId, ruleVersion: live.version } },
     );
     await sql`update case_decisions set applied = ${outcome} where id = ${decisionId}`.execute(l.tx);
     return { decisionId, applied: outcome };

@@ -73,8 +73,10 @@ export async function compiledVersion(ctx: FlowContext, version: number): Promis
 /** The live rule set, or an empty one (everything to manual review) when none is active. */
 export async function liveRules(
   ctx: FlowContext,
+  /** The active version when the caller already read it (undefined: look it up). */
+  known?: number | null,
 ): Promise<{ version: number | null; rules: CompiledRuleSet }> {
-  const active = await activeRuleVersion(ctx.db);
-  if (!active) return { version: null, rules: EMPTY };
-  return { version: active.version, rules: await compiledVersion(ctx, active.version) };
+  const version = known === undefined ? ((await activeRuleVersion(ctx.db))?.version ?? null) : known;
+  if (version === null) return { version: null, rules: EMPTY };
+  return { version, rules: await compiledVersion(ctx, version) };
 }

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { POLICY_CODES, type PolicyCode } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
 import { isCurrency, parseMinor } from "../domain/money.ts";
@@ -70,9 +71,11 @@ export async function setQualityThresholds(ctx: FlowContext, input: unknown) {
 }
 export { DEFAULT_QUALITY_THRESHOLDS, DEFAULT_RISK_THRESHOLDS };
 
+const DEFAULT_TIME_ZONE = "Asia/Shanghai";
+
 /** The merchant's time zone: hours of day (unusual-hour risk, the rule condition) are local. */
 export async function timeZone(ctx: FlowContext): Promise<string> {
-  return ((await getSetting(ctx.db, "timezone")) as string | undefined) ?? "Asia/Shanghai";
+  return ((await getSetting(ctx.db, "timezone")) as string | undefined) ?? DEFAULT_TIME_ZONE;
 }
 export async function setTimeZone(ctx: FlowContext, tz: string) {
   try {
@@ -97,4 +100,30 @@ export async function setPolicies(
   if (unknown.length > 0)
     fail("INVALID_POLICY", `Unknown policy "${unknown[0]}"; known: ${POLICY_CODES.join(", ")}`, { unknown });
   await putPolicies(ctx.db, kind, key, [...new Set(policies)]);
+}
+
+/**
+ * What judging one case needs besides its facts — time zone, risk thresholds, the live rule version
+ * and its shop's review settings — in one round trip.
+ */
+export async function reviewSettings(ctx: FlowContext, caseId: number) {
+  const { rows } = await sql<{
+    tz: unknown;
+    risk: unknown;
+    version: number | null;
+    review: Record<string, unknown> | null;
+  }>`
+    select (select value from settings where key = 'timezone') as tz,
+           (select value from settings where key = 'risk.thresholds') as risk,
+           (select version from rule_versions where status = 'active') as version,
+           (select review from shops where id = (select shop_id from cases where id = ${caseId})) as review`.execute(
+    ctx.db,
+  );
+  const r = rows[0];
+  return {
+    timeZone: (r?.tz as string | undefined) ?? DEFAULT_TIME_ZONE,
+    risk: validateRiskThresholds(r?.risk ?? {}),
+    ruleVersion: r?.version ?? null,
+    review: { ...DEFAULT_SHOP_REVIEW, ...(r?.review ?? {}) } as ShopReviewSettings,
+  };
 }

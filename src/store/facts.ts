@@ -15,6 +15,8 @@ import type { DB } from "./schema.ts";
 /** A case's facts for rules, and its profile for risk, as they stood when the case was opened. */
 export interface CaseContext {
   caseId: number;
+  /** The case's state now (facts are as of its opening; acting on it depends on where it is now). */
+  status: string;
   customerId: string | null;
   createdAt: Date;
   /** riskScore is 0 until the risk assessment fills it in. */
@@ -24,6 +26,7 @@ export interface CaseContext {
 
 interface Row {
   id: number;
+  status: string;
   type: string;
   reason: string;
   source: string;
@@ -91,7 +94,7 @@ export async function loadCaseContexts(
 ): Promise<CaseContext[]> {
   if (caseIds.length === 0) return [];
   const { rows } = await sql<Row>`
-    select c.id, c.type, c.reason, c.source, c.shop_id, s.channel, c.currency, c.requested_amount,
+    select c.id, c.status, c.type, c.reason, c.source, c.shop_id, s.channel, c.currency, c.requested_amount,
            o.paid_total as order_amount, c.created_at, c.customer_id,
            jsonb_array_length(c.evidence) > 0 as has_evidence, c.tags as case_tags,
            it.item_count, it.item_count = it.order_units as whole_order, it.claimed_value, it.skus, it.categories,
@@ -218,5 +221,5 @@ function toContext(r: Row): CaseContext {
       sharedDevice: Number(r.shared_device),
     },
   };
-  return { caseId: r.id, customerId: r.customer_id, createdAt: at, facts, profile };
+  return { caseId: r.id, status: r.status, customerId: r.customer_id, createdAt: at, facts, profile };
 }
