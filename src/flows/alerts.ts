@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { ReasonCode } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
-import { detectQualityJumps, type QualityStats } from "../domain/risk/quality.ts";
+import { detectQualityJumps, PRODUCT_REASONS, type QualityStats } from "../domain/risk/quality.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { qualityThresholds } from "./settings.ts";
 
@@ -53,7 +53,8 @@ export async function scanQuality(ctx: FlowContext) {
       select l.sku, l.category, ci.quantity, c.reason, c.created_at >= ${recentStart} as recent
         from cases c join case_items ci on ci.case_id = c.id join order_lines l on l.id = ci.order_line_id
        where c.created_at >= ${baseStart} and c.created_at < ${now}
-         and c.type in ('refund_only', 'return_refund', 'exchange') and c.status not in ('rejected', 'cancelled')),
+         and c.type in ('refund_only', 'return_refund', 'exchange') and c.status not in ('rejected', 'cancelled')
+         and c.reason = any(${PRODUCT_REASONS as string[]}::text[])),
     subjects as (
       select 'sku' as kind, sku as key, quantity, recent, null as reason, true as is_sale from sold
       union all select 'category', category, quantity, recent, null, true from sold where category is not null
@@ -74,11 +75,13 @@ export async function scanQuality(ctx: FlowContext) {
         from cases c join case_items ci on ci.case_id = c.id join order_lines l on l.id = ci.order_line_id
        where c.created_at >= ${recentStart} and c.created_at < ${now}
          and c.type in ('refund_only', 'return_refund', 'exchange') and c.status not in ('rejected', 'cancelled')
+         and c.reason = any(${PRODUCT_REASONS as string[]}::text[])
       union all
       select 'category', l.category, c.reason, ci.quantity
         from cases c join case_items ci on ci.case_id = c.id join order_lines l on l.id = ci.order_line_id
        where c.created_at >= ${recentStart} and c.created_at < ${now} and l.category is not null
-         and c.type in ('refund_only', 'return_refund', 'exchange') and c.status not in ('rejected', 'cancelled')) x
+         and c.type in ('refund_only', 'return_refund', 'exchange') and c.status not in ('rejected', 'cancelled')
+         and c.reason = any(${PRODUCT_REASONS as string[]}::text[])) x
      group by x.kind, x.key, x.reason`.execute(ctx.db);
   const reasons = new Map<string, Partial<Record<ReasonCode, number>>>();
   for (const r of reasonRows.rows) {

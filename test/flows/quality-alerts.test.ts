@@ -19,7 +19,7 @@ async function sales(
   orders: number,
   claims: number,
   units: number,
-  reason: "quality" | "not_as_described",
+  reason: "quality" | "not_as_described" | "changed_mind",
 ) {
   for (let i = 0; i < orders; i++) {
     n++;
@@ -61,6 +61,9 @@ beforeAll(async () => {
   await sales("STEADY-1", "toys", 60, 20, 20, 1, "quality");
   await sales("KETTLE-1", "kitchen", 5, 6, 3, 5, "quality");
   await sales("STEADY-1", "toys", 5, 6, 6, 1, "quality");
+  // REMORSE-1 jumps too, but only with changed minds: that says nothing about the product.
+  await sales("REMORSE-1", "toys", 60, 20, 4, 1, "changed_mind");
+  await sales("REMORSE-1", "toys", 5, 6, 3, 5, "changed_mind");
   env.clock.now = NOW;
 });
 afterAll(() => env.close());

@@ -85,6 +85,20 @@ export function validateQualityThresholds(input: unknown): QualityThresholds {
 }
 
 /** Reasons that point at the listing (description, size chart, picking) rather than the goods. */
+/**
+ * Claims that say something about the product or its listing. Changed minds, lost parcels and
+ * "other" do not: a SKU is not faulty because buyers changed their minds about it.
+ */
+export const PRODUCT_REASONS: readonly ReasonCode[] = [
+  "quality",
+  "damaged",
+  "not_as_described",
+  "wrong_item",
+  "missing_item",
+  "spoiled",
+  "size_fit",
+];
+
 export const LISTING_REASONS: readonly ReasonCode[] = ["not_as_described", "wrong_item", "size_fit"];
 
 export interface QualityAlert {
