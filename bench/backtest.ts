@@ -26,6 +26,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import pg from "pg";
+import { createPaymentRegistry } from "../src/channels/payments/registry.ts";
 import { mulberry32 } from "../src/cli/random.ts";
 import type {
   CaseSource,
@@ -409,11 +410,7 @@ function benchContext(store: Store): FlowContext {
   return {
     db: store.db,
     now: () => new Date(),
-    payments: {
-      get() {
-        throw new Error("the backtest benchmark sends no refunds");
-      },
-    },
+    payments: createPaymentRegistry({}),
     settings: DEFAULT_SETTINGS,
   };
 }

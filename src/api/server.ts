@@ -7,6 +7,7 @@ import { authenticator } from "./auth.ts";
 import { errorHandler } from "./problems.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { alertRoutes } from "./routes/alerts.ts";
+import { callbackRoutes } from "./routes/callbacks.ts";
 import { caseRoutes } from "./routes/cases.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { orderRoutes } from "./routes/orders.ts";
@@ -61,5 +62,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     },
     { prefix: "/api/v1" },
   );
+  // Channels call back without our tokens; each adapter checks the channel's own signature instead.
+  await app.register(callbackRoutes, { ctx: opts.ctx, prefix: "/api/v1" });
   return app;
 }

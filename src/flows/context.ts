@@ -6,7 +6,7 @@ import type { Database } from "../store/db.ts";
 export interface FlowContext {
   db: Database;
   now: () => Date;
-  payments: { get(name: string): PaymentChannel };
+  payments: { get(name: string): PaymentChannel; has(name: string): boolean };
   settings: FlowSettings;
 }
 

@@ -262,6 +262,34 @@ export interface AlertTable {
   note: string | null;
 }
 
+export interface ChannelNotificationTable {
+  id: Generated<number>;
+  channel: string;
+  notification_id: string;
+  received_at: Timestamp;
+  payload: Json<unknown>;
+  result: string | null;
+}
+
+export interface ShopCredentialTable {
+  shop_id: string;
+  key_id: string;
+  iv: Buffer;
+  tag: Buffer;
+  ciphertext: Buffer;
+  updated_at: Generated<Date>;
+}
+
+export interface SyncCursorTable {
+  shop_id: string;
+  stream: string;
+  synced_to: Timestamp | null;
+  cursor: Json<Record<string, unknown>> | null;
+  lease_until: Timestamp | null;
+  last_error: string | null;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
   installation: InstallationTable;
   shops: ShopTable;
@@ -284,4 +312,7 @@ export interface DB {
   rule_versions: RuleVersionTable;
   case_decisions: CaseDecisionTable;
   alerts: AlertTable;
+  channel_notifications: ChannelNotificationTable;
+  shop_credentials: ShopCredentialTable;
+  sync_cursors: SyncCursorTable;
 }

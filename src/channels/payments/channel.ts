@@ -32,6 +32,38 @@ export interface PaymentChannel {
   /** Safe to repeat with the same idempotency key: the channel returns the existing refund. */
   refund(req: RefundRequest): Promise<RefundOutcome>;
   query(idempotencyKey: string): Promise<RefundQueryResult>;
+  /**
+   * Channels that call back (WeChat Pay's refund notify, Alipay's async notify): verify the
+   * signature over the raw body, decrypt, and say which refund it is about. Anything unsigned,
+   * tampered or undecryptable throws NotificationRejectedError — and changes nothing.
+   */
+  parseNotification?(
+    headers: Readonly<Record<string, string | undefined>>,
+    rawBody: string,
+  ): RefundNotification;
+  /** What the channel expects back once a notification was taken (or was a repeat). */
+  readonly notificationAck?: { status: number; contentType: string; body: string };
+}
+
+/** A verified callback about one of our refunds. */
+export interface RefundNotification {
+  /** The channel's own id of this notification: a repeat is recognised by it. */
+  notificationId: string;
+  /** Our refund's idempotency key (out_refund_no / out_request_no). */
+  idempotencyKey: string;
+  outcome: RefundOutcome;
+  /** The decrypted, verified content, kept for audit. */
+  payload: Record<string, unknown>;
+}
+
+/** A callback that failed verification: the answer is a 4xx (or the channel's retry status), nothing is written. */
+export class NotificationRejectedError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = "NotificationRejectedError";
+    this.code = code;
+  }
 }
 
 /** Why the outcome is unknown; all of them mean "query before retrying". */

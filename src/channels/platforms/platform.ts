@@ -1,0 +1,171 @@
+import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
+import type { Channel, OrderInput } from "../../domain/order.ts";
+
+/**
+ * What every platform adapter (Taobao/Tmall, JD, Pinduoduo, Douyin, WeChat Channels, Shopify) offers
+ * the sync flows: incremental pulls of orders and after-sales requests, our decisions pushed back,
+ * and verified push messages. Each adapter speaks its platform's published protocol (signing, field
+ * names, units) and maps the platform's status and reason enums to ours in tables, never in `if`s.
+ */
+
+/** Where a platform's after-sales request stands, in our words. */
+export const PLATFORM_STATES = {
+  /** Waiting for the merchant's decision (e.g. Taobao WAIT_SELLER_AGREE, PDD 2/3, Douyin 6). */
+  requested: "awaiting the merchant",
+  /** The merchant agreed to a return; the buyer has not shipped it (WAIT_BUYER_RETURN_GOODS). */
+  awaiting_return: "awaiting the buyer's return",
+  /** The buyer shipped the return; the merchant must confirm receipt (WAIT_SELLER_CONFIRM_GOODS). */
+  return_shipped: "return on its way",
+  /** The merchant refused (SELLER_REFUSE_BUYER); the buyer may still escalate. */
+  refused: "refused by the merchant",
+  /** The platform is arbitrating (客服介入 / 平台处理中). */
+  intervened: "the platform intervened",
+  /** Money is on its way back (退款中). */
+  refunding: "refund in progress",
+  /** The platform reports the money back with the buyer (SUCCESS, 退款成功). */
+  refunded: "refunded",
+  /** Closed without a refund: the buyer withdrew, or it expired (CLOSED, 买家撤销). */
+  cancelled: "withdrawn or closed",
+  /** Exchange or reship finished on the platform. */
+  completed: "completed",
+} as const;
+export type PlatformState = keyof typeof PLATFORM_STATES;
+
+/** One after-sales request as a platform reports it, already in our terms (amounts in minor units). */
+export interface PlatformCase {
+  /** The platform's after-sales id (Taobao refund_id, PDD id, Douyin aftersale_id, Shopify Return gid). */
+  externalId: string;
+  /** The platform's order id (tid, order_sn, shop order id) — our order's externalId. */
+  orderExternalId: string;
+  type: CaseType;
+  reason: ReasonCode;
+  /** The buyer's reason in the platform's own words, for the timeline. */
+  reasonText?: string;
+  state: PlatformState;
+  /** The platform's raw status code or name, kept for the timeline and debugging. */
+  platformStatus: string;
+  /** What the buyer asked for, in minor units of `currency` (null: not stated). */
+  requestedAmount: number | null;
+  currency: string;
+  /** The order lines claimed, by the platform's line id (oid, sku order id) or SKU. */
+  items: { lineExternalId?: string; sku?: string; quantity: number }[];
+  returnTracking?: { carrier: string; trackingNo: string };
+  description?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** A version the platform increments on every change (Taobao refund_version), to ignore stale copies. */
+  version?: string;
+  raw: unknown;
+}
+
+/** A half-open time window [from, to) of "updated at", within the platform's maximum window. */
+export interface PullWindow {
+  from: Date;
+  to: Date;
+}
+
+/** One page; `next` resumes inside the same window (a page number or a platform cursor), null when done. */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+/** A shop's credentials for its platform: app key/secret, access token, platform shop id… */
+export type PlatformCredentials = Readonly<Record<string, string>>;
+
+/** Where a buyer sends a return. */
+export interface ReturnAddress {
+  name: string;
+  phone: string;
+  address: string;
+}
+
+/** Which request a decision is about. */
+export interface PlatformRef {
+  externalId: string;
+  orderExternalId: string;
+  /** Taobao and others refuse a decision made against a stale version. */
+  version?: string;
+}
+
+/** A connected client for one shop. Every call is signed per the platform's rules. */
+export interface PlatformClient {
+  pullOrders(window: PullWindow, cursor: string | null): Promise<Page<OrderInput>>;
+  pullAftersales(window: PullWindow, cursor: string | null): Promise<Page<PlatformCase>>;
+  /** One request by id (after a push message, or to confirm a refund). Null: the platform does not know it. */
+  getAftersale(ref: PlatformRef): Promise<PlatformCase | null>;
+  /** One order by id, when an after-sales request arrives for an order we have not pulled yet. */
+  getOrder(orderExternalId: string): Promise<OrderInput | null>;
+  /** 同意退款 (refund only, or after the return arrived): the platform pays the buyer back. */
+  agreeRefund(ref: PlatformRef, amount: number): Promise<void>;
+  /** 拒绝 with the reason the buyer sees. */
+  refuseRefund(ref: PlatformRef, reason: string): Promise<void>;
+  /** 同意退货 with the address to send it to. */
+  agreeReturn(ref: PlatformRef, address: ReturnAddress): Promise<void>;
+  /** 确认收货 of a return. */
+  confirmReceipt(ref: PlatformRef): Promise<void>;
+}
+
+/** A verified push message: which requests (or orders) changed, to fetch and apply. */
+export interface PlatformPush {
+  /** The platform's message id: a repeat is recognised by it. */
+  messageId: string;
+  aftersales: PlatformRef[];
+  orders: string[];
+}
+
+export interface PlatformAdapter {
+  readonly channel: Channel;
+  /** The credential fields a shop must provide (checked when they are saved). */
+  readonly credentialFields: readonly string[];
+  /** The platform's limits: the longest pull window and the largest page. */
+  readonly limits: { maxWindowMs: number; pageSize: number };
+  connect(credentials: PlatformCredentials, options: { baseUrl: string; timeoutMs?: number }): PlatformClient;
+  /** Verify and parse a push message (webhook, TMC message); throws NotificationRejectedError when unsigned or tampered. */
+  parsePush?(
+    credentials: PlatformCredentials,
+    headers: Readonly<Record<string, string | undefined>>,
+    rawBody: string,
+  ): PlatformPush;
+}
+
+/** An order placed on a simulated platform (amounts in minor units). */
+export interface SimulatedOrder {
+  externalId: string;
+  buyerId: string;
+  currency: string;
+  paidAt: string;
+  shippingFee: number;
+  lines: { lineId: string; sku: string; title: string; quantity: number; unitPrice: number; paid: number }[];
+  shipment?: { carrier: string; trackingNo: string; shippedAt: string; signedAt?: string };
+}
+
+/** What a simulated buyer asks for. */
+export interface SimulatedRequest {
+  orderExternalId: string;
+  type: CaseType;
+  reason: ReasonCode;
+  lineId: string;
+  quantity: number;
+  amount: number;
+}
+
+/**
+ * Each platform's simulator speaks the platform's protocol on loopback (same signing, same fields,
+ * same enums) so the adapter cannot tell it from the real thing; the demo and the tests drive it
+ * through this interface as buyers and as the platform.
+ */
+export interface PlatformSimulator {
+  readonly channel: Channel;
+  readonly url: string;
+  /** Credentials the simulator accepts; anything else is refused the way the platform refuses it. */
+  readonly credentials: PlatformCredentials;
+  placeOrder(order: SimulatedOrder): void;
+  /** The buyer opens an after-sales request; returns the platform's id for it. */
+  requestAftersale(request: SimulatedRequest): string;
+  buyerCancels(externalId: string): void;
+  buyerShipsReturn(externalId: string, carrier: string, trackingNo: string): void;
+  /** The request as the platform holds it: its raw status and every merchant call made on it. */
+  inspect(externalId: string): { status: string; calls: string[]; refunded: number } | undefined;
+  close(): Promise<void>;
+}
