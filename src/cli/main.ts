@@ -1,6 +1,7 @@
 import { AppError } from "../domain/errors.ts";
 import { dispatchOnce, startDispatcher } from "../jobs/dispatcher.ts";
 import { startQualityScanner } from "../jobs/quality-scan.ts";
+import { startRefundSettler } from "../jobs/refund-settler.ts";
 import { startReviewSweep } from "../jobs/review-sweep.ts";
 import { openStore } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
@@ -122,8 +123,9 @@ async function main(argv: string[]) {
         startDispatcher(rt.ctx, { leaseMs: config.outboxLeaseMs }),
         startQualityScanner(rt.ctx),
         startReviewSweep(rt.ctx),
+        startRefundSettler(rt.ctx),
       ];
-      console.log(`Worker ${process.pid} running: outbox, quality scan, review sweep`);
+      console.log(`Worker ${process.pid} running: outbox, quality scan, review sweep, refund settler`);
       const stop = async () => {
         for (const job of jobs) await job.stop();
         await rt.close();

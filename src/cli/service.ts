@@ -8,6 +8,7 @@ import {
 import { DEFAULT_SETTINGS, type FlowContext } from "../flows/context.ts";
 import { startDispatcher } from "../jobs/dispatcher.ts";
 import { startQualityScanner } from "../jobs/quality-scan.ts";
+import { startRefundSettler } from "../jobs/refund-settler.ts";
 import { startReviewSweep } from "../jobs/review-sweep.ts";
 import { openStore, type Store } from "../store/db.ts";
 import type { Config } from "./config.ts";
@@ -60,7 +61,9 @@ export async function startService(config: Config, rt: Runtime) {
     ? startDispatcher(rt.ctx, { leaseMs: config.outboxLeaseMs })
     : undefined;
   // Periodic jobs run wherever the dispatcher does; their writes are keyed, so extra workers are harmless.
-  const jobs = config.dispatcher ? [startQualityScanner(rt.ctx), startReviewSweep(rt.ctx)] : [];
+  const jobs = config.dispatcher
+    ? [startQualityScanner(rt.ctx), startReviewSweep(rt.ctx), startRefundSettler(rt.ctx)]
+    : [];
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   return {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grantRefund } from "../../src/flows/grant-refund.ts";
 import { issueRefund } from "../../src/flows/issue-refund.ts";
+import { settleStaleRefunds } from "../../src/flows/settle-refunds.ts";
 import { dispatchOnce } from "../../src/jobs/dispatcher.ts";
 import { findCase } from "../../src/store/cases.ts";
 import { findOrder } from "../../src/store/orders.ts";
@@ -109,5 +110,24 @@ describe("refunds survive channel faults", () => {
     expect(msg.last_error).toMatch(/HTTP 500|500/);
     expect(await refundStatus(g.refundId)).toBe("processing");
     expect(atChannel(`AS${INST}C${id}R1`)).toHaveLength(0);
+
+    // The settler picks up what the outbox gave up on, once the channel is back: one refund, not two.
+    env.clock.advance(60 * 60_000);
+    const first = await settleStaleRefunds(env.ctx);
+    expect(first.succeeded).toBeGreaterThanOrEqual(1);
+    expect(await refundStatus(g.refundId)).toBe("succeeded");
+    expect((await findCase(env.ctx.db, id))?.status).toBe("refunded");
+    env.clock.advance(60 * 60_000);
+    await settleStaleRefunds(env.ctx);
+    expect(atChannel(`AS${INST}C${id}R1`)).toHaveLength(1);
+  });
+
+  it("leaves refunds alone that are younger than the settler's patience", async () => {
+    const { id } = await approvedCase();
+    const g = await grantRefund(env.ctx, REVIEWER, id);
+    const res = await settleStaleRefunds(env.ctx);
+    expect(await refundStatus(g.refundId)).toBe("requested");
+    expect(atChannel(`AS${INST}C${id}R1`)).toHaveLength(0);
+    expect(res.checked).toBe(0);
   });
 });
