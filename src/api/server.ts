@@ -10,7 +10,9 @@ import { alertRoutes } from "./routes/alerts.ts";
 import { callbackRoutes } from "./routes/callbacks.ts";
 import { caseRoutes } from "./routes/cases.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { logisticsCallbackRoutes } from "./routes/logistics-callbacks.ts";
 import { orderRoutes } from "./routes/orders.ts";
+import { platformCallbackRoutes, platformRoutes } from "./routes/platforms.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 import { trackingRoutes } from "./routes/tracking.ts";
@@ -59,10 +61,13 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       await api.register(alertRoutes, { ctx: opts.ctx });
       await api.register(settingsRoutes, { ctx: opts.ctx });
       await api.register(trackingRoutes, { ctx: opts.ctx });
+      await api.register(platformRoutes, { ctx: opts.ctx });
     },
     { prefix: "/api/v1" },
   );
   // Channels call back without our tokens; each adapter checks the channel's own signature instead.
   await app.register(callbackRoutes, { ctx: opts.ctx, prefix: "/api/v1" });
+  await app.register(platformCallbackRoutes, { ctx: opts.ctx, prefix: "/api/v1" });
+  await app.register(logisticsCallbackRoutes, { ctx: opts.ctx, prefix: "/api/v1" });
   return app;
 }

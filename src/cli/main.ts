@@ -1,8 +1,6 @@
 import { AppError } from "../domain/errors.ts";
-import { dispatchOnce, startDispatcher } from "../jobs/dispatcher.ts";
-import { startQualityScanner } from "../jobs/quality-scan.ts";
-import { startRefundSettler } from "../jobs/refund-settler.ts";
-import { startReviewSweep } from "../jobs/review-sweep.ts";
+import { dispatchOnce } from "../jobs/dispatcher.ts";
+import { startWorkers } from "../jobs/workers.ts";
 import { openStore } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { createToken } from "../store/tokens.ts";
@@ -22,6 +20,8 @@ Commands:
   bench     Run the HTTP flow benchmark (see bench/README)
   rules     Rule set versions: list, show, import, activate, export, backtest (aftersales rules help)
   alerts    \`alerts scan\`: raise quality alerts for SKUs and categories whose refund rate jumped
+  sync      One pass of the platform sync over connected shops (--shop ID for one), with counts
+  simulate  \`simulate <channel> [--port N] [--push URL]\`: run a platform's simulator and print its credentials
 
 Options (environment in brackets):
   --port N            [PORT]          HTTP port, default 8080
@@ -40,6 +40,12 @@ async function main(argv: string[]) {
   if (argv[0] === "rules") {
     const { runRules } = await import("./rules.ts");
     await runRules(argv.slice(1));
+    return;
+  }
+  // So does the platform simulator (--port, --push, …).
+  if (argv[0] === "simulate") {
+    const { runSimulate } = await import("./platforms.ts");
+    await runSimulate(argv.slice(1));
     return;
   }
   const { config, positionals } = readConfig(argv);
@@ -119,20 +125,20 @@ async function main(argv: string[]) {
         );
       }
       const rt = await openRuntime(config);
-      const jobs = [
-        startDispatcher(rt.ctx, { leaseMs: config.outboxLeaseMs }),
-        startQualityScanner(rt.ctx),
-        startReviewSweep(rt.ctx),
-        startRefundSettler(rt.ctx),
-      ];
-      console.log(`Worker ${process.pid} running: outbox, quality scan, review sweep, refund settler`);
+      const workers = startWorkers(rt.ctx, { leaseMs: config.outboxLeaseMs });
+      console.log(`Worker ${process.pid} running: ${workers.names.join(", ")}`);
       const stop = async () => {
-        for (const job of jobs) await job.stop();
+        await workers.stop();
         await rt.close();
         process.exit(0);
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
+      return;
+    }
+    case "sync": {
+      const { runSync } = await import("./platforms.ts");
+      await runSync(config);
       return;
     }
     case "alerts": {

@@ -1,4 +1,5 @@
 import { buildServer } from "../api/server.ts";
+import { platformPayChannel } from "../channels/payments/platform.ts";
 import { createPaymentRegistry } from "../channels/payments/registry.ts";
 import { sandboxPayChannel } from "../channels/payments/sandbox.ts";
 import {
@@ -6,11 +7,10 @@ import {
   startSandboxPaySimulator,
 } from "../channels/payments/sandbox-simulator.ts";
 import { DEFAULT_SETTINGS, type FlowContext } from "../flows/context.ts";
-import { startDispatcher } from "../jobs/dispatcher.ts";
-import { startQualityScanner } from "../jobs/quality-scan.ts";
-import { startRefundSettler } from "../jobs/refund-settler.ts";
-import { startReviewSweep } from "../jobs/review-sweep.ts";
+import { shopClient } from "../flows/sync-platform.ts";
+import { startWorkers } from "../jobs/workers.ts";
 import { openStore, type Store } from "../store/db.ts";
+import { loadKeyring } from "../store/secrets.ts";
 import type { Config } from "./config.ts";
 
 /** Everything a running process needs: the store, the channels and the flow context. */
@@ -36,11 +36,18 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     secret: config.paySandboxSecret,
     timeoutMs: 10_000,
   });
+  // The key that seals shop credentials: AFTERSALES_SECRET_KEY, or the embedded database's key file.
+  const secrets = loadKeyring(config.databaseUrl ? {} : { dataDir: config.dataDir });
   const ctx: FlowContext = {
     db: store.db,
     now: () => new Date(),
-    payments: createPaymentRegistry({}, sandbox),
+    payments: createPaymentRegistry(
+      // Tender "platform": the marketplace holds the money, so a refund is agreeing the buyer's request there.
+      { platform: platformPayChannel({ connect: (shop) => shopClient(ctx, shop), fallback: sandbox }) },
+      sandbox,
+    ),
     settings: { ...DEFAULT_SETTINGS, refundSendGraceMs: config.refundSendGraceMs },
+    ...(secrets ? { secrets } : {}),
   };
   return {
     store,
@@ -57,21 +64,15 @@ export async function openRuntime(config: Config): Promise<Runtime> {
 export async function startService(config: Config, rt: Runtime) {
   const app = await buildServer({ ctx: rt.ctx, dbKind: rt.store.kind, logger: config.logger });
   await app.listen({ port: config.port, host: config.host });
-  const dispatcher = config.dispatcher
-    ? startDispatcher(rt.ctx, { leaseMs: config.outboxLeaseMs })
-    : undefined;
-  // Periodic jobs run wherever the dispatcher does; their writes are keyed, so extra workers are harmless.
-  const jobs = config.dispatcher
-    ? [startQualityScanner(rt.ctx), startReviewSweep(rt.ctx), startRefundSettler(rt.ctx)]
-    : [];
+  // The outbox and periodic jobs run in this process unless turned off (separate `aftersales worker`s).
+  const workers = config.dispatcher ? startWorkers(rt.ctx, { leaseMs: config.outboxLeaseMs }) : undefined;
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   return {
     app,
     url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
     async close() {
-      await dispatcher?.stop();
-      for (const job of jobs) await job.stop();
+      await workers?.stop();
       await app.close();
     },
   };

@@ -1,7 +1,8 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import { AppError, fail } from "../domain/errors.ts";
+import { OPEN_INTERCEPTION_STATUSES } from "../domain/interception.ts";
 import { type Action, type CaseState, type GuardContext, nextState } from "../domain/lifecycle.ts";
-import { deriveOrderStatus } from "../domain/order-status.ts";
+import { deriveOrderStatus, type OrderStatusFacts } from "../domain/order-status.ts";
 import type { DB } from "../store/schema.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 
@@ -43,6 +44,10 @@ export interface Locked {
   refundCount: number;
   /** States of the order's other cases, for the order's derived status. */
   otherStatuses: CaseState[];
+  /** Whether a parcel of the order is being intercepted, for the order's derived status. */
+  openInterception: boolean;
+  /** The status of this case's own interception (拦截), if it asked for one. */
+  interceptionStatus: string | null;
 }
 
 export interface StepOptions {
@@ -79,6 +84,8 @@ const LOAD = (caseId: number) => sql<{
   received_quantity: number;
   refund_count: number;
   other_statuses: string[];
+  open_interception: boolean;
+  interception_status: string | null;
 }>`
   select c.id as c_id, c.order_id, c.shop_id as c_shop_id, c.type, c.status, c.reason,
          c.currency as c_currency, c.version as c_version,
@@ -88,7 +95,10 @@ const LOAD = (caseId: number) => sql<{
             from case_items where case_id = c.id) as items,
          (select coalesce(sum(quantity), 0) from receipts where case_id = c.id) as received_quantity,
          (select count(*) from refunds where case_id = c.id) as refund_count,
-         array(select x.status from cases x where x.order_id = c.order_id and x.id <> c.id) as other_statuses
+         array(select x.status from cases x where x.order_id = c.order_id and x.id <> c.id) as other_statuses,
+         exists (select 1 from interceptions i where i.order_id = c.order_id
+                    and i.status = any(${OPEN_INTERCEPTION_STATUSES}::text[])) as open_interception,
+         (select i.status from interceptions i where i.case_id = c.id) as interception_status
     from cases c join orders o on o.id = c.order_id
    where c.id = ${caseId}`;
 
@@ -140,6 +150,8 @@ export async function withCase<T>(
       receivedQuantity: Number(r.received_quantity),
       refundCount: Number(r.refund_count),
       otherStatuses: r.other_statuses as CaseState[],
+      openInterception: r.open_interception,
+      interceptionStatus: r.interception_status,
     });
   });
 }
@@ -177,7 +189,9 @@ export async function advance(
   });
   const now = ctx.now();
   // Move the case (only from the version we read) and append its timeline event in one statement.
-  const order = orderChange(l.order, [...l.otherStatuses, to], opts.refunded ?? 0);
+  const order = orderChange(l.order, [...l.otherStatuses, to], opts.refunded ?? 0, {
+    openInterception: l.openInterception,
+  });
   // One statement: move the case (only from the version we read), append its timeline event, the
   // action's own writes and, when its status or money changed, the order. A stale version moves
   // nothing and the whole transaction rolls back.
@@ -190,8 +204,10 @@ export async function advance(
       insert into case_events (case_id, at, actor, action, from_status, to_status, note, data)
       select id, ${now}::timestamptz, ${actorName(actor)}::text, ${action}::text, ${from}::text, ${to}::text,
              ${opts.note ?? null}::text, ${opts.data ? JSON.stringify(opts.data) : null}::jsonb
-        from moved)
+        from moved
+      returning id)
     ${orderUpdate(l.order, order, now, sql`exists (select 1 from moved)`)}
+    ${platformDecision(kase, actor, action, to, now)}
     ${sql.join(
       (opts.also ?? []).map((stmt, i) => sql`, ${sql.raw(`also${i}`)} as (${stmt})`),
       sql``,
@@ -209,10 +225,44 @@ export async function advance(
   return { status: to, version: kase.version };
 }
 
+/**
+ * Decisions the platform a case came from must hear about (同意/拒绝/确认收货), by action and the state it
+ * led to. Only people's and rules' decisions: what the platform itself told us (actor "channel") it knows.
+ */
+const PLATFORM_DECISIONS: Partial<Record<Action, (to: CaseState) => string | null>> = {
+  approve: () => "approve",
+  reject: () => "reject",
+  receive: (to) => (to === "received" ? "receive" : null),
+};
+
+/**
+ * The outbox message that tells the platform (topic `platform.decision`, handled by
+ * flows/platform-decision.ts), as a CTE of the move's own statement — only for a case with a platform
+ * id in a shop connected to its platform (it has credentials).
+ */
+function platformDecision(kase: CaseHead, actor: Actor, action: Action, to: CaseState, now: Date) {
+  const decision = actor.kind === "channel" ? null : (PLATFORM_DECISIONS[action]?.(to) ?? null);
+  if (!decision) return sql``;
+  return sql`, platform_decision as (
+      insert into outbox (topic, key, payload, available_at)
+      select 'platform.decision', ${`case:${kase.id}:v${kase.version + 1}`}::text,
+             jsonb_build_object('caseId', c.id, 'decision', ${decision}::text, 'eventId', (select id from event)),
+             ${now}::timestamptz
+        from cases c
+       where c.id = ${kase.id} and c.external_id is not null and exists (select 1 from moved)
+         and exists (select 1 from shop_credentials sc where sc.shop_id = c.shop_id)
+      on conflict (topic, key) do nothing)`;
+}
+
 /** The order's new derived status and refunded total, or nothing when neither changes. */
-export function orderChange(order: OrderHead, caseStates: CaseState[], refunded: number) {
+export function orderChange(
+  order: OrderHead,
+  caseStates: CaseState[],
+  refunded: number,
+  facts: OrderStatusFacts,
+) {
   const refundedTotal = order.refunded_total + refunded;
-  const status = deriveOrderStatus(caseStates, refundedTotal, order.paid_total);
+  const status = deriveOrderStatus(caseStates, refundedTotal, order.paid_total, facts);
   return status === order.aftersales_status && refunded === 0 ? undefined : { status, refundedTotal };
 }
 

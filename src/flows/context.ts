@@ -1,6 +1,9 @@
+import type { LogisticsChannels } from "../channels/logistics/logistics.ts";
 import type { PaymentChannel } from "../channels/payments/channel.ts";
+import type { PlatformLookup } from "../channels/platforms/platform.ts";
 import type { ShippingPolicy } from "../domain/refund-quote.ts";
 import type { Database } from "../store/db.ts";
+import type { Keyring } from "../store/secrets.ts";
 
 /** What every flow runs with: the database, a clock (flows never read the wall clock) and channels. */
 export interface FlowContext {
@@ -8,6 +11,12 @@ export interface FlowContext {
   now: () => Date;
   payments: { get(name: string): PaymentChannel; has(name: string): boolean };
   settings: FlowSettings;
+  /** The installation's secret key(s), which seal shop credentials; absent: none can be stored or read. */
+  secrets?: Keyring;
+  /** Platform adapters by channel; absent: the registry (channels/platforms/registry.ts). */
+  platforms?: PlatformLookup;
+  /** Parcel tracking and interception; absent where no logistics integration is set up (nothing is intercepted). */
+  logistics?: LogisticsChannels;
 }
 
 export interface FlowSettings {

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { CaseType } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
+import { refundHold } from "../domain/interception.ts";
 import { type CaseState, transitionsFor } from "../domain/lifecycle.ts";
 import type { Quote } from "../domain/refund-quote.ts";
 import { installationId, refundKey } from "../store/refunds.ts";
@@ -33,6 +34,9 @@ export async function grantRefund(
       const { tx, kase, order } = l;
       // A case that cannot take a refund now says so before any amount is worked out.
       transitionsFor(kase.type as CaseType, kase.status as CaseState, "grant_refund");
+      // 拦截中: the parcel is being stopped; its refund goes out once it is back (interception-outcome).
+      const hold = refundHold(l.interceptionStatus);
+      if (hold) fail("PARCEL_BEING_INTERCEPTED", hold, { interception: l.interceptionStatus });
       const quote = await quoteForOrder(tx, ctx, order, {
         items: l.items,
         reason: kase.reason as QuoteRequest["reason"],
@@ -68,7 +72,7 @@ export async function grantRefund(
       const key = refundKey(installation, kase.id, l.refundCount + 1);
       const sendAt = new Date(now.getTime() + ctx.settings.refundSendGraceMs);
       // The refund, its per-line shares and the outbox message that sends it, in one statement.
-      const refund = await sql<{ id: number }>`
+      const refund = await sql<{ id: number; case_external_id: string | null }>`
         with r as (
           insert into refunds (case_id, order_id, payment_id, channel, currency, amount, goods_amount, shipping_amount,
                                idempotency_key, status, quote, created_at, updated_at)
@@ -85,9 +89,9 @@ export async function grantRefund(
         msg as (
           insert into outbox (topic, key, payload, available_at)
           select 'refund.send', ${key}, jsonb_build_object('refundId', r.id), ${sendAt}::timestamptz from r)
-        select id from r`
+        select id, (select external_id from cases where id = ${kase.id}) as case_external_id from r`
         .execute(tx)
-        .then((res) => res.rows[0] as { id: number });
+        .then((res) => res.rows[0] as { id: number; case_external_id: string | null });
       const send: RefundToSend = {
         id: refund.id,
         case_id: kase.id,
@@ -100,6 +104,8 @@ export async function grantRefund(
         paid_total: order.paid_total,
         transaction_id: payment?.transaction_id ?? null,
         payment_amount: payment?.amount ?? null,
+        shop_id: order.shop_id,
+        case_external_id: refund.case_external_id,
       };
       return { ...result, refundId: refund.id, quote, send };
     },

@@ -1,4 +1,8 @@
-import { ChannelUnavailableError, type RefundOutcome } from "../channels/payments/channel.ts";
+import {
+  ChannelUnavailableError,
+  type RefundOutcome,
+  type RefundRequest,
+} from "../channels/payments/channel.ts";
 import { fail } from "../domain/errors.ts";
 import type { CaseState } from "../domain/lifecycle.ts";
 import { advance, withCase } from "./case-step.ts";
@@ -29,6 +33,9 @@ export interface RefundToSend {
   paid_total: number;
   transaction_id: string | null;
   payment_amount: number | null;
+  /** The order's shop and the case's platform id, for refunds the platform pays out (tender `platform`). */
+  shop_id?: string;
+  case_external_id?: string | null;
 }
 
 /**
@@ -48,7 +55,10 @@ export async function issueRefund(
       .selectFrom("refunds as r")
       .innerJoin("orders as o", "o.id", "r.order_id")
       .leftJoin("payments as p", "p.id", "r.payment_id")
+      .innerJoin("cases as c", "c.id", "r.case_id")
       .select([
+        "o.shop_id",
+        "c.external_id as case_external_id",
         "r.id",
         "r.case_id",
         "r.status",
@@ -68,21 +78,23 @@ export async function issueRefund(
 
   crashPoint("before_send");
   const channel = ctx.payments.get(r.channel);
+  const request: RefundRequest = {
+    idempotencyKey: r.idempotency_key,
+    transactionId: r.transaction_id ?? null,
+    orderRef: r.external_id,
+    amount: r.amount,
+    total: r.payment_amount ?? r.paid_total,
+    currency: r.currency,
+    ...(r.shop_id ? { shop: r.shop_id } : {}),
+    ...(r.case_external_id ? { caseExternalId: r.case_external_id } : {}),
+  };
   let outcome: RefundOutcome;
   try {
     const known =
-      r.status === "processing" ? await channel.query(r.idempotency_key) : { status: "not_found" as const };
-    outcome =
-      known.status !== "not_found"
-        ? known
-        : await channel.refund({
-            idempotencyKey: r.idempotency_key,
-            transactionId: r.transaction_id ?? null,
-            orderRef: r.external_id,
-            amount: r.amount,
-            total: r.payment_amount ?? r.paid_total,
-            currency: r.currency,
-          });
+      r.status === "processing"
+        ? await channel.query(r.idempotency_key, request)
+        : { status: "not_found" as const };
+    outcome = known.status !== "not_found" ? known : await channel.refund(request);
   } catch (e) {
     if (!(e instanceof ChannelUnavailableError)) throw e;
     // Unknown outcome: mark it so the next attempt asks the channel before sending.

@@ -3,6 +3,7 @@ import { fail } from "../domain/errors.ts";
 import { LOGISTICS_STATUSES, type LogisticsStatus } from "../domain/order.ts";
 import { autoReview } from "./auto-review.ts";
 import type { FlowContext } from "./context.ts";
+import { parcelReturned } from "./interception-outcome.ts";
 
 export interface TrackingInput {
   carrier: string;
@@ -14,7 +15,8 @@ export interface TrackingInput {
 /**
  * 物流轨迹: record a parcel's scans (idempotent: a scan seen before is ignored), move its shipments to
  * the latest status and, when an order's parcel is newly signed for, look again at its open cases —
- * "not received" reads differently once the carrier has a signature.
+ * "not received" reads differently once the carrier has a signature. A parcel back with its sender
+ * settles the interceptions that stopped it, which releases the refunds they held.
  */
 export async function recordTracking(ctx: FlowContext, input: TrackingInput) {
   const carrier = input.carrier?.trim();
@@ -49,16 +51,23 @@ export async function recordTracking(ctx: FlowContext, input: TrackingInput) {
       added = r.rows[0]?.n ?? 0;
     }
     // The parcel's state is its latest scan; signed_at is the first delivery scan.
-    const latest = await sql<{ status: string; signed_at: Date | null }>`
+    const latest = await sql<{ status: string; at: Date | null; signed_at: Date | null }>`
       select (select status from tracking_events where carrier = ${carrier} and tracking_no = ${trackingNo}
                order by at desc, id desc limit 1) as status,
+             (select max(at) from tracking_events where carrier = ${carrier} and tracking_no = ${trackingNo}) as at,
              (select min(at) from tracking_events where carrier = ${carrier} and tracking_no = ${trackingNo}
                and status = 'delivered') as signed_at`.execute(tx);
-    const { status, signed_at } = latest.rows[0] ?? { status: null, signed_at: null };
+    const { status, at, signed_at } = latest.rows[0] ?? { status: null, at: null, signed_at: null };
     await tx
       .updateTable("shipments")
       .set({
-        ...(status ? { status } : {}),
+        // Scans older than a signature we already know of (the channel reported it) do not move the
+        // parcel back: a late push of the journey leaves a signed parcel signed.
+        ...(status
+          ? {
+              status: sql<string>`case when signed_at is null or signed_at <= ${at} then ${status} else status end`,
+            }
+          : {}),
         ...(signed_at ? { signed_at } : {}),
         ...(input.eta ? { eta: input.eta } : {}),
       })
@@ -83,5 +92,8 @@ export async function recordTracking(ctx: FlowContext, input: TrackingInput) {
       reviewed.push(c.id);
     }
   }
+  // Back with the sender — by its latest scan, or by a return scan that sorts before a later one of ours.
+  if (result.status === "returned_to_sender" || input.events.some((e) => e.status === "returned_to_sender"))
+    await parcelReturned(ctx, carrier, trackingNo);
   return { added: result.added, status: result.status, reviewed };
 }

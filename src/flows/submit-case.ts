@@ -8,6 +8,7 @@ import {
   type ReasonCode,
 } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
+import { OPEN_INTERCEPTION_STATUSES } from "../domain/interception.ts";
 import { type CaseState, RELEASES_QUANTITY } from "../domain/lifecycle.ts";
 import { parseMinor } from "../domain/money.ts";
 import { lockedTransaction, safeId } from "../store/locked-transaction.ts";
@@ -128,6 +129,10 @@ async function openCase(ctx: FlowContext, actor: Actor, input: SubmitCaseInput):
             )
             .as("shipped"),
           sql<string[]>`array(select status from cases where order_id = l.order_id)`.as("statuses"),
+          sql<boolean>`exists (select 1 from interceptions i where i.order_id = l.order_id
+                                  and i.status = any(${OPEN_INTERCEPTION_STATUSES}::text[]))`.as(
+            "intercepting",
+          ),
           eb
             .selectFrom("cases")
             .select("id")
@@ -186,7 +191,9 @@ async function openCase(ctx: FlowContext, actor: Actor, input: SubmitCaseInput):
         }
       }
       // The case, its items, the first timeline event and the order's new status, in one statement.
-      const change = orderChange(order, [...((first.statuses ?? []) as CaseState[]), "requested"], 0);
+      const change = orderChange(order, [...((first.statuses ?? []) as CaseState[]), "requested"], 0, {
+        openInterception: Boolean(first.intercepting),
+      });
       const created = await sql<{ case_id: number }>`
       with c as (
         insert into cases (order_id, shop_id, customer_id, external_id, type, status, reason, source,

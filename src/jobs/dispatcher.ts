@@ -1,5 +1,7 @@
 import type { FlowContext } from "../flows/context.ts";
+import { sendInterception, sendWarehouseCancel } from "../flows/intercept-parcel.ts";
 import { issueRefund } from "../flows/issue-refund.ts";
+import { sendPlatformDecision } from "../flows/platform-decision.ts";
 import { claim, markDead, markDone, reschedule } from "../store/outbox.ts";
 
 /** A handler says the message is done, or asks to be tried again later and says why. */
@@ -14,6 +16,9 @@ export const HANDLERS: Record<string, Handler> = {
       ? { retry: r.error ?? "the channel is still processing the refund" }
       : "done";
   },
+  "platform.decision": (ctx, p) => sendPlatformDecision(ctx, p),
+  "logistics.intercept": (ctx, p) => sendInterception(ctx, Number(p.interceptionId)),
+  "warehouse.cancel_shipment": (ctx, p) => sendWarehouseCancel(ctx, Number(p.interceptionId)),
 };
 
 export interface DispatcherOptions {

@@ -290,6 +290,54 @@ export interface SyncCursorTable {
   updated_at: Generated<Date>;
 }
 
+/** 006_platforms: each platform after-sales request as last seen, and the case it became. */
+export interface PlatformRequestTable {
+  shop_id: string;
+  external_id: string;
+  order_external_id: string;
+  case_id: number | null;
+  state: string | null;
+  platform_status: string | null;
+  version: string | null;
+  error: string | null;
+  attempts: Generated<number>;
+  seen_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface TrackingSubscriptionTable {
+  provider: string;
+  carrier: string;
+  tracking_no: string;
+  provider_carrier: string;
+  status: string;
+  message: string | null;
+  subscribed_at: Timestamp | null;
+  last_push_at: Timestamp | null;
+  resubscribe_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface InterceptionTable {
+  id: Generated<number>;
+  case_id: number;
+  order_id: number;
+  method: string;
+  carrier: string | null;
+  tracking_no: string | null;
+  reason: string;
+  status: string;
+  request_id: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  requested_at: Timestamp;
+  sent_at: Timestamp | null;
+  checked_at: Timestamp | null;
+  next_check_at: Timestamp | null;
+  resolved_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   installation: InstallationTable;
   shops: ShopTable;
@@ -315,4 +363,7 @@ export interface DB {
   channel_notifications: ChannelNotificationTable;
   shop_credentials: ShopCredentialTable;
   sync_cursors: SyncCursorTable;
+  platform_requests: PlatformRequestTable;
+  tracking_subscriptions: TrackingSubscriptionTable;
+  interceptions: InterceptionTable;
 }

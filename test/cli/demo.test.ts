@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOPS, loadDemo } from "../../src/cli/demo.ts";
 import { mulberry32 } from "../../src/cli/random.ts";
 import { CASE_TYPES } from "../../src/domain/catalogue.ts";
+import { OPEN_INTERCEPTION_STATUSES } from "../../src/domain/interception.ts";
 import { CASE_STATE_NAMES, type CaseState } from "../../src/domain/lifecycle.ts";
 import { deriveOrderStatus } from "../../src/domain/order-status.ts";
 import type { FlowContext } from "../../src/flows/context.ts";
@@ -67,6 +68,15 @@ describe("aftersales demo", () => {
       .select(["order_id", "case_id", "status", "amount"])
       .execute();
     const payments = await db.selectFrom("payments").select(["order_id", "amount"]).execute();
+    const intercepting = new Set(
+      (
+        await db
+          .selectFrom("interceptions")
+          .select("order_id")
+          .where("status", "in", OPEN_INTERCEPTION_STATUSES)
+          .execute()
+      ).map((i) => i.order_id),
+    );
     for (const o of orders) {
       const mine = cases.filter((c) => c.order_id === o.id);
       const succeeded = refunds.filter((r) => r.order_id === o.id && r.status === "succeeded");
@@ -80,6 +90,7 @@ describe("aftersales demo", () => {
           mine.map((c) => c.status as CaseState),
           o.refunded_total,
           o.paid_total,
+          { openInterception: intercepting.has(o.id) },
         ),
       );
       if (mine.some((c) => c.status === "refunded")) expect(o.refunded_total).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CaseType } from "../../src/domain/catalogue.ts";
+import { OPEN_INTERCEPTION_STATUSES } from "../../src/domain/interception.ts";
 import { MACHINES } from "../../src/domain/lifecycle.ts";
 import { deriveOrderStatus } from "../../src/domain/order-status.ts";
 import type { Actor, FlowContext } from "../../src/flows/context.ts";
@@ -123,8 +124,16 @@ describe("lifecycle on the database (property)", () => {
           const states = (
             await ctx.db.selectFrom("cases").select("status").where("order_id", "=", orderId).execute()
           ).map((c) => c.status);
+          const intercepting = await ctx.db
+            .selectFrom("interceptions")
+            .select("id")
+            .where("order_id", "=", orderId)
+            .where("status", "in", OPEN_INTERCEPTION_STATUSES)
+            .executeTakeFirst();
           expect(order?.aftersales_status).toBe(
-            deriveOrderStatus(states as never, order?.refunded_total ?? 0, order?.paid_total ?? 0),
+            deriveOrderStatus(states as never, order?.refunded_total ?? 0, order?.paid_total ?? 0, {
+              openInterception: Boolean(intercepting),
+            }),
           );
         },
       ),

@@ -9,6 +9,8 @@ import type { App } from "../server.ts";
  * the raw body, which is why this plugin reads bodies as text.
  */
 export async function callbackRoutes(app: App, { ctx }: { ctx: FlowContext }) {
+  // Signatures cover the exact bytes: no JSON or text parsing here, every body arrives as a string.
+  app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body));
   app.post<{ Params: { channel: string } }>(
     "/callbacks/payments/:channel",

@@ -17,6 +17,10 @@ export interface RefundRequest {
   total: number;
   currency: string;
   reason?: string;
+  /** Our shop the order belongs to — for channels where the platform holds the money (tender `platform`). */
+  shop?: string;
+  /** The platform's after-sales id of the case (Taobao refund_id…), for the same channels. */
+  caseExternalId?: string;
 }
 
 export type RefundOutcome =
@@ -31,7 +35,8 @@ export interface PaymentChannel {
   readonly name: string;
   /** Safe to repeat with the same idempotency key: the channel returns the existing refund. */
   refund(req: RefundRequest): Promise<RefundOutcome>;
-  query(idempotencyKey: string): Promise<RefundQueryResult>;
+  /** `request`: the refund as it was (or would be) sent, for channels that look refunds up by more than the key. */
+  query(idempotencyKey: string, request?: RefundRequest): Promise<RefundQueryResult>;
   /**
    * Channels that call back (WeChat Pay's refund notify, Alipay's async notify): verify the
    * signature over the raw body, decrypt, and say which refund it is about. Anything unsigned,

@@ -68,6 +68,11 @@ export interface PullWindow {
 export interface Page<T> {
   items: T[];
   next: string | null;
+  /**
+   * Records on this page the adapter could not put in our terms (an unknown status, a malformed
+   * amount): the sync writes each down against its request and carries on with the page.
+   */
+  skipped?: { externalId: string; orderExternalId: string; error: string }[];
 }
 
 /** A shop's credentials for its platform: app key/secret, access token, platform shop id… */
@@ -78,6 +83,10 @@ export interface ReturnAddress {
   name: string;
   phone: string;
   address: string;
+  /** Postcode, where the platform asks for one (Taobao `post`). */
+  postcode?: string;
+  /** The platform's own id of this address in the merchant's address book (Taobao `seller_address_id`). */
+  addressId?: string;
 }
 
 /** Which request a decision is about. */
@@ -106,6 +115,33 @@ export interface PlatformClient {
   confirmReceipt(ref: PlatformRef): Promise<void>;
 }
 
+export interface ConnectOptions {
+  baseUrl: string;
+  timeoutMs?: number;
+  /** The clock requests are stamped with (tests run a simulated one); default the wall clock. */
+  now?: () => Date;
+  /** Our shop id, for OrderInput.shop (the sync sets it too). */
+  shop?: string;
+}
+
+/**
+ * The platform answered and refused the call (not a transport failure — that is ChannelUnavailableError
+ * from payments/channel.ts: outcome unknown, ask again). `kind` tells the caller what to do:
+ * `stale_version` — the request changed since we read it, re-read and decide again; `invalid_state` —
+ * the request is no longer where the call applies; `auth` — credentials are wrong or expired;
+ * `rejected` — any other business refusal.
+ */
+export class PlatformRejectedError extends Error {
+  readonly code: string;
+  readonly kind: "stale_version" | "invalid_state" | "auth" | "rejected";
+  constructor(kind: PlatformRejectedError["kind"], code: string, message: string) {
+    super(message);
+    this.name = "PlatformRejectedError";
+    this.kind = kind;
+    this.code = code;
+  }
+}
+
 /** A verified push message: which requests (or orders) changed, to fetch and apply. */
 export interface PlatformPush {
   /** The platform's message id: a repeat is recognised by it. */
@@ -120,7 +156,11 @@ export interface PlatformAdapter {
   readonly credentialFields: readonly string[];
   /** The platform's limits: the longest pull window and the largest page. */
   readonly limits: { maxWindowMs: number; pageSize: number };
-  connect(credentials: PlatformCredentials, options: { baseUrl: string; timeoutMs?: number }): PlatformClient;
+  /** Credential fields a shop may add (e.g. Taobao `sign_method`). Every adapter also takes `gateway`. */
+  readonly optionalCredentialFields?: readonly string[];
+  /** The platform's production API address; a shop's `gateway` credential (e.g. a simulator) overrides it. */
+  readonly baseUrl?: string;
+  connect(credentials: PlatformCredentials, options: ConnectOptions): PlatformClient;
   /** Verify and parse a push message (webhook, TMC message); throws NotificationRejectedError when unsigned or tampered. */
   parsePush?(
     credentials: PlatformCredentials,
@@ -128,6 +168,22 @@ export interface PlatformAdapter {
     rawBody: string,
   ): PlatformPush;
 }
+
+/** Adapters by channel (the registry's, or a test's own). */
+export type PlatformLookup = (channel: string) => PlatformAdapter | undefined;
+
+/** How `aftersales simulate` and the tests start a platform's simulator (see registry.ts SIMULATORS). */
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  /** Which channel to present as, for simulators that speak for several (Taobao and Tmall). */
+  channel?: Channel;
+  /** Where push messages (Taobao TMC, webhooks) go; none are sent without it. */
+  pushUrl?: string;
+  /** The platform's clock (timestamps, signature freshness); default the wall clock. */
+  now?: () => Date;
+}
+export type SimulatorFactory = (options: SimulatorOptions) => Promise<PlatformSimulator>;
 
 /** An order placed on a simulated platform (amounts in minor units). */
 export interface SimulatedOrder {
