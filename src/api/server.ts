@@ -13,6 +13,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { logisticsCallbackRoutes } from "./routes/logistics-callbacks.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { platformCallbackRoutes, platformRoutes } from "./routes/platforms.ts";
+import { refundRoutes } from "./routes/refunds.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 import { trackingRoutes } from "./routes/tracking.ts";
@@ -62,6 +63,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       await api.register(settingsRoutes, { ctx: opts.ctx });
       await api.register(trackingRoutes, { ctx: opts.ctx });
       await api.register(platformRoutes, { ctx: opts.ctx });
+      await api.register(refundRoutes, { ctx: opts.ctx });
     },
     { prefix: "/api/v1" },
   );

@@ -6,13 +6,15 @@ import {
 import { fail } from "../domain/errors.ts";
 import type { CaseState } from "../domain/lifecycle.ts";
 import { advance, withCase } from "./case-step.ts";
-import type { FlowContext } from "./context.ts";
+import type { Actor, FlowContext } from "./context.ts";
 import { crashPoint } from "./crash-point.ts";
 
 export type IssueResult = {
   refundId: number;
   status: "succeeded" | "failed" | "processing" | "requested";
   error?: string;
+  /** The payment channel, when the refund is still processing (someone may have to act). */
+  channel?: string;
   /** The case after the outcome was recorded, when it was recorded now. */
   caseStatus?: CaseState;
   caseVersion?: number;
@@ -109,7 +111,7 @@ export async function issueRefund(
       .where("id", "=", refundId)
       .where("status", "not in", SETTLED)
       .execute();
-    return { refundId, status: "processing", error: e.message };
+    return { refundId, status: "processing", error: e.message, channel: r.channel };
   }
   crashPoint("after_send");
   return recordOutcome(ctx, refundId, outcome, r);
@@ -121,6 +123,8 @@ export async function recordOutcome(
   refundId: number,
   outcome: RefundOutcome,
   known?: { case_id: number; channel: string; amount: number },
+  /** Who reports the outcome: the channel itself, unless a person recorded it (offline refunds). */
+  by?: Actor,
 ): Promise<IssueResult> {
   const head =
     known ??
@@ -158,8 +162,8 @@ export async function recordOutcome(
         .executeTakeFirstOrThrow();
       return { refundId, status: current.status as IssueResult["status"] };
     }
-    if (outcome.status === "processing") return { refundId, status: "processing" };
-    const actor = { kind: "channel" as const, id: head.channel };
+    if (outcome.status === "processing") return { refundId, status: "processing", channel: head.channel };
+    const actor = by ?? { kind: "channel" as const, id: head.channel };
     const step =
       outcome.status === "succeeded"
         ? await advance(

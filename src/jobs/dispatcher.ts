@@ -12,9 +12,10 @@ export type Handler = (ctx: FlowContext, payload: Record<string, unknown>) => Pr
 export const HANDLERS: Record<string, Handler> = {
   "refund.send": async (ctx, p) => {
     const r = await issueRefund(ctx, Number(p.refundId));
-    return r.status === "processing"
-      ? { retry: r.error ?? "the channel is still processing the refund" }
-      : "done";
+    if (r.status !== "processing") return "done";
+    // An offline refund waits for finance, not for a channel: nothing to retry.
+    if (r.channel && ctx.payments.get(r.channel).awaitsPerson) return "done";
+    return { retry: r.error ?? "the channel is still processing the refund" };
   },
   "platform.decision": (ctx, p) => sendPlatformDecision(ctx, p),
   "logistics.intercept": (ctx, p) => sendInterception(ctx, Number(p.interceptionId)),

@@ -33,6 +33,8 @@ export type RefundQueryResult = RefundOutcome | { status: "not_found" };
 
 export interface PaymentChannel {
   readonly name: string;
+  /** The money moves outside any system (bank transfer): a person records it; nothing to poll. */
+  readonly awaitsPerson?: boolean;
   /** Safe to repeat with the same idempotency key: the channel returns the existing refund. */
   refund(req: RefundRequest): Promise<RefundOutcome>;
   /** `request`: the refund as it was (or would be) sent, for channels that look refunds up by more than the key. */
