@@ -37,7 +37,7 @@ import {
   type RefundRequest,
 } from "../../src/channels/payments/channel.ts";
 
-const FIXTURES = new URL("../../../shared/fixtures/payloads/alipay/", import.meta.url);
+const FIXTURES = new URL("../fixtures/payloads/alipay/", import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), "utf8");
 const OFFICIAL = "alipay_trade_refund_response__official_doc_example.json";
 const SANDBOX_UNSIGNED = "alipay_trade_refund_response__sandbox_500_sign_omitted.json";

@@ -23,7 +23,7 @@ import { REASON_CODES } from "../../src/domain/catalogue.ts";
 import { normalizeOrder } from "../../src/domain/order.ts";
 import { expectCode } from "../domain/expect-code.ts";
 
-const FIXTURES = new URL("../../../shared/fixtures/payloads/pdd/", import.meta.url);
+const FIXTURES = new URL("../fixtures/payloads/pdd/", import.meta.url);
 const fixture = JSON.parse(
   readFileSync(
     new URL("pdd_refund_list_increment_get_response__official_doc_example.json", FIXTURES),

@@ -22,7 +22,7 @@ import {
 } from "../../src/channels/platforms/shopify-protocol.ts";
 
 /** Shopify samples: Admin GraphQL docs responses and shopify_python_api REST fixtures (see PROVENANCE.csv). */
-const FIXTURES = new URL("../../../shared/fixtures/payloads/shopify/", import.meta.url);
+const FIXTURES = new URL("../fixtures/payloads/shopify/", import.meta.url);
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(name, FIXTURES), "utf8")) as Record<string, unknown>;
 const fixtureText = (name: string) => readFileSync(new URL(name, FIXTURES), "utf8");

@@ -24,7 +24,7 @@ import {
 } from "../../src/channels/platforms/wechat-channels-protocol.ts";
 
 /** The recorded WeChat samples (SKIT.FlurlHttpClient.Wechat test fixtures, MIT; see PROVENANCE.csv). */
-const FIXTURES = new URL("../../../shared/fixtures/payloads/wechat/", import.meta.url);
+const FIXTURES = new URL("../fixtures/payloads/wechat/", import.meta.url);
 const fixtureText = (name: string) => readFileSync(new URL(name, FIXTURES), "utf8").replace(/^\uFEFF/, "");
 const fixture = (name: string) => JSON.parse(fixtureText(name)) as Record<string, unknown>;
 

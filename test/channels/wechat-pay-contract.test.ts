@@ -32,7 +32,7 @@ import {
  * resource mean what they should, and anything unsigned, mis-signed, stale or undecryptable is refused.
  */
 
-const FIXTURES = new URL("../../../shared/fixtures/payloads/wechat/", import.meta.url);
+const FIXTURES = new URL("../fixtures/payloads/wechat/", import.meta.url);
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(name, FIXTURES), "utf8").replace(/^\uFEFF/, "")) as Record<string, unknown>;
 const REQUEST = fixture("TenpayV3_ModelSamples_____Refund__CreateRefundDomesticRefundRequest.json");
