@@ -57,11 +57,15 @@ async function main(argv: string[]) {
       if (config.demo && !hasShops) {
         console.log("Loading demo data…");
         const { loadDemo } = await import("./demo.ts");
-        const summary = await loadDemo(rt.ctx, { progress: (m) => process.stdout.write(`\r${m}   `) });
+        const summary = await loadDemo(rt.ctx, {
+          progress: (m) => process.stdout.write(`\r${m}   `),
+          paymentTaken: rt.paymentTaken,
+        });
         process.stdout.write("\n");
         console.log(summary.text);
       }
       const admin = await rotateDemoAdmin(rt, config.demo);
+      const platform = await simulateDemoPlatform(rt, config.demo);
       const svc = await startService(config, rt);
       console.log(
         `\nAftersales is running on ${rt.store.kind === "pglite" ? `the embedded database in ${config.dataDir}` : "PostgreSQL"}`,
@@ -69,6 +73,9 @@ async function main(argv: string[]) {
       console.log(`  API:      ${svc.url}/api/v1`);
       console.log(`  API docs: ${svc.url}/api/docs`);
       if (admin) console.log(`  Admin token (demo): ${admin}`);
+      const sims = rt.describeSimulators();
+      if (sims.length) console.log(`  Simulators on loopback:\n${sims.map((s) => `    ${s}`).join("\n")}`);
+      if (platform) console.log(`  ${platform}`);
       const stop = async () => {
         await svc.close();
         await rt.close();
@@ -110,6 +117,7 @@ async function main(argv: string[]) {
       const summary = await loadDemo(rt.ctx, {
         ...(config.seed !== undefined ? { seed: config.seed } : {}),
         progress: (m) => process.stdout.write(`\r${m}   `),
+        paymentTaken: rt.paymentTaken,
       });
       process.stdout.write("\n");
       console.log(summary.text);
@@ -166,6 +174,26 @@ async function rotateDemoAdmin(rt: Awaited<ReturnType<typeof openRuntime>>, demo
     .where("revoked_at", "is", null)
     .execute();
   return (await createToken(rt.store.db, { name: "demo-admin", role: "admin" })).token;
+}
+
+/**
+ * The demo's Tmall shop runs against a simulated Tmall that this process starts (it keeps its orders in
+ * memory, so every start connects the shop afresh): a few new buyer orders and requests are placed there
+ * and arrive through the platform sync. Needs the shop (the demo loaded) and a key to seal credentials.
+ */
+async function simulateDemoPlatform(rt: Awaited<ReturnType<typeof openRuntime>>, demo: boolean) {
+  if (!demo || !rt.simulator || !rt.ctx.secrets) return undefined;
+  const { DEMO_PLATFORM_SHOP, seedDemoPlatform } = await import("./demo-platform.ts");
+  const shop = await rt.store.db
+    .selectFrom("shops")
+    .select("id")
+    .where("id", "=", DEMO_PLATFORM_SHOP.id)
+    .where("channel", "=", DEMO_PLATFORM_SHOP.channel)
+    .executeTakeFirst();
+  if (!shop) return undefined;
+  const sim = await rt.simulatePlatform(DEMO_PLATFORM_SHOP.id, DEMO_PLATFORM_SHOP.channel);
+  const seeded = seedDemoPlatform(sim, rt.ctx.now());
+  return `Simulated ${DEMO_PLATFORM_SHOP.channel}: ${seeded.orders} new orders and ${seeded.requests} buyer requests for shop ${DEMO_PLATFORM_SHOP.id}, arriving by the platform sync (every minute)`;
 }
 
 main(process.argv.slice(2)).catch((e) => {

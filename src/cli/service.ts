@@ -1,4 +1,10 @@
+import { join } from "node:path";
 import { buildServer } from "../api/server.ts";
+import { type LogisticsSandbox, startLogisticsSandbox } from "../channels/logistics/sandbox.ts";
+import { alipayChannel } from "../channels/payments/alipay.ts";
+import { type AlipaySimulator, startAlipaySimulator } from "../channels/payments/alipay-simulator.ts";
+import type { PaymentChannel } from "../channels/payments/channel.ts";
+import { offlineChannel } from "../channels/payments/offline.ts";
 import { platformPayChannel } from "../channels/payments/platform.ts";
 import { createPaymentRegistry } from "../channels/payments/registry.ts";
 import { sandboxPayChannel } from "../channels/payments/sandbox.ts";
@@ -6,9 +12,18 @@ import {
   type SandboxPaySimulator,
   startSandboxPaySimulator,
 } from "../channels/payments/sandbox-simulator.ts";
+import { wechatPayChannel } from "../channels/payments/wechat-pay.ts";
+import {
+  startWechatPaySimulator,
+  type WechatPaySimulator,
+} from "../channels/payments/wechat-pay-simulator.ts";
+import type { PlatformSimulator } from "../channels/platforms/platform.ts";
+import { SIMULATORS } from "../channels/platforms/registry.ts";
+import type { Channel } from "../domain/order.ts";
 import { DEFAULT_SETTINGS, type FlowContext } from "../flows/context.ts";
 import { shopClient } from "../flows/sync-platform.ts";
 import { startWorkers } from "../jobs/workers.ts";
+import { saveCredentials } from "../store/credentials.ts";
 import { openStore, type Store } from "../store/db.ts";
 import { loadKeyring } from "../store/secrets.ts";
 import type { Config } from "./config.ts";
@@ -18,6 +33,29 @@ export interface Runtime {
   store: Store;
   ctx: FlowContext;
   simulator: SandboxPaySimulator | undefined;
+  /** The simulated outside world this process runs on loopback (none when PAY_SANDBOX_URL is given). */
+  simulators: {
+    wechatPay?: WechatPaySimulator;
+    alipay?: AlipaySimulator;
+    logistics?: LogisticsSandbox;
+    platforms: Map<string, PlatformSimulator>;
+  };
+  /**
+   * Tell the simulated payment channels about a payment taken outside them (the demo's orders). Alipay
+   * only refunds trades it knows, as the real one only knows paid trades; WeChat Pay's simulator learns
+   * a payment from its first refund.
+   */
+  paymentTaken(p: { tender: string; orderRef: string; transactionId?: string; amount: number }): void;
+  /**
+   * Run `channel`'s platform simulator for the shop and connect the shop to it (its credentials, with the
+   * simulator's address as the gateway). The simulator lives as long as the runtime and keeps its
+   * orders in memory.
+   */
+  simulatePlatform(shopId: string, channel: Channel): Promise<PlatformSimulator>;
+  /** Once the API listens: point the simulators' callbacks and pushes at it. */
+  listening(url: string): void;
+  /** What runs simulated, for the start banner. */
+  describeSimulators(): string[];
   close(): Promise<void>;
 }
 
@@ -36,24 +74,87 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     secret: config.paySandboxSecret,
     timeoutMs: 10_000,
   });
+  // No real WeChat Pay or Alipay credentials are configurable yet, so with its own sandbox the service
+  // also runs both channels' simulators and refunds those tenders through the real adapters. Their state
+  // files sit in DATA_DIR next to the embedded database, so a restart keeps their refunds. With
+  // PAY_SANDBOX_URL every tender goes to that external sandbox, as before.
+  const stateFile = (name: string) => (config.databaseUrl ? {} : { stateFile: join(config.dataDir, name) });
+  const [wechatPay, alipay, logistics] = simulator
+    ? await Promise.all([
+        startWechatPaySimulator({ port: 0, ...stateFile("wechat-pay-simulator.json") }),
+        startAlipaySimulator({ port: 0, ...stateFile("alipay-simulator.json") }),
+        startLogisticsSandbox(),
+      ])
+    : [];
+  const tenders: Record<string, PaymentChannel> = {};
+  if (wechatPay) tenders.wechat_pay = wechatPayChannel({ ...wechatPay.merchantConfig, timeoutMs: 10_000 });
+  if (alipay) tenders.alipay = alipayChannel({ ...alipay.merchantConfig, timeoutMs: 10_000 });
   // The key that seals shop credentials: AFTERSALES_SECRET_KEY, or the embedded database's key file.
   const secrets = loadKeyring(config.databaseUrl ? {} : { dataDir: config.dataDir });
   const ctx: FlowContext = {
     db: store.db,
     now: () => new Date(),
     payments: createPaymentRegistry(
-      // Tender "platform": the marketplace holds the money, so a refund is agreeing the buyer's request there.
-      { platform: platformPayChannel({ connect: (shop) => shopClient(ctx, shop), fallback: sandbox }) },
+      {
+        ...tenders,
+        // Tender "platform": the marketplace holds the money, so a refund is agreeing the buyer's request there.
+        platform: platformPayChannel({ connect: (shop) => shopClient(ctx, shop), fallback: sandbox }),
+        // Money that moves by hand: finance records the transfer's reference.
+        bank_transfer: offlineChannel("bank_transfer"),
+        wallet: offlineChannel("wallet"),
+      },
       sandbox,
     ),
     settings: { ...DEFAULT_SETTINGS, refundSendGraceMs: config.refundSendGraceMs },
+    ...(logistics ? { logistics: logistics.channels } : {}),
     ...(secrets ? { secrets } : {}),
   };
+  const platforms = new Map<string, PlatformSimulator>();
   return {
     store,
     ctx,
     simulator,
+    simulators: {
+      ...(wechatPay ? { wechatPay } : {}),
+      ...(alipay ? { alipay } : {}),
+      ...(logistics ? { logistics } : {}),
+      platforms,
+    },
+    paymentTaken(p) {
+      if (p.tender !== "alipay" || !alipay) return;
+      alipay.openTrade({
+        outTradeNo: p.orderRef,
+        total: p.amount,
+        ...(p.transactionId ? { tradeNo: p.transactionId } : {}),
+      });
+    },
+    async simulatePlatform(shopId, channel) {
+      const start = SIMULATORS[channel];
+      if (!start) throw new Error(`There is no simulator for the ${channel} channel`);
+      const sim = await start({ port: 0, channel });
+      platforms.set(shopId, sim);
+      await saveCredentials(ctx.db, ctx.secrets, shopId, { gateway: sim.url, ...sim.credentials }, ctx.now());
+      return sim;
+    },
+    listening(url) {
+      // WeChat Pay calls the notify URL set on the merchant platform for refunds sent without one.
+      wechatPay?.setNotifyUrl(`${url}/api/v1/callbacks/payments/wechat_pay`);
+      logistics?.setCallbackBase(url);
+    },
+    describeSimulators() {
+      return [
+        ...(simulator ? [`sandbox pay ${simulator.url}`] : []),
+        ...(wechatPay ? [`WeChat Pay v3 ${wechatPay.url}`] : []),
+        ...(alipay ? [`Alipay ${alipay.url}`] : []),
+        ...(logistics ? [`Kuaidi100 + carrier interception ${logistics.kuaidi100.url}`] : []),
+        ...[...platforms].map(([shop, sim]) => `${sim.channel} ${sim.url} (shop ${shop})`),
+      ];
+    },
     async close() {
+      await Promise.all([...platforms.values()].map((p) => p.close()));
+      await logistics?.close();
+      await alipay?.close();
+      await wechatPay?.close();
       await simulator?.close();
       await store.close();
     },
@@ -64,13 +165,15 @@ export async function openRuntime(config: Config): Promise<Runtime> {
 export async function startService(config: Config, rt: Runtime) {
   const app = await buildServer({ ctx: rt.ctx, dbKind: rt.store.kind, logger: config.logger });
   await app.listen({ port: config.port, host: config.host });
-  // The outbox and periodic jobs run in this process unless turned off (separate `aftersales worker`s).
-  const workers = config.dispatcher ? startWorkers(rt.ctx, { leaseMs: config.outboxLeaseMs }) : undefined;
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
+  const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
+  rt.listening(url);
+  // The outbox and periodic jobs run in this process unless turned off (separate `aftersales worker`s).
+  const workers = config.dispatcher ? startWorkers(rt.ctx, { leaseMs: config.outboxLeaseMs }) : undefined;
   return {
     app,
-    url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
+    url,
     async close() {
       await workers?.stop();
       await app.close();

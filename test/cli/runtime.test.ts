@@ -1,0 +1,59 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { readConfig } from "../../src/cli/config.ts";
+import { openRuntime } from "../../src/cli/service.ts";
+
+const dirs: string[] = [];
+const dataDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "aftersales-runtime-"));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the runtime `aftersales start` opens", () => {
+  it("runs the WeChat Pay, Alipay and logistics simulators and refunds those tenders through their adapters", async () => {
+    const dir = dataDir();
+    const rt = await openRuntime(readConfig(["--data-dir", dir], {}).config);
+    try {
+      for (const tender of ["alipay", "platform", "wechat_pay"])
+        expect(rt.ctx.payments.has(tender)).toBe(true);
+      expect(rt.ctx.payments.get("wechat_pay").name).toBe("wechat_pay");
+      expect(rt.ctx.payments.get("alipay").name).toBe("alipay");
+      expect(rt.ctx.payments.get("card").name).toBe("sandbox");
+      expect(rt.ctx.logistics).toBeDefined();
+      expect(rt.describeSimulators()).toHaveLength(4);
+      // Alipay refunds only trades it knows: the demo tells it about each alipay payment it makes.
+      rt.paymentTaken({
+        tender: "alipay",
+        orderRef: "T-1",
+        transactionId: "2026112322001000000000001",
+        amount: 990,
+      });
+      rt.paymentTaken({ tender: "wechat_pay", orderRef: "T-2", amount: 990 });
+      expect(rt.simulators.alipay?.trades().map((t) => t.out_trade_no)).toEqual(["T-1"]);
+    } finally {
+      await rt.close();
+    }
+    expect(existsSync(join(dir, "wechat-pay-simulator.json"))).toBe(true);
+    expect(existsSync(join(dir, "alipay-simulator.json"))).toBe(true);
+  }, 60_000);
+
+  it("sends every tender to an external sandbox when PAY_SANDBOX_URL is given, as before", async () => {
+    const rt = await openRuntime(
+      readConfig(["--data-dir", dataDir()], { PAY_SANDBOX_URL: "http://127.0.0.1:9" }).config,
+    );
+    try {
+      expect(rt.ctx.payments.has("wechat_pay") || rt.ctx.payments.has("alipay")).toBe(false);
+      expect(rt.ctx.payments.get("wechat_pay").name).toBe("sandbox");
+      expect(rt.ctx.logistics).toBeUndefined();
+      expect(rt.describeSimulators()).toEqual([]);
+    } finally {
+      await rt.close();
+    }
+  }, 60_000);
+});
