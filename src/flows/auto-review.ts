@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { AppError, fail } from "../domain/errors.ts";
+import { formatMinor } from "../domain/money.ts";
 import { assessRisk, type RiskAssessment } from "../domain/risk/assess.ts";
 import { REJECT_REASONS } from "../domain/rules/actions.ts";
 import type { Decision } from "../domain/rules/evaluate.ts";
@@ -148,10 +149,11 @@ export async function autoRefund(ctx: FlowContext, caseId: number): Promise<numb
     shop_id: string;
     currency: string;
     amount: number;
+    requested: number | null;
     approver: string | null;
     refunds: number;
   }>`
-    select c.type, c.status, c.shop_id, c.currency, ${claimedAmount(caseId)} as amount,
+    select c.type, c.status, c.shop_id, c.currency, ${claimedAmount(caseId)} as amount, c.requested_amount as requested,
            (select actor from case_events where case_id = c.id and action = 'approve' order by id desc limit 1) as approver,
            (select count(*) from refunds where case_id = c.id)::int as refunds
       from cases c where c.id = ${caseId}`.execute(ctx.db);
@@ -163,7 +165,13 @@ export async function autoRefund(ctx: FlowContext, caseId: number): Promise<numb
     return undefined;
   const actor: Actor = { kind: "rule", id: k.approver.slice("rule:".length) };
   try {
-    const granted = await grantRefund(ctx, actor, caseId);
+    // What the buyer asked for is what the rule approved: never grant more (a platform refuses it).
+    const granted = await grantRefund(
+      ctx,
+      actor,
+      caseId,
+      k.requested !== null ? { amount: formatMinor(Number(k.requested), k.currency) } : {},
+    );
     // Send now; if the channel is down or this process dies, the outbox sends it with the same key.
     await issueRefund(ctx, granted.refundId, granted.send).catch(() => undefined);
     return granted.refundId;

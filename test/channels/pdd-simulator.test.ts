@@ -284,7 +284,7 @@ describe("PDD simulator: windows and pages", () => {
     expect(page.items[0]).toMatchObject({
       currency: "CNY",
       lines: [{ externalId: "SKU1", sku: "TEA-1", quantity: 2, unitPrice: "19.90" }],
-      payments: [{ tender: "wechat_pay", amount: "41.80" }],
+      payments: [{ tender: "platform", amount: "41.80" }],
       discounts: [{ kind: "seller", amount: "4.00" }],
     });
     expect(await client.getOrder("240601-2")).toMatchObject({ externalId: "240601-2", shippingFee: "6.00" });

@@ -356,7 +356,7 @@ describe("PDD orders", () => {
       paidAt: "2024-01-01T02:01:00.000Z",
       lines: [{ externalId: "77", sku: "TEA-1", quantity: 2, unitPrice: "19.90" }],
       shippingFee: "6.00",
-      payments: [{ tender: "wechat_pay", amount: "40.80", transactionId: "PAY-1" }],
+      payments: [{ tender: "platform", amount: "40.80", transactionId: "PAY-1" }],
       shipments: [{ carrier: "85", trackingNo: "YT001", status: "shipped" }],
     });
     const normalized = normalizeOrder(input);

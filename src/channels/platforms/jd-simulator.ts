@@ -108,6 +108,8 @@ interface StoredService {
   statusName: string;
   line: SimulatedOrder["lines"][number];
   quantity: number;
+  /** The buyer's words (questionDesc). */
+  reason: string;
   applyTime: number;
   updatedAt: number;
   calls: string[];
@@ -174,6 +176,8 @@ export async function startJdSimulator(opts: JdSimulatorOptions = {}): Promise<J
     serviceId: Number(s.serviceId),
     orderId: Number(s.orderId),
     applyTime: formatJdTime(s.applyTime),
+    updateTime: formatJdTime(s.updatedAt),
+    questionDesc: s.reason,
     customerExpect: s.expect.code,
     customerExpectName: s.expect.name,
     serviceStatus: s.status,
@@ -540,6 +544,7 @@ export async function startJdSimulator(opts: JdSimulatorOptions = {}): Promise<J
         statusName: "待审核",
         line,
         quantity: request.quantity,
+        reason: JD_REASON_TEXT[request.reason],
         applyTime: at,
         updatedAt: at,
         calls: [],

@@ -1,7 +1,7 @@
 import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
 import { AppError } from "../../domain/errors.ts";
 import { formatMinor } from "../../domain/money.ts";
-import { addressKey, type LogisticsStatus, type OrderInput, type Tender } from "../../domain/order.ts";
+import { addressKey, type LogisticsStatus, type OrderInput } from "../../domain/order.ts";
 import { ChannelUnavailableError } from "../payments/channel.ts";
 import {
   PDD_AFTER_SALES_STATUS,
@@ -166,7 +166,6 @@ const SPEED_REFUND_TAGS: Record<string, string> = {
   "3": "极速退款成功 — PDD has already refunded the buyer",
 };
 
-const PAY_TENDERS: Record<string, Tender> = { WEIXIN: "wechat_pay", ALIPAY: "alipay" };
 /** Order 发货状态: 1 待发货, 2 已发货待签收, 3 已签收. */
 const SHIPPING_STATUSES: Record<string, LogisticsStatus> = {
   "1": "unshipped",
@@ -392,7 +391,9 @@ export function parsePddOrder(raw: unknown, shop: string): OrderInput {
     shippingFee: formatMinor(postage, "CNY"),
     payments: [
       {
-        tender: PAY_TENDERS[text(raw.pay_type) ?? ""] ?? "platform",
+        // PDD holds the buyer's money whatever they paid with (pay_type WEIXIN, ALIPAY…): a refund is
+        // agreed on PDD (pdd.refund.agree), never sent through WeChat Pay or Alipay by the merchant.
+        tender: "platform",
         amount: formatMinor(payAmount, "CNY"),
         ...(payNo ? { transactionId: payNo } : {}),
       },

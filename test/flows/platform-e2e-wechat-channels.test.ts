@@ -1,0 +1,216 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { WechatChannelsSimulator } from "../../src/channels/platforms/wechat-channels-simulator.ts";
+import type { Actor } from "../../src/flows/context.ts";
+import { grantRefund } from "../../src/flows/grant-refund.ts";
+import { issueRefund } from "../../src/flows/issue-refund.ts";
+import { inspectReturn, receiveReturn } from "../../src/flows/receive-return.ts";
+import { approveCase } from "../../src/flows/review-case.ts";
+import { dispatchOnce } from "../../src/jobs/dispatcher.ts";
+import {
+  caseByExternal,
+  customOrder,
+  e2eSetup,
+  eventsOf,
+  orderRow,
+  outboxOf,
+  type PlatformTestEnv,
+  pullAll,
+  refundsOf,
+  simOrder,
+  simulatedPlatformEnv,
+} from "../support/platforms.ts";
+
+/**
+ * End to end on the WeChat Channels shop (视频号小店) simulator: decisions are acceptapply / rejectapply,
+ * the agreement of a refund is the refund.
+ */
+
+const REVIEWER: Actor = { kind: "user", id: "reviewer-1" };
+const WAREHOUSE: Actor = { kind: "user", id: "warehouse-1" };
+
+let p: PlatformTestEnv<WechatChannelsSimulator>;
+let version: number;
+
+beforeAll(async () => {
+  p = await simulatedPlatformEnv<WechatChannelsSimulator>("wechat_channels", {
+    // WeChat refuses only with one of its reject_reason_type codes: the shop says which it uses.
+    credentials: { reject_reason_type: "20" }, // 商品影响二次销售
+  });
+  version = await e2eSetup(p);
+});
+afterAll(() => p.close());
+
+/** An order without discounts: the platform's per-line amounts and ours agree to the cent. */
+function plainOrder() {
+  const base = simOrder();
+  return { ...base, lines: base.lines.map((l) => ({ ...l, paid: l.unitPrice * l.quantity })) };
+}
+
+describe("WeChat Channels: requests decided here, carried out there", () => {
+  it("a small refund-only request is approved by a rule and refunded through the platform", async () => {
+    const order = simOrder();
+    p.env.clock.advance(60_000);
+    p.sim.placeOrder(order);
+    const cap = order.lines[1] as (typeof order.lines)[number];
+    const id = p.sim.requestAftersale({
+      orderExternalId: order.externalId,
+      type: "refund_only",
+      reason: "quality",
+      lineId: cap.lineId,
+      quantity: 1,
+      amount: 5590,
+    });
+    const { aftersales } = await pullAll(p);
+    expect(aftersales).toMatchObject({ created: 1, errors: 0 });
+
+    const c = await caseByExternal(p.ctx, p.shop, id);
+    expect(c).toMatchObject({
+      status: "refunded",
+      source: "platform",
+      type: "refund_only",
+      requested_amount: 5590,
+    });
+    const timeline = await eventsOf(p.ctx, c?.id as number);
+    expect(timeline.find((e) => e.action === "approve")?.actor).toBe(`rule:small-refund-only@v${version}`);
+    expect(await refundsOf(p.ctx, c?.id as number)).toEqual([
+      expect.objectContaining({
+        channel: "platform",
+        status: "succeeded",
+        amount: 5590,
+        channel_refund_id: id,
+      }),
+    ]);
+    expect(p.sim.inspect(id)).toEqual({
+      status: "MERCHANT_REFUND_SUCCESS",
+      calls: ["acceptapply accept_type=2"],
+      refunded: 5590,
+    });
+    expect(await orderRow(p.ctx, c?.order_id as number)).toMatchObject({
+      refunded_total: 5590,
+      aftersales_status: "partially_refunded",
+    });
+
+    // The approval's own message finds the platform already agreed; a re-sync changes nothing.
+    await dispatchOnce(p.ctx);
+    expect((await outboxOf(p.ctx, "platform.decision")).every((m) => m.status === "done")).toBe(true);
+    const before = (await eventsOf(p.ctx, c?.id as number)).length;
+    await pullAll(p);
+    expect((await eventsOf(p.ctx, c?.id as number)).length).toBe(before);
+    expect(p.sim.inspect(id)?.calls).toHaveLength(1);
+  });
+
+  it("a request a rule rejects shows up on the platform as refused, once", async () => {
+    const order = customOrder();
+    p.env.clock.advance(60_000);
+    p.sim.placeOrder(order);
+    const id = p.sim.requestAftersale({
+      orderExternalId: order.externalId,
+      type: "return_refund",
+      reason: "changed_mind",
+      lineId: order.lines[0]?.lineId as string,
+      quantity: 1,
+      amount: 3900,
+    });
+    await pullAll(p);
+    const c = await caseByExternal(p.ctx, p.shop, id);
+    expect(c?.status).toBe("rejected");
+    expect(p.sim.inspect(id)?.calls).toEqual([]); // not yet: it goes out through the outbox
+
+    await dispatchOnce(p.ctx);
+    expect(p.sim.inspect(id)).toEqual({
+      status: "MERCHANT_REJECT_RETURN",
+      calls: ["rejectapply reject_reason_type=20"],
+      refunded: 0,
+    });
+    expect((await eventsOf(p.ctx, c?.id as number)).at(-1)).toMatchObject({
+      action: "platform_decision",
+      note: "已回传平台：refuseRefund",
+    });
+    expect((await outboxOf(p.ctx, "platform.decision")).every((m) => m.status === "done")).toBe(true);
+    await dispatchOnce(p.ctx);
+    const before = (await eventsOf(p.ctx, c?.id as number)).length;
+    await pullAll(p);
+    expect(p.sim.inspect(id)?.calls).toHaveLength(1);
+    expect((await eventsOf(p.ctx, c?.id as number)).length).toBe(before);
+    expect((await caseByExternal(p.ctx, p.shop, id))?.status).toBe("rejected");
+  });
+
+  it("a buyer who withdraws on the platform cancels our case; a re-sync changes nothing", async () => {
+    const order = simOrder();
+    p.env.clock.advance(60_000);
+    p.sim.placeOrder(order);
+    const tee = order.lines[0] as (typeof order.lines)[number];
+    const id = p.sim.requestAftersale({
+      orderExternalId: order.externalId,
+      type: "refund_only",
+      reason: "changed_mind",
+      lineId: tee.lineId,
+      quantity: 1,
+      amount: 9400,
+    });
+    await pullAll(p);
+    expect((await caseByExternal(p.ctx, p.shop, id))?.status).toBe("requested"); // the rules leave it to people
+
+    p.env.clock.advance(1000);
+    p.sim.buyerCancels(id);
+    await pullAll(p);
+    const c = await caseByExternal(p.ctx, p.shop, id);
+    expect(c?.status).toBe("cancelled");
+    expect((await eventsOf(p.ctx, c?.id as number)).at(-1)).toMatchObject({
+      action: "cancel",
+      actor: "channel:wechat_channels",
+    });
+    expect((await orderRow(p.ctx, c?.order_id as number)).aftersales_status).not.toBe("in_progress");
+    expect(p.sim.inspect(id)).toEqual({ status: "USER_CANCELD", calls: [], refunded: 0 });
+    const before = (await eventsOf(p.ctx, c?.id as number)).length;
+    await pullAll(p);
+    expect((await eventsOf(p.ctx, c?.id as number)).length).toBe(before);
+  });
+});
+
+describe("WeChat Channels: a return", () => {
+  it("is agreed with our address, followed as the buyer ships, received and refunded on the platform", async () => {
+    const order = plainOrder();
+    p.env.clock.advance(60_000);
+    p.sim.placeOrder(order);
+    const tee = order.lines[0] as (typeof order.lines)[number];
+    const id = p.sim.requestAftersale({
+      orderExternalId: order.externalId,
+      type: "return_refund",
+      reason: "quality",
+      lineId: tee.lineId,
+      quantity: 1,
+      amount: 9900,
+    });
+    await pullAll(p);
+    const c = await caseByExternal(p.ctx, p.shop, id);
+    expect(c).toMatchObject({ status: "requested", type: "return_refund" });
+    const caseId = c?.id as number;
+
+    await approveCase(p.ctx, REVIEWER, caseId);
+    await dispatchOnce(p.ctx);
+    expect(p.sim.inspect(id)).toMatchObject({ status: "USER_WAIT_RETURN", calls: ["acceptapply"] });
+
+    p.env.clock.advance(60_000);
+    p.sim.buyerShipsReturn(id, "中通快递", "ZTO27182818");
+    await pullAll(p);
+    expect((await caseByExternal(p.ctx, p.shop, id))?.status).toBe("return_in_transit");
+
+    await receiveReturn(p.ctx, WAREHOUSE, caseId, { quantity: 1, condition: "intact" });
+    await dispatchOnce(p.ctx);
+    expect(p.sim.inspect(id)?.calls).toEqual(["acceptapply"]);
+
+    await inspectReturn(p.ctx, WAREHOUSE, caseId, { result: "pass" });
+    const granted = await grantRefund(p.ctx, REVIEWER, caseId, { amount: "99.00" });
+    await issueRefund(p.ctx, granted.refundId, granted.send);
+    expect((await caseByExternal(p.ctx, p.shop, id))?.status).toBe("refunded");
+    expect(p.sim.inspect(id)).toEqual({
+      status: "MERCHANT_RETURN_SUCCESS",
+      calls: ["acceptapply", "acceptapply accept_type=2"],
+      refunded: 9900,
+    });
+    const before = (await eventsOf(p.ctx, caseId)).length;
+    await pullAll(p);
+    expect((await eventsOf(p.ctx, caseId)).length).toBe(before);
+  });
+});
