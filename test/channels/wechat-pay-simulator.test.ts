@@ -267,11 +267,12 @@ describe("WeChat Pay simulator: faults", () => {
   });
 
   it("processingFor: PROCESSING first, SUCCESS after the delay", async () => {
-    sim.faults({ processingFor: 150 });
+    // Long enough that a loaded machine still asks within the window (a timing test, kept wide).
+    sim.faults({ processingFor: 1500 });
     const first = await pay.refund(request());
     expect(first).toMatchObject({ status: "processing" });
     expect(await pay.query("RF-1001")).toMatchObject({ status: "processing" });
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1600));
     expect(await pay.query("RF-1001")).toMatchObject({
       status: "succeeded",
       channelRefundId: first.status === "processing" ? first.channelRefundId : "",
