@@ -1,4 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
+import { startKuaidi100Simulator } from "../channels/logistics/kuaidi100-simulator.ts";
+import { startAlipaySimulator } from "../channels/payments/alipay-simulator.ts";
+import { startWechatPaySimulator } from "../channels/payments/wechat-pay-simulator.ts";
 import type { SimulatedOrder } from "../channels/platforms/platform.ts";
 import { SIMULATORS } from "../channels/platforms/registry.ts";
 import { AppError } from "../domain/errors.ts";
@@ -57,10 +61,25 @@ export async function runSimulate(argv: string[]) {
     },
   });
   const channel = positionals[0] as Channel | undefined;
+  const other = channel ? CHANNEL_SIMULATORS[channel] : undefined;
+  if (other) {
+    const sim = await other({ port: Number(values.port ?? 0), host: values.host ?? "127.0.0.1" });
+    console.log(`${channel} simulator on ${sim.url}`);
+    console.log("Configuration for its adapter (generated for this run):");
+    console.log(JSON.stringify(sim.config, null, 2));
+    const stop = async () => {
+      await sim.close();
+      process.exit(0);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    return;
+  }
   const start = channel ? SIMULATORS[channel] : undefined;
   if (!start) {
+    const all = [...Object.keys(SIMULATORS), ...Object.keys(CHANNEL_SIMULATORS)];
     console.error(
-      `${channel ? `No simulator for "${channel}". ` : ""}Simulators: ${Object.keys(SIMULATORS).join(", ")}\n\n${USAGE}`,
+      `${channel ? `No simulator for "${channel}". ` : ""}Simulators: ${all.join(", ")}\n\n${USAGE}`,
     );
     process.exitCode = 2;
     return;
@@ -81,6 +100,27 @@ export async function runSimulate(argv: string[]) {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }
+
+/** Payment and carrier simulators: what they need to start, and what their adapters need to reach them. */
+const CHANNEL_SIMULATORS: Record<
+  string,
+  (o: { port: number; host: string }) => Promise<{ url: string; config: unknown; close(): Promise<void> }>
+> = {
+  wechat_pay: async (o) => {
+    const s = await startWechatPaySimulator(o);
+    return { url: s.url, config: s.merchantConfig, close: () => s.close() };
+  },
+  alipay: async (o) => {
+    const s = await startAlipaySimulator(o);
+    return { url: s.url, config: s.merchantConfig, close: () => s.close() };
+  },
+  kuaidi100: async (o) => {
+    const key = randomBytes(8).toString("hex");
+    const customer = randomBytes(8).toString("hex").toUpperCase();
+    const s = await startKuaidi100Simulator({ ...o, key, customer, stepMs: 10_000 });
+    return { url: s.url, config: { key, customer, url: s.url }, close: () => s.close() };
+  },
+};
 
 /** A few orders and requests, so a fresh simulator has something to sync. */
 function seed(sim: Awaited<ReturnType<NonNullable<(typeof SIMULATORS)[Channel]>>>) {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { wechatPayChannel } from "../../src/channels/payments/wechat-pay.ts";
 import { saveCredentials } from "../../src/store/credentials.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
 import { keyring } from "../../src/store/secrets.ts";
@@ -118,6 +119,41 @@ describe("aftersales simulate and sync", () => {
   it("names the simulators it has", async () => {
     const r = await aftersales("simulate", "nowhere");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/Simulators: .*taobao.*tmall/);
+    expect(r.stderr).toMatch(/Simulators: .*taobao.*tmall.*wechat_pay.*alipay.*kuaidi100/);
+  });
+
+  it("runs the WeChat Pay simulator with a configuration its adapter can refund through", async () => {
+    const child = spawn(process.execPath, ["src/cli/main.ts", "simulate", "wechat_pay", "--port", "0"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      let out = "";
+      const config = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`simulator did not start:\n${out}`)), 30_000);
+        child.stdout?.on("data", (d) => {
+          out += d;
+          const m = /Configuration[^\n]*\n(\{[\s\S]*?\n\})/.exec(out);
+          if (m?.[1]) {
+            clearTimeout(timer);
+            resolve(JSON.parse(m[1]));
+          }
+        });
+      });
+      const pay = wechatPayChannel({
+        ...(config as unknown as Parameters<typeof wechatPayChannel>[0]),
+        timeoutMs: 10_000,
+      });
+      const res = await pay.refund({
+        idempotencyKey: "CLI-SIM-1",
+        transactionId: "4200000000000000000000000001",
+        orderRef: "CLI-ORDER-1",
+        amount: 100,
+        total: 1000,
+        currency: "CNY",
+      });
+      expect(["succeeded", "processing"]).toContain(res.status);
+    } finally {
+      child.kill("SIGTERM");
+    }
   });
 });
