@@ -1,5 +1,6 @@
 import { formatMinor } from "../../domain/money.ts";
 import type { OrderInput } from "../../domain/order.ts";
+import { channelFetch } from "../http.ts";
 import {
   ChannelUnavailableError,
   type ChannelUnavailableKind,
@@ -312,22 +313,13 @@ export function connectDouyin(
   /** One signed call; returns `data` of a code-10000 answer, throws a typed error otherwise. */
   async function call(path: string, param: Record<string, unknown>): Promise<Record<string, unknown>> {
     const { query, body } = signedRequest(cfg, path, param, now());
-    let res: Response;
-    let raw: string;
-    try {
-      res = await fetch(`${base}${path}?${query}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      raw = await res.text();
-    } catch (e) {
-      const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-      throw timedOut
-        ? unavailable("timeout", `${path}: no answer within ${timeoutMs} ms; outcome unknown`, { cause: e })
-        : unavailable("network", `${path}: ${(e as Error).message}; outcome unknown`, { cause: e });
-    }
+    const { status, text: raw } = await channelFetch(CHANNEL, path, `${base}${path}?${query}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body,
+      timeoutMs,
+    });
+    const res = { status };
     if (res.status >= 500 || res.status === 429) {
       throw unavailable("http", `${path}: HTTP ${res.status}; outcome unknown`, { httpStatus: res.status });
     }

@@ -2,6 +2,7 @@ import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
 import { AppError } from "../../domain/errors.ts";
 import { formatMinor } from "../../domain/money.ts";
 import type { LogisticsStatus, OrderInput } from "../../domain/order.ts";
+import { channelFetch } from "../http.ts";
 import { ChannelUnavailableError } from "../payments/channel.ts";
 import {
   formatJdTime,
@@ -362,25 +363,13 @@ export function jdCaller(creds: JdAppCredentials, opts: ConnectOptions) {
   const now = opts.now ?? (() => new Date());
   return async (method: string, business: Record<string, unknown>): Promise<Raw> => {
     const params = signedJdParams(creds, method, business, now().getTime());
-    let res: Response;
-    let body: string;
-    try {
-      res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded;charset=utf-8" },
-        body: new URLSearchParams(params).toString(),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      body = await res.text();
-    } catch (e) {
-      const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-      throw new ChannelUnavailableError(
-        "jd",
-        timedOut ? "timeout" : "network",
-        `${method}: ${timedOut ? `no answer within ${timeoutMs} ms` : (e as Error).message}; outcome unknown`,
-        { cause: e },
-      );
-    }
+    const { status, text: body } = await channelFetch("jd", method, url, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded;charset=utf-8" },
+      body: new URLSearchParams(params).toString(),
+      timeoutMs,
+    });
+    const res = { status };
     if (res.status >= 500) {
       throw new ChannelUnavailableError("jd", "http", `${method}: HTTP ${res.status}; outcome unknown`, {
         httpStatus: res.status,

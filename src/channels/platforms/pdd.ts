@@ -2,6 +2,7 @@ import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
 import { AppError } from "../../domain/errors.ts";
 import { formatMinor } from "../../domain/money.ts";
 import { addressKey, type LogisticsStatus, type OrderInput } from "../../domain/order.ts";
+import { channelFetch } from "../http.ts";
 import { ChannelUnavailableError } from "../payments/channel.ts";
 import {
   PDD_AFTER_SALES_STATUS,
@@ -471,25 +472,13 @@ export function pddCaller(creds: PddAppCredentials, opts: ConnectOptions) {
   const now = opts.now ?? (() => new Date());
   return async (type: string, business: Record<string, unknown>, root: string | null): Promise<Raw> => {
     const params = signedPddParams(creds, type, business, now().getTime());
-    let res: Response;
-    let body: string;
-    try {
-      res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded;charset=utf-8" },
-        body: new URLSearchParams(params).toString(),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      body = await res.text();
-    } catch (e) {
-      const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-      throw new ChannelUnavailableError(
-        "pdd",
-        timedOut ? "timeout" : "network",
-        `${type}: ${timedOut ? `no answer within ${timeoutMs} ms` : (e as Error).message}; outcome unknown`,
-        { cause: e },
-      );
-    }
+    const { status, text: body } = await channelFetch("pdd", type, url, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded;charset=utf-8" },
+      body: new URLSearchParams(params).toString(),
+      timeoutMs,
+    });
+    const res = { status };
     if (res.status >= 500) {
       throw new ChannelUnavailableError("pdd", "http", `${type}: HTTP ${res.status}; outcome unknown`, {
         httpStatus: res.status,

@@ -2,6 +2,7 @@ import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
 import { AppError } from "../../domain/errors.ts";
 import { parseMinor } from "../../domain/money.ts";
 import type { Channel, LogisticsStatus, OrderInput } from "../../domain/order.ts";
+import { channelFetch } from "../http.ts";
 import { ChannelUnavailableError, NotificationRejectedError } from "../payments/channel.ts";
 import {
   type ConnectOptions,
@@ -413,25 +414,13 @@ function taobaoClient(
       if (v !== undefined && v !== "") all[k] = v as string;
     }
     all.sign = signTop(all, secret as string, signMethod);
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(options.baseUrl, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded;charset=utf-8" },
-        body: new URLSearchParams(all).toString(),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await res.text();
-    } catch (e) {
-      const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-      throw new ChannelUnavailableError(
-        channel,
-        timedOut ? "timeout" : "network",
-        `${method}: ${timedOut ? `no answer within ${timeoutMs} ms` : (e as Error).message}; outcome unknown`,
-        { cause: e },
-      );
-    }
+    const { status, text } = await channelFetch(channel, method, options.baseUrl, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded;charset=utf-8" },
+      body: new URLSearchParams(all).toString(),
+      timeoutMs,
+    });
+    const res = { status };
     if (res.status >= 500)
       throw unavailable(`${method}: HTTP ${res.status}; outcome unknown`, { httpStatus: res.status });
     let body: Record<string, unknown>;
