@@ -98,6 +98,26 @@ describe("JD simulator: gateway checks", () => {
     });
   });
 
+  it("refuses ids that JSON numbers would round, instead of sending them rounded", () => {
+    expect(() => sim.placeOrder(order(1, { externalId: "1234567890123456789" }))).toThrow(/too long/);
+    expect(() =>
+      sim.placeOrder(
+        order(2, {
+          lines: [
+            {
+              lineId: "SKU1234567890123456789",
+              sku: "X",
+              title: "X",
+              quantity: 1,
+              unitPrice: 100,
+              paid: 100,
+            },
+          ],
+        }),
+      ),
+    ).toThrow(/too long/);
+  });
+
   it("answers tampered parameters and a wrong secret with 12 无效签名, and changes nothing", async () => {
     sim.placeOrder(order(1));
     const id = sim.requestAftersale(refundOnly(1));

@@ -483,6 +483,11 @@ export async function startJdSimulator(opts: JdSimulatorOptions = {}): Promise<J
 
     placeOrder(order: SimulatedOrder) {
       if (!/^\d+$/.test(order.externalId)) throw new Error("JD simulator: JD order ids are numeric");
+      // JD sends ids as JSON numbers: beyond 2^53 they would arrive rounded, so refuse them here.
+      for (const id of [order.externalId, ...order.lines.map((l) => l.lineId.replace(/\D/g, ""))]) {
+        if (!Number.isSafeInteger(Number(id)))
+          throw new Error(`JD simulator: id ${id} is too long for a JSON number; use at most 15 digits`);
+      }
       if (orders.has(order.externalId)) throw new Error(`JD simulator: order ${order.externalId} exists`);
       const at = now();
       orders.set(order.externalId, {

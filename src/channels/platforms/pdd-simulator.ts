@@ -538,6 +538,13 @@ export async function startPddSimulator(opts: PddSimulatorOptions = {}): Promise
 
     placeOrder(order: SimulatedOrder) {
       if (orders.has(order.externalId)) throw new Error(`PDD simulator: order ${order.externalId} exists`);
+      // PDD sends goods ids as JSON numbers: beyond 2^53 they would arrive rounded, so refuse them here.
+      for (const l of order.lines) {
+        if (!Number.isSafeInteger(Number(l.lineId.replace(/\D/g, "") || "1")))
+          throw new Error(
+            `PDD simulator: line id ${l.lineId} is too long for a JSON number; use at most 15 digits`,
+          );
+      }
       const at = now();
       orders.set(order.externalId, {
         ...order,
