@@ -416,8 +416,8 @@ describe("WeChat Pay simulator: controls and persistence", () => {
     const stateFile = join(dir, "state.json");
     const first = await startWechatPaySimulator({ stateFile, notifyTimeScale: 10 }); // own keys
     pay = adapter(first); // the receiver verifies with the first simulator's keys
+    respond = () => 500; // the merchant is down from the start: the notification stays due
     const out = await pay.refund(request());
-    respond = () => 500; // the merchant is down: the notification stays due
     await new Promise((r) => setTimeout(r, 50));
     await first.close();
     expect(received).toHaveLength(0);

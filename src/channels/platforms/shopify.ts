@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { formatMinor } from "../../domain/money.ts";
 import type { OrderInput } from "../../domain/order.ts";
+import { channelFetch } from "../http.ts";
 import {
   ChannelUnavailableError,
   type ChannelUnavailableKind,
@@ -274,26 +275,17 @@ export function connectShopify(
   async function gql(document: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
     const op = /(?:query|mutation)\s+(\w+)/.exec(document)?.[1] ?? "graphql";
     for (let attempt = 0; ; attempt++) {
-      let res: Response;
-      let raw: string;
-      try {
-        res = await fetch(endpoint, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            accept: "application/json",
-            [HEADER_ACCESS_TOKEN]: credentials.access_token as string,
-          },
-          body: JSON.stringify({ query: document, variables }),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        raw = await res.text();
-      } catch (e) {
-        const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-        throw timedOut
-          ? unavailable("timeout", `${op}: no answer within ${timeoutMs} ms; outcome unknown`, { cause: e })
-          : unavailable("network", `${op}: ${(e as Error).message}; outcome unknown`, { cause: e });
-      }
+      const res = await channelFetch(CHANNEL, op, endpoint, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json",
+          [HEADER_ACCESS_TOKEN]: credentials.access_token as string,
+        },
+        body: JSON.stringify({ query: document, variables }),
+        timeoutMs,
+      });
+      const raw = res.text;
       let answer: unknown;
       try {
         answer = parseJsonExact(raw);

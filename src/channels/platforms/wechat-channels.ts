@@ -1,5 +1,6 @@
 import { formatMinor } from "../../domain/money.ts";
 import type { OrderInput } from "../../domain/order.ts";
+import { channelFetch } from "../http.ts";
 import {
   ChannelUnavailableError,
   type ChannelUnavailableKind,
@@ -220,24 +221,14 @@ export function connectWechatChannels(
   ) => new ChannelUnavailableError(CHANNEL, kind, message, extra);
 
   async function post(pathAndQuery: string, body: unknown): Promise<Record<string, unknown>> {
-    let res: Response;
-    let raw: string;
-    try {
-      res = await fetch(`${base}${pathAndQuery}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      raw = await res.text();
-    } catch (e) {
-      const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-      const path = pathAndQuery.split("?")[0];
-      throw timedOut
-        ? unavailable("timeout", `${path}: no answer within ${timeoutMs} ms; outcome unknown`, { cause: e })
-        : unavailable("network", `${path}: ${(e as Error).message}; outcome unknown`, { cause: e });
-    }
-    const path = pathAndQuery.split("?")[0];
+    const path = pathAndQuery.split("?")[0] ?? pathAndQuery;
+    const res = await channelFetch(CHANNEL, path, `${base}${pathAndQuery}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      timeoutMs,
+    });
+    const raw = res.text;
     if (res.status >= 500 || res.status === 429) {
       throw unavailable("http", `${path}: HTTP ${res.status}; outcome unknown`, { httpStatus: res.status });
     }
