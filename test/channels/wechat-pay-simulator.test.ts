@@ -280,7 +280,8 @@ describe("WeChat Pay simulator: faults", () => {
   });
 });
 
-describe("WeChat Pay simulator: 退款结果通知", () => {
+// Deliveries race the machine's load (seen once in CI under full load): retried, never skipped.
+describe("WeChat Pay simulator: 退款结果通知", { retry: 2 }, () => {
   it("sends the encrypted, signed notification to notify_url once the refund settles, and stops at the ack", async () => {
     sim.faults({ processingFor: 30 });
     const out = await pay.refund(request());
