@@ -11,6 +11,7 @@ import {
   customOrder,
   e2eSetup,
   eventsOf,
+  expectResyncChangesNothing,
   orderRow,
   outboxOf,
   type PlatformTestEnv,
@@ -90,9 +91,7 @@ describe("Douyin: requests decided here, carried out there", () => {
     // The approval's own message finds the platform already agreed; a re-sync changes nothing.
     await dispatchOnce(p.ctx);
     expect((await outboxOf(p.ctx, "platform.decision")).every((m) => m.status === "done")).toBe(true);
-    const before = (await eventsOf(p.ctx, c?.id as number)).length;
-    await pullAll(p);
-    expect((await eventsOf(p.ctx, c?.id as number)).length).toBe(before);
+    await expectResyncChangesNothing(p, c?.id as number);
     expect(p.sim.inspect(id)?.calls).toHaveLength(1);
   });
 
@@ -155,9 +154,7 @@ describe("Douyin: requests decided here, carried out there", () => {
     });
     expect((await orderRow(p.ctx, c?.order_id as number)).aftersales_status).not.toBe("in_progress");
     expect(p.sim.inspect(id)).toEqual({ status: "28", calls: [], refunded: 0 });
-    const before = (await eventsOf(p.ctx, c?.id as number)).length;
-    await pullAll(p);
-    expect((await eventsOf(p.ctx, c?.id as number)).length).toBe(before);
+    await expectResyncChangesNothing(p, c?.id as number);
   });
 });
 
@@ -202,8 +199,6 @@ describe("Douyin: a return", () => {
       calls: ["afterSale/operate type=101", "afterSale/operate type=111"],
       refunded: 9900,
     });
-    const before = (await eventsOf(p.ctx, caseId)).length;
-    await pullAll(p);
-    expect((await eventsOf(p.ctx, caseId)).length).toBe(before);
+    await expectResyncChangesNothing(p, caseId);
   });
 });

@@ -6,6 +6,7 @@ import {
   customOrder,
   e2eSetup,
   eventsOf,
+  expectResyncChangesNothing,
   orderRow,
   outboxOf,
   type PlatformTestEnv,
@@ -178,8 +179,6 @@ describe("JD: service orders (returns) are decided in 京麦", () => {
     });
     expect((await orderRow(p.ctx, c?.order_id as number)).aftersales_status).not.toBe("in_progress");
     expect(p.sim.inspect(id)).toEqual({ status: "10011", calls: [], refunded: 0 });
-    const before = (await eventsOf(p.ctx, c?.id as number)).length;
-    await pullAll(p);
-    expect((await eventsOf(p.ctx, c?.id as number)).length).toBe(before);
+    await expectResyncChangesNothing(p, c?.id as number);
   });
 });

@@ -12,6 +12,7 @@ import {
   E2E_RETURN_ADDRESS,
   e2eSetup,
   eventsOf,
+  expectResyncChangesNothing,
   orderRow,
   outboxOf,
   type PlatformTestEnv,
@@ -84,9 +85,7 @@ describe("PDD: requests decided here, carried out on PDD", () => {
     // The approval's own message finds PDD already refunded; a re-sync changes nothing.
     await dispatchOnce(p.ctx);
     expect((await outboxOf(p.ctx, "platform.decision")).every((m) => m.status === "done")).toBe(true);
-    const before = (await eventsOf(p.ctx, c?.id as number)).length;
-    await pullAll(p);
-    expect((await eventsOf(p.ctx, c?.id as number)).length).toBe(before);
+    await expectResyncChangesNothing(p, c?.id as number);
     expect(p.sim.inspect(id)?.calls).toEqual(["pdd.refund.agree"]);
   });
 
@@ -147,9 +146,7 @@ describe("PDD: requests decided here, carried out on PDD", () => {
     });
     expect((await orderRow(p.ctx, c?.order_id as number)).aftersales_status).not.toBe("in_progress");
     expect(p.sim.inspect(id)).toEqual({ status: "11", calls: [], refunded: 0 });
-    const before = (await eventsOf(p.ctx, c?.id as number)).length;
-    await pullAll(p);
-    expect((await eventsOf(p.ctx, c?.id as number)).length).toBe(before);
+    await expectResyncChangesNothing(p, c?.id as number);
   });
 });
 
@@ -200,8 +197,6 @@ describe("PDD: a return", () => {
       calls: ["pdd.refund.returngoods.agree", "pdd.refund.agree"],
       refunded: 9900,
     });
-    const before = (await eventsOf(p.ctx, caseId)).length;
-    await pullAll(p);
-    expect((await eventsOf(p.ctx, caseId)).length).toBe(before);
+    await expectResyncChangesNothing(p, caseId);
   });
 });

@@ -11,6 +11,7 @@ import {
   customOrder,
   e2eSetup,
   eventsOf,
+  expectResyncChangesNothing,
   orderRow,
   outboxOf,
   type PlatformTestEnv,
@@ -183,8 +184,6 @@ describe("Shopify: returns decided here, carried out on Shopify", () => {
     });
     expect((await orderRow(p.ctx, c?.order_id as number)).aftersales_status).not.toBe("in_progress");
     expect(p.sim.inspect(id)).toEqual({ status: "CANCELED", calls: [], refunded: 0 });
-    const before = (await eventsOf(p.ctx, c?.id as number)).length;
-    await pullAll(p);
-    expect((await eventsOf(p.ctx, c?.id as number)).length).toBe(before);
+    await expectResyncChangesNothing(p, c?.id as number);
   });
 });

@@ -11,6 +11,7 @@ import {
   customOrder,
   e2eSetup,
   eventsOf,
+  expectResyncChangesNothing,
   orderRow,
   outboxOf,
   type PlatformTestEnv,
@@ -93,9 +94,7 @@ describe("WeChat Channels: requests decided here, carried out there", () => {
     // The approval's own message finds the platform already agreed; a re-sync changes nothing.
     await dispatchOnce(p.ctx);
     expect((await outboxOf(p.ctx, "platform.decision")).every((m) => m.status === "done")).toBe(true);
-    const before = (await eventsOf(p.ctx, c?.id as number)).length;
-    await pullAll(p);
-    expect((await eventsOf(p.ctx, c?.id as number)).length).toBe(before);
+    await expectResyncChangesNothing(p, c?.id as number);
     expect(p.sim.inspect(id)?.calls).toHaveLength(1);
   });
 
@@ -162,9 +161,7 @@ describe("WeChat Channels: requests decided here, carried out there", () => {
     });
     expect((await orderRow(p.ctx, c?.order_id as number)).aftersales_status).not.toBe("in_progress");
     expect(p.sim.inspect(id)).toEqual({ status: "USER_CANCELD", calls: [], refunded: 0 });
-    const before = (await eventsOf(p.ctx, c?.id as number)).length;
-    await pullAll(p);
-    expect((await eventsOf(p.ctx, c?.id as number)).length).toBe(before);
+    await expectResyncChangesNothing(p, c?.id as number);
   });
 });
 
@@ -209,8 +206,6 @@ describe("WeChat Channels: a return", () => {
       calls: ["acceptapply", "acceptapply accept_type=2"],
       refunded: 9900,
     });
-    const before = (await eventsOf(p.ctx, caseId)).length;
-    await pullAll(p);
-    expect((await eventsOf(p.ctx, caseId)).length).toBe(before);
+    await expectResyncChangesNothing(p, caseId);
   });
 });

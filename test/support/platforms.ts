@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noThenProperty: "then" is the rule document's own word for a rule's actions.
+import { expect } from "vitest";
 import { platformPayChannel } from "../../src/channels/payments/platform.ts";
 import { createPaymentRegistry } from "../../src/channels/payments/registry.ts";
 import { sandboxPayChannel } from "../../src/channels/payments/sandbox.ts";
@@ -294,3 +295,10 @@ export const platformRequest = (ctx: FlowContext, shop: string, externalId: stri
     .where("shop_id", "=", shop)
     .where("external_id", "=", externalId)
     .executeTakeFirst();
+
+/** Pulling again changes nothing on the case: no new timeline events. */
+export async function expectResyncChangesNothing(p: PlatformTestEnv<PlatformSimulator>, caseId: number) {
+  const before = (await eventsOf(p.ctx, caseId)).length;
+  await pullAll(p);
+  expect((await eventsOf(p.ctx, caseId)).length).toBe(before);
+}
