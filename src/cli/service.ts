@@ -102,6 +102,10 @@ export async function openRuntime(config: Config): Promise<Runtime> {
         // Money that moves by hand: finance records the transfer's reference.
         bank_transfer: offlineChannel("bank_transfer"),
         wallet: offlineChannel("wallet"),
+        // Points and store coupons go back in the merchant's member system; whoever re-credits them there
+        // records the reference (the legs of a split refund that are not money).
+        points: offlineChannel("points"),
+        coupon: offlineChannel("coupon"),
       },
       sandbox,
     ),

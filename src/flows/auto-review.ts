@@ -10,7 +10,7 @@ import { type CaseContext, loadCaseContexts } from "../store/facts.ts";
 import { advance, withCase } from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
 import { grantRefund } from "./grant-refund.ts";
-import { issueRefund } from "./issue-refund.ts";
+import { issueRefunds } from "./issue-refund.ts";
 import { liveRules } from "./rules.ts";
 import { above, getShopReview, reviewSettings } from "./settings.ts";
 
@@ -173,7 +173,7 @@ export async function autoRefund(ctx: FlowContext, caseId: number): Promise<numb
       k.requested !== null ? { amount: formatMinor(Number(k.requested), k.currency) } : {},
     );
     // Send now; if the channel is down or this process dies, the outbox sends it with the same key.
-    await issueRefund(ctx, granted.refundId, granted.send).catch(() => undefined);
+    await issueRefunds(ctx, granted.refunds).catch(() => undefined);
     return granted.refundId;
   } catch (e) {
     // Someone (a person, another sweep) moved the case first: theirs stands.

@@ -42,6 +42,8 @@ export interface Locked {
   caseQuantity: number;
   receivedQuantity: number;
   refundCount: number;
+  /** How many grants the case has had; a grant's refunds (one per tender) share its number. */
+  grantCount: number;
   /** States of the order's other cases, for the order's derived status. */
   otherStatuses: CaseState[];
   /** Whether a parcel of the order is being intercepted, for the order's derived status. */
@@ -83,6 +85,7 @@ const LOAD = (caseId: number) => sql<{
   items: { lineId: number; quantity: number }[];
   received_quantity: number;
   refund_count: number;
+  grant_count: number;
   other_statuses: string[];
   open_interception: boolean;
   interception_status: string | null;
@@ -95,6 +98,7 @@ const LOAD = (caseId: number) => sql<{
             from case_items where case_id = c.id) as items,
          (select coalesce(sum(quantity), 0) from receipts where case_id = c.id) as received_quantity,
          (select count(*) from refunds where case_id = c.id) as refund_count,
+         (select coalesce(max(grant_no), 0) from refunds where case_id = c.id) as grant_count,
          array(select x.status from cases x where x.order_id = c.order_id and x.id <> c.id) as other_statuses,
          exists (select 1 from interceptions i where i.order_id = c.order_id
                     and i.status = any(${OPEN_INTERCEPTION_STATUSES}::text[])) as open_interception,
@@ -149,6 +153,7 @@ export async function withCase<T>(
       caseQuantity: r.items.reduce((a, i) => a + i.quantity, 0),
       receivedQuantity: Number(r.received_quantity),
       refundCount: Number(r.refund_count),
+      grantCount: Number(r.grant_count),
       otherStatuses: r.other_statuses as CaseState[],
       openInterception: r.open_interception,
       interceptionStatus: r.interception_status,

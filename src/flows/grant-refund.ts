@@ -3,29 +3,47 @@ import type { CaseType } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
 import { refundHold } from "../domain/interception.ts";
 import { type CaseState, transitionsFor } from "../domain/lifecycle.ts";
+import { sum } from "../domain/money.ts";
+import type { Tender } from "../domain/order.ts";
 import type { Quote } from "../domain/refund-quote.ts";
+import { type LegLine, type LegShare, shareQuote, splitAcrossTenders } from "../domain/tenders.ts";
+import { linesWithConsumed } from "../store/orders.ts";
 import { installationId, refundKey } from "../store/refunds.ts";
-import { advance, type StepOptions, type StepResult, withCase } from "./case-step.ts";
+import { advance, type Locked, type StepOptions, type StepResult, withCase } from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
 import type { RefundToSend } from "./issue-refund.ts";
 import { type QuoteRequest, quoteForOrder } from "./quote-refund.ts";
+import { refundTenderOrder } from "./settings.ts";
 
 export type GrantInput = StepOptions & Pick<QuoteRequest, "amount" | "deductions" | "shippingPolicy">;
 
-/** Tenders that are not money and cannot take a refund back. */
-const NOT_REFUNDABLE = ["coupon", "points"];
+/** One refund row to write: a leg of the grant, on one payment (none: the platform holds the money). */
+interface LegPlan {
+  paymentId: number | null;
+  tender: string;
+  amount: number;
+  goods: number;
+  shipping: number;
+  lines: LegLine[];
+  transactionId: string | null;
+  paymentAmount: number | null;
+}
 
 /**
- * 同意退款: decide the refund. Writes the refund (status requested) with its idempotency key and an
- * outbox message that sends it — both in the case's transaction, so a decided refund is never lost
- * and its key never changes, however often sending is retried.
+ * 同意退款: decide the refund. Writes its legs — one refund per tender it goes back to, in the
+ * merchant's stated order (status requested, each with its idempotency key) and the outbox messages
+ * that send them, all in the case's transaction, so a decided refund is never lost and no key ever
+ * changes, however often sending is retried.
+ *
+ * Granting again after a refund that was paid back only in part (one leg failed) sends the failed
+ * legs again, unchanged: what came back stays back, and the rest goes where it was meant to.
  */
 export async function grantRefund(
   ctx: FlowContext,
   actor: Actor,
   caseId: number,
   input: GrantInput = {},
-): Promise<StepResult & { refundId: number; quote: Quote; send: RefundToSend }> {
+): Promise<StepResult & { refundId: number; quote: Quote; refunds: RefundToSend[] }> {
   const installation = await installationId(ctx.db);
   return withCase(
     ctx,
@@ -37,78 +55,241 @@ export async function grantRefund(
       // 拦截中: the parcel is being stopped; its refund goes out once it is back (interception-outcome).
       const hold = refundHold(l.interceptionStatus);
       if (hold) fail("PARCEL_BEING_INTERCEPTED", hold, { interception: l.interceptionStatus });
-      const quote = await quoteForOrder(tx, ctx, order, {
-        items: l.items,
-        reason: kase.reason as QuoteRequest["reason"],
-        ...(input.amount !== undefined ? { amount: input.amount } : {}),
-        ...(input.deductions ? { deductions: input.deductions } : {}),
-        ...(input.shippingPolicy ? { shippingPolicy: input.shippingPolicy } : {}),
-      });
-      // The refund goes back to the largest real-money payment of the order.
-      const payment = await tx
-        .selectFrom("payments")
-        .select(["id", "tender", "amount", "transaction_id"])
-        .where("order_id", "=", order.id)
-        .where("tender", "not in", NOT_REFUNDABLE)
-        .orderBy("amount", "desc")
-        .orderBy("id")
-        .limit(1)
-        .executeTakeFirst();
-      if (payment && quote.total > payment.amount) {
-        fail("REFUND_EXCEEDS_PAYMENT", "The refund is larger than the payment it would go back to", {
-          payment: payment.amount,
-          refund: quote.total,
-        });
-      }
+      const { quote, legs, retried } = (await failedLegs(l, input)) ?? (await freshLegs(ctx, l, input));
+      const total = sum(legs.map((x) => x.amount));
       const result = await advance(
         ctx,
         l,
         actor,
         "grant_refund",
-        { refundAmount: quote.total },
-        { ...input, data: { amount: quote.total, cap: quote.cap, overridden: quote.overridden } },
+        { refundAmount: total },
+        {
+          ...input,
+          data: {
+            amount: total,
+            cap: quote.cap,
+            overridden: quote.overridden,
+            ...(legs.length > 1 || retried
+              ? { legs: legs.map((x) => ({ tender: x.tender, amount: x.amount })) }
+              : {}),
+            ...(retried ? { retried: true } : {}),
+          },
+        },
       );
       const now = ctx.now();
-      const key = refundKey(installation, kase.id, l.refundCount + 1);
+      const keys = legs.map((_, i) => refundKey(installation, kase.id, l.refundCount + 1 + i));
       const sendAt = new Date(now.getTime() + ctx.settings.refundSendGraceMs);
-      // The refund, its per-line shares and the outbox message that sends it, in one statement.
-      const refund = await sql<{ id: number; case_external_id: string | null }>`
+      const lines = legs.flatMap((x, i) => x.lines.map((line) => ({ key: keys[i] as string, ...line })));
+      // The legs, their per-line shares and the outbox messages that send them, in one statement.
+      const rows = await sql<{ id: number; key: string; case_external_id: string | null }>`
         with r as (
           insert into refunds (case_id, order_id, payment_id, channel, currency, amount, goods_amount, shipping_amount,
-                               idempotency_key, status, quote, created_at, updated_at)
-          values (${kase.id}, ${order.id}, ${payment?.id ?? null}, ${payment?.tender ?? "platform"}, ${order.currency},
-                  ${quote.total}, ${quote.goods}, ${quote.shipping}, ${key}, 'requested', ${JSON.stringify(quote)}::jsonb,
-                  ${now}, ${now})
-          returning id),
+                               idempotency_key, status, quote, grant_no, created_at, updated_at)
+          select ${kase.id}, ${order.id}, x.payment, x.channel, ${order.currency}, x.amount, x.goods, x.shipping,
+                 x.key, 'requested', ${JSON.stringify(quote)}::jsonb, ${l.grantCount + 1}, ${now}, ${now}
+            from unnest(${legs.map((x) => x.paymentId)}::bigint[], ${legs.map((x) => x.tender)}::text[],
+                        ${legs.map((x) => x.amount)}::bigint[], ${legs.map((x) => x.goods)}::bigint[],
+                        ${legs.map((x) => x.shipping)}::bigint[], ${keys}::text[])
+                 with ordinality as x(payment, channel, amount, goods, shipping, key, n)
+           order by x.n
+          returning id, idempotency_key),
         lines as (
           insert into refund_lines (refund_id, order_line_id, quantity, amount, consumed)
-          select r.id, x.line, x.qty, x.amount, x.consumed
-            from r, unnest(${quote.lines.map((x) => x.lineId)}::bigint[], ${quote.lines.map((x) => x.quantity)}::int[],
-                           ${quote.lines.map((x) => x.amount)}::bigint[], ${quote.lines.map((x) => x.computed)}::bigint[])
-                    as x(line, qty, amount, consumed)),
+          select r.id, y.line, y.qty, y.amount, y.consumed
+            from unnest(${lines.map((x) => x.key)}::text[], ${lines.map((x) => x.lineId)}::bigint[],
+                        ${lines.map((x) => x.quantity)}::int[], ${lines.map((x) => x.amount)}::bigint[],
+                        ${lines.map((x) => x.consumed)}::bigint[]) as y(key, line, qty, amount, consumed)
+            join r on r.idempotency_key = y.key),
         msg as (
           insert into outbox (topic, key, payload, available_at)
-          select 'refund.send', ${key}, jsonb_build_object('refundId', r.id), ${sendAt}::timestamptz from r)
-        select id, (select external_id from cases where id = ${kase.id}) as case_external_id from r`
-        .execute(tx)
-        .then((res) => res.rows[0] as { id: number; case_external_id: string | null });
-      const send: RefundToSend = {
-        id: refund.id,
-        case_id: kase.id,
-        status: "requested",
-        channel: payment?.tender ?? "platform",
-        idempotency_key: key,
-        amount: quote.total,
-        currency: order.currency,
-        external_id: order.external_id,
-        paid_total: order.paid_total,
-        transaction_id: payment?.transaction_id ?? null,
-        payment_amount: payment?.amount ?? null,
-        shop_id: order.shop_id,
-        case_external_id: refund.case_external_id,
-      };
-      return { ...result, refundId: refund.id, quote, send };
+          select 'refund.send', r.idempotency_key, jsonb_build_object('refundId', r.id), ${sendAt}::timestamptz from r)
+        select r.id, r.idempotency_key as key, (select external_id from cases where id = ${kase.id}) as case_external_id
+          from r order by r.id`.execute(tx);
+      const byKey = new Map(rows.rows.map((x) => [x.key, x]));
+      const refunds: RefundToSend[] = legs.map((x, i) => {
+        const row = byKey.get(keys[i] as string) as { id: number; case_external_id: string | null };
+        return {
+          id: row.id,
+          case_id: kase.id,
+          status: "requested",
+          channel: x.tender,
+          idempotency_key: keys[i] as string,
+          amount: x.amount,
+          currency: order.currency,
+          external_id: order.external_id,
+          paid_total: order.paid_total,
+          transaction_id: x.transactionId,
+          payment_amount: x.paymentAmount,
+          shop_id: order.shop_id,
+          case_external_id: row.case_external_id,
+        };
+      });
+      return { ...result, refundId: (refunds[0] as RefundToSend).id, quote, refunds };
     },
     input,
   );
+}
+
+/** A new grant: quote what is left, then split it over the order's payments in the stated order. */
+async function freshLegs(ctx: FlowContext, l: Locked, input: GrantInput) {
+  const { tx, kase, order } = l;
+  const quote = await quoteForOrder(tx, ctx, order, {
+    items: l.items,
+    reason: kase.reason as QuoteRequest["reason"],
+    ...(input.amount !== undefined ? { amount: input.amount } : {}),
+    ...(input.deductions ? { deductions: input.deductions } : {}),
+    ...(input.shippingPolicy ? { shippingPolicy: input.shippingPolicy } : {}),
+  });
+  // Nothing to give back: the lifecycle's guard says so, in its words.
+  if (quote.total <= 0) return { quote, legs: [] as LegPlan[], retried: false };
+  const payments = await tx
+    .selectFrom("payments as p")
+    .select([
+      "p.id",
+      "p.tender",
+      "p.amount",
+      "p.transaction_id",
+      (eb) =>
+        eb
+          .selectFrom("refunds as r")
+          .select((e) => e.fn.coalesce(e.fn.sum<number>("r.amount"), e.lit(0)).as("s"))
+          .whereRef("r.payment_id", "=", "p.id")
+          .where("r.status", "!=", "failed")
+          .as("refunded"),
+    ])
+    .where("p.order_id", "=", order.id)
+    .execute();
+  if (payments.length === 0) {
+    // No payment on record (an order a platform sent without one): the platform holds the money.
+    const [share] = shareQuote(quote, [quote.total]);
+    const only = share as LegShare;
+    return {
+      quote,
+      legs: [
+        {
+          paymentId: null,
+          tender: "platform",
+          amount: quote.total,
+          goods: only.goods,
+          shipping: only.shipping,
+          lines: only.lines,
+          transactionId: null,
+          paymentAmount: null,
+        },
+      ],
+      retried: false,
+    };
+  }
+  const split = splitAcrossTenders(
+    quote.total,
+    payments.map((p) => ({
+      paymentId: p.id,
+      tender: p.tender as Tender,
+      amount: Number(p.amount),
+      refunded: Number(p.refunded ?? 0),
+    })),
+    await refundTenderOrder(tx),
+  );
+  const shares = shareQuote(
+    quote,
+    split.map((x) => x.amount),
+  );
+  const legs = split.map((x, i): LegPlan => {
+    const p = payments.find((y) => y.id === x.paymentId);
+    const share = shares[i] as LegShare;
+    return {
+      paymentId: x.paymentId,
+      tender: x.tender,
+      amount: x.amount,
+      goods: share.goods,
+      shipping: share.shipping,
+      lines: share.lines,
+      transactionId: p?.transaction_id ?? null,
+      paymentAmount: p ? Number(p.amount) : null,
+    };
+  });
+  return { quote, legs, retried: false };
+}
+
+/**
+ * The failed legs of the latest grant when others of it succeeded — the part of the refund still owed.
+ * They go out again as they were decided; a new amount would re-decide money already paid back.
+ */
+async function failedLegs(l: Locked, input: GrantInput) {
+  if (l.grantCount === 0) return undefined;
+  const { tx, order } = l;
+  const legs = await tx
+    .selectFrom("refunds as r")
+    .leftJoin("payments as p", "p.id", "r.payment_id")
+    .select([
+      "r.id",
+      "r.status",
+      "r.payment_id",
+      "r.channel",
+      "r.amount",
+      "r.goods_amount",
+      "r.shipping_amount",
+      "r.quote",
+      "p.transaction_id",
+      "p.amount as payment_amount",
+    ])
+    .where("r.case_id", "=", l.kase.id)
+    .where("r.grant_no", "=", l.grantCount)
+    .orderBy("r.id")
+    .execute();
+  const failed = legs.filter((x) => x.status === "failed");
+  if (failed.length === 0 || failed.length === legs.length) return undefined;
+  if (input.amount !== undefined || input.deductions?.length)
+    fail(
+      "REFUND_PARTLY_PAID",
+      "Part of this refund was already paid back; only its failed part can be sent again",
+      {
+        failed: failed.map((x) => ({ refundId: x.id, channel: x.channel, amount: Number(x.amount) })),
+      },
+    );
+  const lines = await tx
+    .selectFrom("refund_lines")
+    .select(["refund_id", "order_line_id", "quantity", "amount", "consumed"])
+    .where(
+      "refund_id",
+      "in",
+      failed.map((x) => x.id),
+    )
+    .execute();
+  // Another case may have taken these units or this money since the leg failed.
+  const now = await linesWithConsumed(tx, order.id);
+  for (const line of lines) {
+    const held = now.lines.find((x) => x.lineId === Number(line.order_line_id));
+    if (!held) continue;
+    if (
+      held.refundedQuantity + line.quantity > held.quantity ||
+      held.refundedAmount + Number(line.consumed) > held.paid
+    )
+      fail("REFUND_ABOVE_CAP", "The failed part of this refund has since been refunded by another case", {
+        lineId: Number(line.order_line_id),
+      });
+  }
+  return {
+    quote: failed[0]?.quote as Quote,
+    retried: true,
+    legs: failed.map(
+      (x): LegPlan => ({
+        paymentId: x.payment_id,
+        tender: x.channel,
+        amount: Number(x.amount),
+        goods: Number(x.goods_amount),
+        shipping: Number(x.shipping_amount),
+        lines: lines
+          .filter((y) => y.refund_id === x.id)
+          .map((y) => ({
+            lineId: Number(y.order_line_id),
+            quantity: y.quantity,
+            amount: Number(y.amount),
+            consumed: Number(y.consumed),
+          })),
+        transactionId: x.transaction_id,
+        paymentAmount: x.payment_amount === null ? null : Number(x.payment_amount),
+      }),
+    ),
+  };
 }

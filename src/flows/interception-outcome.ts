@@ -14,7 +14,7 @@ import type { InterceptionTable } from "../store/schema.ts";
 import { applyOrderChange, type Locked, orderChange, withCase } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { grantRefund } from "./grant-refund.ts";
-import { issueRefund } from "./issue-refund.ts";
+import { issueRefunds } from "./issue-refund.ts";
 
 /**
  * What the carrier's answer does (拦截结果), and what the parcel's way back does:
@@ -196,7 +196,7 @@ export async function refundOnceBack(ctx: FlowContext, caseId: number): Promise<
     const granted = await grantRefund(ctx, INTERCEPTION_ACTOR, caseId, {
       note: "拦截的包裹已退回，退款",
     });
-    await issueRefund(ctx, granted.refundId, granted.send).catch(() => undefined);
+    await issueRefunds(ctx, granted.refunds).catch(() => undefined);
     return granted.refundId;
   } catch (e) {
     if (e instanceof AppError) return undefined;

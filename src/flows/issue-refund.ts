@@ -117,6 +117,23 @@ export async function issueRefund(
   return recordOutcome(ctx, refundId, outcome, r);
 }
 
+const legView = (x: { id: number; channel: string; amount: number; status: string }) => ({
+  refundId: x.id,
+  channel: x.channel,
+  amount: Number(x.amount),
+  status: x.status,
+});
+
+/** Send every leg of a grant; the result that moved the case (the last to settle) comes last. */
+export async function issueRefunds(
+  ctx: FlowContext,
+  refunds: readonly (RefundToSend | { id: number })[],
+): Promise<IssueResult[]> {
+  const results: IssueResult[] = [];
+  for (const r of refunds) results.push(await issueRefund(ctx, r.id, "case_id" in r ? r : undefined));
+  return results;
+}
+
 /** Record what the channel said, once: a refund already settled is left as it is. */
 export async function recordOutcome(
   ctx: FlowContext,
@@ -163,9 +180,21 @@ export async function recordOutcome(
       return { refundId, status: current.status as IssueResult["status"] };
     }
     if (outcome.status === "processing") return { refundId, status: "processing", channel: head.channel };
+    // A grant may go back over several tenders; the case moves once the last of its legs settles.
+    const legs = await l.tx
+      .selectFrom("refunds")
+      .select(["id", "status", "channel", "amount", "last_error"])
+      .where("case_id", "=", head.case_id)
+      .where("grant_no", "=", (eb) => eb.selectFrom("refunds").select("grant_no").where("id", "=", refundId))
+      .orderBy("id")
+      .execute();
+    if (legs.some((x) => !SETTLED.includes(x.status))) return { refundId, status: outcome.status };
+    const paid = legs.filter((x) => x.status === "succeeded");
+    const back = paid.reduce((a, x) => a + Number(x.amount), 0);
+    const several = legs.length > 1;
     const actor = by ?? { kind: "channel" as const, id: head.channel };
     const step =
-      outcome.status === "succeeded"
+      paid.length === legs.length
         ? await advance(
             ctx,
             l,
@@ -173,8 +202,14 @@ export async function recordOutcome(
             "refund_succeeded",
             {},
             {
-              data: { refundId, amount: head.amount, channelRefundId: outcome.channelRefundId },
-              refunded: head.amount,
+              data: several
+                ? { refundIds: legs.map((x) => x.id), amount: back, legs: legs.map(legView) }
+                : {
+                    refundId,
+                    amount: back,
+                    channelRefundId: outcome.status === "succeeded" ? outcome.channelRefundId : null,
+                  },
+              refunded: back,
             },
           )
         : await advance(
@@ -183,7 +218,17 @@ export async function recordOutcome(
             actor,
             "refund_failed",
             {},
-            { note: outcome.message, data: { refundId, code: outcome.code } },
+            {
+              // What did come back (other legs) is the customer's and counts on the order now.
+              note:
+                outcome.status === "failed"
+                  ? outcome.message
+                  : (legs.find((x) => x.status === "failed")?.last_error ?? undefined),
+              data: several
+                ? { refundIds: legs.map((x) => x.id), paid: back, legs: legs.map(legView) }
+                : { refundId, code: outcome.status === "failed" ? outcome.code : null },
+              refunded: back,
+            },
           );
     return {
       refundId,

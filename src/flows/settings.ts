@@ -2,8 +2,10 @@ import { sql } from "kysely";
 import { POLICY_CODES, type PolicyCode } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
 import { isCurrency, parseMinor } from "../domain/money.ts";
+import type { Tender } from "../domain/order.ts";
 import { DEFAULT_QUALITY_THRESHOLDS, validateQualityThresholds } from "../domain/risk/quality.ts";
 import { DEFAULT_RISK_THRESHOLDS, validateRiskThresholds } from "../domain/risk/thresholds.ts";
+import { DEFAULT_TENDER_ORDER, validateTenderOrder } from "../domain/tenders.ts";
 import { findShop, type Tx } from "../store/orders.ts";
 import { getSetting, putPolicies, putSetting, putShopReview, shopReview } from "../store/settings.ts";
 import type { FlowContext } from "./context.ts";
@@ -70,6 +72,17 @@ export async function setQualityThresholds(ctx: FlowContext, input: unknown) {
   return t;
 }
 export { DEFAULT_QUALITY_THRESHOLDS, DEFAULT_RISK_THRESHOLDS };
+
+/** The order a refund goes back over an order's tenders (see domain/tenders.ts); `db` may be a transaction. */
+export async function refundTenderOrder(db: Tx): Promise<Tender[]> {
+  const stated = await getSetting(db, "refunds.tenderOrder");
+  return stated === undefined ? [...DEFAULT_TENDER_ORDER] : validateTenderOrder(stated);
+}
+export async function setRefundTenderOrder(ctx: FlowContext, input: unknown): Promise<Tender[]> {
+  const order = validateTenderOrder(input);
+  await putSetting(ctx.db, "refunds.tenderOrder", order);
+  return order;
+}
 
 const DEFAULT_TIME_ZONE = "Asia/Shanghai";
 

@@ -236,11 +236,10 @@ async function recordPlatformRefund(ctx: FlowContext, actor: Actor, c: CaseFacts
       c.id,
       pc.requestedAmount !== null ? { amount: formatMinor(pc.requestedAmount, c.currency) } : {},
     );
-    return recordOutcome(ctx, granted.refundId, outcome, {
-      case_id: c.id,
-      channel: granted.send.channel,
-      amount: granted.send.amount,
-    });
+    // The platform paid every leg back at once; the last one recorded moves the case.
+    let recorded: Awaited<ReturnType<typeof recordOutcome>> | undefined;
+    for (const leg of granted.refunds) recorded = await recordOutcome(ctx, leg.id, outcome, leg);
+    return recorded;
   } catch (e) {
     if (!(e instanceof AppError)) throw e;
     return noteCase(ctx, actor, c, `${NOTES.refunded}；无法自动记账：${e.message}`, {

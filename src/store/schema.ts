@@ -159,6 +159,8 @@ export interface RefundTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   succeeded_at: Timestamp | null;
+  /** The nth grant of the case; its legs (one per tender) share it. */
+  grant_no: number;
 }
 
 export interface RefundLineTable {

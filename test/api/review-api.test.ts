@@ -350,4 +350,22 @@ describe("queues, overrides, alerts and settings", () => {
     const policy = await call("supervisor", "PUT", "/catalog/policies/sku/X1", { policies: ["perishable"] });
     expect(policy.status).toBe(400);
   });
+
+  it("the order a refund goes back over tenders is stated, checked and read back", async () => {
+    expect((await call("reviewer", "GET", "/settings/refunds")).body.tenderOrder.slice(0, 2)).toEqual([
+      "wechat_pay",
+      "alipay",
+    ]);
+    const bad = await call("supervisor", "PUT", "/settings/refunds", { tenderOrder: ["points", "cash"] });
+    expect([bad.status, bad.body.code]).toEqual([400, "INVALID_TENDER_ORDER"]);
+    expect((await call("reviewer", "PUT", "/settings/refunds", { tenderOrder: ["points"] })).status).toBe(
+      403,
+    );
+    const ok = await call("supervisor", "PUT", "/settings/refunds", { tenderOrder: ["points", "coupon"] });
+    expect(ok.body.tenderOrder.slice(0, 3)).toEqual(["points", "coupon", "wechat_pay"]);
+    expect((await call("reviewer", "GET", "/settings/refunds")).body.tenderOrder).toEqual(
+      ok.body.tenderOrder,
+    );
+    await call("supervisor", "PUT", "/settings/refunds", { tenderOrder: ["wechat_pay"] });
+  });
 });

@@ -12,7 +12,7 @@ import { dispatchOnce } from "../../src/jobs/dispatcher.ts";
 import { findCase } from "../../src/store/cases.ts";
 import { findOrder } from "../../src/store/orders.ts";
 import { type TestEnv, testEnv } from "../support/db.ts";
-import { REVIEWER, refundOnlyCase } from "../support/fixtures.ts";
+import { onlyLeg, REVIEWER, refundOnlyCase } from "../support/fixtures.ts";
 
 /**
  * The real refund flows against the Alipay simulator: orders paid with tender `alipay`, the registry
@@ -87,12 +87,12 @@ describe("refunds through Alipay with the real flows", () => {
     const g = await grantRefund(ctx, REVIEWER, id);
     // What issueRefund sends — then the process dies before it records anything.
     await alipay.refund({
-      idempotencyKey: g.send.idempotency_key,
-      transactionId: g.send.transaction_id,
-      orderRef: g.send.external_id,
-      amount: g.send.amount,
-      total: g.send.payment_amount ?? g.send.paid_total,
-      currency: g.send.currency,
+      idempotencyKey: onlyLeg(g).idempotency_key,
+      transactionId: onlyLeg(g).transaction_id,
+      orderRef: onlyLeg(g).external_id,
+      amount: onlyLeg(g).amount,
+      total: onlyLeg(g).payment_amount ?? onlyLeg(g).paid_total,
+      currency: onlyLeg(g).currency,
     });
     expect((await refundRow(g.refundId)).status).toBe("requested");
     expect(atAlipay(tradeNo)).toHaveLength(1);
@@ -121,17 +121,17 @@ describe("refunds through Alipay with the real flows", () => {
     });
     await approveCase(ctx, REVIEWER, second.id);
     const g2 = await grantRefund(ctx, REVIEWER, second.id);
-    expect(g2.send.idempotency_key).not.toBe(g1.send.idempotency_key);
+    expect(onlyLeg(g2).idempotency_key).not.toBe(onlyLeg(g1).idempotency_key);
     expect((await issueRefund(ctx, g2.refundId)).status).toBe("succeeded");
 
     // The second is sent again at the channel (a lost answer, a second worker): it is the second again.
     const again = await alipay.refund({
-      idempotencyKey: g2.send.idempotency_key,
-      transactionId: g2.send.transaction_id,
-      orderRef: g2.send.external_id,
-      amount: g2.send.amount,
-      total: g2.send.payment_amount ?? g2.send.paid_total,
-      currency: g2.send.currency,
+      idempotencyKey: onlyLeg(g2).idempotency_key,
+      transactionId: onlyLeg(g2).transaction_id,
+      orderRef: onlyLeg(g2).external_id,
+      amount: onlyLeg(g2).amount,
+      total: onlyLeg(g2).payment_amount ?? onlyLeg(g2).paid_total,
+      currency: onlyLeg(g2).currency,
     });
     expect(again).toMatchObject({
       status: "succeeded",
@@ -141,8 +141,8 @@ describe("refunds through Alipay with the real flows", () => {
 
     const refunds = atAlipay(first.tradeNo);
     expect(refunds.map((r) => [r.out_request_no, r.amount])).toEqual([
-      [g1.send.idempotency_key, g1.quote.total],
-      [g2.send.idempotency_key, g2.quote.total],
+      [onlyLeg(g1).idempotency_key, g1.quote.total],
+      [onlyLeg(g2).idempotency_key, g2.quote.total],
     ]);
     expect(await refundedTotal(first.orderId)).toBe(g1.quote.total + g2.quote.total);
   });
@@ -157,7 +157,7 @@ describe("refunds through Alipay with the real flows", () => {
     expect(atAlipay(tradeNo)).toHaveLength(0);
     const g2 = await grantRefund(ctx, REVIEWER, id);
     expect((await issueRefund(ctx, g2.refundId)).status).toBe("succeeded");
-    expect(atAlipay(tradeNo).map((r) => r.out_request_no)).toEqual([g2.send.idempotency_key]);
+    expect(atAlipay(tradeNo).map((r) => r.out_request_no)).toEqual([onlyLeg(g2).idempotency_key]);
     expect(await refundedTotal(orderId)).toBe(g2.quote.total);
   });
 
@@ -167,7 +167,7 @@ describe("refunds through Alipay with the real flows", () => {
     sim.faults({ timeoutNext: 1 });
     expect((await issueRefund(ctx, g.refundId)).status).toBe("processing");
     expect(atAlipay(tradeNo)).toHaveLength(1);
-    const { body } = sim.notification(g.send.idempotency_key, tradeNo);
+    const { body } = sim.notification(onlyLeg(g).idempotency_key, tradeNo);
     const n = alipay.parseNotification?.({}, body);
     if (!n) throw new Error("the adapter takes notifications");
     expect(await applyRefundNotification(ctx, "alipay", n)).toMatchObject({
@@ -197,7 +197,7 @@ describe("unknown outcomes resolved by query before resending", () => {
     expect((await findCase(ctx.db, id))?.status).toBe("refunded");
     expect(await refundedTotal(orderId)).toBe(g.quote.total);
     // Query, not a resend: Alipay saw one refund call for this key.
-    const calls = sim.requests().filter((r) => r.biz?.out_request_no === g.send.idempotency_key);
+    const calls = sim.requests().filter((r) => r.biz?.out_request_no === onlyLeg(g).idempotency_key);
     expect(calls.map((c) => c.params.method)).toEqual([
       "alipay.trade.refund",
       "alipay.trade.fastpay.refund.query",
@@ -212,7 +212,7 @@ describe("unknown outcomes resolved by query before resending", () => {
     expect(atAlipay(tradeNo)).toHaveLength(0);
     expect((await findCase(ctx.db, id))?.status).toBe("refunding");
     await drainOutbox();
-    expect(atAlipay(tradeNo).map((r) => r.out_request_no)).toEqual([g.send.idempotency_key]);
+    expect(atAlipay(tradeNo).map((r) => r.out_request_no)).toEqual([onlyLeg(g).idempotency_key]);
     expect((await refundRow(g.refundId)).status).toBe("succeeded");
     expect(await refundedTotal(orderId)).toBe(g.quote.total);
   });

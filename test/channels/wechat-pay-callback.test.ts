@@ -17,7 +17,7 @@ import { approveCase } from "../../src/flows/review-case.ts";
 import { submitCase } from "../../src/flows/submit-case.ts";
 import { findCase } from "../../src/store/cases.ts";
 import { type TestEnv, testEnv } from "../support/db.ts";
-import { placeOrder, REVIEWER, snapshot } from "../support/fixtures.ts";
+import { onlyLeg, placeOrder, REVIEWER, snapshot } from "../support/fixtures.ts";
 
 /**
  * WeChat Pay's 退款结果通知 through the real callback route, POST /api/v1/callbacks/payments/wechat_pay,
@@ -68,7 +68,7 @@ beforeAll(async () => {
   });
   await approveCase(ctx, REVIEWER, id);
   const g = await grantRefund(ctx, REVIEWER, id);
-  granted = { refundId: g.refundId, caseId: id, key: g.send.idempotency_key, tx, amount: g.quote.total };
+  granted = { refundId: g.refundId, caseId: id, key: onlyLeg(g).idempotency_key, tx, amount: g.quote.total };
 });
 afterAll(async () => {
   await app.close();

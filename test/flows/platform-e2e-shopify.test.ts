@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noThenProperty: "then" is the rule document's own word for a rule's actions.
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ShopifySimulator } from "../../src/channels/platforms/shopify-simulator.ts";
 import type { Actor } from "../../src/flows/context.ts";
@@ -6,6 +7,7 @@ import { grantRefund } from "../../src/flows/grant-refund.ts";
 import { issueRefund } from "../../src/flows/issue-refund.ts";
 import { inspectReturn, receiveReturn } from "../../src/flows/receive-return.ts";
 import { dispatchOnce } from "../../src/jobs/dispatcher.ts";
+import { onlyLeg } from "../support/fixtures.ts";
 import {
   caseByExternal,
   customOrder,
@@ -99,7 +101,7 @@ describe("Shopify: returns decided here, carried out on Shopify", () => {
 
     await inspectReturn(p.ctx, WAREHOUSE, caseId, { result: "pass" });
     const granted = await grantRefund(p.ctx, REVIEWER, caseId, { amount: "59.90" });
-    await issueRefund(p.ctx, granted.refundId, granted.send);
+    await issueRefund(p.ctx, granted.refundId, onlyLeg(granted));
     const done = await caseByExternal(p.ctx, p.shop, id);
     expect(done?.status).toBe("refunded");
     expect(await refundsOf(p.ctx, caseId)).toEqual([

@@ -6,6 +6,7 @@ import { issueRefund } from "../../src/flows/issue-refund.ts";
 import { inspectReturn, receiveReturn } from "../../src/flows/receive-return.ts";
 import { approveCase } from "../../src/flows/review-case.ts";
 import { dispatchOnce } from "../../src/jobs/dispatcher.ts";
+import { onlyLeg } from "../support/fixtures.ts";
 import {
   caseByExternal,
   customOrder,
@@ -199,7 +200,7 @@ describe("WeChat Channels: a return", () => {
 
     await inspectReturn(p.ctx, WAREHOUSE, caseId, { result: "pass" });
     const granted = await grantRefund(p.ctx, REVIEWER, caseId, { amount: "99.00" });
-    await issueRefund(p.ctx, granted.refundId, granted.send);
+    await issueRefund(p.ctx, granted.refundId, onlyLeg(granted));
     expect((await caseByExternal(p.ctx, p.shop, id))?.status).toBe("refunded");
     expect(p.sim.inspect(id)).toEqual({
       status: "MERCHANT_RETURN_SUCCESS",

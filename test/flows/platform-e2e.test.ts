@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noThenProperty: "then" is the rule document's own word for a rule's actions.
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildServer } from "../../src/api/server.ts";
 import { signTop, toTopTime } from "../../src/channels/platforms/taobao-protocol.ts";
@@ -12,6 +13,7 @@ import { activateRules, createRuleDraft } from "../../src/flows/rules.ts";
 import { setPolicies } from "../../src/flows/settings.ts";
 import { syncShop } from "../../src/flows/sync-platform.ts";
 import { dispatchOnce } from "../../src/jobs/dispatcher.ts";
+import { onlyLeg } from "../support/fixtures.ts";
 import {
   caseByExternal,
   eventsOf,
@@ -282,7 +284,7 @@ describe("a return, driven by TMC pushes", () => {
 
     await inspectReturn(p.ctx, WAREHOUSE, caseId, { result: "pass" });
     const granted = await grantRefund(p.ctx, REVIEWER, caseId);
-    await issueRefund(p.ctx, granted.refundId, granted.send);
+    await issueRefund(p.ctx, granted.refundId, onlyLeg(granted));
     await p.sim.pushesSettled();
     expect((await caseByExternal(p.ctx, p.shop, id))?.status).toBe("refunded");
     expect(p.sim.inspect(id)).toEqual({
@@ -292,7 +294,7 @@ describe("a return, driven by TMC pushes", () => {
         "taobao.nextone.logistics.warehouse.update",
         "taobao.rp.refunds.agree",
       ],
-      refunded: granted.send.amount,
+      refunded: onlyLeg(granted).amount,
     });
     const pushes = p.sim.pushes.filter((x) => x.status !== 200);
     expect(pushes).toEqual([]);

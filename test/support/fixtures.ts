@@ -111,3 +111,9 @@ export async function refundOnlyCase(
   if (opts.approve !== false) await approveCase(ctx, REVIEWER, id);
   return { id, orderId, lines };
 }
+
+/** The one refund a single-tender grant writes (it fails loudly if the grant split over tenders). */
+export function onlyLeg<T>(granted: { refunds: readonly T[] }): T {
+  if (granted.refunds.length !== 1) throw new Error(`expected one refund leg, got ${granted.refunds.length}`);
+  return granted.refunds[0] as T;
+}

@@ -6,7 +6,7 @@ import { autoReview } from "../../flows/auto-review.ts";
 import type { StepResult } from "../../flows/case-step.ts";
 import type { Actor, FlowContext } from "../../flows/context.ts";
 import { grantRefund } from "../../flows/grant-refund.ts";
-import { issueRefund, type RefundToSend } from "../../flows/issue-refund.ts";
+import { issueRefunds, type RefundToSend } from "../../flows/issue-refund.ts";
 import { quoteForOrder } from "../../flows/quote-refund.ts";
 import { CONDITIONS, inspectReturn, receiveReturn } from "../../flows/receive-return.ts";
 import { approveCase, cancelCase, closeCase, overrideDecision, rejectCase } from "../../flows/review-case.ts";
@@ -33,10 +33,21 @@ interface CaseAction {
 }
 
 /** Send a decided refund now and answer with where the case ended up. */
-async function sendNow(ctx: FlowContext, refundId: number, before: StepResult, known?: RefundToSend) {
-  const sent = await issueRefund(ctx, refundId, known);
-  const { caseStatus, caseVersion, ...refund } = sent;
-  return { status: caseStatus ?? before.status, version: caseVersion ?? before.version, refund };
+async function sendNow(
+  ctx: FlowContext,
+  before: StepResult,
+  legs: readonly (RefundToSend | { id: number })[],
+) {
+  const sent = await issueRefunds(ctx, legs);
+  // The leg that settled last moved the case, if any did.
+  const moved = sent.findLast((x) => x.caseStatus !== undefined);
+  const refunds = sent.map(({ caseStatus: _, caseVersion: __, ...refund }) => refund);
+  return {
+    status: moved?.caseStatus ?? before.status,
+    version: moved?.caseVersion ?? before.version,
+    refund: refunds[0],
+    ...(refunds.length > 1 ? { refunds } : {}),
+  };
 }
 
 /** Every lifecycle action, one line each: URL slug → who may, what it takes, which flow runs. */
@@ -88,7 +99,7 @@ const ACTIONS: Record<string, CaseAction> = {
     run: async (ctx, actor, id, body) => {
       const granted = await grantRefund(ctx, actor, id, body);
       // Send at once; if this fails or the process dies, the outbox sends it (same key) later.
-      return sendNow(ctx, granted.refundId, granted, granted.send);
+      return sendNow(ctx, granted, granted.refunds);
     },
   },
   "issue-refund": {
@@ -96,21 +107,20 @@ const ACTIONS: Record<string, CaseAction> = {
     body: Type.Object(Common),
     summary: "Send (or re-check with the channel) the case's pending refund now",
     run: async (ctx, _actor, id, body) => {
+      // Every leg of the grant still waiting: a refund split over tenders sends them all.
       const pending = await ctx.db
         .selectFrom("refunds as r")
         .innerJoin("cases as c", "c.id", "r.case_id")
         .select(["r.id", "c.shop_id", "c.status", "c.version"])
         .where("r.case_id", "=", id)
         .where("r.status", "in", ["requested", "processing"])
-        .orderBy("r.id", "desc")
-        .executeTakeFirst();
-      if (!pending || (body.shops && !body.shops.includes(pending.shop_id))) {
+        .orderBy("r.id")
+        .execute();
+      const head = pending[0];
+      if (!head || (body.shops && !body.shops.includes(head.shop_id))) {
         throw new AppError("NOTHING_TO_SEND", "This case has no refund waiting to be sent");
       }
-      return sendNow(ctx, pending.id, {
-        status: pending.status as StepResult["status"],
-        version: pending.version,
-      });
+      return sendNow(ctx, { status: head.status as StepResult["status"], version: head.version }, pending);
     },
   },
   "replacement-shipment": {

@@ -5,9 +5,11 @@ import type { FlowContext } from "../../flows/context.ts";
 import {
   getShopReview,
   qualityThresholds,
+  refundTenderOrder,
   riskThresholds,
   setPolicies,
   setQualityThresholds,
+  setRefundTenderOrder,
   setRiskThresholds,
   setShopReview,
   setTimeZone,
@@ -69,6 +71,19 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     requirePermission(req, "settings.write");
     return setQualityThresholds(ctx, req.body);
   });
+  // The order a refund goes back over an order's tenders: cash, points, coupons (退款顺序).
+  app.get("/settings/refunds", { schema: { tags: ["settings"] } }, async (req) => {
+    requirePermission(req, "cases.read");
+    return { tenderOrder: await refundTenderOrder(ctx.db) };
+  });
+  app.put(
+    "/settings/refunds",
+    { schema: { tags: ["settings"], body: Type.Object({ tenderOrder: Type.Array(Type.String()) }) } },
+    async (req) => {
+      requirePermission(req, "settings.write");
+      return { tenderOrder: await setRefundTenderOrder(ctx, req.body.tenderOrder) };
+    },
+  );
   app.get("/settings/timezone", { schema: { tags: ["settings"] } }, async (req) => {
     requirePermission(req, "cases.read");
     return { timeZone: await timeZone(ctx) };
