@@ -14,6 +14,7 @@ import { type Condition, inspectReturn, receiveReturn } from "../flows/receive-r
 import { approveCase, cancelCase, closeCase, rejectCase } from "../flows/review-case.ts";
 import { activateRules, createRuleDraft } from "../flows/rules.ts";
 import { setPolicies } from "../flows/settings.ts";
+import { settleOfflineRefund } from "../flows/settle-offline-refund.ts";
 import { recordReturnShipment, shipReplacement } from "../flows/shipments.ts";
 import { submitCase } from "../flows/submit-case.ts";
 import { type Rng, rng } from "./random.ts";
@@ -320,6 +321,41 @@ function transactionId(r: Rng, tender: Tender, shop: DemoShop, paidAt: number): 
   }
 }
 
+/**
+ * Every fourth order of the merchant's own (phone) shop pays part with member points (会员积分, 100
+ * points = ¥1, up to a tenth of the bill): refunds of those orders go back over two tenders.
+ */
+/** Pay one leg of a demo refund back, as the channel or (points) the clerk would. */
+async function payLeg(c: FlowContext, leg: { id: number; channel: string }) {
+  if (c.payments.get(leg.channel).awaitsPerson) {
+    // Points go back in the member system; the clerk who re-credits them records it.
+    await settleOfflineRefund(c, FINANCE, leg.id, { reference: `JF-${leg.id}` });
+    return;
+  }
+  let result = await issueRefund(c, leg.id);
+  // WeChat Pay answers PROCESSING and settles a moment later; asking again queries it, as the outbox would.
+  for (let i = 0; result.status === "processing" && i < 50; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    result = await issueRefund(c, leg.id);
+  }
+  if (result.status !== "succeeded") {
+    throw new AppError(
+      "DEMO_REFUND_NOT_SENT",
+      `Demo refund ${leg.id} was not sent: ${result.error ?? result.status}`,
+    );
+  }
+}
+
+function payments(r: Rng, shop: DemoShop, n: number, tender: Tender, paid: number, paidAt: number) {
+  const cash = { tender, transactionId: transactionId(r, tender, shop, paidAt) };
+  const points = shop.channel === "manual" && n % 4 === 0 ? Math.min(5000, Math.floor(paid / 1000) * 100) : 0;
+  if (points === 0) return [{ ...cash, amount: paid }];
+  return [
+    { ...cash, amount: paid - points },
+    { tender: "points" as Tender, amount: points, transactionId: `PTS-${ymd(paidAt)}-${n}` },
+  ];
+}
+
 const usd = (fen: number) => Math.max(499, Math.round(fen / 700) * 100 - 1);
 
 function makeCustomers(r: Rng, n: number, overseas: boolean): Customer[] {
@@ -452,7 +488,7 @@ function planOrder(
       ? { discounts: discounts.map((d) => ({ kind: d.kind, name: d.name, amount: money(d.amount) })) }
       : {}),
     ...(shipping > 0 ? { shippingFee: money(shipping) } : {}),
-    payments: [{ tender, amount: money(paid), transactionId: transactionId(r, tender, shop, paidAt) }],
+    payments: payments(r, shop, n, tender, paid, paidAt).map((p) => ({ ...p, amount: money(p.amount) })),
     ...(logistics === "none"
       ? {}
       : {
@@ -954,7 +990,8 @@ async function runCase(ctx: FlowContext, r: Rng, p: CasePlan, n: number, base: n
 
   const qty = totalQty(p.items);
   let received = 0;
-  let refundId = 0;
+  // The legs of the latest grant: one per tender the order was paid with (cash, then points).
+  let legs: { id: number; channel: string }[] = [];
   let k = 0;
   for (const step of steps) {
     t += (delays[k++] ?? 0) * scale;
@@ -1011,35 +1048,27 @@ async function runCase(ctx: FlowContext, r: Rng, p: CasePlan, n: number, base: n
           step === "grant_later"
             ? { settings: { ...ctx.settings, refundSendGraceMs: base - t + r.between(6, 36) * HOUR } }
             : {};
-        refundId = (await grantRefund(at(later), p.type === "refund_only" ? reviewer : FINANCE, id, amount))
-          .refundId;
+        legs = (await grantRefund(at(later), p.type === "refund_only" ? reviewer : FINANCE, id, amount))
+          .refunds;
         break;
       }
       case "grant_partial": {
         const quote = await previewRefund(c, o.id, { items: p.items, reason: p.reason });
         const amount = formatMinor(Math.max(1, Math.floor(quote.cap * 0.5)), o.input.currency);
-        refundId = (
-          await grantRefund(c, FINANCE, id, { amount, note: "质检不通过，协商退款50%，商品寄回买家" })
-        ).refundId;
+        legs = (await grantRefund(c, FINANCE, id, { amount, note: "质检不通过，协商退款50%，商品寄回买家" }))
+          .refunds;
         break;
       }
       case "issue": {
-        let result = await issueRefund(c, refundId);
-        // WeChat Pay answers PROCESSING and settles a moment later; asking again queries it, as the outbox would.
-        for (let i = 0; result.status === "processing" && i < 50; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-          result = await issueRefund(c, refundId);
-        }
-        if (result.status !== "succeeded") {
-          throw new AppError(
-            "DEMO_REFUND_NOT_SENT",
-            `Demo refund ${refundId} was not sent: ${result.error ?? result.status}`,
-          );
-        }
+        for (const leg of legs) await payLeg(c, leg);
         break;
       }
       case "fail":
-        await recordOutcome(c, refundId, { status: "failed", ...r.pick(REFUND_FAILURES) });
+        // The cash leg is declined; any points leg was re-credited, so the case shows what came back.
+        for (const [i, leg] of legs.entries()) {
+          if (i === 0) await recordOutcome(c, leg.id, { status: "failed", ...r.pick(REFUND_FAILURES) });
+          else await payLeg(c, leg);
+        }
         break;
       case "ship_replacement": {
         const carrier = r.pick(shop.carriers);
