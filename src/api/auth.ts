@@ -30,6 +30,8 @@ export const PERMISSIONS = [
   "alerts.ack",
   "settings.write",
   "tracking.write",
+  "case.compensate",
+  "finance.read",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -41,6 +43,7 @@ const REVIEW: Permission[] = [
   "case.grant_refund",
   "case.close",
   "case.override",
+  "case.compensate",
   "quotes",
   "rules.read",
   "alerts.read",
@@ -51,7 +54,7 @@ export const ROLES: Record<string, readonly Permission[]> = {
   cs_agent: [...READ, "orders.write", "cases.create", "case.cancel", "case.ship_return", "quotes"],
   reviewer: REVIEW,
   /** Owns the review policy: edits and activates rules, thresholds and per-shop limits. */
-  supervisor: [...REVIEW, "rules.write", "rules.activate", "settings.write"],
+  supervisor: [...REVIEW, "rules.write", "rules.activate", "settings.write", "finance.read"],
   warehouse: [
     ...READ,
     "case.ship_return",
@@ -60,7 +63,15 @@ export const ROLES: Record<string, readonly Permission[]> = {
     "case.ship_replacement",
     "tracking.write",
   ],
-  finance: [...READ, "case.grant_refund", "case.issue_refund", "case.close", "quotes"],
+  finance: [
+    ...READ,
+    "case.grant_refund",
+    "case.issue_refund",
+    "case.close",
+    "case.compensate",
+    "quotes",
+    "finance.read",
+  ],
 };
 export const ROLE_NAMES = Object.keys(ROLES);
 

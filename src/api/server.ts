@@ -9,6 +9,7 @@ import { adminRoutes } from "./routes/admin.ts";
 import { alertRoutes } from "./routes/alerts.ts";
 import { callbackRoutes } from "./routes/callbacks.ts";
 import { caseRoutes } from "./routes/cases.ts";
+import { financeRoutes } from "./routes/finance.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { logisticsCallbackRoutes } from "./routes/logistics-callbacks.ts";
 import { orderRoutes } from "./routes/orders.ts";
@@ -64,6 +65,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       await api.register(trackingRoutes, { ctx: opts.ctx });
       await api.register(platformRoutes, { ctx: opts.ctx });
       await api.register(refundRoutes, { ctx: opts.ctx });
+      await api.register(financeRoutes, { ctx: opts.ctx });
     },
     { prefix: "/api/v1" },
   );

@@ -4,10 +4,13 @@ import {
   type RefundRequest,
 } from "../channels/payments/channel.ts";
 import { fail } from "../domain/errors.ts";
+import { refundFee } from "../domain/ledger.ts";
 import type { CaseState } from "../domain/lifecycle.ts";
+import { postRefund } from "../store/ledger.ts";
 import { advance, withCase } from "./case-step.ts";
-import type { Actor, FlowContext } from "./context.ts";
+import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { crashPoint } from "./crash-point.ts";
+import { financeFees } from "./settings.ts";
 
 export type IssueResult = {
   refundId: number;
@@ -180,6 +183,12 @@ export async function recordOutcome(
       return { refundId, status: current.status as IssueResult["status"] };
     }
     if (outcome.status === "processing") return { refundId, status: "processing", channel: head.channel };
+    const actor = by ?? { kind: "channel" as const, id: head.channel };
+    if (outcome.status === "succeeded") {
+      // The books hear of the money in the transaction that records it: goods, shipping, the fee it cost.
+      const fee = refundFee(Number(head.amount), (await financeFees(l.tx))[head.channel]);
+      await postRefund(l.tx, refundId, fee, actorName(actor), now);
+    }
     // A grant may go back over several tenders; the case moves once the last of its legs settles.
     const legs = await l.tx
       .selectFrom("refunds")
@@ -192,7 +201,6 @@ export async function recordOutcome(
     const paid = legs.filter((x) => x.status === "succeeded");
     const back = paid.reduce((a, x) => a + Number(x.amount), 0);
     const several = legs.length > 1;
-    const actor = by ?? { kind: "channel" as const, id: head.channel };
     const step =
       paid.length === legs.length
         ? await advance(

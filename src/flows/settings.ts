@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { POLICY_CODES, type PolicyCode } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
+import { DEFAULT_FEES, type FeePolicy, validateFees } from "../domain/ledger.ts";
 import { isCurrency, parseMinor } from "../domain/money.ts";
 import type { Tender } from "../domain/order.ts";
 import { DEFAULT_QUALITY_THRESHOLDS, validateQualityThresholds } from "../domain/risk/quality.ts";
@@ -82,6 +83,17 @@ export async function setRefundTenderOrder(ctx: FlowContext, input: unknown): Pr
   const order = validateTenderOrder(input);
   await putSetting(ctx.db, "refunds.tenderOrder", order);
   return order;
+}
+
+/** Each payment channel's fee and whether a refund gets it back (see domain/ledger.ts). */
+export async function financeFees(db: Tx): Promise<Record<string, FeePolicy>> {
+  const stated = await getSetting(db, "finance.fees");
+  return { ...DEFAULT_FEES, ...(stated === undefined ? {} : validateFees(stated)) };
+}
+export async function setFinanceFees(ctx: FlowContext, input: unknown): Promise<Record<string, FeePolicy>> {
+  const fees = validateFees(input);
+  await putSetting(ctx.db, "finance.fees", fees);
+  return financeFees(ctx.db);
 }
 
 const DEFAULT_TIME_ZONE = "Asia/Shanghai";

@@ -163,6 +163,25 @@ export interface RefundTable {
   grant_no: number;
 }
 
+export interface LedgerEntryTable {
+  id: Generated<number>;
+  source: string;
+  kind: string;
+  tender: string | null;
+  case_id: number | null;
+  order_id: number | null;
+  payment_id: number | null;
+  refund_id: number | null;
+  shop_id: string;
+  reason: string | null;
+  currency: string;
+  amount: number;
+  reference: string | null;
+  note: string | null;
+  actor: string | null;
+  occurred_at: Timestamp;
+}
+
 export interface RefundLineTable {
   refund_id: number;
   order_line_id: number;
@@ -354,6 +373,7 @@ export interface DB {
   receipts: ReceiptTable;
   refunds: RefundTable;
   refund_lines: RefundLineTable;
+  ledger_entries: LedgerEntryTable;
   outbox: OutboxTable;
   api_tokens: ApiTokenTable;
   tracking_events: TrackingEventTable;

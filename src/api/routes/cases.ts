@@ -1,9 +1,11 @@
 import { type TSchema, Type } from "@fastify/type-provider-typebox";
 import { CASE_SOURCES, CASE_TYPES } from "../../domain/catalogue.ts";
 import { AppError } from "../../domain/errors.ts";
+import { COMPENSATION_TYPES } from "../../domain/ledger.ts";
 import { CASE_STATE_NAMES } from "../../domain/lifecycle.ts";
 import { autoReview } from "../../flows/auto-review.ts";
 import type { StepResult } from "../../flows/case-step.ts";
+import { compensate } from "../../flows/compensate.ts";
 import type { Actor, FlowContext } from "../../flows/context.ts";
 import { grantRefund } from "../../flows/grant-refund.ts";
 import { issueRefunds, type RefundToSend } from "../../flows/issue-refund.ts";
@@ -130,6 +132,18 @@ const ACTIONS: Record<string, CaseAction> = {
     run: shipReplacement,
   },
   close: { permission: "case.close", body: Type.Object(Common), summary: "Close (完结)", run: closeCase },
+  compensate: {
+    permission: "case.compensate",
+    body: Type.Object({
+      ...Common,
+      type: Enum(COMPENSATION_TYPES),
+      amount: Amount,
+      reference: Type.Optional(Type.String()),
+      expectedVersion: Type.Integer(),
+    }),
+    summary: "Compensate the customer — cash, coupon, points or return postage (补偿) — posted to the ledger",
+    run: compensate,
+  },
   override: {
     permission: "case.override",
     body: Type.Object({
