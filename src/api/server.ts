@@ -14,6 +14,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { logisticsCallbackRoutes } from "./routes/logistics-callbacks.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { platformCallbackRoutes, platformRoutes } from "./routes/platforms.ts";
+import { reconciliationRoutes } from "./routes/reconciliations.ts";
 import { refundRoutes } from "./routes/refunds.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { settingsRoutes } from "./routes/settings.ts";
@@ -66,6 +67,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       await api.register(platformRoutes, { ctx: opts.ctx });
       await api.register(refundRoutes, { ctx: opts.ctx });
       await api.register(financeRoutes, { ctx: opts.ctx });
+      await api.register(reconciliationRoutes, { ctx: opts.ctx });
     },
     { prefix: "/api/v1" },
   );

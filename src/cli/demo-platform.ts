@@ -15,7 +15,8 @@ export const DEMO_PLATFORM_SHOP = { id: "tmall-flagship", channel: "tmall" } as 
 
 /**
  * A few buyers on the simulated Tmall, each start: three new orders, a refund-only request and a
- * return. Ids come from the clock, so a restart adds new ones next to those already synced.
+ * return. Order ids come from the clock and refund ids from the simulator's sequence, which its state
+ * file carries across restarts, so a restart adds new ones next to those already synced.
  */
 export function seedDemoPlatform(sim: PlatformSimulator, now: Date): { orders: number; requests: number } {
   const t = now.getTime();

@@ -21,7 +21,9 @@ Commands:
   rules     Rule set versions: list, show, import, activate, export, backtest (aftersales rules help)
   alerts    \`alerts scan\`: raise quality alerts for SKUs and categories whose refund rate jumped
   sync      One pass of the platform sync over connected shops (--shop ID for one), with counts
-  simulate  \`simulate <channel> [--port N] [--push URL]\`: run a platform's simulator and print its credentials
+  reconcile [--channel C] [--date YYYY-MM-DD] [--file bill]: compare a payment channel's refund bill
+            with our refunds and print the problems (docs/reconciliation.md)
+  simulate  \`simulate <channel> [--port N] [--push URL] [--state FILE]\`: run a platform's simulator and print its credentials
 
 Options (environment in brackets):
   --port N            [PORT]          HTTP port, default 8080
@@ -40,6 +42,12 @@ async function main(argv: string[]) {
   if (argv[0] === "rules") {
     const { runRules } = await import("./rules.ts");
     await runRules(argv.slice(1));
+    return;
+  }
+  // So does reconciliation (--channel, --date, --file).
+  if (argv[0] === "reconcile") {
+    const { runReconcile } = await import("./reconcile.ts");
+    await runReconcile(argv.slice(1));
     return;
   }
   // So does the platform simulator (--port, --push, …).
@@ -177,9 +185,10 @@ async function rotateDemoAdmin(rt: Awaited<ReturnType<typeof openRuntime>>, demo
 }
 
 /**
- * The demo's Tmall shop runs against a simulated Tmall that this process starts (it keeps its orders in
- * memory, so every start connects the shop afresh): a few new buyer orders and requests are placed there
- * and arrive through the platform sync. Needs the shop (the demo loaded) and a key to seal credentials.
+ * The demo's Tmall shop runs against a simulated Tmall that this process starts (on the embedded
+ * database it keeps its state in DATA_DIR, so a restart carries on with the same shop; every start
+ * saves the simulator's new address): a few new buyer orders and requests are placed there and arrive
+ * through the platform sync. Needs the shop (the demo loaded) and a key to seal credentials.
  */
 async function simulateDemoPlatform(rt: Awaited<ReturnType<typeof openRuntime>>, demo: boolean) {
   if (!demo || !rt.simulator || !rt.ctx.secrets) return undefined;

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startKuaidi100Simulator } from "../channels/logistics/kuaidi100-simulator.ts";
 import { startAlipaySimulator } from "../channels/payments/alipay-simulator.ts";
@@ -42,11 +43,14 @@ export async function runSync(config: Config) {
   }
 }
 
-const USAGE = `Usage: aftersales simulate <channel> [--port N] [--host H] [--push URL] [--no-seed]
+const USAGE = `Usage: aftersales simulate <channel> [--port N] [--host H] [--push URL] [--state FILE] [--no-seed]
 
 Runs that platform's simulator on loopback with fresh credentials and prints them. Give them to a shop
 of the same channel (PUT /api/v1/shops/{shop}/credentials) and sync it. --push sends the platform's push
-messages (e.g. Taobao TMC) to a URL such as http://127.0.0.1:8080/api/v1/callbacks/platforms/{shop}.`;
+messages (e.g. Taobao TMC) to a URL such as http://127.0.0.1:8080/api/v1/callbacks/platforms/{shop}.
+--state keeps a marketplace's orders, requests, decisions and credentials in FILE: run again with the
+same file and it carries on where it stopped, on the same credentials (only a new port needs saving).
+A fresh simulator gets a few orders and requests unless --no-seed.`;
 
 /** `aftersales simulate <channel>`: a platform simulator to develop and demo against. */
 export async function runSimulate(argv: string[]) {
@@ -57,6 +61,7 @@ export async function runSimulate(argv: string[]) {
       port: { type: "string" },
       host: { type: "string" },
       push: { type: "string" },
+      state: { type: "string" },
       "no-seed": { type: "boolean" },
     },
   });
@@ -84,12 +89,15 @@ export async function runSimulate(argv: string[]) {
     process.exitCode = 2;
     return;
   }
+  // A simulator restarted on its state file already has what it had; only a fresh one is seeded.
+  const resumed = values.state !== undefined && existsSync(values.state);
   const sim = await start({
     port: Number(values.port ?? 0),
     host: values.host ?? "127.0.0.1",
     ...(values.push ? { pushUrl: values.push } : {}),
+    ...(values.state ? { stateFile: values.state } : {}),
   });
-  if (!values["no-seed"]) seed(sim);
+  if (!values["no-seed"] && !resumed) seed(sim);
   console.log(`${channel} simulator on ${sim.url}`);
   console.log("Credentials (PUT them to /api/v1/shops/{shop}/credentials):");
   console.log(JSON.stringify(sim.credentials, null, 2));

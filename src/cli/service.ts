@@ -48,8 +48,10 @@ export interface Runtime {
   paymentTaken(p: { tender: string; orderRef: string; transactionId?: string; amount: number }): void;
   /**
    * Run `channel`'s platform simulator for the shop and connect the shop to it (its credentials, with the
-   * simulator's address as the gateway). The simulator lives as long as the runtime and keeps its
-   * orders in memory.
+   * simulator's address as the gateway). The simulator lives as long as the runtime; on the embedded
+   * database it keeps its orders, requests, decisions and credentials in DATA_DIR
+   * (`platform-<shop>-simulator.json`), so after a restart it comes back on the same credentials and
+   * only the gateway (a new port) changes.
    */
   simulatePlatform(shopId: string, channel: Channel): Promise<PlatformSimulator>;
   /** Once the API listens: point the simulators' callbacks and pushes at it. */
@@ -135,8 +137,12 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     async simulatePlatform(shopId, channel) {
       const start = SIMULATORS[channel];
       if (!start) throw new Error(`There is no simulator for the ${channel} channel`);
-      const sim = await start({ port: 0, channel });
+      const stateFile = config.databaseUrl
+        ? {}
+        : { stateFile: join(config.dataDir, `platform-${shopId}-simulator.json`) };
+      const sim = await start({ port: 0, channel, ...stateFile });
       platforms.set(shopId, sim);
+      // Saved on every start: a restarted simulator listens on a new port, so the gateway moves.
       await saveCredentials(ctx.db, ctx.secrets, shopId, { gateway: sim.url, ...sim.credentials }, ctx.now());
       return sim;
     },

@@ -3,6 +3,7 @@ import { startDispatcher } from "./dispatcher.ts";
 import { startInterceptionPoller } from "./interceptions.ts";
 import { startPlatformSync } from "./platform-sync.ts";
 import { startQualityScanner } from "./quality-scan.ts";
+import { startReconciler } from "./reconcile.ts";
 import { startRefundSettler } from "./refund-settler.ts";
 import { startReviewSweep } from "./review-sweep.ts";
 
@@ -17,6 +18,7 @@ export const WORKERS = {
   "refund settler": (ctx: FlowContext) => startRefundSettler(ctx),
   "platform sync": (ctx: FlowContext) => startPlatformSync(ctx),
   interceptions: (ctx: FlowContext) => startInterceptionPoller(ctx),
+  reconciliation: (ctx: FlowContext) => startReconciler(ctx),
 } as const;
 
 export function startWorkers(ctx: FlowContext, o: { leaseMs: number }) {

@@ -359,8 +359,53 @@ export interface InterceptionTable {
   updated_at: Timestamp;
 }
 
+/** 009_reconciliation: refund bills compared with our refunds, one run per (channel, day). */
+export interface ReconciliationRunTable {
+  id: Generated<number>;
+  channel: string;
+  bill_date: string;
+  source: string;
+  bill_sha1: string;
+  bill_rows: number;
+  summary: Json<Record<string, unknown>>;
+  problems: number;
+  awaiting: number;
+  reconciled_by: string;
+  reconciled_at: Timestamp;
+  runs: Generated<number>;
+}
+
+export interface ReconciliationItemTable {
+  run_id: number;
+  item_no: number;
+  category: string;
+  idempotency_key: string;
+  refund_id: number | null;
+  currency: string;
+  our_amount: number | null;
+  our_status: string | null;
+  bill_amount: number | null;
+  bill_status: string | null;
+  channel_refund_id: string | null;
+  bill_date: string | null;
+  bill_line: number | null;
+  note: string | null;
+}
+
+export interface ReconciliationClaimTable {
+  claim_key: string;
+  claimed_by: string;
+  claimed_at: Timestamp;
+  done_at: Timestamp | null;
+  last_error: string | null;
+}
+
+/** Bulk imports (008_import.sql, store/imports.ts). */
 export interface DB {
   installation: InstallationTable;
+  reconciliation_runs: ReconciliationRunTable;
+  reconciliation_items: ReconciliationItemTable;
+  reconciliation_claims: ReconciliationClaimTable;
   shops: ShopTable;
   customers: CustomerTable;
   orders: OrderTable;

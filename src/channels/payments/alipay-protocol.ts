@@ -26,6 +26,10 @@ import { formatMinor, parseMinor } from "../../domain/money.ts";
 export const GATEWAY_URL = "https://openapi.alipay.com/gateway.do";
 export const METHOD_REFUND = "alipay.trade.refund";
 export const METHOD_REFUND_QUERY = "alipay.trade.fastpay.refund.query";
+/** 查询对账单下载地址: the URL of a day's (or month's) bill zip. */
+export const METHOD_BILL_URL = "alipay.data.dataservice.bill.downloadurl.query";
+/** The bill is not there (yet): a day not over, or before 9:00 the next day when Alipay writes it. */
+export const SUB_CODE_BILL_NOT_EXIST = "isp.bill_not_exist";
 /** The node a gateway-level failure may come back in instead of the method's own. */
 export const ERROR_RESPONSE = "error_response";
 /** What the gateway answers when it did what was asked; a query's 10000 says the query worked, not the refund. */

@@ -2,11 +2,13 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type AlipayBillRow, renderAlipayTradeBill, zipAlipayBill } from "./alipay-bill.ts";
 import {
   beijingTime,
   CODE_BUSINESS_FAILED,
   CODE_SUCCESS,
   formBody,
+  METHOD_BILL_URL,
   METHOD_REFUND,
   METHOD_REFUND_QUERY,
   notificationSigningString,
@@ -17,6 +19,7 @@ import {
   requestSigningString,
   rsa2Sign,
   rsa2Verify,
+  SUB_CODE_BILL_NOT_EXIST,
   SUB_CODES,
   signedResponse,
   toFen,
@@ -104,6 +107,11 @@ export interface AlipaySimulator {
   faults(patch?: Partial<AlipaySimFaults>): AlipaySimFaults;
   /** The signed asynchronous notification (trade_status_sync) Alipay posts after a refund, as a form body. */
   notification(outRequestNo: string, tradeNo?: string): { contentType: string; body: string };
+  /**
+   * The day's trade bill (业务明细) as the zip bill_download_url serves: trades paid and refunds made
+   * that Beijing day. null for a day after today, which has no bill.
+   */
+  tradeBill(date: string): Uint8Array | null;
   /** Gateway calls received so far (parameters as sent, biz_content parsed), newest last. */
   requests(): { params: Record<string, string>; biz: Record<string, unknown> | null }[];
 }
@@ -294,6 +302,71 @@ export async function startAlipaySimulator(opts: AlipaySimulatorOptions = {}): P
     return answer("Y", r);
   };
 
+  /** Download ids → bill zips; like Alipay's, a URL is good for a while (30 s there, 5 min here). */
+  const downloads = new Map<string, { file: Uint8Array; until: number }>();
+  const PID = "2088000000000000";
+
+  const tradeBill = (date: string): Uint8Array | null => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return null;
+    const now = new Date();
+    if (date > beijingTime(now).slice(0, 10)) return null;
+    const rows: AlipayBillRow[] = [];
+    for (const t of trades.values()) {
+      const base = {
+        tradeNo: t.trade_no,
+        outTradeNo: t.out_trade_no,
+        subject: "商品",
+        buyer: t.buyer_logon_id,
+      };
+      if (t.gmt_payment.slice(0, 10) === date) {
+        const fee = -Math.round((t.total * 6) / 1000);
+        rows.push({
+          ...base,
+          kind: "交易",
+          createdAt: t.gmt_payment,
+          finishedAt: t.gmt_payment,
+          orderAmount: t.total,
+          received: t.total,
+          outRequestNo: "",
+          fee,
+        });
+      }
+      for (const r of t.refunds) {
+        if (r.gmt_refund_pay.slice(0, 10) !== date) continue;
+        rows.push({
+          ...base,
+          kind: "退款",
+          createdAt: t.gmt_payment,
+          finishedAt: r.gmt_refund_pay,
+          orderAmount: t.total,
+          received: -r.amount,
+          outRequestNo: r.out_request_no,
+          fee: Math.round((r.amount * 6) / 1000),
+        });
+      }
+    }
+    const next = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    const { detail, summary } = renderAlipayTradeBill(PID, date, rows, beijingTime(now), next);
+    return zipAlipayBill(PID, date, detail, summary);
+  };
+
+  const billUrl = (biz: Record<string, unknown>): Record<string, unknown> => {
+    const date = str(biz.bill_date) ?? "";
+    if (biz.bill_type !== "trade" && biz.bill_type !== "signcustomer")
+      return business("ACQ.INVALID_PARAMETER");
+    if (biz.bill_type !== "trade") return business(SUB_CODE_BILL_NOT_EXIST);
+    const file = tradeBill(date);
+    if (!file) return business(SUB_CODE_BILL_NOT_EXIST);
+    const id = randomBytes(16).toString("hex");
+    downloads.set(id, { file, until: Date.now() + 5 * 60_000 });
+    const day = date.replaceAll("-", "");
+    return {
+      code: CODE_SUCCESS,
+      msg: "Success",
+      bill_download_url: `${url}/downloadBillFile.resource?bizType=trade&userId=${PID}&fileType=csv.zip&bizDates=${day}&downloadFileName=${PID}_${day}.csv.zip&fileId=${id}`,
+    };
+  };
+
   const query = (biz: Record<string, unknown>): Record<string, unknown> => {
     if (!str(biz.trade_no) && !str(biz.out_trade_no)) return business("ACQ.INVALID_PARAMETER");
     const outRequestNo = str(biz.out_request_no);
@@ -324,7 +397,7 @@ export async function startAlipaySimulator(opts: AlipaySimulatorOptions = {}): P
   /** The gateway's checks, in its order: who is calling, is it signed by them, is it well-formed. */
   const gateway = (params: Record<string, string>): Reply => {
     const method = params.method ?? "";
-    if (method !== METHOD_REFUND && method !== METHOD_REFUND_QUERY) {
+    if (method !== METHOD_REFUND && method !== METHOD_REFUND_QUERY && method !== METHOD_BILL_URL) {
       return {
         kind: "unsigned",
         method,
@@ -373,7 +446,12 @@ export async function startAlipaySimulator(opts: AlipaySimulatorOptions = {}): P
       faults.systemErrorNext--;
       return signed(business("ACQ.SYSTEM_ERROR"));
     }
-    const body = method === METHOD_REFUND ? refund(biz, str(params.notify_url)) : query(biz);
+    const body =
+      method === METHOD_REFUND
+        ? refund(biz, str(params.notify_url))
+        : method === METHOD_BILL_URL
+          ? billUrl(biz)
+          : query(biz);
     if (faults.unsignedNext > 0) {
       faults.unsignedNext--;
       return { kind: "unsigned", method, body };
@@ -453,6 +531,12 @@ export async function startAlipaySimulator(opts: AlipaySimulatorOptions = {}): P
     if (route.startsWith("/_sim/")) {
       const [status, payload] = sim(req, route, body);
       return sendText(res, status, JSON.stringify(payload), "application/json");
+    }
+    if (route === "/downloadBillFile.resource" && req.method === "GET") {
+      const d = downloads.get(new URLSearchParams(search).get("fileId") ?? "");
+      if (!d || d.until < Date.now()) return sendText(res, 404, "文件不存在或已过期", "text/plain");
+      res.writeHead(200, { "content-type": "application/oct-stream" });
+      return void res.end(d.file);
     }
     if (route !== GATEWAY_PATH || req.method !== "POST") {
       return sendText(res, 404, `no route ${req.method} ${route}`, "text/plain");
@@ -539,6 +623,7 @@ export async function startAlipaySimulator(opts: AlipaySimulatorOptions = {}): P
     refunds: () => [...trades.values()].flatMap((t) => t.refunds.map((r) => ({ ...r }))),
     faults: (patch = {}) => applyFaults(patch),
     notification,
+    tradeBill,
     requests: () => log.map((x) => ({ params: { ...x.params }, biz: x.biz })),
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,4 +1,11 @@
+import { createHash } from "node:crypto";
 import { AppError } from "../../domain/errors.ts";
+import {
+  parseAlipayTradeBill,
+  type RefundBillFetch,
+  type RefundBillSource,
+} from "../../domain/reconcile/bill.ts";
+import { readAlipayBillFile } from "./alipay-bill.ts";
 import {
   AlipayProtocolError,
   beijingTime,
@@ -7,6 +14,7 @@ import {
   ERROR_RESPONSE,
   formBody,
   type GatewayResponse,
+  METHOD_BILL_URL,
   METHOD_REFUND,
   METHOD_REFUND_QUERY,
   notificationSigningString,
@@ -17,6 +25,7 @@ import {
   requestSigningString,
   rsa2Sign,
   rsa2Verify,
+  SUB_CODE_BILL_NOT_EXIST,
   SUB_CODES,
   toFen,
   toYuan,
@@ -59,7 +68,7 @@ export interface AlipayChannelOptions {
 /** Which trade a refund belongs to: alipay.trade.fastpay.refund.query needs it besides out_request_no. */
 export type RefundTradeRef = Pick<RefundRequest, "transactionId" | "orderRef">;
 
-export interface AlipayChannel extends PaymentChannel {
+export interface AlipayChannel extends PaymentChannel, RefundBillSource {
   /**
    * `request`: the refund as sent (its trade is required; with its amount, a refund found under the key
    * for another amount is refused as a mismatch rather than taken as this one).
@@ -423,5 +432,43 @@ export function alipayChannel(opts: AlipayChannelOptions): AlipayChannel {
       };
     },
     notificationAck: { status: 200, contentType: "text/plain; charset=utf-8", body: "success" },
+
+    /**
+     * 查询对账单下载地址 (bill_type=trade: the 业务明细 of trades and refunds) for the day, then the zip
+     * from bill_download_url. Alipay signs the answer that carries the URL but announces no hash of the
+     * file; the zip's own checks and the bill's footer totals are what guard the download.
+     */
+    async fetchRefundBill(date: string): Promise<RefundBillFetch> {
+      const { body } = await call(METHOD_BILL_URL, { bill_type: "trade", bill_date: date });
+      if (body.code === CODE_BUSINESS_FAILED && body.sub_code === SUB_CODE_BILL_NOT_EXIST) {
+        return {
+          kind: "not_ready",
+          message: `${SUB_CODE_BILL_NOT_EXIST}: ${text(body.sub_msg) ?? "账单不存在"}`,
+        };
+      }
+      if (body.code !== CODE_SUCCESS) {
+        const f = body.code === CODE_BUSINESS_FAILED ? businessFailure(body) : gatewayError(body);
+        throw unavailable("http", `${METHOD_BILL_URL}: ${f.code}: ${f.message}`);
+      }
+      const url = text(body.bill_download_url);
+      if (!url || !/^https?:\/\//.test(url)) {
+        throw untrusted(
+          malformed(`bill_download_url ${JSON.stringify(body.bill_download_url)} is not a URL`),
+        );
+      }
+      let file: Uint8Array;
+      try {
+        const res = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(timeoutMs) });
+        file = new Uint8Array(await res.arrayBuffer());
+        if (res.status !== 200) {
+          throw unavailable("http", `bill download: HTTP ${res.status}`, { httpStatus: res.status });
+        }
+      } catch (e) {
+        if (e instanceof ChannelUnavailableError) throw e;
+        throw unavailable("network", `bill download failed (${(e as Error).message})`, { cause: e });
+      }
+      const sha1 = createHash("sha1").update(file).digest("hex");
+      return { kind: "bill", bill: parseAlipayTradeBill(readAlipayBillFile(file), date), sha1 };
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { type KeyObject, randomBytes, randomInt } from "node:crypto";
+import { createHash, type KeyObject, randomBytes, randomInt } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -121,6 +121,8 @@ export interface WechatPayFaults {
   tamperNotify: number;
   /** The next n notifications are held back until released: late, out-of-order delivery. */
   holdNotify: number;
+  /** The next n bill downloads are altered after their hash was announced (the merchant must refuse them). */
+  tamperBillNext: number;
 }
 
 const NO_FAULTS: WechatPayFaults = {
@@ -136,6 +138,7 @@ const NO_FAULTS: WechatPayFaults = {
   duplicateNotify: 0,
   tamperNotify: 0,
   holdNotify: 0,
+  tamperBillNext: 0,
 };
 
 /** WeChat Pay's notification retry schedule after the first attempt: 15s/15s/30s/3m/…/6h, ≈24h4m in all. */
@@ -189,6 +192,11 @@ export interface WechatPaySimulator {
   setNotifyUrl(url: string | undefined): void;
   /** Someone handled an ABNORMAL refund (退款异常处理): it becomes SUCCESS and is notified again. */
   resolveAbnormal(outRefundNo: string): SimRefund;
+  /**
+   * The REFUND trade bill (交易账单) of a Beijing day as 下载账单 serves it: refunds taken that day, with
+   * their status as of now. A day after today has no bill.
+   */
+  refundBill(date: string): string | null;
   /** Deliver a notification once more now (a late or repeated delivery); true if it was acked. */
   redeliver(notificationId: string): Promise<boolean>;
   /** Send held notifications now, in the order they were held. */
@@ -558,8 +566,58 @@ export async function startWechatPaySimulator(
     return [200, view(r)];
   };
 
-  const api = async (method: string, route: string, body: string): Promise<Reply> => {
+  // ---- bills ---------------------------------------------------------------------------------------
+
+  /** Download tokens → the file they serve; download_url is valid for 5 minutes, as WeChat's is. */
+  const downloads = new Map<string, { file: Buffer; until: number }>();
+
+  const refundBill = (date: string): string | null => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || date > beijingTime(Date.now()).slice(0, 10)) return null;
+    const rows = [...refunds.values()]
+      .filter((r) => r.view.create_time.slice(0, 10) === date)
+      .map((r) => view(r));
+    return renderRefundBill(mchid, rows, (r) => refunds.get(r.out_refund_no)?.reason ?? null);
+  };
+
+  const tradeBill = (path: string): Reply => {
+    const q = new URL(path, "http://sim").searchParams;
+    const date = q.get("bill_date") ?? "";
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return paramError("bill_date must be yyyy-MM-DD");
+    const type = q.get("bill_type") ?? "ALL";
+    if (type !== "REFUND") return paramError(`this simulator serves bill_type REFUND, not ${type}`);
+    const text = refundBill(date);
+    if (text === null) return error(400, "NO_STATEMENT_EXIST", "账单文件不存在");
+    const file = Buffer.from(text, "utf8");
+    const token = randomBytes(24).toString("base64url");
+    downloads.set(token, { file, until: Date.now() + 5 * 60_000 });
+    return [
+      200,
+      {
+        hash_type: "SHA1",
+        hash_value: createHash("sha1").update(file).digest("hex"),
+        download_url: `${merchantConfig.baseUrl}/v3/billdownload/file?token=${token}`,
+      },
+    ];
+  };
+
+  /** 下载账单: the raw file, not signed by WeChat (the hash announced with download_url vouches for it). */
+  const billFile = (path: string): Buffer | Reply => {
+    const token = new URL(path, "http://sim").searchParams.get("token") ?? "";
+    const d = downloads.get(token);
+    if (!d || d.until < Date.now()) return error(400, "INVALID_REQUEST", "下载地址已过期或无效");
+    if (take("tamperBillNext"))
+      return Buffer.from(
+        d.file
+          .toString("utf8")
+          .replace(/`(\d+)\.(\d\d)/, "`$1.9$2")
+          .slice(0, -1),
+      );
+    return d.file;
+  };
+
+  const api = async (method: string, route: string, body: string, path: string): Promise<Reply> => {
     if (method === "POST" && route === "/v3/refund/domestic/refunds") return createRefund(body);
+    if (method === "GET" && route === "/v3/bill/tradebill") return tradeBill(path);
     const m = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(route);
     if (method === "GET" && m?.[1]) {
       let key: string;
@@ -684,7 +742,16 @@ export async function startWechatPaySimulator(
     const refused = checkAuthorization(req, body);
     if (refused) return answer(error(401, "SIGN_ERROR", refused), false);
     if (take("failNext")) return answer(error(500, "SYSTEM_ERROR", "系统错误 (injected failNext)"));
-    const reply = await api(method, route, body);
+    if (method === "GET" && route === "/v3/billdownload/file") {
+      const file = billFile(path);
+      if (!Buffer.isBuffer(file)) return answer(file);
+      return later(delayMs, () => {
+        if (res.destroyed) return;
+        res.writeHead(200, { "content-type": "text/plain; charset=utf-8", [HEADER_REQUEST_ID]: requestId });
+        res.end(file);
+      });
+    }
+    const reply = await api(method, route, body, path);
     if (take("timeoutNext")) {
       // The work is done (a refund may be recorded) but the caller never hears about it.
       return later(delayMs, () => req.socket.destroy());
@@ -737,6 +804,7 @@ export async function startWechatPaySimulator(
       defaultNotifyUrl = u ?? null;
     },
     resolveAbnormal,
+    refundBill,
     redeliver,
     releaseHeld,
     async notificationsIdle(timeoutMs = 10_000) {
@@ -830,4 +898,120 @@ function send(res: ServerResponse, status: number, payload: unknown, headers: Re
   const text = typeof payload === "string" ? payload : JSON.stringify(payload);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
   res.end(text);
+}
+
+/** The 交易账单 columns of a refund bill, in WeChat's order. */
+const BILL_COLUMNS = [
+  "交易时间",
+  "公众账号ID",
+  "商户号",
+  "特约商户号",
+  "设备号",
+  "微信订单号",
+  "商户订单号",
+  "用户标识",
+  "交易类型",
+  "交易状态",
+  "付款银行",
+  "货币种类",
+  "应结订单金额",
+  "代金券金额",
+  "退款申请时间",
+  "退款成功时间",
+  "微信退款单号",
+  "商户退款单号",
+  "退款金额",
+  "充值券退款金额",
+  "退款类型",
+  "退款状态",
+  "商品名称",
+  "商户数据包",
+  "手续费",
+  "费率",
+  "订单金额",
+  "申请退款金额",
+  "费率备注",
+];
+const BILL_SUMMARY = [
+  "总交易单数",
+  "应结订单总金额",
+  "退款总金额",
+  "充值券退款总金额",
+  "手续费总金额",
+  "订单总金额",
+  "申请退款总金额",
+];
+
+const yuanText = (fen: number) => {
+  const abs = String(Math.abs(fen)).padStart(3, "0");
+  return `${fen < 0 ? "-" : ""}${abs.slice(0, -2)}.${abs.slice(-2)}`;
+};
+/** "2026-11-22T10:00:05+08:00" → "2026-11-22 10:00:05", as bills write times. */
+const billTime = (rfc3339: string | undefined) => (rfc3339 ? rfc3339.slice(0, 19).replace("T", " ") : "");
+
+/**
+ * A REFUND 交易账单 as WeChat writes it: header, one backtick-prefixed row per refund, then the summary
+ * header and row. Amounts in yuan; the fee (手续费) is the 0.6% WeChat gives back on a refund, negative.
+ */
+export function renderRefundBill(
+  mchid: string,
+  rows: readonly SimRefund[],
+  reasonOf: (r: SimRefund) => string | null = () => null,
+): string {
+  const fee = (r: SimRefund) => -Math.round((r.amount.refund * 6) / 1000);
+  const cell = (v: string) => `\`${v.replaceAll(",", "，")}`;
+  const lines = [BILL_COLUMNS.join(",")];
+  for (const r of rows) {
+    lines.push(
+      [
+        billTime(r.create_time),
+        "wx2421b1c4370ec43b",
+        mchid,
+        "0",
+        "",
+        r.transaction_id,
+        r.out_trade_no,
+        "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+        "JSAPI",
+        "REFUND",
+        "OTHERS",
+        r.amount.currency,
+        "0.00",
+        "0.00",
+        billTime(r.create_time),
+        billTime(r.success_time),
+        r.refund_id,
+        r.out_refund_no,
+        yuanText(r.amount.refund),
+        "0.00",
+        r.channel,
+        r.status,
+        reasonOf(r) ?? "退款",
+        "",
+        yuanText(fee(r)),
+        "0.60%",
+        yuanText(r.amount.total),
+        yuanText(r.amount.refund),
+        "",
+      ]
+        .map(cell)
+        .join(","),
+    );
+  }
+  const total = (f: (r: SimRefund) => number) => yuanText(rows.reduce((a, r) => a + f(r), 0));
+  lines.push(BILL_SUMMARY.join(","));
+  lines.push(
+    [
+      String(rows.length),
+      "0.00",
+      total((r) => r.amount.refund),
+      "0.00",
+      total(fee),
+      total((r) => r.amount.total),
+      total((r) => r.amount.refund),
+    ]
+      .map(cell)
+      .join(","),
+  );
+  return `${lines.join("\r\n")}\r\n`;
 }

@@ -1,4 +1,11 @@
-import type { KeyObject } from "node:crypto";
+import { createHash, type KeyObject } from "node:crypto";
+import { gunzipSync } from "node:zlib";
+import { AppError } from "../../domain/errors.ts";
+import {
+  parseWechatRefundBill,
+  type RefundBillFetch,
+  type RefundBillSource,
+} from "../../domain/reconcile/bill.ts";
 import {
   ChannelUnavailableError,
   type ChannelUnavailableKind,
@@ -162,7 +169,10 @@ export function refundRequestBody(
   };
 }
 
-export function wechatPayChannel(opts: WechatPayChannelOptions): PaymentChannel {
+/** 申请交易账单 errors that mean "no bill for that day (yet)", not a failure of ours. */
+const BILL_NOT_READY = new Set(["NO_STATEMENT_EXIST", "STATEMENT_CREATING"]);
+
+export function wechatPayChannel(opts: WechatPayChannelOptions): PaymentChannel & RefundBillSource {
   const name = opts.name ?? "wechat_pay";
   const base = (opts.baseUrl ?? "https://api.mch.weixin.qq.com").replace(/\/+$/, "");
   const timeoutMs = opts.timeoutMs ?? 10_000;
@@ -371,6 +381,68 @@ export function wechatPayChannel(opts: WechatPayChannelOptions): PaymentChannel 
         // The amounts are WeChat's word, kept for audit and reconciliation next to the envelope.
         payload: { ...meta, resource: refund },
       };
+    },
+
+    /**
+     * 申请交易账单 (`GET /v3/bill/tradebill`, bill_type=REFUND) for the day, then 下载账单 from its
+     * download_url. The download is signed by us but, as WeChat documents, not signed by WeChat; the
+     * SHA-1 it announced in the signed answer is what vouches for the file, so a file that does not hash
+     * to it is refused. The bill itself is parsed (and its summary checked) by parseWechatRefundBill.
+     */
+    async fetchRefundBill(date: string): Promise<RefundBillFetch> {
+      const sub = opts.subMchid ? `&sub_mchid=${encodeURIComponent(opts.subMchid)}` : "";
+      const { status, body, where } = await call(
+        "GET",
+        `/v3/bill/tradebill?bill_date=${encodeURIComponent(date)}&bill_type=REFUND${sub}`,
+      );
+      if (status !== 200) {
+        const code = String(body.code ?? "");
+        if (BILL_NOT_READY.has(code))
+          return { kind: "not_ready", message: `${code}: ${String(body.message)}` };
+        throw unavailable("http", `${where} ${code}: ${String(body.message)}`, { httpStatus: status });
+      }
+      const { hash_type: hashType, hash_value: hashValue, download_url: downloadUrl } = body;
+      if (hashType !== "SHA1" || typeof hashValue !== "string" || typeof downloadUrl !== "string") {
+        throw unavailable("untrusted_response", `unexpected tradebill answer: ${JSON.stringify(body)}`);
+      }
+      // Our merchant signature goes only to WeChat Pay's own host.
+      const url = new URL(downloadUrl);
+      if (url.origin !== new URL(base).origin) {
+        throw unavailable("untrusted_response", `download_url ${downloadUrl} is not on ${base}`);
+      }
+      const signedUrl = url.pathname + url.search;
+      let file: Buffer;
+      try {
+        const res = await fetch(url, {
+          headers: {
+            accept: "*/*",
+            authorization: authorization(merchant, "GET", signedUrl, ""),
+            "user-agent": `aftersales-wechatpay/1 node/${process.versions.node}`,
+          },
+          redirect: "manual",
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        file = Buffer.from(await res.arrayBuffer());
+        if (res.status !== 200) {
+          throw unavailable("http", `bill download: HTTP ${res.status} ${errorText(file.toString("utf8"))}`, {
+            httpStatus: res.status,
+          });
+        }
+      } catch (e) {
+        if (e instanceof ChannelUnavailableError) throw e;
+        throw unavailable("network", `bill download failed (${(e as Error).message})`, { cause: e });
+      }
+      // With tar_type=GZIP the hash is of the unpacked bill; accept a gzip answer either way.
+      if (file[0] === 0x1f && file[1] === 0x8b) file = gunzipSync(file);
+      const sha1 = createHash("sha1").update(file).digest("hex");
+      if (sha1 !== hashValue.toLowerCase()) {
+        throw new AppError(
+          "BILL_HASH_MISMATCH",
+          `${name}: the downloaded bill of ${date} hashes to ${sha1}, WeChat Pay announced ${hashValue}; not used`,
+          { date, expected: hashValue, actual: sha1 },
+        );
+      }
+      return { kind: "bill", bill: parseWechatRefundBill(file.toString("utf8"), date), sha1 };
     },
 
     // Current docs: 200 or 204 is success; the older refund-notify page asks for code SUCCESS — this satisfies both.

@@ -1,6 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { REASONS } from "../../domain/catalogue.ts";
 import {
   AFTERSALE_STATUSES,
@@ -14,6 +12,7 @@ import {
   verifyDouyinRequest,
 } from "./douyin-protocol.ts";
 import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOptions } from "./platform.ts";
+import { faultSwitch, isObject, type Reply, send, simulatorKit } from "./simulator-kit.ts";
 
 /**
  * A local Douyin shop open platform: the same paths, signing (HMAC-SHA256 over param_json), int64 ids,
@@ -78,9 +77,15 @@ interface StoredAftersale {
   calls: string[];
 }
 
-type Reply = [status: number, payload: unknown];
+/** What a restarted simulator keeps (see simulator-kit.ts). */
+interface DouyinState {
+  appKey: string;
+  appSecret: string;
+  accessToken: string;
+  orders: StoredOrder[];
+  aftersales: StoredAftersale[];
+}
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
 const MAX_BODY = 256 * 1024;
 const PAGE_MAX = 100;
 const HOUR = 3600;
@@ -139,20 +144,27 @@ const CASE_TYPE_CODES = {
   reship: 7,
 } as const;
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
 export async function startDouyinSimulator(opts: DouyinSimulatorOptions = {}): Promise<DouyinSimulator> {
-  const appKey = opts.appKey ?? "dy-sim-app";
-  const appSecret = opts.appSecret ?? `dy-sim-secret-${randomBytes(8).toString("hex")}`;
-  const accessToken = opts.accessToken ?? `dy-sim-token-${randomBytes(8).toString("hex")}`;
-  const nowMs = () => (opts.now ? opts.now().getTime() : Date.now());
-  const nowS = () => Math.floor(nowMs() / 1000);
-  const orders = new Map<string, StoredOrder>();
-  const aftersales = new Map<string, StoredAftersale>();
+  const kit = simulatorKit<DouyinState>({ platform: "douyin", ...opts });
+  const saved = kit.saved;
+  const appKey = saved?.appKey ?? opts.appKey ?? "dy-sim-app";
+  const appSecret = saved?.appSecret ?? opts.appSecret ?? `dy-sim-secret-${randomBytes(8).toString("hex")}`;
+  const accessToken =
+    saved?.accessToken ?? opts.accessToken ?? `dy-sim-token-${randomBytes(8).toString("hex")}`;
+  const { nowMs, nowS } = kit;
+  const orders = new Map((saved?.orders ?? []).map((o) => [o.externalId, o]));
+  const aftersales = new Map((saved?.aftersales ?? []).map((a) => [a.id, a]));
+  kit.persist(() => ({
+    appKey,
+    appSecret,
+    accessToken,
+    orders: [...orders.values()],
+    aftersales: [...aftersales.values()],
+  }));
   const pushLog: { tag: string; externalId: string; status: number }[] = [];
-  const faults: DouyinFaults = { failNext: 0, unavailableNext: 0, timeoutNext: 0, delayMs: 0 };
-  let nextId = 7_000_000_000_000_000_001n;
+  const fault = faultSwitch<DouyinFaults>({ failNext: 0, unavailableNext: 0, timeoutNext: 0, delayMs: 0 });
+  const faults = fault.current;
+  const nextId = kit.sequence("aftersale", 7_000_000_000_000_000_001n);
   let logSeq = 0;
 
   const ok = (data: unknown): Reply => [
@@ -535,85 +547,26 @@ export async function startDouyinSimulator(opts: DouyinSimulatorOptions = {}): P
   }
 
   // -------------------------------------------------------------------------------------------
-  // Controls (loopback only) and the server
+  // The server (controls under /_sim/, see simulator-kit.ts)
   // -------------------------------------------------------------------------------------------
 
-  function applyFaults(patch: unknown): DouyinFaults {
-    if (!isObject(patch)) throw new Error("faults must be an object");
-    for (const [key, value] of Object.entries(patch)) {
-      if (!(key in faults)) throw new Error(`unknown fault "${key}"`);
-      if (!Number.isSafeInteger(value) || (value as number) < 0)
-        throw new Error(`fault "${key}" must be ≥ 0`);
-    }
-    Object.assign(faults, patch);
-    return { ...faults };
-  }
+  const url = await kit.listen(
+    { ...opts, maxBody: MAX_BODY, tooLarge: [413, { message: "body too large" }] },
+    (req, res, url, body) => {
+      if (req.method !== "POST") return send(res, 405, { message: "POST only" });
+      const delay = faults.delayMs;
+      if (fault.take("failNext")) return kit.later(delay, () => send(res, 500, "Internal Server Error"));
+      if (fault.take("unavailableNext"))
+        return kit.later(delay, () => send(res, ...fail(ERRORS.unavailable, "injected (unavailableNext)")));
+      const reply = api(url.pathname, url.searchParams, body);
+      if (fault.take("timeoutNext")) return kit.later(delay, () => req.socket.destroy());
+      kit.later(delay, () => send(res, ...reply));
+    },
+  );
 
-  function sim(req: IncomingMessage, route: string, body: string): Reply {
-    if (!LOOPBACK.has(req.socket.remoteAddress ?? "")) return [403, { message: "loopback only" }];
-    if (route === "/_sim/aftersales" && req.method === "GET") {
-      return [200, { aftersales: [...aftersales.values()].map(listItem) }];
-    }
-    if (route === "/_sim/faults") {
-      try {
-        return [200, req.method === "POST" ? applyFaults(JSON.parse(body || "{}")) : { ...faults }];
-      } catch (e) {
-        return [400, { message: (e as Error).message }];
-      }
-    }
-    return [404, { message: `no route ${req.method} ${route}` }];
-  }
-
-  const timers = new Set<NodeJS.Timeout>();
-  const later = (ms: number, fn: () => void) => {
-    if (ms <= 0) return fn();
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) send(res, 500, { message: String(e) });
-      else res.destroy();
-    });
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? "/", "http://sim");
-    const body = await readBody(req);
-    if (body === null) return send(res, 413, { message: "body too large" });
-    if (url.pathname.startsWith("/_sim/")) return send(res, ...sim(req, url.pathname, body));
-    if (req.method !== "POST") return send(res, 405, { message: "POST only" });
-    const delay = faults.delayMs;
-    if (faults.failNext > 0) {
-      faults.failNext--;
-      return later(delay, () => send(res, 500, "Internal Server Error"));
-    }
-    if (faults.unavailableNext > 0) {
-      faults.unavailableNext--;
-      return later(delay, () => send(res, ...fail(ERRORS.unavailable, "injected (unavailableNext)")));
-    }
-    const reply = api(url.pathname, url.searchParams, body);
-    if (faults.timeoutNext > 0) {
-      faults.timeoutNext--;
-      return later(delay, () => req.socket.destroy());
-    }
-    later(delay, () => send(res, ...reply));
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(":") ? `[${address}]` : address;
-
-  return {
+  const sim: DouyinSimulator = {
     channel: "douyin",
-    url: `http://${host}:${port}`,
+    url,
     credentials: {
       app_key: appKey,
       app_secret: appSecret,
@@ -638,7 +591,7 @@ export async function startDouyinSimulator(opts: DouyinSimulatorOptions = {}): P
         throw new Error("amount exceeds paid");
       const type =
         request.type === "refund_only" ? (order.shipment ? 1 : 2) : (CASE_TYPE_CODES[request.type] as number);
-      const id = String(nextId++);
+      const id = nextId();
       const t = nowS();
       const a: StoredAftersale = {
         id,
@@ -703,32 +656,17 @@ export async function startDouyinSimulator(opts: DouyinSimulatorOptions = {}): P
     },
 
     pushes: () => pushLog.map((p) => ({ ...p })),
-    faults: (patch = {}) => applyFaults(patch),
-
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
-        server.close((e) => (e ? reject(e) : resolve()));
-        server.closeAllConnections();
-      }),
+    faults: (patch = {}) => fault.patch(patch),
+    close: async () => {},
   };
-}
-
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function send(res: ServerResponse, status: number, payload: unknown) {
-  if (res.destroyed) return;
-  const text = typeof payload === "string" ? payload : JSON.stringify(payload);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-  res.end(text);
+  return kit.finish(sim, {
+    control: {
+      faults: fault,
+      views: { aftersales: () => ({ aftersales: [...aftersales.values()].map(listItem) }) },
+      actions: {
+        refund: (id) => sim.platformAutoRefund(id),
+        arbitrate: (id, b) => sim.arbitrate(id, Number(b.arbitrateStatus ?? 1)),
+      },
+    },
+  });
 }

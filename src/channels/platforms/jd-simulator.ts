@@ -1,6 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
 import { formatMinor } from "../../domain/money.ts";
 import { ASC_PREFIX, REFUND_APPLY_PREFIX } from "./jd.ts";
@@ -18,6 +16,7 @@ import {
   verifyJdRequest,
 } from "./jd-protocol.ts";
 import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOptions } from "./platform.ts";
+import { faultSwitch, formParams, send, sendHtml, simulatorKit } from "./simulator-kit.ts";
 
 /**
  * A local JD open platform (JOS) on loopback: `/routerjson`, the same signature, gateway error codes,
@@ -30,7 +29,7 @@ import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOpti
  *     replyRefund 2 → 2 审核不通过.
  *   anything else → a service order (售后服务单) in serviceStatus 10001 待审核; the buyer may withdraw it
  *     (10011 取消). Later service states are not simulated: their codes are unverified (see jd.ts).
- * `/_sim/*` (loopback only, unsigned) exposes state and faults.
+ * `/_sim/*` (loopback only, unsigned) exposes state and faults, and drives buyers (simulator-kit.ts).
  */
 
 /** `now` is the platform's clock (event times and signature freshness); `pushUrl` is unused (no pushes). */
@@ -118,28 +117,44 @@ interface StoredService {
 type Params = Record<string, string>;
 type Payload = Record<string, unknown>;
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
+/** What a restarted simulator keeps (see simulator-kit.ts). */
+interface JdState {
+  credentials: NonNullable<JdSimulatorOptions["credentials"]>;
+  orders: StoredOrder[];
+  applies: StoredApply[];
+  services: StoredService[];
+}
+
 const MAX_BODY = 64 * 1024;
 const yuan = (fen: number) => formatMinor(fen, "CNY");
 
 export async function startJdSimulator(opts: JdSimulatorOptions = {}): Promise<JdSimulator> {
-  const credentials = opts.credentials ?? {
-    app_key: randomBytes(16).toString("hex").toUpperCase(),
-    app_secret: randomBytes(16).toString("hex"),
-    access_token: randomBytes(16).toString("hex"),
-    vender_id: "10000001",
-  };
+  const kit = simulatorKit<JdState>({ platform: "jd", ...opts });
+  const saved = kit.saved;
+  const credentials = saved?.credentials ??
+    opts.credentials ?? {
+      app_key: randomBytes(16).toString("hex").toUpperCase(),
+      app_secret: randomBytes(16).toString("hex"),
+      access_token: randomBytes(16).toString("hex"),
+      vender_id: "10000001",
+    };
   const app = { appKey: credentials.app_key, appSecret: credentials.app_secret };
-  const orders = new Map<string, StoredOrder>();
-  const applies = new Map<string, StoredApply>();
-  const services = new Map<string, StoredService>();
-  const faults: JdFaults = { failNext: 0, garbleNext: 0, financeDelayMs: 0 };
+  const orders = new Map((saved?.orders ?? []).map((o) => [o.externalId, o]));
+  const applies = new Map((saved?.applies ?? []).map((a) => [a.id, a]));
+  const services = new Map((saved?.services ?? []).map((x) => [x.serviceId, x]));
+  kit.persist(() => ({
+    credentials,
+    orders: [...orders.values()],
+    applies: [...applies.values()],
+    services: [...services.values()],
+  }));
+  const fault = faultSwitch<JdFaults>({ failNext: 0, garbleNext: 0, financeDelayMs: 0 });
+  const faults = fault.current;
   const callLog: { method: string; accepted: boolean }[] = [];
-  let fixedNow: number | null = null;
-  let nextApply = 20_000_001;
-  let nextService = 700_000_001;
-  const clock = opts.now ? () => (opts.now as () => Date)().getTime() : () => Date.now();
-  const now = () => fixedNow ?? clock();
+  const nextApply = kit.sequence("refundApply", 20_000_001);
+  const nextService = kit.sequence("serviceOrder", 700_000_001);
+  const clock = kit.clockMs;
+  const now = kit.nowMs;
 
   // JD finance settles an approved refund lazily, whenever someone looks.
   const settle = (a: StoredApply) => {
@@ -399,72 +414,15 @@ export async function startJdSimulator(opts: JdSimulatorOptions = {}): Promise<J
     return handler(business as Payload);
   };
 
-  const applyFaults = (patch: unknown): JdFaults => {
-    if (typeof patch !== "object" || patch === null || Array.isArray(patch))
-      throw new Error("faults must be an object");
-    for (const [key, value] of Object.entries(patch)) {
-      if (!(key in faults)) throw new Error(`unknown fault "${key}"`);
-      if (!Number.isSafeInteger(value) || (value as number) < 0)
-        throw new Error(`fault "${key}" must be a non-negative integer`);
-    }
-    Object.assign(faults, patch);
-    return { ...faults };
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://sim");
-    const body = await readBody(req);
-    if (body === null) return send(res, 413, { message: "body too large" });
-    if (url.pathname.startsWith("/_sim/")) {
-      if (!LOOPBACK.has(req.socket.remoteAddress ?? "")) return send(res, 403, { message: "loopback only" });
-      if (url.pathname === "/_sim/state") {
-        return send(res, 200, {
-          refundApplies: [...applies.values()].map(settle).map(applyView),
-          services: [...services.values()].map(serviceView),
-          orders: [...orders.values()].map(orderView),
-          calls: callLog,
-        });
-      }
-      if (url.pathname === "/_sim/faults") {
-        try {
-          return send(
-            res,
-            200,
-            req.method === "POST" ? applyFaults(JSON.parse(body || "{}")) : { ...faults },
-          );
-        } catch (e) {
-          return send(res, 400, { message: (e as Error).message });
-        }
-      }
-      return send(res, 404, { message: `no route ${url.pathname}` });
-    }
-    if (url.pathname !== JD_ROUTER_PATH) return send(res, 404, { message: `no route ${url.pathname}` });
-    if (faults.failNext > 0) {
-      faults.failNext--;
-      return send(res, 502, "Bad Gateway");
-    }
-    if (faults.garbleNext > 0) {
-      faults.garbleNext--;
-      res.writeHead(200, { "content-type": "text/html" });
-      return res.end("<html><body>系统繁忙</body></html>");
-    }
-    const params: Params = Object.fromEntries(url.searchParams);
-    for (const [k, v] of new URLSearchParams(body)) params[k] = v;
-    send(res, 200, handleApi(params));
-  };
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) send(res, 500, { message: String(e) });
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(":") ? `[${address}]` : address;
+  const url = await kit.listen(
+    { ...opts, maxBody: MAX_BODY, tooLarge: [413, { message: "body too large" }] },
+    (_req, res, url, body) => {
+      if (url.pathname !== JD_ROUTER_PATH) return send(res, 404, { message: `no route ${url.pathname}` });
+      if (fault.take("failNext")) return send(res, 502, "Bad Gateway");
+      if (fault.take("garbleNext")) return sendHtml(res, 200, "<html><body>系统繁忙</body></html>");
+      send(res, 200, handleApi(formParams(url, body)));
+    },
+  );
 
   const lookup = (externalId: string): StoredApply | StoredService => {
     const found = externalId.startsWith(REFUND_APPLY_PREFIX)
@@ -476,9 +434,9 @@ export async function startJdSimulator(opts: JdSimulatorOptions = {}): Promise<J
     return found;
   };
 
-  return {
+  const sim: JdSimulator = {
     channel: "jd",
-    url: `http://${host}:${port}`,
+    url,
     credentials,
 
     placeOrder(order: SimulatedOrder) {
@@ -521,7 +479,7 @@ export async function startJdSimulator(opts: JdSimulatorOptions = {}): Promise<J
       const at = now();
       order.updatedAt = Math.max(at, order.updatedAt);
       if (request.type === "refund_only" && !order.shipment) {
-        const id = String(nextApply++);
+        const id = nextApply();
         applies.set(id, {
           id,
           orderId: order.externalId,
@@ -540,7 +498,7 @@ export async function startJdSimulator(opts: JdSimulatorOptions = {}): Promise<J
         });
         return `${REFUND_APPLY_PREFIX}${id}`;
       }
-      const serviceId = String(nextService++);
+      const serviceId = nextService();
       services.set(serviceId, {
         serviceId,
         orderId: order.externalId,
@@ -588,36 +546,22 @@ export async function startJdSimulator(opts: JdSimulatorOptions = {}): Promise<J
       return { status: String(found.status), calls: [...found.calls], refunded: found.refunded };
     },
 
-    faults: (patch = {}) => applyFaults(patch),
-    setNow(ms: number | null) {
-      fixedNow = ms;
-    },
+    faults: (patch = {}) => fault.patch(patch),
+    setNow: kit.setNow,
     log: () => callLog.map((c) => ({ ...c })),
-
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((e) => (e ? reject(e) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: async () => {},
   };
-}
-
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function send(res: ServerResponse, status: number, payload: unknown) {
-  if (res.destroyed) return;
-  const text = typeof payload === "string" ? payload : JSON.stringify(payload);
-  res.writeHead(status, {
-    "content-type": typeof payload === "string" ? "text/plain" : "application/json;charset=utf-8",
+  return kit.finish(sim, {
+    control: {
+      faults: fault,
+      views: {
+        state: () => ({
+          refundApplies: [...applies.values()].map(settle).map(applyView),
+          services: [...services.values()].map(serviceView),
+          orders: [...orders.values()].map(orderView),
+          calls: callLog,
+        }),
+      },
+    },
   });
-  res.end(text);
 }

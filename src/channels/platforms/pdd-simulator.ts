@@ -1,6 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
 import { formatMinor } from "../../domain/money.ts";
 import {
@@ -21,12 +19,13 @@ import type {
   SimulatedRequest,
   SimulatorOptions,
 } from "./platform.ts";
+import { faultSwitch, formParams, send, sendHtml, simulatorKit } from "./simulator-kit.ts";
 
 /**
  * A local Pinduoduo open platform on loopback: the same router, form fields, MD5 signature, error
  * envelope, 30-minute windows, page limits, field names and units as the real one (see pdd-protocol.ts),
  * so the adapter cannot tell the difference. Tests and the demo drive it as buyers and as the platform;
- * `/_sim/*` (loopback only, unsigned) exposes its state and injectable faults.
+ * `/_sim/*` (loopback only, unsigned) exposes its state and injectable faults, and drives buyers.
  *
  * Flows it models (after_sales_status codes):
  *   refund only      2 → (pdd.refund.agree) 4 → 10              buyer cancels → 11
@@ -118,27 +117,43 @@ interface StoredAddress extends ReturnAddress {
 type Params = Record<string, string>;
 type Payload = Record<string, unknown>;
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
+/** What a restarted simulator keeps (see simulator-kit.ts). */
+interface PddState {
+  credentials: NonNullable<PddSimulatorOptions["credentials"]>;
+  orders: StoredOrder[];
+  aftersales: StoredAftersale[];
+  addresses: StoredAddress[];
+}
+
 const MAX_BODY = 64 * 1024;
 const yuan = (fen: number) => formatMinor(fen, "CNY");
 const seconds = (ms: number) => String(Math.floor(ms / 1000));
 
 export async function startPddSimulator(opts: PddSimulatorOptions = {}): Promise<PddSimulator> {
-  const credentials = opts.credentials ?? {
-    client_id: `sim${randomBytes(8).toString("hex")}`,
-    client_secret: randomBytes(20).toString("hex"),
-    access_token: randomBytes(16).toString("hex"),
-  };
+  const kit = simulatorKit<PddState>({ platform: "pdd", ...opts });
+  const saved = kit.saved;
+  const credentials = saved?.credentials ??
+    opts.credentials ?? {
+      client_id: `sim${randomBytes(8).toString("hex")}`,
+      client_secret: randomBytes(20).toString("hex"),
+      access_token: randomBytes(16).toString("hex"),
+    };
   const app = { clientId: credentials.client_id, clientSecret: credentials.client_secret };
-  const orders = new Map<string, StoredOrder>();
-  const aftersales = new Map<string, StoredAftersale>();
-  const addresses: StoredAddress[] = [];
-  const faults: PddFaults = { failNext: 0, garbleNext: 0, refundDelayMs: 0 };
+  const orders = new Map((saved?.orders ?? []).map((o) => [o.externalId, o]));
+  const aftersales = new Map((saved?.aftersales ?? []).map((a) => [a.id, a]));
+  const addresses: StoredAddress[] = saved?.addresses ?? [];
+  kit.persist(() => ({
+    credentials,
+    orders: [...orders.values()],
+    aftersales: [...aftersales.values()],
+    addresses,
+  }));
+  const fault = faultSwitch<PddFaults>({ failNext: 0, garbleNext: 0, refundDelayMs: 0 });
+  const faults = fault.current;
   const callLog: { type: string; accepted: boolean }[] = [];
-  let fixedNow: number | null = null;
-  let nextId = 4_000_000_001;
-  const clock = opts.now ? () => (opts.now as () => Date)().getTime() : () => Date.now();
-  const now = () => fixedNow ?? clock();
+  const nextId = kit.sequence("aftersale", 4_000_000_001);
+  const clock = kit.clockMs;
+  const now = kit.nowMs;
 
   // An agreed refund settles lazily, whenever someone looks.
   const settle = (a: StoredAftersale) => {
@@ -458,72 +473,15 @@ export async function startPddSimulator(opts: PddSimulatorOptions = {}): Promise
       : pddErrorBody(PDD_ERRORS.TYPE, params.type ?? "", String(PDD_ERRORS.TYPE.code));
   };
 
-  const applyFaults = (patch: unknown): PddFaults => {
-    if (typeof patch !== "object" || patch === null || Array.isArray(patch))
-      throw new Error("faults must be an object");
-    for (const [key, value] of Object.entries(patch)) {
-      if (!(key in faults)) throw new Error(`unknown fault "${key}"`);
-      if (!Number.isSafeInteger(value) || (value as number) < 0) {
-        throw new Error(`fault "${key}" must be a non-negative integer`);
-      }
-    }
-    Object.assign(faults, patch);
-    return { ...faults };
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://sim");
-    const body = await readBody(req);
-    if (body === null) return send(res, 413, pddErrorBody({ code: 52004, msg: "请求body 太大" }));
-    if (url.pathname.startsWith("/_sim/")) {
-      if (!LOOPBACK.has(req.socket.remoteAddress ?? "")) return send(res, 403, { message: "loopback only" });
-      if (url.pathname === "/_sim/state") {
-        return send(res, 200, {
-          aftersales: [...aftersales.values()].map(settle).map(listView),
-          orders: [...orders.values()].map(orderView),
-          calls: callLog,
-        });
-      }
-      if (url.pathname === "/_sim/faults") {
-        try {
-          return send(
-            res,
-            200,
-            req.method === "POST" ? applyFaults(JSON.parse(body || "{}")) : { ...faults },
-          );
-        } catch (e) {
-          return send(res, 400, { message: (e as Error).message });
-        }
-      }
-      return send(res, 404, { message: `no route ${url.pathname}` });
-    }
-    if (url.pathname !== PDD_ROUTER_PATH) return send(res, 404, { message: `no route ${url.pathname}` });
-    if (faults.failNext > 0) {
-      faults.failNext--;
-      return send(res, 502, "Bad Gateway");
-    }
-    if (faults.garbleNext > 0) {
-      faults.garbleNext--;
-      res.writeHead(200, { "content-type": "text/html" });
-      return res.end("<html><body>gateway error</body></html>");
-    }
-    const params: Params = Object.fromEntries(url.searchParams);
-    for (const [k, v] of new URLSearchParams(body)) params[k] = v;
-    send(res, 200, handleApi(params));
-  };
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) send(res, 500, { message: String(e) });
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(":") ? `[${address}]` : address;
+  const url = await kit.listen(
+    { ...opts, maxBody: MAX_BODY, tooLarge: [413, pddErrorBody({ code: 52004, msg: "请求body 太大" })] },
+    (_req, res, url, body) => {
+      if (url.pathname !== PDD_ROUTER_PATH) return send(res, 404, { message: `no route ${url.pathname}` });
+      if (fault.take("failNext")) return send(res, 502, "Bad Gateway");
+      if (fault.take("garbleNext")) return sendHtml(res, 200, "<html><body>gateway error</body></html>");
+      send(res, 200, handleApi(formParams(url, body)));
+    },
+  );
 
   const mustFind = (id: string) => {
     const a = aftersales.get(id);
@@ -531,9 +489,9 @@ export async function startPddSimulator(opts: PddSimulatorOptions = {}): Promise
     return settle(a);
   };
 
-  return {
+  const sim: PddSimulator = {
     channel: "pdd",
-    url: `http://${host}:${port}`,
+    url,
     credentials,
 
     placeOrder(order: SimulatedOrder) {
@@ -573,7 +531,7 @@ export async function startPddSimulator(opts: PddSimulatorOptions = {}): Promise
       if (speed && request.type !== "refund_only")
         throw new Error("PDD simulator: speed refunds are refund-only");
       const at = now();
-      const id = String(nextId++);
+      const id = nextId();
       aftersales.set(id, {
         id,
         orderSn: order.externalId,
@@ -621,41 +579,26 @@ export async function startPddSimulator(opts: PddSimulatorOptions = {}): Promise
       return { status: String(a.status), calls: [...a.calls], refunded: a.refunded };
     },
 
-    faults: (patch = {}) => applyFaults(patch),
-    setNow(ms: number | null) {
-      fixedNow = ms;
-    },
+    faults: (patch = {}) => fault.patch(patch),
+    setNow: kit.setNow,
     addReturnAddress(address: ReturnAddress) {
       const id = String(9_000 + addresses.length + 1);
       addresses.push({ ...address, id });
       return id;
     },
     log: () => callLog.map((c) => ({ ...c })),
-
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((e) => (e ? reject(e) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: async () => {},
   };
-}
-
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function send(res: ServerResponse, status: number, payload: unknown) {
-  if (res.destroyed) return;
-  const text = typeof payload === "string" ? payload : JSON.stringify(payload);
-  res.writeHead(status, {
-    "content-type": typeof payload === "string" ? "text/plain" : "application/json;charset=utf-8",
+  return kit.finish(sim, {
+    control: {
+      faults: fault,
+      views: {
+        state: () => ({
+          aftersales: [...aftersales.values()].map(settle).map(listView),
+          orders: [...orders.values()].map(orderView),
+          calls: callLog,
+        }),
+      },
+    },
   });
-  res.end(text);
 }

@@ -182,6 +182,11 @@ export interface SimulatorOptions {
   pushUrl?: string;
   /** The platform's clock (timestamps, signature freshness); default the wall clock. */
   now?: () => Date;
+  /**
+   * Keep the platform's orders, requests, the merchant's decisions, credentials and id sequences in this
+   * file, so a restarted simulator carries on where it stopped (see simulator-kit.ts).
+   */
+  stateFile?: string;
 }
 export type SimulatorFactory = (options: SimulatorOptions) => Promise<PlatformSimulator>;
 

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ReasonCode } from "../../domain/catalogue.ts";
 import { formatMinor, parseMinor } from "../../domain/money.ts";
 import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOptions } from "./platform.ts";
@@ -15,6 +14,7 @@ import {
   WEBHOOK_HEADERS,
   webhookHmac,
 } from "./shopify-protocol.ts";
+import { faultSwitch, isObject, send, simulatorKit } from "./simulator-kit.ts";
 
 /**
  * A local Shopify Admin GraphQL endpoint for returns: the same path, access-token header, `{data,
@@ -109,7 +109,15 @@ interface StoredReturn {
 
 type GqlResult = { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
+/** What a restarted simulator keeps (see simulator-kit.ts). */
+interface ShopifyState {
+  shopDomain: string;
+  accessToken: string;
+  clientSecret: string;
+  orders: StoredOrder[];
+  returns: StoredReturn[];
+}
+
 const MAX_BODY = 512 * 1024;
 const COST = { requestedQueryCost: 10, actualQueryCost: 10 };
 const BUCKET = { maximumAvailable: 2000, currentlyAvailable: 1990, restoreRate: 100 };
@@ -138,22 +146,30 @@ const STATUS_TOPICS: Readonly<Record<StoredReturn["status"], string>> = {
   CANCELED: "returns/cancel",
 };
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 const userError = (code: string, message: string, field: string[] = ["id"]) => ({ code, field, message });
 
 export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}): Promise<ShopifySimulator> {
-  const shopDomain = opts.shopDomain ?? "aftersales-sim.myshopify.com";
-  const accessToken = opts.accessToken ?? `shpat_${randomBytes(16).toString("hex")}`;
-  const clientSecret = opts.clientSecret ?? `shpss_${randomBytes(16).toString("hex")}`;
-  const nowMs = () => (opts.now ? opts.now().getTime() : Date.now());
-  const orders = new Map<string, StoredOrder>();
-  const returns = new Map<string, StoredReturn>();
+  const kit = simulatorKit<ShopifyState>({ platform: "shopify", ...opts });
+  const saved = kit.saved;
+  const shopDomain = saved?.shopDomain ?? opts.shopDomain ?? "aftersales-sim.myshopify.com";
+  const accessToken = saved?.accessToken ?? opts.accessToken ?? `shpat_${randomBytes(16).toString("hex")}`;
+  const clientSecret = saved?.clientSecret ?? opts.clientSecret ?? `shpss_${randomBytes(16).toString("hex")}`;
+  const { nowMs } = kit;
+  const orders = new Map((saved?.orders ?? []).map((o) => [o.gid, o]));
+  const returns = new Map((saved?.returns ?? []).map((r) => [r.gid, r]));
+  kit.persist(() => ({
+    shopDomain,
+    accessToken,
+    clientSecret,
+    orders: [...orders.values()],
+    returns: [...returns.values()],
+  }));
   const ops: string[] = [];
   const pushLog: { topic: string; id: string; status: number }[] = [];
-  const faults: ShopifyFaults = { failNext: 0, throttleNext: 0, timeoutNext: 0, delayMs: 0 };
-  let seq = 900_000_000;
-  const nextGid = (type: string) => `gid://shopify/${type}/${++seq}`;
+  const fault = faultSwitch<ShopifyFaults>({ failNext: 0, throttleNext: 0, timeoutNext: 0, delayMs: 0 });
+  const faults = fault.current;
+  const nextId = kit.sequence("gid", 900_000_001);
+  const nextGid = (type: string) => `gid://shopify/${type}/${nextId()}`;
   const money = (minor: number, currency: string) => ({
     shopMoney: { amount: formatMinor(minor, currency), currencyCode: currency },
   });
@@ -627,48 +643,7 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
   // HTTP
   // -------------------------------------------------------------------------------------------
 
-  function applyFaults(patch: unknown): ShopifyFaults {
-    if (!isObject(patch)) throw new Error("faults must be an object");
-    for (const [key, value] of Object.entries(patch)) {
-      if (!(key in faults)) throw new Error(`unknown fault "${key}"`);
-      if (!Number.isSafeInteger(value) || (value as number) < 0)
-        throw new Error(`fault "${key}" must be ≥ 0`);
-    }
-    Object.assign(faults, patch);
-    return { ...faults };
-  }
-
-  const timers = new Set<NodeJS.Timeout>();
-  const later = (ms: number, fn: () => void) => {
-    if (ms <= 0) return fn();
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
-
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? "/", "http://sim");
-    const body = await readBody(req);
-    if (body === null) return send(res, 413, { errors: "body too large" });
-    if (url.pathname.startsWith("/_sim/")) {
-      if (!LOOPBACK.has(req.socket.remoteAddress ?? "")) return send(res, 403, { message: "loopback only" });
-      if (url.pathname === "/_sim/faults") {
-        try {
-          return send(
-            res,
-            200,
-            req.method === "POST" ? applyFaults(JSON.parse(body || "{}")) : { ...faults },
-          );
-        } catch (e) {
-          return send(res, 400, { message: (e as Error).message });
-        }
-      }
-      if (url.pathname === "/_sim/returns")
-        return send(res, 200, { returns: [...returns.values()].map(returnView) });
-      return send(res, 404, { message: "no such control" });
-    }
+  function handle(req: IncomingMessage, res: ServerResponse, url: URL, body: string) {
     if (!/^\/admin\/api\/[\w-]+\/graphql\.json$/.test(url.pathname))
       return send(res, 404, { errors: "Not Found" });
     if (req.method !== "POST") return send(res, 405, { errors: "Method Not Allowed" });
@@ -688,13 +663,10 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
     const name = operationName(doc) ?? "";
     ops.push(name);
     const delay = faults.delayMs;
-    if (faults.failNext > 0) {
-      faults.failNext--;
-      return later(delay, () => send(res, 500, { errors: "Internal Server Error" }));
-    }
-    if (faults.throttleNext > 0) {
-      faults.throttleNext--;
-      return later(delay, () =>
+    if (fault.take("failNext"))
+      return kit.later(delay, () => send(res, 500, { errors: "Internal Server Error" }));
+    if (fault.take("throttleNext")) {
+      return kit.later(delay, () =>
         send(res, 200, {
           errors: [
             {
@@ -724,31 +696,25 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
           ],
         };
     const reply = { ...result, extensions: { cost: { ...COST, throttleStatus: BUCKET } } };
-    if (faults.timeoutNext > 0) {
-      faults.timeoutNext--;
-      return later(delay, () => req.socket.destroy());
-    }
-    later(delay, () => send(res, 200, reply));
+    if (fault.take("timeoutNext")) return kit.later(delay, () => req.socket.destroy());
+    kit.later(delay, () => send(res, 200, reply));
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) send(res, 500, { errors: String(e) });
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(":") ? `[${address}]` : address;
+  const url = await kit.listen(
+    {
+      ...opts,
+      maxBody: MAX_BODY,
+      tooLarge: [413, { errors: "body too large" }],
+      onError: (e) => [500, { errors: String(e) }],
+    },
+    handle,
+  );
 
-  return {
+  const sim: ShopifySimulator = {
     channel: "shopify",
-    url: `http://${host}:${port}`,
+    url,
     credentials: {
-      gateway: `http://${host}:${port}`,
+      gateway: url,
       shop_domain: shopDomain,
       access_token: accessToken,
       client_secret: clientSecret,
@@ -855,31 +821,13 @@ export async function startShopifySimulator(opts: ShopifySimulatorOptions = {}):
     },
     pushes: () => pushLog.map((p) => ({ ...p })),
     operations: () => [...ops],
-    faults: (patch = {}) => applyFaults(patch),
-
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
-        server.close((e) => (e ? reject(e) : resolve()));
-        server.closeAllConnections();
-      }),
+    faults: (patch = {}) => fault.patch(patch),
+    close: async () => {},
   };
-}
-
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function send(res: ServerResponse, status: number, payload: unknown) {
-  if (res.destroyed) return;
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-  res.end(JSON.stringify(payload));
+  return kit.finish(sim, {
+    control: {
+      faults: fault,
+      views: { returns: () => ({ returns: [...returns.values()].map(returnView) }) },
+    },
+  });
 }

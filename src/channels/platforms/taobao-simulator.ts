@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
 import { formatMinor, parseMinor } from "../../domain/money.ts";
 import type { Channel } from "../../domain/order.ts";
 import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOptions } from "./platform.ts";
+import { formParams, send, simulatorKit } from "./simulator-kit.ts";
 import {
   API_VERSION,
   fromTopTime,
@@ -24,8 +24,9 @@ import {
  * A local Taobao/Tmall Open Platform: the TOP gateway at `/router/rest` (form-encoded calls, the same
  * signing, system parameters, field names, yuan strings and 64-bit ids as the real one, and its error
  * envelope), a refund state machine per request, and TMC-style signed push messages to a callback URL.
- * Tests and `aftersales simulate` drive it as buyers and as the platform; a small JSON control API under
- * `/__sim/` does the same over HTTP for a simulator running on its own.
+ * Tests and `aftersales simulate` drive it as buyers and as the platform; the kit's JSON control API
+ * under `/__sim/` (orders, refunds, refunds/<id>/cancel|ship|intervene|refund) does the same over HTTP
+ * for a simulator running on its own.
  */
 
 const CURRENCY = "CNY";
@@ -102,6 +103,17 @@ interface SimTrade {
   modified: Date;
 }
 
+/** What a restarted simulator keeps (see simulator-kit.ts); times as ISO strings. */
+interface TaobaoState {
+  appKey: string;
+  appSecret: string;
+  session: string;
+  idBase: string;
+  lastVersion: number;
+  trades: (Omit<SimTrade, "modified"> & { modified: string })[];
+  refunds: (Omit<SimRefund, "created" | "modified"> & { created: string; modified: string })[];
+}
+
 /**
  * Who may move a refund from where, as data. `goods`: only requests with (true) or without (false) a
  * return of goods. Anything else is refused with isv.refund-status-invalid and changes nothing.
@@ -175,22 +187,45 @@ export interface TaobaoSimulator extends PlatformSimulator {
 
 export async function startTaobaoSimulator(opts: SimulatorOptions = {}): Promise<TaobaoSimulator> {
   const channel: Channel = opts.channel === "tmall" ? "tmall" : "taobao";
-  const now = opts.now ?? (() => new Date());
+  const kit = simulatorKit<TaobaoState>({ ...opts, platform: channel });
+  const saved = kit.saved;
+  const now = () => new Date(kit.nowMs());
   let pushUrl = opts.pushUrl;
-  const appKey = String(10_000_000 + (randomBytes(3).readUIntBE(0, 3) % 89_999_999));
-  const appSecret = randomBytes(16).toString("hex");
-  const session = `6100${randomBytes(20).toString("hex")}`;
+  const appKey = saved?.appKey ?? String(10_000_000 + (randomBytes(3).readUIntBE(0, 3) % 89_999_999));
+  const appSecret = saved?.appSecret ?? randomBytes(16).toString("hex");
+  const session = saved?.session ?? `6100${randomBytes(20).toString("hex")}`;
   const sellerNick = channel === "tmall" ? "模拟天猫旗舰店" : "模拟淘宝小店";
-  const trades = new Map<string, SimTrade>();
-  const refunds = new Map<string, SimRefund>();
+  const trades = new Map(
+    (saved?.trades ?? []).map((t) => [t.order.externalId, { ...t, modified: new Date(t.modified) }]),
+  );
+  const refunds = new Map(
+    (saved?.refunds ?? []).map((r) => [
+      r.refund_id,
+      { ...r, created: new Date(r.created), modified: new Date(r.modified) },
+    ]),
+  );
   const failures = new Map<string, { times: number; kind: "http500" | "isp" }>();
   const gatewayCalls: TaobaoSimulator["gatewayCalls"] = [];
   const pushes: TaobaoSimulator["pushes"] = [];
   const inflight = new Set<Promise<void>>();
-  let refundSeq = 0;
-  let messageSeq = 0;
-  let lastVersion = 0;
-  const idBase = `${now().getUTCFullYear()}${String(now().getUTCMonth() + 1).padStart(2, "0")}`;
+  const nextRefundSeq = kit.sequence("refund", 1);
+  const nextMessageId = kit.sequence("message", 1_000_000_001);
+  let lastVersion = saved?.lastVersion ?? 0;
+  const idBase =
+    saved?.idBase ?? `${now().getUTCFullYear()}${String(now().getUTCMonth() + 1).padStart(2, "0")}`;
+  kit.persist(() => ({
+    appKey,
+    appSecret,
+    session,
+    idBase,
+    lastVersion,
+    trades: [...trades.values()].map((t) => ({ ...t, modified: t.modified.toISOString() })),
+    refunds: [...refunds.values()].map((r) => ({
+      ...r,
+      created: r.created.toISOString(),
+      modified: r.modified.toISOString(),
+    })),
+  }));
 
   const nextVersion = () => {
     lastVersion = Math.max(lastVersion + 1, now().getTime());
@@ -202,7 +237,7 @@ export async function startTaobaoSimulator(opts: SimulatorOptions = {}): Promise
   function push(topic: string, content: Record<string, unknown>) {
     if (!pushUrl) return;
     const message: TmcMessage = {
-      id: String(++messageSeq + 1_000_000_000),
+      id: nextMessageId(),
       topic,
       content: JSON.stringify(content),
       pub_time: toTopTime(now()),
@@ -610,7 +645,7 @@ export async function startTaobaoSimulator(opts: SimulatorOptions = {}): Promise
     const kind = DISPUTE[req.type];
     if (kind.goodsBack && !t.order.shipment)
       throw new Error("Nothing was shipped; only a refund can be asked for");
-    const refundId = `${idBase}${String(++refundSeq).padStart(13 - idBase.length + 6, "0")}`;
+    const refundId = `${idBase}${nextRefundSeq().padStart(13 - idBase.length + 6, "0")}`;
     const at = now();
     const r: SimRefund = {
       refund_id: refundId,
@@ -652,10 +687,63 @@ export async function startTaobaoSimulator(opts: SimulatorOptions = {}): Promise
       throw new Error(`No refund ${id}`);
     })();
 
+  // --- HTTP ----------------------------------------------------------------------------------------
+  function handleGateway(req: IncomingMessage, res: ServerResponse, url: URL, raw: string) {
+    const params = formParams(url, req.method === "POST" ? raw : "");
+    const method = params.method ?? "";
+    const fault = failures.get(method);
+    if (fault && fault.times > 0) {
+      fault.times--;
+      gatewayCalls.push({ method, ok: false, error: fault.kind === "http500" ? 500 : 15 });
+      if (fault.kind === "http500") return send(res, 500, { message: "simulated gateway failure" });
+      return send(res, 200, {
+        error_response: {
+          ...TOP_ERRORS.REMOTE_SERVICE_ERROR,
+          sub_code: "isp.top-remote-connection-timeout",
+          sub_msg: "simulated",
+          request_id: randomBytes(6).toString("hex"),
+        },
+      });
+    }
+    try {
+      const result = gateway(params);
+      gatewayCalls.push({ method, ok: true });
+      send(res, 200, {
+        [`${method.replace(/^taobao\./, "").replaceAll(".", "_")}_response`]: {
+          ...result,
+          request_id: randomBytes(6).toString("hex"),
+        },
+      });
+    } catch (e) {
+      if (!(e instanceof TopError)) throw e;
+      gatewayCalls.push({ method, ok: false, error: e.body.code });
+      send(res, 200, { error_response: { ...e.body, request_id: randomBytes(6).toString("hex") } });
+    }
+  }
+
+  const url = await kit.listen(
+    {
+      ...opts,
+      maxBody: 1_000_000,
+      tooLarge: [400, { message: "body too large" }],
+      onError: (e) => [400, { message: (e as Error).message }],
+      controlPrefix: "/__sim/",
+    },
+    (req, res, url, body) =>
+      url.pathname === GATEWAY_PATH
+        ? handleGateway(req, res, url, body)
+        : send(res, 404, { message: "not found" }),
+  );
+
   const sim: TaobaoSimulator = {
     channel,
-    url: "",
-    credentials: {},
+    url,
+    credentials: Object.freeze({
+      app_key: appKey,
+      app_secret: appSecret,
+      session,
+      gateway: `${url}${GATEWAY_PATH}`,
+    }),
     gatewayCalls,
     pushes,
     placeOrder,
@@ -708,121 +796,15 @@ export async function startTaobaoSimulator(opts: SimulatorOptions = {}): Promise
     },
     close: async () => {},
   };
-
-  // --- HTTP ----------------------------------------------------------------------------------------
-  const send = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { "content-type": "application/json;charset=utf-8" });
-    res.end(JSON.stringify(body));
-  };
-
-  async function readBody(req: IncomingMessage): Promise<string> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of req) {
-      size += (c as Buffer).length;
-      if (size > 1_000_000) throw new Error("body too large");
-      chunks.push(c as Buffer);
-    }
-    return Buffer.concat(chunks).toString("utf8");
-  }
-
-  async function handleGateway(req: IncomingMessage, res: ServerResponse, url: URL) {
-    const body = req.method === "POST" ? await readBody(req) : "";
-    const params: Record<string, string> = {
-      ...Object.fromEntries(url.searchParams),
-      ...Object.fromEntries(new URLSearchParams(body)),
-    };
-    const method = params.method ?? "";
-    const fault = failures.get(method);
-    if (fault && fault.times > 0) {
-      fault.times--;
-      gatewayCalls.push({ method, ok: false, error: fault.kind === "http500" ? 500 : 15 });
-      if (fault.kind === "http500") return send(res, 500, { message: "simulated gateway failure" });
-      return send(res, 200, {
-        error_response: {
-          ...TOP_ERRORS.REMOTE_SERVICE_ERROR,
-          sub_code: "isp.top-remote-connection-timeout",
-          sub_msg: "simulated",
-          request_id: randomBytes(6).toString("hex"),
-        },
-      });
-    }
-    try {
-      const result = gateway(params);
-      gatewayCalls.push({ method, ok: true });
-      send(res, 200, {
-        [`${method.replace(/^taobao\./, "").replaceAll(".", "_")}_response`]: {
-          ...result,
-          request_id: randomBytes(6).toString("hex"),
-        },
-      });
-    } catch (e) {
-      if (!(e instanceof TopError)) throw e;
-      gatewayCalls.push({ method, ok: false, error: e.body.code });
-      send(res, 200, { error_response: { ...e.body, request_id: randomBytes(6).toString("hex") } });
-    }
-  }
-
-  /** The control API for a simulator running on its own (`aftersales simulate taobao`). */
-  async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL) {
-    const parts = url.pathname.split("/").filter(Boolean).slice(1); // after "__sim"
-    const body = req.method === "POST" ? JSON.parse((await readBody(req)) || "{}") : {};
-    const [what, id, action] = parts;
-    if (req.method === "POST" && what === "orders" && !id) {
-      placeOrder(body as SimulatedOrder);
-      return send(res, 201, { tid: (body as SimulatedOrder).externalId });
-    }
-    if (req.method === "POST" && what === "refunds" && !id)
-      return send(res, 201, { refund_id: requestAftersale(body as SimulatedRequest) });
-    if (what === "refunds" && id && req.method === "GET") {
-      const r = sim.inspect(id);
-      return r ? send(res, 200, r) : send(res, 404, { message: "no such refund" });
-    }
-    if (what === "refunds" && id && req.method === "POST") {
-      const actions: Record<string, () => void> = {
-        cancel: () => sim.buyerCancels(id),
-        ship: () => sim.buyerShipsReturn(id, String(body.carrier ?? ""), String(body.trackingNo ?? "")),
-        intervene: () => sim.intervene(id),
-        refund: () => sim.platformRefunds(id),
-      };
-      const act = actions[action ?? ""];
-      if (!act) return send(res, 404, { message: "unknown action" });
-      act();
-      return send(res, 200, sim.inspect(id));
-    }
-    return send(res, 404, { message: "unknown control path" });
-  }
-
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const run =
-      url.pathname === GATEWAY_PATH
-        ? handleGateway(req, res, url)
-        : url.pathname.startsWith("/__sim/")
-          ? handleControl(req, res, url)
-          : Promise.resolve(send(res, 404, { message: "not found" }));
-    run.catch((e: unknown) => {
-      if (!res.headersSent) send(res, 400, { message: (e as Error).message });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${opts.host ?? "127.0.0.1"}:${port}`;
-  Object.assign(sim, {
-    url,
-    credentials: Object.freeze({
-      app_key: appKey,
-      app_secret: appSecret,
-      session,
-      gateway: `${url}${GATEWAY_PATH}`,
-    }),
-    close: async () => {
-      await sim.pushesSettled();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+  return kit.finish(sim, {
+    control: {
+      requests: "refunds",
+      orderIdKey: "tid",
+      requestIdKey: "refund_id",
+      actions: { intervene: (id) => sim.intervene(id), refund: (id) => sim.platformRefunds(id) },
     },
+    beforeClose: () => sim.pushesSettled(),
   });
-  return sim;
 }
 
 /** Fen to the yuan string a simulated order line would show — for tests building orders by hand. */

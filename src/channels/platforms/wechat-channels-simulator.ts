@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { ReasonCode } from "../../domain/catalogue.ts";
 import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOptions } from "./platform.ts";
+import { faultSwitch, isObject, type Reply, send, simulatorKit } from "./simulator-kit.ts";
 import {
   encryptMessage,
   lineKey,
@@ -94,9 +93,19 @@ interface StoredAftersale {
   calls: string[];
 }
 
-type Reply = [status: number, payload: unknown];
+/** What a restarted simulator keeps (see simulator-kit.ts). */
+interface WechatChannelsState {
+  appid: string;
+  secret: string;
+  pushToken: string;
+  orders: StoredOrder[];
+  aftersales: StoredAftersale[];
+  /** Issued access tokens and when each expires (s), the current one, and how many were issued. */
+  tokens: [string, number][];
+  current: string | null;
+  issued: number;
+}
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
 const MAX_BODY = 256 * 1024;
 const TOKEN_TTL = 7200;
 
@@ -167,26 +176,35 @@ const DEADLINE_HOURS: Readonly<Record<string, number>> = {
 };
 const SIM_TYPES = { refund_only: "REFUND", return_refund: "RETURN", exchange: "EXCHANGE" } as const;
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
 export async function startWechatChannelsSimulator(
   opts: WechatChannelsSimulatorOptions = {},
 ): Promise<WechatChannelsSimulator> {
-  const appid = opts.appid ?? "wx5imulat0r0000001";
-  const secret = opts.secret ?? `sim-secret-${randomBytes(8).toString("hex")}`;
-  const pushToken = opts.token ?? `sim-push-${randomBytes(6).toString("hex")}`;
+  const kit = simulatorKit<WechatChannelsState>({ platform: "wechat_channels", ...opts });
+  const saved = kit.saved;
+  const appid = saved?.appid ?? opts.appid ?? "wx5imulat0r0000001";
+  const secret = saved?.secret ?? opts.secret ?? `sim-secret-${randomBytes(8).toString("hex")}`;
+  const pushToken = saved?.pushToken ?? opts.token ?? `sim-push-${randomBytes(6).toString("hex")}`;
   const pageSize = opts.pageSize ?? 50;
-  const nowMs = () => (opts.now ? opts.now().getTime() : Date.now());
-  const nowS = () => Math.floor(nowMs() / 1000);
-  const orders = new Map<string, StoredOrder>();
-  const aftersales = new Map<string, StoredAftersale>();
-  const tokens = new Map<string, number>(); // token → expires at (s)
-  let current: string | null = null;
-  let issued = 0;
+  const { nowMs, nowS } = kit;
+  const orders = new Map((saved?.orders ?? []).map((o) => [o.externalId, o]));
+  const aftersales = new Map((saved?.aftersales ?? []).map((a) => [a.id, a]));
+  const tokens = new Map<string, number>(saved?.tokens ?? []); // token → expires at (s)
+  let current: string | null = saved?.current ?? null;
+  let issued = saved?.issued ?? 0;
+  kit.persist(() => ({
+    appid,
+    secret,
+    pushToken,
+    orders: [...orders.values()],
+    aftersales: [...aftersales.values()],
+    tokens: [...tokens],
+    current,
+    issued,
+  }));
   const pushLog: { externalId: string; status: number }[] = [];
-  const faults: WechatChannelsFaults = { failNext: 0, busyNext: 0, timeoutNext: 0, delayMs: 0 };
-  let nextId = 1_934_164_653_012_121;
+  const fault = faultSwitch<WechatChannelsFaults>({ failNext: 0, busyNext: 0, timeoutNext: 0, delayMs: 0 });
+  const faults = fault.current;
+  const nextId = kit.sequence("aftersale", 1_934_164_653_012_121);
 
   const ok = (payload: Record<string, unknown> = {}): Reply => [
     200,
@@ -519,83 +537,25 @@ export async function startWechatChannelsSimulator(
   }
 
   // -------------------------------------------------------------------------------------------
-  // Controls and the server
+  // The server (controls under /_sim/, see simulator-kit.ts)
   // -------------------------------------------------------------------------------------------
 
-  function applyFaults(patch: unknown): WechatChannelsFaults {
-    if (!isObject(patch)) throw new Error("faults must be an object");
-    for (const [key, value] of Object.entries(patch)) {
-      if (!(key in faults)) throw new Error(`unknown fault "${key}"`);
-      if (!Number.isSafeInteger(value) || (value as number) < 0)
-        throw new Error(`fault "${key}" must be ≥ 0`);
-    }
-    Object.assign(faults, patch);
-    return { ...faults };
-  }
+  const url = await kit.listen(
+    { ...opts, maxBody: MAX_BODY, tooLarge: [413, { message: "body too large" }] },
+    (req, res, url, body) => {
+      if (req.method !== "POST") return send(res, 405, { errcode: 43002, errmsg: "require POST method" });
+      const delay = faults.delayMs;
+      if (fault.take("failNext")) return kit.later(delay, () => send(res, 500, "Internal Server Error"));
+      if (fault.take("busyNext")) return kit.later(delay, () => send(res, ...err(-1, "system error")));
+      const reply = api(url.pathname, url.searchParams, body);
+      if (fault.take("timeoutNext")) return kit.later(delay, () => req.socket.destroy());
+      kit.later(delay, () => send(res, ...reply));
+    },
+  );
 
-  function sim(req: IncomingMessage, route: string, body: string): Reply {
-    if (!LOOPBACK.has(req.socket.remoteAddress ?? "")) return [403, { message: "loopback only" }];
-    if (route === "/_sim/aftersales" && req.method === "GET")
-      return [200, { aftersales: [...aftersales.values()].map(aftersaleView) }];
-    if (route === "/_sim/faults") {
-      try {
-        return [200, req.method === "POST" ? applyFaults(JSON.parse(body || "{}")) : { ...faults }];
-      } catch (e) {
-        return [400, { message: (e as Error).message }];
-      }
-    }
-    return [404, { message: `no route ${req.method} ${route}` }];
-  }
-
-  const timers = new Set<NodeJS.Timeout>();
-  const later = (ms: number, fn: () => void) => {
-    if (ms <= 0) return fn();
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
-
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? "/", "http://sim");
-    const body = await readBody(req);
-    if (body === null) return send(res, 413, { message: "body too large" });
-    if (url.pathname.startsWith("/_sim/")) return send(res, ...sim(req, url.pathname, body));
-    if (req.method !== "POST") return send(res, 405, { errcode: 43002, errmsg: "require POST method" });
-    const delay = faults.delayMs;
-    if (faults.failNext > 0) {
-      faults.failNext--;
-      return later(delay, () => send(res, 500, "Internal Server Error"));
-    }
-    if (faults.busyNext > 0) {
-      faults.busyNext--;
-      return later(delay, () => send(res, ...err(-1, "system error")));
-    }
-    const reply = api(url.pathname, url.searchParams, body);
-    if (faults.timeoutNext > 0) {
-      faults.timeoutNext--;
-      return later(delay, () => req.socket.destroy());
-    }
-    later(delay, () => send(res, ...reply));
-  }
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) send(res, 500, { message: String(e) });
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(":") ? `[${address}]` : address;
-
-  return {
+  const sim: WechatChannelsSimulator = {
     channel: "wechat_channels",
-    url: `http://${host}:${port}`,
+    url,
     credentials: {
       appid,
       secret,
@@ -621,7 +581,7 @@ export async function startWechatChannelsSimulator(
       if (request.amount < 0 || request.amount > line.paid + order.shippingFee)
         throw new Error("amount exceeds paid");
       const [reason, reasonText] = SIM_REASONS[request.reason];
-      const id = String(nextId++);
+      const id = nextId();
       const t = nowS();
       const a: StoredAftersale = {
         id,
@@ -682,35 +642,20 @@ export async function startWechatChannelsSimulator(
     tokensIssued: () => issued,
     pushFor: (externalId, format) => pushFor(need(externalId), format),
     pushes: () => pushLog.map((p) => ({ ...p })),
-    faults: (patch = {}) => applyFaults(patch),
-
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
-        server.close((e) => (e ? reject(e) : resolve()));
-        server.closeAllConnections();
-      }),
+    faults: (patch = {}) => fault.patch(patch),
+    close: async () => {},
   };
+  return kit.finish(sim, {
+    control: {
+      faults: fault,
+      views: { aftersales: () => ({ aftersales: [...aftersales.values()].map(aftersaleView) }) },
+      actions: {
+        "refund-fails": (id) => sim.platformRefundFails(id),
+        complaint: (id) => sim.openComplaint(id),
+      },
+    },
+  });
 }
 
 /** The platform's line key for a simulated line (product p-<line>, sku s-<line>). */
 export const simulatedLineKey = (lineId: string) => lineKey(`p-${lineId}`, `s-${lineId}`);
-
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function send(res: ServerResponse, status: number, payload: unknown) {
-  if (res.destroyed) return;
-  const text = typeof payload === "string" ? payload : JSON.stringify(payload);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-  res.end(text);
-}

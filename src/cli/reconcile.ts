@@ -1,0 +1,108 @@
+import { readFileSync } from "node:fs";
+import { AppError } from "../domain/errors.ts";
+import { formatMinor } from "../domain/money.ts";
+import { canFetchBills } from "../domain/reconcile/bill.ts";
+import { addDays, beijingDate } from "../domain/reconcile/match.ts";
+import { RECONCILABLE_CHANNELS, type ReconcileResult, reconcileDay } from "../flows/reconcile.ts";
+import { readConfig } from "./config.ts";
+import { openRuntime } from "./service.ts";
+
+export const RECONCILE_USAGE = `Usage: aftersales reconcile [--channel wechat_pay|alipay] [--date YYYY-MM-DD] [--file bill]
+
+Compares a payment channel's refund bill of one day (Beijing time; default yesterday) with our refunds,
+stores the report (GET /api/v1/reconciliations) and prints its summary and the items to look at.
+Without --file the bill is fetched from the channel (every channel that can, without --channel);
+with --file the given bill is used: WeChat Pay's CSV, or Alipay's zip or its 业务明细 CSV.
+
+The database options of \`aftersales\` apply (--data-dir, --database-url, DATA_DIR, DATABASE_URL).
+`;
+
+const OWN = new Set(["channel", "date", "file"]);
+
+/** Take --channel, --date, --file out of argv; the rest goes to readConfig. */
+function split(argv: readonly string[]) {
+  const own: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const m = /^--([a-z]+)(?:=(.*))?$/s.exec(arg);
+    if (m && OWN.has(m[1] as string)) {
+      const value = m[2] ?? argv[++i];
+      if (value === undefined)
+        throw new AppError("INVALID_ARGUMENTS", `--${m[1]} needs a value\n\n${RECONCILE_USAGE}`);
+      own[m[1] as string] = value;
+    } else rest.push(arg);
+  }
+  return { own, rest };
+}
+
+const LABELS: Record<string, string> = {
+  missing_on_our_side: "missing on our side",
+  missing_on_channel: "missing on the channel",
+  amount_mismatch: "amount mismatch",
+  status_mismatch: "status mismatch",
+  awaiting_next_bill: "awaiting the next day's bill",
+};
+
+export function printReport(r: ReconcileResult, log: (line: string) => void = console.log) {
+  const s = r.summary;
+  const c = s.counts;
+  log(
+    `${r.channel} ${r.date} (${r.source === "upload" ? "uploaded bill" : "bill fetched from the channel"}), report ${r.runId}: ` +
+      `${s.billRows} bill rows; matched ${c.matched}, missing on our side ${c.missing_on_our_side}, ` +
+      `missing on the channel ${c.missing_on_channel}, amount mismatch ${c.amount_mismatch}, ` +
+      `status mismatch ${c.status_mismatch}, awaiting ${c.awaiting_next_bill}`,
+  );
+  log(
+    `  refunded per the bill ${formatMinor(s.billSucceededTotal, s.currency)} ${s.currency}, ` +
+      `per us ${formatMinor(s.ourSucceededTotal, s.currency)} ${s.currency}`,
+  );
+  for (const i of [...r.problems, ...r.awaiting]) {
+    const amounts = [
+      i.ourAmount !== null ? `ours ${formatMinor(i.ourAmount, i.currency)}` : null,
+      i.billAmount !== null ? `bill ${formatMinor(i.billAmount, i.currency)}` : null,
+    ]
+      .filter(Boolean)
+      .join(", ");
+    log(
+      `  ${(LABELS[i.category] ?? i.category).padEnd(28)} ${i.key}${i.refundId ? ` (refund ${i.refundId})` : ""}` +
+        `${amounts ? `  ${amounts}` : ""}${i.note ? `  — ${i.note}` : ""}`,
+    );
+  }
+  if (r.problems.length === 0) log("  no problems");
+}
+
+export async function runReconcile(argv: string[]): Promise<void> {
+  const { own, rest } = split(argv);
+  const { config, positionals } = readConfig(rest);
+  if (positionals.length > 1) {
+    throw new AppError(
+      "INVALID_ARGUMENTS",
+      `unexpected "${positionals.slice(1).join(" ")}"\n\n${RECONCILE_USAGE}`,
+    );
+  }
+  if (own.channel && !RECONCILABLE_CHANNELS.includes(own.channel)) {
+    throw new AppError("INVALID_ARGUMENTS", `--channel is one of ${RECONCILABLE_CHANNELS.join(", ")}`);
+  }
+  if (own.file && !own.channel) throw new AppError("INVALID_ARGUMENTS", "--file needs --channel");
+  const file = own.file ? readFileSync(own.file) : undefined;
+  const rt = await openRuntime(config);
+  try {
+    const date = own.date ?? addDays(beijingDate(rt.ctx.now()), -1);
+    const channels = own.channel
+      ? [own.channel]
+      : RECONCILABLE_CHANNELS.filter((c) => rt.ctx.payments.has(c) && canFetchBills(rt.ctx.payments.get(c)));
+    if (channels.length === 0)
+      throw new AppError("INVALID_ARGUMENTS", "no payment channel can fetch bills here; use --file");
+    for (const channel of channels) {
+      const r = await reconcileDay(
+        rt.ctx,
+        { kind: "user", id: "cli" },
+        { channel, date, ...(file ? { file } : {}) },
+      );
+      printReport(r);
+    }
+  } finally {
+    await rt.close();
+  }
+}

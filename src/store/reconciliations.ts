@@ -1,0 +1,208 @@
+import type { OurRefund, ReconciliationItem, ReconciliationSummary } from "../domain/reconcile/match.ts";
+import type { Tx } from "./orders.ts";
+
+/**
+ * Our refunds on a channel that a day's reconciliation looks at: those whose key is on the bill (any day)
+ * and those that succeeded within [from, to).
+ */
+export async function refundsToReconcile(
+  db: Tx,
+  channel: string,
+  keys: readonly string[],
+  from: Date,
+  to: Date,
+): Promise<OurRefund[]> {
+  const base = () =>
+    db
+      .selectFrom("refunds")
+      .select(["id", "idempotency_key", "amount", "currency", "status", "channel_refund_id", "succeeded_at"])
+      .where("channel", "=", channel);
+  const rows = await base()
+    .where("status", "=", "succeeded")
+    .where("succeeded_at", ">=", from)
+    .where("succeeded_at", "<", to)
+    .execute();
+  // A big day's keys go in batches: PostgreSQL takes at most 65535 parameters a statement.
+  for (let i = 0; i < keys.length; i += 5000) {
+    rows.push(
+      ...(await base()
+        .where("idempotency_key", "in", keys.slice(i, i + 5000))
+        .execute()),
+    );
+  }
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return [...byId.values()]
+    .sort((a, b) => a.id - b.id)
+    .map((r) => ({
+      id: r.id,
+      key: r.idempotency_key,
+      amount: r.amount,
+      currency: r.currency,
+      status: r.status,
+      channelRefundId: r.channel_refund_id,
+      succeededAt: r.succeeded_at,
+    }));
+}
+
+export interface RunToSave {
+  channel: string;
+  date: string;
+  source: "channel" | "upload";
+  sha1: string;
+  billRows: number;
+  summary: ReconciliationSummary;
+  items: readonly ReconciliationItem[];
+  by: string;
+  at: Date;
+}
+
+/** Store a day's report; a day reconciled before has its report replaced (same id), never duplicated. */
+export async function saveRun(tx: Tx, run: RunToSave): Promise<number> {
+  const values = {
+    channel: run.channel,
+    bill_date: run.date,
+    source: run.source,
+    bill_sha1: run.sha1,
+    bill_rows: run.billRows,
+    summary: JSON.stringify(run.summary),
+    problems: run.summary.problems,
+    awaiting: run.summary.counts.awaiting_next_bill,
+    reconciled_by: run.by,
+    reconciled_at: run.at,
+  };
+  const { id } = await tx
+    .insertInto("reconciliation_runs")
+    .values(values)
+    .onConflict((oc) =>
+      oc.columns(["channel", "bill_date"]).doUpdateSet((eb) => ({
+        ...values,
+        runs: eb("reconciliation_runs.runs", "+", 1),
+      })),
+    )
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await tx.deleteFrom("reconciliation_items").where("run_id", "=", id).execute();
+  // Batches keep each statement's parameters well under PostgreSQL's limit on a big day.
+  for (let i = 0; i < run.items.length; i += 1000) {
+    await tx
+      .insertInto("reconciliation_items")
+      .values(
+        run.items.slice(i, i + 1000).map((it, j) => ({
+          run_id: id,
+          item_no: i + j + 1,
+          category: it.category,
+          idempotency_key: it.key,
+          refund_id: it.refundId,
+          currency: it.currency,
+          our_amount: it.ourAmount,
+          our_status: it.ourStatus,
+          bill_amount: it.billAmount,
+          bill_status: it.billStatus,
+          channel_refund_id: it.channelRefundId,
+          bill_date: it.billDate,
+          bill_line: it.billLine,
+          note: it.note,
+        })),
+      )
+      .execute();
+  }
+  return id;
+}
+
+export interface RunFilter {
+  channel?: string;
+  from?: string;
+  to?: string;
+  /** Only runs with problems to look at. */
+  problems?: boolean;
+  cursor?: number;
+  limit: number;
+}
+
+/** Newest day first. */
+export async function listRuns(db: Tx, f: RunFilter) {
+  let q = db
+    .selectFrom("reconciliation_runs")
+    .selectAll()
+    .orderBy("bill_date", "desc")
+    .orderBy("id", "desc")
+    .limit(f.limit + 1);
+  if (f.channel) q = q.where("channel", "=", f.channel);
+  if (f.from) q = q.where("bill_date", ">=", f.from);
+  if (f.to) q = q.where("bill_date", "<=", f.to);
+  if (f.problems) q = q.where("problems", ">", 0);
+  if (f.cursor !== undefined) {
+    const c = f.cursor;
+    const at = await db
+      .selectFrom("reconciliation_runs")
+      .select("bill_date")
+      .where("id", "=", c)
+      .executeTakeFirst();
+    if (at) {
+      q = q.where((eb) =>
+        eb.or([
+          eb("bill_date", "<", at.bill_date),
+          eb.and([eb("bill_date", "=", at.bill_date), eb("id", "<", c)]),
+        ]),
+      );
+    }
+  }
+  const rows = await q.execute();
+  const more = rows.length > f.limit;
+  const page = more ? rows.slice(0, f.limit) : rows;
+  return { items: page, nextCursor: more ? page.at(-1)?.id : undefined };
+}
+
+export const findRun = (db: Tx, id: number) =>
+  db.selectFrom("reconciliation_runs").selectAll().where("id", "=", id).executeTakeFirst();
+
+export const findRunByDay = (db: Tx, channel: string, date: string) =>
+  db
+    .selectFrom("reconciliation_runs")
+    .selectAll()
+    .where("channel", "=", channel)
+    .where("bill_date", "=", date)
+    .executeTakeFirst();
+
+export const runItems = (db: Tx, runId: number, categories?: readonly string[]) => {
+  let q = db.selectFrom("reconciliation_items").selectAll().where("run_id", "=", runId).orderBy("item_no");
+  if (categories?.length) q = q.where("category", "in", [...categories]);
+  return q.execute();
+};
+
+/**
+ * Claim a (channel, day) for the daily job: true for exactly one worker. A claim whose worker died
+ * without finishing is taken over once `leaseMs` has passed; a finished one never is.
+ */
+export async function claimDay(
+  db: Tx,
+  key: string,
+  by: string,
+  now: Date,
+  leaseMs: number,
+): Promise<boolean> {
+  const row = await db
+    .insertInto("reconciliation_claims")
+    .values({ claim_key: key, claimed_by: by, claimed_at: now })
+    .onConflict((oc) =>
+      oc
+        .column("claim_key")
+        .doUpdateSet({ claimed_by: by, claimed_at: now, last_error: null })
+        .where("reconciliation_claims.done_at", "is", null)
+        .where("reconciliation_claims.claimed_at", "<", new Date(now.getTime() - leaseMs)),
+    )
+    .returning("claim_key")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export const finishClaim = (db: Tx, key: string, now: Date) =>
+  db.updateTable("reconciliation_claims").set({ done_at: now }).where("claim_key", "=", key).execute();
+
+/** A failed attempt: kept (so the next one waits out the lease) with why. */
+export const failClaim = (db: Tx, key: string, error: string) =>
+  db.updateTable("reconciliation_claims").set({ last_error: error }).where("claim_key", "=", key).execute();
+
+/** Give a claim back at once (the bill was not out yet): the next tick may try again. */
+export const releaseClaim = (db: Tx, key: string) =>
+  db.deleteFrom("reconciliation_claims").where("claim_key", "=", key).where("done_at", "is", null).execute();
