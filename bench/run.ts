@@ -956,4 +956,5 @@ async function main() {
 // `npm run bench -- backtest …` (or `aftersales bench backtest …`): the rules engine benchmark instead.
 const [command] = process.argv.slice(process.argv[2] === "bench" ? 3 : 2);
 if (command === "backtest") await import("./backtest.ts");
+else if (command === "receiving") await import("./receiving.ts");
 else await main();

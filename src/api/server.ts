@@ -11,9 +11,11 @@ import { callbackRoutes } from "./routes/callbacks.ts";
 import { caseRoutes } from "./routes/cases.ts";
 import { financeRoutes } from "./routes/finance.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { inventoryRoutes } from "./routes/inventory.ts";
 import { logisticsCallbackRoutes } from "./routes/logistics-callbacks.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { platformCallbackRoutes, platformRoutes } from "./routes/platforms.ts";
+import { receivingRoutes } from "./routes/receiving.ts";
 import { reconciliationRoutes } from "./routes/reconciliations.ts";
 import { refundRoutes } from "./routes/refunds.ts";
 import { ruleRoutes } from "./routes/rules.ts";
@@ -67,6 +69,8 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       await api.register(platformRoutes, { ctx: opts.ctx });
       await api.register(refundRoutes, { ctx: opts.ctx });
       await api.register(financeRoutes, { ctx: opts.ctx });
+      await api.register(receivingRoutes, { ctx: opts.ctx });
+      await api.register(inventoryRoutes, { ctx: opts.ctx });
       await api.register(reconciliationRoutes, { ctx: opts.ctx });
     },
     { prefix: "/api/v1" },

@@ -1,106 +1,313 @@
-import { sql } from "kysely";
 import { fail } from "../domain/errors.ts";
+import {
+  CONDITIONS,
+  type Condition,
+  isQualityReason,
+  isStocked,
+  receiptDelta,
+  worstCondition,
+} from "../domain/inventory.ts";
+import { applyMovements, resolveWarehouse } from "../store/inventory.ts";
 import { autoReview } from "./auto-review.ts";
-import { advance, type StepOptions, type StepResult, withCase } from "./case-step.ts";
-import type { Actor, FlowContext } from "./context.ts";
+import { advance, type Locked, type StepOptions, type StepResult, withCase } from "./case-step.ts";
+import { type Actor, actorName, type FlowContext } from "./context.ts";
 
-export const CONDITIONS = [
-  "intact",
-  "opened",
-  "damaged",
-  "wrong_item",
-  "missing_parts",
-  "empty_box",
-] as const;
-export type Condition = (typeof CONDITIONS)[number];
+export { inspectReturn } from "./inspect-return.ts";
+export { CONDITIONS, type Condition };
 
-export interface ReceiveInput extends StepOptions {
+/** Units of one case item (order line) that arrived in one condition. */
+export interface ReceiptLineInput {
+  lineId: number;
   quantity: number;
-  condition: Condition;
+  condition?: Condition;
+  photos?: string[];
 }
 
-/** 收货: goods arrived back at the warehouse; partial receipts are allowed until every unit is in. */
+export interface ReceiveInput extends StepOptions {
+  /** Units without saying which item: they fill the case's items in line order. */
+  quantity?: number;
+  /** The condition of every unit (or of lines that name none). */
+  condition?: Condition;
+  /** Per item and condition: a partial receipt, units in different conditions. */
+  lines?: ReceiptLineInput[];
+  warehouse?: string;
+  /** Makes receiving idempotent: the same key again answers with the first receipt and changes nothing. */
+  key?: string;
+  /** References (URLs) of photos of the parcel; we store the references, not the files. */
+  photos?: string[];
+  /** What was scanned to find the case (a tracking number or a barcode), and the parcel's carrier. */
+  scanned?: string;
+  carrier?: string;
+  trackingNo?: string;
+}
+
+export interface ReceiveResult extends StepResult {
+  receiptId: number;
+  /** True when `key` had been received already: nothing changed. */
+  replayed: boolean;
+  lines: { id: number; lineId: number; sku: string; quantity: number; condition: Condition }[];
+}
+
+export interface ReceiveHooks {
+  /** Runs under the case's lock before the receipt is written (the unidentified parcel claims itself). */
+  before?: (l: Locked) => Promise<void>;
+  after?: (l: Locked, receiptId: number) => Promise<void>;
+}
+
+const validPhotos = (photos: unknown): string[] => {
+  if (photos === undefined) return [];
+  if (!Array.isArray(photos) || photos.some((p) => typeof p !== "string" || !p.trim() || p.length > 2000))
+    fail("INVALID_PHOTOS", "Photos are a list of references (URLs)");
+  return photos as string[];
+};
+
+const validCondition = (c: unknown): Condition => {
+  if (!CONDITIONS.includes(c as Condition)) fail("INVALID_CONDITION", `Unknown condition "${c}"`);
+  return c as Condition;
+};
+
+const validQuantity = (q: unknown) => {
+  if (!Number.isSafeInteger(q) || (q as number) <= 0)
+    fail("INVALID_QUANTITY", "Quantity must be a positive integer");
+  return q as number;
+};
+
+/**
+ * 收货: goods arrived back at the warehouse. Partial receipts are allowed until every unit is in; each
+ * unit is recorded against its case item with its condition, and every unit of the SKU that arrived
+ * goes into quarantine (待检) until it is inspected.
+ */
 export async function receiveReturn(
   ctx: FlowContext,
   actor: Actor,
   caseId: number,
   input: ReceiveInput,
-): Promise<StepResult> {
-  if (!Number.isSafeInteger(input.quantity) || input.quantity <= 0)
-    fail("INVALID_QUANTITY", "Quantity must be a positive integer");
-  if (!CONDITIONS.includes(input.condition))
-    fail("INVALID_CONDITION", `Unknown condition "${input.condition}"`);
+  hooks: ReceiveHooks = {},
+): Promise<ReceiveResult> {
+  const photos = validPhotos(input.photos);
+  const asked = input.lines?.length
+    ? input.lines.map((x) => ({
+        lineId: x.lineId,
+        quantity: validQuantity(x.quantity),
+        condition: validCondition(x.condition ?? input.condition ?? "intact"),
+        photos: validPhotos(x.photos),
+      }))
+    : null;
+  if (!asked) {
+    validQuantity(input.quantity);
+    validCondition(input.condition);
+  }
+  const key = input.key?.trim() || null;
   const result = await withCase(
     ctx,
     caseId,
-    (l) => {
-      if (l.receivedQuantity + input.quantity > l.caseQuantity) {
-        fail(
-          "RECEIPT_EXCEEDS_CASE",
-          `Only ${l.caseQuantity - l.receivedQuantity} more units are expected on this case`,
-          {
-            expected: l.caseQuantity,
-            received: l.receivedQuantity,
-          },
-        );
+    async (l): Promise<ReceiveResult> => {
+      const { tx, kase } = l;
+      if (key) {
+        const seen = await replay(l, key);
+        if (seen) return seen;
       }
-      return advance(
+      const got = await tx
+        .selectFrom("receipt_lines")
+        .select(["order_line_id", (eb) => eb.fn.sum<number>("quantity").as("n")])
+        .where("case_id", "=", kase.id)
+        .groupBy("order_line_id")
+        .execute();
+      const outstanding = new Map(l.items.map((i) => [i.lineId, i.quantity]));
+      for (const g of got)
+        outstanding.set(g.order_line_id, (outstanding.get(g.order_line_id) ?? 0) - Number(g.n));
+      let wanted: { lineId: number; quantity: number; condition: Condition; photos: string[] }[];
+      if (asked) {
+        const left = new Map(outstanding);
+        for (const x of asked) {
+          if (!left.has(x.lineId))
+            fail("LINE_NOT_IN_CASE", `Order line ${x.lineId} is not part of case ${kase.id}`, {
+              lineId: x.lineId,
+            });
+          const rest = left.get(x.lineId) ?? 0;
+          if (x.quantity > rest) {
+            fail(
+              "RECEIPT_EXCEEDS_CASE",
+              `Only ${rest} more units of line ${x.lineId} are expected on this case`,
+              {
+                lineId: x.lineId,
+                expected: l.items.find((i) => i.lineId === x.lineId)?.quantity,
+                outstanding: rest,
+              },
+            );
+          }
+          left.set(x.lineId, rest - x.quantity);
+        }
+        wanted = asked;
+      } else {
+        const quantity = input.quantity as number;
+        if (l.receivedQuantity + quantity > l.caseQuantity) {
+          fail(
+            "RECEIPT_EXCEEDS_CASE",
+            `Only ${l.caseQuantity - l.receivedQuantity} more units are expected on this case`,
+            { expected: l.caseQuantity, received: l.receivedQuantity },
+          );
+        }
+        // Unnamed units fill the items in line order.
+        wanted = [];
+        let rest = quantity;
+        for (const i of l.items) {
+          const take = Math.min(rest, Math.max(outstanding.get(i.lineId) ?? 0, 0));
+          if (take > 0)
+            wanted.push({
+              lineId: i.lineId,
+              quantity: take,
+              condition: input.condition as Condition,
+              photos: [],
+            });
+          rest -= take;
+        }
+      }
+      await hooks.before?.(l);
+      const total = wanted.reduce((a, w) => a + w.quantity, 0);
+      const warehouse = await resolveWarehouse(tx, input.warehouse);
+      const now = ctx.now();
+      const skus = new Map(
+        (
+          await tx
+            .selectFrom("order_lines")
+            .select(["id", "sku"])
+            .where(
+              "id",
+              "in",
+              wanted.map((w) => w.lineId),
+            )
+            .execute()
+        ).map((r) => [r.id, r.sku]),
+      );
+      const receipt = await tx
+        .insertInto("receipts")
+        .values({
+          case_id: kase.id,
+          quantity: total,
+          condition: worstCondition(wanted.map((w) => w.condition)),
+          received_at: now,
+          warehouse_id: warehouse,
+          key,
+          scanned: input.scanned ?? null,
+          carrier: input.carrier ?? null,
+          tracking_no: input.trackingNo ?? null,
+          photos: JSON.stringify(photos),
+          received_by: actorName(actor),
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const hold = isQualityReason(kase.reason);
+      const lines = await tx
+        .insertInto("receipt_lines")
+        .values(
+          wanted.map((w) => ({
+            receipt_id: receipt.id,
+            case_id: kase.id,
+            order_line_id: w.lineId,
+            sku: skus.get(w.lineId) as string,
+            quantity: w.quantity,
+            condition: w.condition,
+            photos: JSON.stringify(w.photos),
+            stocked: isStocked(w.condition),
+            quality_hold: hold,
+          })),
+        )
+        .returning(["id", "order_line_id", "sku", "quantity", "condition"])
+        .execute();
+      await applyMovements(
+        tx,
+        lines.flatMap((x) => {
+          const delta = receiptDelta(x.condition as Condition, x.quantity);
+          return delta
+            ? [
+                {
+                  kind: "receipt" as const,
+                  key: String(x.id),
+                  warehouse,
+                  sku: x.sku,
+                  delta,
+                  caseId: kase.id,
+                  actor: actorName(actor),
+                  note: hold ? "quality hold" : null,
+                  at: now,
+                },
+              ]
+            : [];
+        }),
+      );
+      await hooks.after?.(l, receipt.id);
+      const moved = await advance(
         ctx,
         l,
         actor,
         "receive",
-        { receivedQuantity: l.receivedQuantity + input.quantity },
+        { receivedQuantity: l.receivedQuantity + total },
         {
           ...input,
-          data: { quantity: input.quantity, condition: input.condition },
-          also: [
-            sql`insert into receipts (case_id, quantity, condition, received_at)
-                values (${l.kase.id}, ${input.quantity}, ${input.condition}, ${ctx.now()})`,
-          ],
+          data: {
+            receiptId: receipt.id,
+            quantity: total,
+            condition: worstCondition(wanted.map((w) => w.condition)),
+            warehouse,
+            lines: lines.map((x) => ({
+              lineId: x.order_line_id,
+              quantity: x.quantity,
+              condition: x.condition,
+            })),
+            ...(photos.length ? { photos } : {}),
+            ...(input.scanned ? { scanned: input.scanned } : {}),
+          },
         },
       );
+      return {
+        ...moved,
+        receiptId: receipt.id,
+        replayed: false,
+        lines: lines.map((x) => ({
+          id: x.id,
+          lineId: x.order_line_id,
+          sku: x.sku,
+          quantity: x.quantity,
+          condition: x.condition as Condition,
+        })),
+      };
     },
     input,
   );
   // Everything is back: the case's facts changed, so the rules look again (they annotate; the
   // case is past review, so they decide nothing).
-  if (result.status === "received") await autoReview(ctx, caseId, "return_received");
+  if (!result.replayed && result.status === "received") await autoReview(ctx, caseId, "return_received");
   return result;
 }
 
-export interface InspectInput extends StepOptions {
-  result: "pass" | "fail";
-}
-
-/** 质检: the result applies to every receipt not yet inspected. */
-export async function inspectReturn(
-  ctx: FlowContext,
-  actor: Actor,
-  caseId: number,
-  input: InspectInput,
-): Promise<StepResult> {
-  if (input.result !== "pass" && input.result !== "fail")
-    fail("INVALID_QC_RESULT", 'QC result must be "pass" or "fail"');
-  return withCase(
-    ctx,
-    caseId,
-    (l) =>
-      advance(
-        ctx,
-        l,
-        actor,
-        "inspect",
-        { qcResult: input.result },
-        {
-          ...input,
-          data: { result: input.result },
-          also: [
-            sql`update receipts set qc_result = ${input.result}, qc_note = ${input.note ?? null},
-                                    inspected_at = ${ctx.now()}
-                 where case_id = ${l.kase.id} and qc_result is null`,
-          ],
-        },
-      ),
-    input,
-  );
+/** The receipt a key already made on this case; the same key on another case is a mistake. */
+async function replay(l: Locked, key: string): Promise<ReceiveResult | undefined> {
+  const r = await l.tx
+    .selectFrom("receipts")
+    .select(["id", "case_id"])
+    .where("key", "=", key)
+    .executeTakeFirst();
+  if (!r) return undefined;
+  if (r.case_id !== l.kase.id)
+    fail("RECEIPT_KEY_REUSED", `Key ${key} already received goods for another case`, { caseId: r.case_id });
+  const lines = await l.tx
+    .selectFrom("receipt_lines")
+    .select(["id", "order_line_id", "sku", "quantity", "condition"])
+    .where("receipt_id", "=", r.id)
+    .orderBy("id")
+    .execute();
+  return {
+    status: l.kase.status as StepResult["status"],
+    version: l.kase.version,
+    receiptId: r.id,
+    replayed: true,
+    lines: lines.map((x) => ({
+      id: x.id,
+      lineId: x.order_line_id,
+      sku: x.sku,
+      quantity: x.quantity,
+      condition: x.condition as Condition,
+    })),
+  };
 }

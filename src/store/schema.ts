@@ -39,6 +39,8 @@ export interface OrderTable {
   content_hash: string;
   address_key: string | null;
   device_id: string | null;
+  /** Imported orders: the country the file gives (Online Retail's Country). */
+  country: string | null;
   version: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
@@ -138,6 +140,99 @@ export interface ReceiptTable {
   qc_note: string | null;
   received_at: Timestamp;
   inspected_at: Timestamp | null;
+  warehouse_id: Generated<string>;
+  key: string | null;
+  scanned: string | null;
+  carrier: string | null;
+  tracking_no: string | null;
+  photos: ColumnType<string[], string | undefined, string>;
+  received_by: string | null;
+}
+
+// 010_warehouse: receiving, QC and the inventory ledger.
+export interface WarehouseTable {
+  id: string;
+  name: string;
+  allow_backorder: Generated<boolean>;
+  is_default: Generated<boolean>;
+  created_at: Generated<Date>;
+}
+
+export interface ReceiptLineTable {
+  id: Generated<number>;
+  receipt_id: number;
+  case_id: number;
+  order_line_id: number;
+  sku: string;
+  quantity: number;
+  condition: string;
+  photos: ColumnType<string[], string | undefined, string>;
+  stocked: boolean;
+  quality_hold: Generated<boolean>;
+  inspected: Generated<number>;
+}
+
+export interface InspectionTable {
+  id: Generated<number>;
+  receipt_line_id: number;
+  case_id: number;
+  key: string | null;
+  quantity: number;
+  result: string;
+  disposition: string;
+  finding: string | null;
+  deduction: number | null;
+  note: string | null;
+  inspected_by: string;
+  inspected_at: Timestamp;
+}
+
+export interface UnidentifiedParcelTable {
+  id: Generated<number>;
+  key: string | null;
+  warehouse_id: string;
+  scanned: string;
+  carrier: string | null;
+  tracking_no: string | null;
+  contents: string | null;
+  photos: ColumnType<string[], string | undefined, string>;
+  note: string | null;
+  status: Generated<string>;
+  received_by: string;
+  received_at: Timestamp;
+  case_id: number | null;
+  receipt_id: number | null;
+  matched_by: string | null;
+  matched_at: Timestamp | null;
+}
+
+export interface InventoryBalanceTable {
+  warehouse_id: string;
+  sku: string;
+  sellable: Generated<number>;
+  quarantine: Generated<number>;
+  defective: Generated<number>;
+  scrapped: Generated<number>;
+  returned_to_vendor: Generated<number>;
+  allow_backorder: boolean | null;
+  updated_at: Generated<Date>;
+}
+
+export interface InventoryMovementTable {
+  id: Generated<number>;
+  source_kind: string;
+  source_key: string;
+  warehouse_id: string;
+  sku: string;
+  sellable: Generated<number>;
+  quarantine: Generated<number>;
+  defective: Generated<number>;
+  scrapped: Generated<number>;
+  returned_to_vendor: Generated<number>;
+  case_id: number | null;
+  actor: string;
+  note: string | null;
+  at: Timestamp;
 }
 
 export interface RefundTable {
@@ -416,6 +511,12 @@ export interface DB {
   case_events: CaseEventTable;
   shipments: ShipmentTable;
   receipts: ReceiptTable;
+  warehouses: WarehouseTable;
+  receipt_lines: ReceiptLineTable;
+  inspections: InspectionTable;
+  unidentified_parcels: UnidentifiedParcelTable;
+  inventory_balances: InventoryBalanceTable;
+  inventory_movements: InventoryMovementTable;
   refunds: RefundTable;
   refund_lines: RefundLineTable;
   ledger_entries: LedgerEntryTable;

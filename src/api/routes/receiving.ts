@@ -1,0 +1,366 @@
+import { Type } from "@fastify/type-provider-typebox";
+import { AppError } from "../../domain/errors.ts";
+import { FINDING_CODES } from "../../domain/inspection.ts";
+import { CONDITIONS, DISPOSITIONS } from "../../domain/inventory.ts";
+import type { Actor, FlowContext } from "../../flows/context.ts";
+import {
+  grantRecommendedRefund,
+  type InspectLinesInput,
+  inspectLines,
+  refundRecommendation,
+} from "../../flows/inspect-return.ts";
+import { issueRefunds } from "../../flows/issue-refund.ts";
+import {
+  findCandidates,
+  receiveScanned,
+  type ScanInput,
+  scanBatch,
+  scanReceive,
+} from "../../flows/receive-scan.ts";
+import { listParcels, type MatchInput, matchParcel, recordParcel } from "../../flows/unidentified-parcels.ts";
+import { findCase } from "../../store/cases.ts";
+import { caseInspections, caseReceiptLines } from "../../store/inventory.ts";
+import { canSeeShop, type Principal, requirePermission } from "../auth.ts";
+import type { App } from "../server.ts";
+import { Enum } from "./schemas.ts";
+
+const Photos = Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), {
+  description: "References (URLs) of photos; the files live elsewhere",
+  maxItems: 50,
+});
+const Lines = Type.Array(
+  Type.Object({
+    lineId: Type.Integer(),
+    quantity: Type.Integer({ minimum: 1 }),
+    condition: Type.Optional(Enum(CONDITIONS)),
+    photos: Type.Optional(Photos),
+  }),
+  { minItems: 1 },
+);
+const Scan = {
+  code: Type.String({ minLength: 1, description: "The scanned tracking number or barcode (SKU)" }),
+  kind: Type.Optional(Enum(["tracking", "sku"])),
+  carrier: Type.Optional(Type.String()),
+  warehouse: Type.Optional(Type.String()),
+  key: Type.Optional(Type.String({ description: "The scan's id: sending it again changes nothing" })),
+  condition: Type.Optional(Enum(CONDITIONS)),
+  quantity: Type.Optional(Type.Integer({ minimum: 1 })),
+  lines: Type.Optional(Lines),
+  photos: Type.Optional(Photos),
+  note: Type.Optional(Type.String()),
+  contents: Type.Optional(Type.String({ description: "What is inside, kept if the parcel is unidentified" })),
+};
+
+const actorOf = (p: Principal): Actor => ({ kind: "user", id: p.name });
+
+/** 收货 and 质检: scanning returns in, unidentified parcels, per-line inspection and QC's refund advice. */
+export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
+  const visibleCase = async (p: Principal, id: number) => {
+    const kase = await findCase(ctx.db, id);
+    if (!kase || !canSeeShop(p, kase.shop_id))
+      throw new AppError("CASE_NOT_FOUND", `Case ${id} does not exist`);
+    return kase;
+  };
+
+  app.get(
+    "/receiving/candidates",
+    {
+      schema: {
+        tags: ["receiving"],
+        summary: "The cases a scanned code may belong to, most likely first (reads only)",
+        querystring: Type.Object({
+          code: Type.String({ minLength: 1 }),
+          kind: Type.Optional(Enum(["tracking", "sku"])),
+        }),
+      },
+    },
+    async (req) => {
+      const p = requirePermission(req, "case.receive");
+      return findCandidates(ctx.db, req.query.code, {
+        ...(req.query.kind ? { kind: req.query.kind as "tracking" | "sku" } : {}),
+        shops: p.shops,
+      });
+    },
+  );
+
+  app.post(
+    "/receiving/scan",
+    {
+      schema: {
+        tags: ["receiving"],
+        summary: "Scan a parcel or a unit: one matching case is received, several are listed, none is 无头件",
+        body: Type.Object(Scan),
+      },
+    },
+    async (req, reply) => {
+      const p = requirePermission(req, "case.receive");
+      const res = await scanReceive(ctx, actorOf(p), { ...(req.body as ScanInput), shops: p.shops });
+      const created = (res.outcome === "received" || res.outcome === "unidentified") && !res.replayed;
+      return reply.status(created ? 201 : 200).send(res);
+    },
+  );
+
+  app.post(
+    "/receiving/receive",
+    {
+      schema: {
+        tags: ["receiving"],
+        summary: "Receive into the case the person chose (after a scan with several candidates)",
+        body: Type.Object({ ...Scan, code: Type.Optional(Type.String()), caseId: Type.Integer() }),
+      },
+    },
+    async (req, reply) => {
+      const p = requirePermission(req, "case.receive");
+      const { caseId, ...scan } = req.body;
+      const res = await receiveScanned(ctx, actorOf(p), caseId, {
+        ...(scan as ScanInput),
+        code: scan.code ?? "",
+        shops: p.shops,
+      });
+      return reply.status(res.outcome === "received" && !res.replayed ? 201 : 200).send(res);
+    },
+  );
+
+  app.post(
+    "/receiving/batch",
+    {
+      schema: {
+        tags: ["receiving"],
+        summary: "Several scans at once; every line is answered on its own and one bad line stops nothing",
+        body: Type.Object({
+          scans: Type.Array(Type.Object({ ...Scan, caseId: Type.Optional(Type.Integer()) }), {
+            minItems: 1,
+            maxItems: 500,
+          }),
+        }),
+      },
+    },
+    async (req) => {
+      const p = requirePermission(req, "case.receive");
+      const results = await scanBatch(
+        ctx,
+        actorOf(p),
+        req.body.scans.map((s) => ({ ...(s as ScanInput & { caseId?: number }), shops: p.shops })),
+      );
+      return { ok: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length, results };
+    },
+  );
+
+  app.post(
+    "/unidentified-parcels",
+    {
+      schema: {
+        tags: ["receiving"],
+        summary: "Record a parcel that matches no case (无头件)",
+        body: Type.Object({
+          scanned: Type.String({ minLength: 1 }),
+          trackingNo: Type.Optional(Type.String()),
+          carrier: Type.Optional(Type.String()),
+          warehouse: Type.Optional(Type.String()),
+          contents: Type.Optional(Type.String()),
+          photos: Type.Optional(Photos),
+          note: Type.Optional(Type.String()),
+          key: Type.Optional(Type.String()),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const p = requirePermission(req, "case.receive");
+      const res = await recordParcel(ctx, actorOf(p), req.body);
+      return reply.status(res.replayed ? 200 : 201).send(res);
+    },
+  );
+
+  app.get(
+    "/unidentified-parcels",
+    {
+      schema: {
+        tags: ["receiving"],
+        querystring: Type.Object({
+          status: Type.Optional(Enum(["open", "matched"])),
+          cursor: Type.Optional(Type.Integer()),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+        }),
+      },
+    },
+    async (req) => {
+      requirePermission(req, "cases.read");
+      const { items, nextCursor } = await listParcels(ctx.db, { ...req.query, limit: req.query.limit ?? 50 });
+      return {
+        items: items.map((x) => ({
+          id: x.id,
+          status: x.status,
+          scanned: x.scanned,
+          trackingNo: x.tracking_no,
+          carrier: x.carrier,
+          warehouse: x.warehouse_id,
+          contents: x.contents,
+          photos: x.photos,
+          note: x.note,
+          receivedBy: x.received_by,
+          receivedAt: x.received_at,
+          caseId: x.case_id,
+          receiptId: x.receipt_id,
+          matchedBy: x.matched_by,
+          matchedAt: x.matched_at,
+        })),
+        nextCursor: nextCursor ?? null,
+      };
+    },
+  );
+
+  app.post(
+    "/unidentified-parcels/:id/match",
+    {
+      schema: {
+        tags: ["receiving"],
+        summary: "Match an unidentified parcel to its case, which receives it",
+        params: Type.Object({ id: Type.Integer() }),
+        body: Type.Object({
+          caseId: Type.Integer(),
+          lines: Type.Optional(Lines),
+          quantity: Type.Optional(Type.Integer({ minimum: 1 })),
+          condition: Type.Optional(Enum(CONDITIONS)),
+          photos: Type.Optional(Photos),
+          note: Type.Optional(Type.String()),
+        }),
+      },
+    },
+    async (req) => {
+      const p = requirePermission(req, "case.receive");
+      return matchParcel(ctx, actorOf(p), req.params.id, { ...(req.body as MatchInput), shops: p.shops });
+    },
+  );
+
+  app.get(
+    "/cases/:id/receipt-lines",
+    {
+      schema: {
+        tags: ["receiving"],
+        summary: "What arrived for the case, per item and condition, and what QC found",
+        params: Type.Object({ id: Type.Integer() }),
+      },
+    },
+    async (req) => {
+      const p = requirePermission(req, "cases.read");
+      await visibleCase(p, req.params.id);
+      const [lines, inspections] = [
+        await caseReceiptLines(ctx.db, req.params.id),
+        await caseInspections(ctx.db, req.params.id),
+      ];
+      return {
+        lines: lines.map((x) => ({
+          id: x.id,
+          receiptId: x.receipt_id,
+          lineId: x.order_line_id,
+          sku: x.sku,
+          quantity: x.quantity,
+          condition: x.condition,
+          photos: x.photos,
+          stocked: x.stocked,
+          qualityHold: x.quality_hold,
+          inspected: x.inspected,
+          warehouse: x.warehouse_id,
+          receivedAt: x.received_at,
+        })),
+        inspections: inspections.map((q) => ({
+          id: q.id,
+          receiptLineId: q.receipt_line_id,
+          quantity: q.quantity,
+          result: q.result,
+          disposition: q.disposition,
+          finding: q.finding,
+          deduction: q.deduction,
+          note: q.note,
+          inspectedBy: q.inspected_by,
+          inspectedAt: q.inspected_at,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    "/cases/:id/inspections",
+    {
+      schema: {
+        tags: ["receiving"],
+        summary:
+          "Inspect received units per receipt line (质检): pass → sellable; fail → defective, scrap or RTV",
+        params: Type.Object({ id: Type.Integer() }),
+        body: Type.Object({
+          expectedVersion: Type.Optional(Type.Integer()),
+          note: Type.Optional(Type.String()),
+          key: Type.Optional(Type.String()),
+          lines: Type.Array(
+            Type.Object({
+              receiptLineId: Type.Integer(),
+              quantity: Type.Optional(Type.Integer({ minimum: 1 })),
+              result: Enum(["pass", "fail"]),
+              disposition: Type.Optional(Enum(DISPOSITIONS)),
+              finding: Type.Optional(Enum(FINDING_CODES)),
+              deduction: Type.Optional(
+                Type.String({ description: 'Decimal amount kept back, e.g. "12.00"' }),
+              ),
+              note: Type.Optional(Type.String()),
+            }),
+            { minItems: 1 },
+          ),
+        }),
+      },
+    },
+    async (req) => {
+      const p = requirePermission(req, "case.inspect");
+      const res = await inspectLines(ctx, actorOf(p), req.params.id, {
+        ...(req.body as InspectLinesInput),
+        shops: p.shops,
+      });
+      return { id: req.params.id, ...res };
+    },
+  );
+
+  app.get(
+    "/cases/:id/refund-recommendation",
+    {
+      schema: {
+        tags: ["receiving"],
+        summary: "QC's advice for the refund: refuse, deduct (with deductions the grant takes) or full",
+        params: Type.Object({ id: Type.Integer() }),
+      },
+    },
+    async (req) => {
+      const p = requirePermission(req, "cases.read");
+      return refundRecommendation(ctx, req.params.id, p.shops);
+    },
+  );
+
+  app.post(
+    "/cases/:id/grant-recommended-refund",
+    {
+      schema: {
+        tags: ["receiving"],
+        summary: "Grant the refund with QC's deductions and send it (同意退款，按质检扣款)",
+        params: Type.Object({ id: Type.Integer() }),
+        body: Type.Optional(
+          Type.Object({ expectedVersion: Type.Optional(Type.Integer()), note: Type.Optional(Type.String()) }),
+        ),
+      },
+    },
+    async (req) => {
+      const p = requirePermission(req, "case.grant_refund");
+      const granted = await grantRecommendedRefund(ctx, actorOf(p), req.params.id, {
+        ...(req.body ?? {}),
+        shops: p.shops,
+      });
+      // Sent at once like any grant; if this fails the outbox sends it (same key) later.
+      const sent = await issueRefunds(ctx, granted.refunds);
+      const moved = sent.findLast((x) => x.caseStatus !== undefined);
+      return {
+        id: req.params.id,
+        status: moved?.caseStatus ?? granted.status,
+        version: moved?.caseVersion ?? granted.version,
+        deductions: granted.quote.deductions,
+        refunds: sent.map(({ caseStatus: _, caseVersion: __, ...refund }) => refund),
+      };
+    },
+  );
+}

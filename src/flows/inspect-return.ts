@@ -1,0 +1,382 @@
+import { sql } from "kysely";
+import type { CaseType } from "../domain/catalogue.ts";
+import { fail } from "../domain/errors.ts";
+import {
+  defaultFinding,
+  type Finding,
+  type InspectedUnits,
+  paidShare,
+  type RefundRecommendation,
+  recommendRefund,
+  validateFinding,
+} from "../domain/inspection.ts";
+import { type Condition, type Disposition, dispositionFor, inspectionDelta } from "../domain/inventory.ts";
+import { type CaseState, transitionsFor } from "../domain/lifecycle.ts";
+import { formatMinor, parseMinor } from "../domain/money.ts";
+import { applyMovements, caseReceiptLines } from "../store/inventory.ts";
+import type { Tx } from "../store/orders.ts";
+import { advance, type Locked, type StepOptions, type StepResult, withCase } from "./case-step.ts";
+import { type Actor, actorName, type FlowContext } from "./context.ts";
+import { type GrantInput, grantRefund } from "./grant-refund.ts";
+
+/** One inspected group of units of a receipt line (质检明细). */
+export interface InspectLineInput {
+  receiptLineId: number;
+  /** Default: every unit of the line not yet inspected. */
+  quantity?: number;
+  result: "pass" | "fail";
+  /** Where failed units go: defective (default), scrap or return_to_vendor. A pass is sellable. */
+  disposition?: Disposition;
+  /** What QC found; default: what the receipt condition implies (empty box, missing parts…). */
+  finding?: Finding;
+  /** The inspector's deduction for these units, a decimal amount in the case's currency. */
+  deduction?: string;
+  note?: string;
+}
+
+export interface InspectLinesInput extends StepOptions {
+  lines: InspectLineInput[];
+  /** Makes the inspection idempotent: the same key again answers with the first and changes nothing. */
+  key?: string;
+}
+
+export interface InspectResult extends StepResult {
+  inspections: number[];
+  replayed: boolean;
+  /** The case's QC result once every received unit is inspected and the case moved on. */
+  caseResult?: "pass" | "fail";
+  recommendation?: RefundRecommendation;
+}
+
+const RESULTS = ["pass", "fail"];
+
+/** 质检 per receipt line: units move out of quarantine; when the last unit is inspected the case moves on. */
+export async function inspectLines(
+  ctx: FlowContext,
+  actor: Actor,
+  caseId: number,
+  input: InspectLinesInput,
+): Promise<InspectResult> {
+  if (!Array.isArray(input.lines) || input.lines.length === 0)
+    fail("NOTHING_TO_INSPECT", "Name the receipt lines that were inspected");
+  for (const x of input.lines) {
+    if (!RESULTS.includes(x.result)) fail("INVALID_QC_RESULT", 'QC result must be "pass" or "fail"');
+    if (x.quantity !== undefined && (!Number.isSafeInteger(x.quantity) || x.quantity <= 0))
+      fail("INVALID_QUANTITY", "Quantity must be a positive integer");
+    validateFinding(x.finding);
+  }
+  const key = input.key?.trim() || null;
+  return withCase(
+    ctx,
+    caseId,
+    async (l) => {
+      if (key) {
+        const seen = await l.tx
+          .selectFrom("inspections")
+          .select(["id", "case_id"])
+          .where("key", "like", `${key.replace(/[\\%_]/g, "\\$&")}#%`)
+          .orderBy("id")
+          .execute();
+        if (seen.length > 0) {
+          if (seen[0]?.case_id !== l.kase.id)
+            fail("INSPECTION_KEY_REUSED", `Key ${key} already inspected goods of another case`);
+          return {
+            status: l.kase.status as CaseState,
+            version: l.kase.version,
+            inspections: seen.map((s) => s.id),
+            replayed: true,
+          };
+        }
+      }
+      return inspectLocked(ctx, l, actor, input.lines, { ...input, key });
+    },
+    input,
+  );
+}
+
+/**
+ * 质检 of the whole case: the result applies to every unit not yet inspected (failed units are kept as
+ * defective). The case must have received everything.
+ */
+export async function inspectReturn(
+  ctx: FlowContext,
+  actor: Actor,
+  caseId: number,
+  input: StepOptions & { result: "pass" | "fail"; disposition?: Disposition },
+): Promise<InspectResult> {
+  if (!RESULTS.includes(input.result)) fail("INVALID_QC_RESULT", 'QC result must be "pass" or "fail"');
+  return withCase(
+    ctx,
+    caseId,
+    async (l) => {
+      transitionsFor(l.kase.type as CaseType, l.kase.status as CaseState, "inspect");
+      const pending = (await caseReceiptLines(l.tx, l.kase.id)).filter((x) => x.inspected < x.quantity);
+      return inspectLocked(
+        ctx,
+        l,
+        actor,
+        pending.map((x) => ({
+          receiptLineId: x.id,
+          result: input.result,
+          ...(input.disposition ? { disposition: input.disposition } : {}),
+          ...(input.note ? { note: input.note } : {}),
+        })),
+        { ...input, key: null, whole: true, fallback: input.result },
+      );
+    },
+    input,
+  );
+}
+
+async function inspectLocked(
+  ctx: FlowContext,
+  l: Locked,
+  actor: Actor,
+  asked: InspectLineInput[],
+  opts: StepOptions & { key: string | null; whole?: boolean; fallback?: "pass" | "fail" },
+): Promise<InspectResult> {
+  const { tx, kase } = l;
+  if (opts.expectedVersion !== undefined && opts.expectedVersion !== kase.version) {
+    fail("VERSION_CONFLICT", "The case changed since you loaded it; reload and try again", {
+      expected: opts.expectedVersion,
+      actual: kase.version,
+    });
+  }
+  const received = await caseReceiptLines(tx, kase.id);
+  const byId = new Map(received.map((x) => [x.id, { ...x }]));
+  const now = ctx.now();
+  const who = actorName(actor);
+  const rows = asked.map((x, i) => {
+    const line =
+      byId.get(x.receiptLineId) ??
+      fail("RECEIPT_LINE_NOT_FOUND", `Receipt line ${x.receiptLineId} is not part of case ${kase.id}`, {
+        receiptLineId: x.receiptLineId,
+      });
+    const pending = line.quantity - line.inspected;
+    const quantity = x.quantity ?? pending;
+    if (quantity <= 0 || quantity > pending) {
+      fail(
+        "INSPECTION_EXCEEDS_RECEIPT",
+        `Only ${pending} units of receipt line ${line.id} await inspection`,
+        {
+          receiptLineId: line.id,
+          pending,
+        },
+      );
+    }
+    if (!line.stocked && x.result === "pass")
+      fail("NOTHING_TO_PASS", `Receipt line ${line.id} holds no goods of ${line.sku} (${line.condition})`, {
+        receiptLineId: line.id,
+        condition: line.condition,
+      });
+    line.inspected += quantity;
+    const disposition = dispositionFor(x.result, x.disposition);
+    return {
+      line,
+      insert: {
+        receipt_line_id: line.id,
+        case_id: kase.id,
+        key: opts.key ? `${opts.key}#${i}` : null,
+        quantity,
+        result: x.result,
+        disposition,
+        finding: x.finding ?? defaultFinding(line.condition as Condition, kase.reason),
+        deduction: x.deduction !== undefined ? parseMinor(x.deduction, kase.currency) : null,
+        note: x.note ?? null,
+        inspected_by: who,
+        inspected_at: now,
+      },
+    };
+  });
+  if (rows.length === 0 && !opts.whole) fail("NOTHING_TO_INSPECT", "Nothing awaits inspection");
+  const ids =
+    rows.length === 0
+      ? []
+      : (
+          await tx
+            .insertInto("inspections")
+            .values(rows.map((r) => r.insert))
+            .returning("id")
+            .execute()
+        ).map((r) => r.id);
+  for (const r of rows) {
+    await tx
+      .updateTable("receipt_lines")
+      .set({ inspected: r.line.inspected })
+      .where("id", "=", r.line.id)
+      .execute();
+  }
+  await applyMovements(
+    tx,
+    rows.flatMap((r, i) =>
+      r.line.stocked
+        ? [
+            {
+              kind: "inspection" as const,
+              key: String(ids[i]),
+              warehouse: r.line.warehouse_id,
+              sku: r.line.sku,
+              delta: inspectionDelta(r.insert.disposition, r.insert.quantity),
+              caseId: kase.id,
+              actor: who,
+              note: r.insert.note,
+              at: now,
+            },
+          ]
+        : [],
+    ),
+  );
+  const done = [...byId.values()].every((x) => x.inspected >= x.quantity);
+  const summary = rows.map((r) => ({
+    receiptLineId: r.line.id,
+    sku: r.line.sku,
+    quantity: r.insert.quantity,
+    result: r.insert.result,
+    disposition: r.insert.disposition,
+    finding: r.insert.finding,
+  }));
+  if (done) await summariseReceipts(tx, kase.id, now, opts.note ?? null);
+  // The case moves when every unit it received is inspected and nothing more is expected.
+  if (done && kase.status === "received") {
+    const failed = await tx
+      .selectFrom("inspections")
+      .select("id")
+      .where("case_id", "=", kase.id)
+      .where("result", "=", "fail")
+      .executeTakeFirst();
+    // A case with no receipt lines to judge (nothing recorded per unit) takes the whole-case result.
+    const caseResult = failed ? "fail" : byId.size === 0 && opts.fallback ? opts.fallback : "pass";
+    const recommendation = await recommendationFor(tx, kase.id);
+    const moved = await advance(
+      ctx,
+      l,
+      actor,
+      "inspect",
+      { qcResult: caseResult },
+      {
+        ...opts,
+        data: {
+          result: caseResult,
+          lines: summary,
+          recommendation: recommendationJson(recommendation, kase.currency),
+        },
+      },
+    );
+    return { ...moved, inspections: ids, replayed: false, caseResult, recommendation };
+  }
+  if (opts.whole) {
+    // The case's own QC step with nothing left to inspect per line: the machine still decides.
+    transitionsFor(kase.type as CaseType, kase.status as CaseState, "inspect");
+  }
+  await tx
+    .insertInto("case_events")
+    .values({
+      case_id: kase.id,
+      at: now,
+      actor: who,
+      action: "inspect_units",
+      from_status: kase.status,
+      to_status: kase.status,
+      note: opts.note ?? null,
+      data: JSON.stringify({ lines: summary }),
+    })
+    .execute();
+  return { status: kase.status as CaseState, version: kase.version, inspections: ids, replayed: false };
+}
+
+/** The legacy per-receipt QC columns, for receipts whose every line is now inspected. */
+const summariseReceipts = (tx: Tx, caseId: number, at: Date, note: string | null) =>
+  sql`update receipts r
+         set qc_result = case when exists (select 1 from inspections q join receipt_lines x on x.id = q.receipt_line_id
+                                            where x.receipt_id = r.id and q.result = 'fail') then 'fail' else 'pass' end,
+             qc_note = coalesce(${note}::text, r.qc_note), inspected_at = ${at}
+       where r.case_id = ${caseId} and r.qc_result is null
+         and not exists (select 1 from receipt_lines x where x.receipt_id = r.id and x.inspected < x.quantity)`.execute(
+    tx,
+  );
+
+/** What QC recommends for the case's refund, from every unit inspected so far. */
+export async function recommendationFor(db: Tx, caseId: number): Promise<RefundRecommendation> {
+  const rows = await db
+    .selectFrom("inspections as q")
+    .innerJoin("receipt_lines as rl", "rl.id", "q.receipt_line_id")
+    .innerJoin("order_lines as ol", "ol.id", "rl.order_line_id")
+    .select(["rl.sku", "q.quantity", "q.finding", "q.deduction", "ol.paid", "ol.quantity as line_quantity"])
+    .where("q.case_id", "=", caseId)
+    .orderBy("q.id")
+    .execute();
+  const units: InspectedUnits[] = rows.map((r) => ({
+    sku: r.sku,
+    quantity: r.quantity,
+    finding: (r.finding ?? "none") as Finding,
+    paid: paidShare(r.paid, r.line_quantity, r.quantity),
+    deduction: r.deduction,
+  }));
+  return recommendRefund(units);
+}
+
+/** The recommendation with amounts as the refund grant takes them (decimal strings). */
+export const recommendationJson = (r: RefundRecommendation, currency: string) => ({
+  kind: r.kind,
+  reasons: r.reasons,
+  deductions: r.deductions.map((d) => ({
+    kind: d.kind,
+    amount: formatMinor(d.amount, currency),
+    note: d.note,
+  })),
+});
+
+/** The recommendation a reviewer sees before granting, and whether the case still awaits its refund. */
+export async function refundRecommendation(
+  ctx: FlowContext,
+  caseId: number,
+  shops?: readonly string[] | null,
+) {
+  const kase = await ctx.db
+    .selectFrom("cases")
+    .select(["id", "shop_id", "currency", "status"])
+    .where("id", "=", caseId)
+    .executeTakeFirst();
+  if (!kase || (shops && !shops.includes(kase.shop_id)))
+    return fail("CASE_NOT_FOUND", `Case ${caseId} does not exist`, { caseId });
+  const refunds = await ctx.db
+    .selectFrom("refunds")
+    .select("id")
+    .where("case_id", "=", caseId)
+    .where("status", "!=", "failed")
+    .execute();
+  const inspected = await ctx.db
+    .selectFrom("inspections")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("case_id", "=", caseId)
+    .executeTakeFirstOrThrow();
+  return {
+    caseId,
+    status: kase.status,
+    inspected: Number(inspected.n) > 0,
+    refundGranted: refunds.length > 0,
+    ...recommendationJson(await recommendationFor(ctx.db, caseId), kase.currency),
+  };
+}
+
+/**
+ * 按质检建议退款: grant the refund with QC's deductions. A case QC says to refuse is not granted this way
+ * (REFUND_REFUSAL_RECOMMENDED): the reviewer rejects it, or grants an amount of their own.
+ */
+export async function grantRecommendedRefund(
+  ctx: FlowContext,
+  actor: Actor,
+  caseId: number,
+  input: StepOptions & Pick<GrantInput, "shippingPolicy"> = {},
+) {
+  const rec = await refundRecommendation(ctx, caseId, input.shops);
+  if (rec.kind === "refuse")
+    fail("REFUND_REFUSAL_RECOMMENDED", "Quality control recommends refusing this refund", {
+      reasons: rec.reasons,
+    });
+  return grantRefund(ctx, actor, caseId, {
+    ...input,
+    ...(rec.deductions.length ? { deductions: rec.deductions } : {}),
+    note: input.note ?? (rec.kind === "deduct" ? "按质检建议扣款 deduction recommended by QC" : undefined),
+  });
+}
