@@ -6,6 +6,7 @@
  *   npm run bench -- --flows 200 --clients 8 --db both --type both
  *   aftersales bench --flows 200            (options also as BENCH_FLOWS, BENCH_CLIENTS, BENCH_DB, …)
  *   npm run bench -- backtest               the rules engine benchmark instead (bench/backtest.ts)
+ *   npm run bench -- analytics              analytics questions at 1M cases (bench/analytics.ts)
  *
  * See bench/README.md for what is measured and how to read it.
  */
@@ -957,4 +958,5 @@ async function main() {
 const [command] = process.argv.slice(process.argv[2] === "bench" ? 3 : 2);
 if (command === "backtest") await import("./backtest.ts");
 else if (command === "receiving") await import("./receiving.ts");
+else if (command === "analytics") await import("./analytics.ts");
 else await main();

@@ -72,6 +72,8 @@ const STATUS: Record<string, number> = {
   INSPECTION_EXCEEDS_RECEIPT: 422,
   NOTHING_TO_PASS: 422,
   LINE_NOT_IN_CASE: 422,
+  INVALID_MONTH: 400,
+  INVALID_DIMENSION: 400,
 };
 
 export const statusOf = (code: string) => STATUS[code] ?? 400;

@@ -7,6 +7,7 @@ import { authenticator } from "./auth.ts";
 import { errorHandler } from "./problems.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { alertRoutes } from "./routes/alerts.ts";
+import { analyticsRoutes } from "./routes/analytics.ts";
 import { callbackRoutes } from "./routes/callbacks.ts";
 import { caseRoutes } from "./routes/cases.ts";
 import { financeRoutes } from "./routes/finance.ts";
@@ -69,6 +70,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       await api.register(platformRoutes, { ctx: opts.ctx });
       await api.register(refundRoutes, { ctx: opts.ctx });
       await api.register(financeRoutes, { ctx: opts.ctx });
+      await api.register(analyticsRoutes, { ctx: opts.ctx });
       await api.register(receivingRoutes, { ctx: opts.ctx });
       await api.register(inventoryRoutes, { ctx: opts.ctx });
       await api.register(reconciliationRoutes, { ctx: opts.ctx });

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOPS, loadDemo } from "../../src/cli/demo.ts";
 import { mulberry32 } from "../../src/cli/random.ts";
@@ -6,6 +7,7 @@ import { OPEN_INTERCEPTION_STATUSES } from "../../src/domain/interception.ts";
 import { CASE_STATE_NAMES, type CaseState } from "../../src/domain/lifecycle.ts";
 import { deriveOrderStatus } from "../../src/domain/order-status.ts";
 import type { FlowContext } from "../../src/flows/context.ts";
+import { rebuildRollups } from "../../src/store/analytics.ts";
 import { type TestEnv, testEnv } from "../support/db.ts";
 import { codeOf } from "../support/fixtures.ts";
 
@@ -153,4 +155,29 @@ describe("aftersales demo", () => {
     expect([again(), again(), again()]).toEqual(first);
     expect(first.every((x) => x >= 0 && x < 1)).toBe(true);
   }, 60_000);
+});
+
+describe("analytics over the demo merchant", () => {
+  const ROLLUPS = ["rollup_sales", "rollup_cases", "rollup_stages", "rollup_costs"] as const;
+  const dump = async (ctx: FlowContext) => {
+    const out: Record<string, unknown[]> = {};
+    for (const t of ROLLUPS) {
+      const { rows } = await sql`select * from ${sql.table(t)} order by 1, 2, 3, 4, 5`.execute(ctx.db);
+      // Sums of durations are floating point: compare them to the millisecond.
+      out[t] = rows.map((r) =>
+        "seconds" in (r as object)
+          ? { ...(r as object), seconds: Math.round((r as { seconds: number }).seconds * 1000) }
+          : r,
+      );
+    }
+    return out;
+  };
+
+  it("the rollups the writes kept in step equal a rebuild from the facts", async () => {
+    const kept = await dump(env.ctx);
+    expect((kept.rollup_cases as unknown[]).length).toBeGreaterThan(10);
+    expect((kept.rollup_stages as unknown[]).length).toBeGreaterThan(10);
+    await rebuildRollups(env.ctx.db);
+    expect(await dump(env.ctx)).toEqual(kept);
+  });
 });

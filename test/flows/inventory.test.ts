@@ -274,5 +274,6 @@ describe("stock never lies (property)", () => {
       }),
       { numRuns: 20 },
     );
-  });
+    // Twenty sequences of real flows: seconds each on a loaded machine.
+  }, 120_000);
 });

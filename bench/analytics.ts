@@ -1,0 +1,255 @@
+/**
+ * Analytics benchmark (售后分析基准): every analytics question at 1,000,000 cases must be answered in
+ * under 200 ms, from the rollups of migration 012.
+ *
+ *   npm run bench -- analytics                         1,000,000 cases on PGlite and PostgreSQL
+ *   npm run bench -- analytics --cases 200000 --db pglite
+ *
+ * 1. Facts are written set-based with SQL (generate_series): 5 shops, 2,000 SKUs in 10 categories,
+ *    1.5 orders per case over 12 months, each case with its timeline (submitted, decided — 30% by a
+ *    rule — refunded and closed, or rejected), its refund, refund lines and ledger entries. The
+ *    triggers are off while loading (session_replication_role = replica) and the rollups are then
+ *    rebuilt in one pass, which is timed.
+ * 2. With the triggers on, 10,000 more cases are written the same way, to time keeping the rollups in
+ *    step as the facts arrive.
+ * 3. Each question (refund rate by SKU, category, shop and month; reasons; automation; stage times;
+ *    costs) is asked 15 times, over all months and over the last quarter; the median and the worst
+ *    are reported.
+ *
+ * Results go to bench/results/analytics.json; see bench/README.md.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { sql } from "kysely";
+import pg from "pg";
+import { createPaymentRegistry } from "../src/channels/payments/registry.ts";
+import {
+  automationRate,
+  costReport,
+  reasonDistribution,
+  refundRateReport,
+  stageTimes,
+} from "../src/flows/analytics.ts";
+import { DEFAULT_SETTINGS, type FlowContext } from "../src/flows/context.ts";
+import { openStore, type Store } from "../src/store/db.ts";
+import { findPostgres } from "./postgres.ts";
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const BENCH_DB = "aftersales_bench_analytics";
+const TARGET_MS = 200;
+
+const { values: opts } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== "analytics"),
+  options: {
+    cases: { type: "string", default: "1000000" },
+    db: { type: "string", default: "both" },
+    "pg-url": { type: "string" },
+    runs: { type: "string", default: "15" },
+  },
+});
+const CASES = Number(opts.cases);
+const RUNS = Number(opts.runs);
+
+const say = (m: string) => process.stderr.write(`${m}\n`);
+
+/** Write `n` cases (and their orders, timelines, refunds, ledger) starting at case number `from`. */
+async function writeFacts(store: Store, from: number, n: number) {
+  const db = store.db;
+  const orders = Math.round(n * 1.5);
+  const o0 = Math.round(from * 1.5);
+  // Orders spread over the 12 months before 2026-11-01, one line each.
+  await sql`
+    insert into orders (shop_id, external_id, currency, discount_total, shipping_fee, paid_total, placed_at,
+                        paid_at, content_hash, created_at, updated_at)
+    select 'shop-' || (1 + i % 5), 'B' || i, 'CNY', 0, 0, 0,
+           t, t, 'h', t, t
+      from generate_series(${o0}::bigint, ${o0 + orders - 1}::bigint) i,
+           lateral (select timestamptz '2025-11-01' + ((i * 7919) % 31536000) * interval '1 second' as t) x`.execute(
+    db,
+  );
+  await sql`
+    insert into order_lines (order_id, line_no, external_id, sku, title, category, quantity, unit_price,
+                             line_discount, order_discount, paid)
+    select o.id, 1, '1', 'SKU-' || (h % 2000), 'Item', 'cat-' || (h % 2000 % 10), q, p, 0, 0, q * p
+      from orders o,
+           lateral (select abs(hashtext(o.external_id)) as h) a,
+           lateral (select 1 + a.h % 3 as q, 1000 + (a.h % 490) * 100 as p) b
+     where o.external_id like 'B%' and o.id > (select coalesce(max(order_id), 0) from order_lines)`.execute(
+    db,
+  );
+  await sql`update orders set paid_total = l.paid from order_lines l
+             where l.order_id = orders.id and orders.paid_total = 0 and orders.external_id like 'B%'`.execute(
+    db,
+  );
+  // One case on each of the first n of these orders.
+  await sql`
+    insert into cases (order_id, shop_id, external_id, type, status, reason, source, currency, status_since,
+                       created_at, updated_at)
+    select o.id, o.shop_id, null, (array['refund_only', 'return_refund'])[1 + h % 2],
+           case when h % 10 < 7 then 'closed' else 'rejected' end,
+           (array['quality', 'damaged', 'size_fit', 'changed_mind', 'not_as_described', 'logistics_delay',
+                  'wrong_item', 'missing_item'])[1 + (h / 7) % 8],
+           'platform', 'CNY', o.placed_at + interval '3 days', o.placed_at + interval '2 days',
+           o.placed_at + interval '3 days'
+      from (select o.*, abs(hashtext(o.external_id || 'c')) as h from orders o
+             where o.external_id like 'B%' and not exists (select 1 from cases c where c.order_id = o.id)
+             order by o.id limit ${n}) o`.execute(db);
+  // Timelines: submitted; decided after 1–48 h (30% by a rule); approved ones refunded and closed.
+  await sql`
+    insert into case_events (case_id, at, actor, action, from_status, to_status)
+    select c.id, e.at, e.actor, e.action, e.from_s, e.to_s
+      from cases c
+      cross join lateral (select abs(hashtext(c.id::text)) as h) a
+      cross join lateral (values
+        (0, c.created_at, 'user:cs', 'submit', null, 'requested'),
+        (1, c.created_at + (1 + a.h % 48) * interval '1 hour',
+            case when a.h % 10 < 3 then 'rule:small-amount' else 'user:reviewer' end,
+            case when c.status = 'closed' then 'approve' else 'reject' end,
+            'requested', case when c.status = 'closed' then 'approved' else 'rejected' end),
+        (2, c.created_at + (2 + a.h % 48) * interval '1 hour', 'user:finance', 'grant_refund', 'approved', 'refunding'),
+        (3, c.created_at + (2 + a.h % 48) * interval '1 hour' + (a.h % 600) * interval '1 second',
+            'channel:wechat_pay', 'refund_succeeded', 'refunding', 'refunded'),
+        (4, c.created_at + (26 + a.h % 48) * interval '1 hour', 'system:close', 'close', 'refunded', 'closed')
+      ) as e(k, at, actor, action, from_s, to_s)
+     where c.id > ${from} - 1 and c.external_id is null and (c.status = 'closed' or e.k < 2)
+       and not exists (select 1 from case_events x where x.case_id = c.id)
+     order by c.id, e.k`.execute(db);
+  await sql`
+    insert into refunds (case_id, order_id, channel, currency, amount, goods_amount, shipping_amount,
+                         idempotency_key, status, quote, grant_no, created_at, updated_at, succeeded_at)
+    select c.id, c.order_id, 'wechat_pay', 'CNY', o.paid_total, o.paid_total, 0, 'BK' || c.id, 'succeeded',
+           '{}'::jsonb, 1, c.created_at, c.created_at, c.created_at + interval '1 day'
+      from cases c join orders o on o.id = c.order_id
+     where c.status = 'closed' and not exists (select 1 from refunds r where r.case_id = c.id)`.execute(db);
+  await sql`
+    insert into refund_lines (refund_id, order_line_id, quantity, amount, consumed)
+    select r.id, l.id, l.quantity, l.paid, l.paid
+      from refunds r join order_lines l on l.order_id = r.order_id
+     where not exists (select 1 from refund_lines x where x.refund_id = r.id)`.execute(db);
+  await sql`
+    insert into ledger_entries (source, kind, tender, case_id, order_id, refund_id, shop_id, reason, currency,
+                                amount, actor, occurred_at)
+    select 'refund:' || r.id || ':goods', 'refund_goods', 'wechat_pay', r.case_id, r.order_id, r.id, c.shop_id,
+           c.reason, 'CNY', r.goods_amount, 'bench', r.succeeded_at
+      from refunds r join cases c on c.id = r.case_id
+     where not exists (select 1 from ledger_entries x where x.refund_id = r.id)`.execute(db);
+}
+
+async function adminQuery(admin: URL, text: string) {
+  const c = new pg.Client({ connectionString: admin.href });
+  await c.connect();
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function run(kind: "pglite" | "postgres") {
+  let admin: URL | undefined;
+  let store: Store;
+  if (kind === "postgres") {
+    admin = await findPostgres(opts["pg-url"]);
+    if (!admin) return { db: kind, skipped: "PostgreSQL is not reachable (give --pg-url)" };
+    await adminQuery(admin, `DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
+    await adminQuery(admin, `CREATE DATABASE ${BENCH_DB}`);
+    const url = new URL(admin.href);
+    url.pathname = `/${BENCH_DB}`;
+    store = await openStore({ databaseUrl: url.href, poolSize: 1 });
+  } else {
+    store = await openStore({});
+  }
+  const ctx: FlowContext = {
+    db: store.db,
+    now: () => new Date("2026-11-01T00:00:00Z"),
+    payments: createPaymentRegistry({}),
+    settings: DEFAULT_SETTINGS,
+  };
+  try {
+    await sql`insert into shops (id, name, channel)
+              select 'shop-' || i, 'Shop ' || i, (array['tmall', 'jd', 'pdd', 'douyin', 'shopify'])[i]
+                from generate_series(1, 5) i`.execute(store.db);
+    let t = performance.now();
+    const batch = 250_000;
+    await store.db.connection().execute(async (conn) => {
+      await sql`set session_replication_role = replica`.execute(conn);
+      for (let from = 0; from < CASES; from += batch) {
+        await writeFacts({ ...store, db: conn } as Store, from, Math.min(batch, CASES - from));
+        say(`  ${kind}: ${Math.min(from + batch, CASES).toLocaleString()} cases written`);
+      }
+      await sql`set session_replication_role = origin`.execute(conn);
+    });
+    const loadMs = performance.now() - t;
+    t = performance.now();
+    await sql`select analytics_rebuild()`.execute(store.db);
+    const rebuildMs = performance.now() - t;
+    await sql`analyze`.execute(store.db);
+    t = performance.now();
+    await writeFacts(store, CASES, 10_000);
+    const incrementalMs = performance.now() - t;
+    const sizes = await sql<{ t: string; n: string }>`
+      select 'cases' as t, count(*) as n from cases union all select 'case_events', count(*) from case_events
+      union all select 'rollup_sales', count(*) from rollup_sales union all select 'rollup_cases', count(*) from rollup_cases
+      union all select 'rollup_stages', count(*) from rollup_stages union all select 'rollup_costs', count(*) from rollup_costs`.execute(
+      store.db,
+    );
+    const questions: Record<string, () => Promise<unknown>> = {
+      "refund rate by SKU": () => refundRateReport(ctx, { by: "sku" }),
+      "refund rate by SKU, last quarter": () =>
+        refundRateReport(ctx, { by: "sku", from: "2026-08", to: "2026-10" }),
+      "refund rate by category": () => refundRateReport(ctx, { by: "category" }),
+      "refund rate by shop": () => refundRateReport(ctx, { by: "shop" }),
+      "refund rate by month": () => refundRateReport(ctx, { by: "month" }),
+      "reason distribution": () => reasonDistribution(ctx, {}),
+      "automation rate by month": () => automationRate(ctx, {}),
+      "stage times p50/p90": () => stageTimes(ctx, {}),
+      "stage times, one shop": () => stageTimes(ctx, { shop: "shop-3" }),
+      "compensation and refund cost": () => costReport(ctx, {}),
+    };
+    const timings: Record<string, { medianMs: number; worstMs: number }> = {};
+    for (const [name, ask] of Object.entries(questions)) {
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const s = performance.now();
+        await ask();
+        times.push(performance.now() - s);
+      }
+      timings[name] = {
+        medianMs: Math.round(median(times) * 10) / 10,
+        worstMs: Math.round(Math.max(...times) * 10) / 10,
+      };
+      say(
+        `  ${kind}: ${name.padEnd(36)} median ${timings[name].medianMs} ms, worst ${timings[name].worstMs} ms`,
+      );
+    }
+    return {
+      db: kind,
+      cases: CASES + 10_000,
+      rows: Object.fromEntries(sizes.rows.map((r) => [r.t, Number(r.n)])),
+      loadSeconds: Math.round(loadMs / 100) / 10,
+      rebuildSeconds: Math.round(rebuildMs / 100) / 10,
+      incremental10kCasesSeconds: Math.round(incrementalMs / 100) / 10,
+      timings,
+      allUnderTarget: Object.values(timings).every((x) => x.medianMs < TARGET_MS),
+    };
+  } finally {
+    await store.close();
+    if (admin) await adminQuery(admin, `DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
+  }
+}
+
+const kinds = opts.db === "both" ? (["pglite", "postgres"] as const) : [opts.db as "pglite" | "postgres"];
+const results = [];
+for (const kind of kinds) {
+  say(`analytics benchmark: ${CASES.toLocaleString()} cases on ${kind}`);
+  results.push(await run(kind));
+}
+const out = { at: new Date().toISOString(), cpus: cpus().length, targetMs: TARGET_MS, results };
+mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+writeFileSync(join(ROOT, "bench/results/analytics.json"), `${JSON.stringify(out, null, 2)}\n`);
+console.log(JSON.stringify(out, null, 2));

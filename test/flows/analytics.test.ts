@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { quantile } from "../../src/domain/analytics.ts";
+import {
+  automationRate,
+  costReport,
+  reasonDistribution,
+  refundRateReport,
+  stageTimes,
+} from "../../src/flows/analytics.ts";
+import { compensate } from "../../src/flows/compensate.ts";
+import { grantRefund } from "../../src/flows/grant-refund.ts";
+import { ingestOrder } from "../../src/flows/ingest-order.ts";
+import { issueRefunds } from "../../src/flows/issue-refund.ts";
+import { approveCase, rejectCase } from "../../src/flows/review-case.ts";
+import { submitCase } from "../../src/flows/submit-case.ts";
+import { findCase } from "../../src/store/cases.ts";
+import { orderLines } from "../../src/store/orders.ts";
+import { type TestEnv, testEnv } from "../support/db.ts";
+import { addShop, codeOf, REVIEWER, sampleOrder } from "../support/fixtures.ts";
+
+let env: TestEnv;
+const HOUR = 3_600_000;
+const RULE = { kind: "rule" as const, id: "small-amount" };
+
+beforeAll(async () => {
+  env = await testEnv({ refundSendGraceMs: 0 });
+  await addShop(env.ctx);
+  const ctx = env.ctx;
+  // November (Shanghai): 10 orders of two tees and a cap; 4 tee refunds (quality), 1 rejected cap case.
+  env.clock.now = new Date("2026-11-03T02:00:00Z");
+  for (let i = 0; i < 10; i++) {
+    const { id: orderId } = await ingestOrder(
+      ctx,
+      sampleOrder({ externalId: `AN-${i}`, paidAt: "2026-11-03T01:00:00Z" }),
+    );
+    const [tee, cap] = await orderLines(ctx.db, orderId);
+    if (i < 4) {
+      const c = await submitCase(ctx, REVIEWER, {
+        orderId,
+        type: "refund_only",
+        reason: "quality",
+        source: "chat",
+        items: [{ lineId: tee?.id as number, quantity: 1 }],
+      });
+      env.clock.advance(2 * HOUR); // two hours awaiting review
+      await approveCase(ctx, i < 2 ? RULE : REVIEWER, c.id);
+      env.clock.advance(30 * 60_000); // half an hour approved before the refund is decided
+      await issueRefunds(ctx, (await grantRefund(ctx, REVIEWER, c.id)).refunds);
+    } else if (i === 4) {
+      const c = await submitCase(ctx, REVIEWER, {
+        orderId,
+        type: "refund_only",
+        reason: "size_fit",
+        source: "chat",
+        items: [{ lineId: cap?.id as number, quantity: 1 }],
+      });
+      env.clock.advance(8 * HOUR);
+      await rejectCase(ctx, REVIEWER, c.id, { note: "尺码表已标注" });
+      await compensate(ctx, REVIEWER, c.id, {
+        type: "coupon",
+        amount: "5.00",
+        expectedVersion: (await findCase(ctx.db, c.id))?.version as number,
+      });
+    }
+  }
+  // December: one more order, nothing refunded.
+  env.clock.now = new Date("2026-12-02T02:00:00Z");
+  await ingestOrder(env.ctx, sampleOrder({ externalId: "AN-DEC", paidAt: "2026-12-02T01:00:00Z" }));
+});
+afterAll(() => env.close());
+
+describe("analytics", () => {
+  it("refund rate by SKU: units refunded over units sold, worst first", async () => {
+    const r = await refundRateReport(env.ctx, { by: "sku", minSold: 1 });
+    expect(r.rows.map((x) => [x.key, x.soldQty, x.refundedQty])).toEqual([
+      ["TEE-BLK-M", 22, 4],
+      ["CAP-01", 11, 0],
+    ]);
+    expect(r.rows[0]?.rate).toBeCloseTo(4 / 22);
+    const byMonth = await refundRateReport(env.ctx, { by: "month" });
+    expect(byMonth.rows.map((x) => [x.key, x.soldQty, x.refundedQty])).toEqual([
+      ["2026-11", 30, 4],
+      ["2026-12", 3, 0],
+    ]);
+    const nov = await refundRateReport(env.ctx, { by: "category", from: "2026-12", to: "2026-12" });
+    expect(nov.rows.map((x) => x.refundedQty)).toEqual([0]);
+    expect(await codeOf(refundRateReport(env.ctx, { by: "colour" }))).toBe("INVALID_DIMENSION");
+    expect(await codeOf(refundRateReport(env.ctx, { from: "2026-13" }))).toBe("INVALID_MONTH");
+  });
+
+  it("reasons, automation and cost", async () => {
+    const reasons = await reasonDistribution(env.ctx, {});
+    expect(reasons.rows).toEqual([
+      { reason: "quality", cases: 4, share: 0.8 },
+      { reason: "size_fit", cases: 1, share: 0.2 },
+    ]);
+    const auto = await automationRate(env.ctx, {});
+    expect([auto.cases, auto.decided, auto.automated, auto.rate]).toEqual([5, 5, 2, 0.4]);
+    const cost = await costReport(env.ctx, {});
+    expect(cost.rows.find((r) => r.kind === "compensation")).toMatchObject({ month: "2026-11", amount: 500 });
+    expect(cost.rows.find((r) => r.kind === "refund_goods")?.entries).toBe(4);
+  });
+
+  it("time in each stage: p50 and p90 within a bucket of the truth", async () => {
+    const { stages } = await stageTimes(env.ctx, {});
+    const requested = stages.find((s) => s.stage === "requested");
+    // Four cases waited 2 h, one 8 h: p50 is 2 h, p90 8 h, the mean 3.2 h.
+    expect(requested?.n).toBe(5);
+    expect(requested?.p50Hours).toBeGreaterThan(2 * 0.81);
+    expect(requested?.p50Hours).toBeLessThan(2 * 1.19);
+    expect(requested?.p90Hours).toBeGreaterThan(8 * 0.81);
+    expect(requested?.p90Hours).toBeLessThan(8 * 1.19);
+    expect(requested?.meanHours).toBeCloseTo(3.2, 5);
+    expect(stages.find((s) => s.stage === "approved")).toMatchObject({ n: 4, meanHours: 0.5 });
+  });
+
+  it("a re-sent order with changed lines moves its sales, not adds to them", async () => {
+    const before = await refundRateReport(env.ctx, { by: "month", from: "2026-12" });
+    await ingestOrder(
+      env.ctx,
+      sampleOrder({
+        externalId: "AN-DEC",
+        paidAt: "2026-12-02T01:00:00Z",
+        lines: [{ externalId: "L1", sku: "TEE-BLK-M", title: "T恤", quantity: 5, unitPrice: "99.00" }],
+        discounts: [],
+        payments: [{ tender: "alipay", amount: "503.00" }],
+      }),
+    );
+    const after = await refundRateReport(env.ctx, { by: "month", from: "2026-12" });
+    expect(before.rows[0]?.soldQty).toBe(3);
+    expect(after.rows[0]?.soldQty).toBe(5);
+  });
+});
+
+describe("quantiles from a histogram", () => {
+  it("lands inside the bucket of the true value", () => {
+    const seconds = [60, 120, 600, 3600, 7200, 86_400];
+    const buckets = new Map<number, number>();
+    for (const s of seconds) {
+      const b = Math.floor(4 * Math.log2(s + 1));
+      buckets.set(b, (buckets.get(b) ?? 0) + 1);
+    }
+    const h = [...buckets].map(([bucket, n]) => ({ bucket, n }));
+    expect(quantile(h, 0.5)).toBeGreaterThan(600 * 0.8);
+    expect(quantile(h, 0.5)).toBeLessThan(600 * 1.2);
+    expect(quantile([], 0.5)).toBeNull();
+  });
+});
