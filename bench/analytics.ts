@@ -194,7 +194,8 @@ async function run(kind: "pglite" | "postgres") {
     const incrementalMs = performance.now() - t;
     const sizes = await sql<{ t: string; n: string }>`
       select 'cases' as t, count(*) as n from cases union all select 'case_events', count(*) from case_events
-      union all select 'rollup_sales', count(*) from rollup_sales union all select 'rollup_cases', count(*) from rollup_cases
+      union all select 'rollup_sales', count(*) from rollup_sales
+      union all select 'rollup_category_sales', count(*) from rollup_category_sales union all select 'rollup_cases', count(*) from rollup_cases
       union all select 'rollup_stages', count(*) from rollup_stages union all select 'rollup_costs', count(*) from rollup_costs`.execute(
       store.db,
     );

@@ -23,7 +23,7 @@ const KEY: Record<RefundRateDimension, ReturnType<typeof sql>> = {
   month: sql`to_char(month, 'YYYY-MM')`,
 };
 
-/** Sold and refunded units and money per SKU, category, shop or month. */
+/** Sold and refunded units and money per SKU, category, shop or month (all but SKU from the category rollup). */
 export async function refundRates(
   db: Tx,
   q: RollupScope & { by: RefundRateDimension; minSold: number; limit: number },
@@ -38,7 +38,7 @@ export async function refundRates(
   }>`
     select ${KEY[q.by]} as key, currency, sum(sold_qty) as sold_qty, sum(sold_amount) as sold_amount,
            sum(refunded_qty) as refunded_qty, sum(refunded_amount) as refunded_amount
-      from rollup_sales
+      from ${q.by === "sku" ? sql`rollup_sales` : sql`rollup_category_sales`}
      where ${where(q)}
      group by 1, 2
     having sum(sold_qty) >= ${q.minSold}

@@ -158,7 +158,13 @@ describe("aftersales demo", () => {
 });
 
 describe("analytics over the demo merchant", () => {
-  const ROLLUPS = ["rollup_sales", "rollup_cases", "rollup_stages", "rollup_costs"] as const;
+  const ROLLUPS = [
+    "rollup_sales",
+    "rollup_category_sales",
+    "rollup_cases",
+    "rollup_stages",
+    "rollup_costs",
+  ] as const;
   const dump = async (ctx: FlowContext) => {
     const out: Record<string, unknown[]> = {};
     for (const t of ROLLUPS) {

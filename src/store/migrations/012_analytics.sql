@@ -30,6 +30,19 @@ CREATE TABLE rollup_sales (
   PRIMARY KEY (shop_id, month, sku, currency)
 );
 
+-- The same by category: what the questions by shop, month and category read (a few hundred rows).
+CREATE TABLE rollup_category_sales (
+  shop_id          text NOT NULL,
+  month            date NOT NULL,
+  category         text NOT NULL,
+  currency         text NOT NULL,
+  sold_qty         bigint NOT NULL DEFAULT 0,
+  sold_amount      bigint NOT NULL DEFAULT 0,
+  refunded_qty     bigint NOT NULL DEFAULT 0,
+  refunded_amount  bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (shop_id, month, category, currency)
+);
+
 -- Cases by the month they were opened: how many, why, and how many were decided and by a rule.
 CREATE TABLE rollup_cases (
   shop_id    text NOT NULL,
@@ -78,6 +91,13 @@ BEGIN
   ON CONFLICT (shop_id, month, sku, currency) DO UPDATE
      SET sold_qty = r.sold_qty + excluded.sold_qty, sold_amount = r.sold_amount + excluded.sold_amount,
          category = CASE WHEN r.category = '' THEN excluded.category ELSE r.category END;
+  INSERT INTO rollup_category_sales AS r (shop_id, month, category, currency, sold_qty, sold_amount)
+  SELECT o.shop_id, analytics_month(coalesce(o.placed_at, o.paid_at, o.created_at), tz), coalesce(l.category, ''),
+         o.currency, dir * sum(l.quantity), dir * sum(l.paid)
+    FROM changed_lines l JOIN orders o ON o.id = l.order_id
+   GROUP BY 1, 2, 3, 4
+  ON CONFLICT (shop_id, month, category, currency) DO UPDATE
+     SET sold_qty = r.sold_qty + excluded.sold_qty, sold_amount = r.sold_amount + excluded.sold_amount;
   RETURN NULL;
 END $$;
 CREATE TRIGGER order_lines_rollup_insert AFTER INSERT ON order_lines
@@ -98,6 +118,17 @@ BEGIN
    WHERE e.kind = 'refund_goods'
    GROUP BY 1, 2, 3, 4
   ON CONFLICT (shop_id, month, sku, currency) DO UPDATE
+     SET refunded_qty = r.refunded_qty + excluded.refunded_qty,
+         refunded_amount = r.refunded_amount + excluded.refunded_amount;
+  INSERT INTO rollup_category_sales AS r (shop_id, month, category, currency, refunded_qty, refunded_amount)
+  SELECT e.shop_id, analytics_month(e.occurred_at, tz), coalesce(l.category, ''), e.currency,
+         sum(rl.quantity), sum(rl.amount)
+    FROM new_entries e
+    JOIN refund_lines rl ON rl.refund_id = e.refund_id
+    JOIN order_lines l ON l.id = rl.order_line_id
+   WHERE e.kind = 'refund_goods'
+   GROUP BY 1, 2, 3, 4
+  ON CONFLICT (shop_id, month, category, currency) DO UPDATE
      SET refunded_qty = r.refunded_qty + excluded.refunded_qty,
          refunded_amount = r.refunded_amount + excluded.refunded_amount;
   INSERT INTO rollup_costs AS r (shop_id, month, kind, tender, currency, amount, entries)
@@ -159,7 +190,8 @@ CREATE TRIGGER case_events_rollup AFTER INSERT ON case_events
 CREATE FUNCTION analytics_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 DECLARE tz text := analytics_tz();
 BEGIN
-  DELETE FROM rollup_sales; DELETE FROM rollup_cases; DELETE FROM rollup_stages; DELETE FROM rollup_costs;
+  DELETE FROM rollup_sales; DELETE FROM rollup_category_sales; DELETE FROM rollup_cases; DELETE FROM rollup_stages;
+  DELETE FROM rollup_costs;
   INSERT INTO rollup_sales (shop_id, month, sku, currency, category, sold_qty, sold_amount)
   SELECT o.shop_id, analytics_month(coalesce(o.placed_at, o.paid_at, o.created_at), tz), l.sku, o.currency,
          coalesce(max(l.category), ''), sum(l.quantity), sum(l.paid)
@@ -173,6 +205,20 @@ BEGIN
    WHERE e.kind = 'refund_goods'
    GROUP BY 1, 2, 3, 4
   ON CONFLICT (shop_id, month, sku, currency) DO UPDATE
+     SET refunded_qty = excluded.refunded_qty, refunded_amount = excluded.refunded_amount;
+  INSERT INTO rollup_category_sales (shop_id, month, category, currency, sold_qty, sold_amount)
+  SELECT o.shop_id, analytics_month(coalesce(o.placed_at, o.paid_at, o.created_at), tz), coalesce(l.category, ''),
+         o.currency, sum(l.quantity), sum(l.paid)
+    FROM order_lines l JOIN orders o ON o.id = l.order_id GROUP BY 1, 2, 3, 4;
+  INSERT INTO rollup_category_sales AS r (shop_id, month, category, currency, refunded_qty, refunded_amount)
+  SELECT e.shop_id, analytics_month(e.occurred_at, tz), coalesce(l.category, ''), e.currency,
+         sum(rl.quantity), sum(rl.amount)
+    FROM ledger_entries e
+    JOIN refund_lines rl ON rl.refund_id = e.refund_id
+    JOIN order_lines l ON l.id = rl.order_line_id
+   WHERE e.kind = 'refund_goods'
+   GROUP BY 1, 2, 3, 4
+  ON CONFLICT (shop_id, month, category, currency) DO UPDATE
      SET refunded_qty = excluded.refunded_qty, refunded_amount = excluded.refunded_amount;
   INSERT INTO rollup_costs (shop_id, month, kind, tender, currency, amount, entries)
   SELECT shop_id, analytics_month(occurred_at, tz), kind, coalesce(tender, ''), currency, sum(amount), count(*)
