@@ -7,6 +7,7 @@
  *   aftersales bench --flows 200            (options also as BENCH_FLOWS, BENCH_CLIENTS, BENCH_DB, …)
  *   npm run bench -- backtest               the rules engine benchmark instead (bench/backtest.ts)
  *   npm run bench -- analytics              analytics questions at 1M cases (bench/analytics.ts)
+ *   npm run bench -- import                 the bulk import benchmark instead (bench/import.ts)
  *
  * See bench/README.md for what is measured and how to read it.
  */
@@ -959,4 +960,6 @@ const [command] = process.argv.slice(process.argv[2] === "bench" ? 3 : 2);
 if (command === "backtest") await import("./backtest.ts");
 else if (command === "receiving") await import("./receiving.ts");
 else if (command === "analytics") await import("./analytics.ts");
+// `npm run bench -- import …`: the bulk import of the Online Retail file instead (bench/import.ts).
+else if (command === "import") await import("./import.ts");
 else await main();

@@ -18,6 +18,7 @@ Commands:
             patterns — into its own Tmall shop, for \`rules backtest\` (docs/history.md)
   worker    Run the outbox dispatcher alone (PostgreSQL; run as many as you like)
   bench     Run the HTTP flow benchmark (see bench/README)
+  import    \`import orders <file.csv|xlsx>\`: import order history and its refunds (aftersales import help)
   rules     Rule set versions: list, show, import, activate, export, backtest (aftersales rules help)
   alerts    \`alerts scan\`: raise quality alerts for SKUs and categories whose refund rate jumped
   sync      One pass of the platform sync over connected shops (--shop ID for one), with counts
@@ -48,6 +49,12 @@ async function main(argv: string[]) {
   if (argv[0] === "reconcile") {
     const { runReconcile } = await import("./reconcile.ts");
     await runReconcile(argv.slice(1));
+    return;
+  }
+  // So does the importer (--shop, --preset, --mapping, …).
+  if (argv[0] === "import") {
+    const { runImport } = await import("./import.ts");
+    await runImport(argv.slice(1));
     return;
   }
   // So does the platform simulator (--port, --push, …).

@@ -3,7 +3,7 @@
 export const CASE_TYPES = ["refund_only", "return_refund", "exchange", "reship"] as const;
 export type CaseType = (typeof CASE_TYPES)[number];
 
-export const CASE_SOURCES = ["platform", "chat", "phone", "mini_program", "portal", "api"] as const;
+export const CASE_SOURCES = ["platform", "chat", "phone", "mini_program", "portal", "api", "import"] as const;
 export type CaseSource = (typeof CASE_SOURCES)[number];
 
 /** Who is at fault decides who pays the shipping. */

@@ -7,23 +7,24 @@ import type { FlowContext } from "./context.ts";
 
 export type IngestOutcome = "created" | "updated" | "unchanged";
 
-/** A stable fingerprint of what the channel sent, so an identical re-ingest is a no-op. */
-const fingerprint = (input: OrderInput) => {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canonical)
-      : v && typeof v === "object"
-        ? Object.fromEntries(
-            Object.entries(v)
-              .filter(([, x]) => x !== undefined)
-              .sort(([a], [b]) => (a < b ? -1 : 1))
-              .map(([k, x]) => [k, canonical(x)]),
-          )
-        : v;
-  return createHash("sha256")
+/** Objects with their keys sorted and undefined values dropped (a jsonb column keeps no key order). */
+export const canonical = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(canonical)
+    : v && typeof v === "object"
+      ? Object.fromEntries(
+          Object.entries(v)
+            .filter(([, x]) => x !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([k, x]) => [k, canonical(x)]),
+        )
+      : v;
+
+/** A stable fingerprint of what the channel sent, so an identical re-ingest (or import) is a no-op. */
+export const fingerprint = (input: OrderInput) =>
+  createHash("sha256")
     .update(JSON.stringify(canonical(input)))
     .digest("base64url");
-};
 
 /**
  * Ingest an order (idempotent by shop + external id). A changed order is updated; once cases hold

@@ -496,6 +496,56 @@ export interface ReconciliationClaimTable {
 }
 
 /** Bulk imports (008_import.sql, store/imports.ts). */
+export interface ImportTable {
+  id: Generated<number>;
+  shop_id: string;
+  file_sha256: string;
+  file_name: string;
+  file_size: number;
+  format: string;
+  mapping: Json<unknown>;
+  status: string;
+  byte_offset: Generated<number>;
+  rows_done: Generated<number>;
+  batches: Generated<number>;
+  counts: Generated<Json<Record<string, number>>>;
+  started_at: Timestamp;
+  updated_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
+export interface ImportRejectTable {
+  import_id: number;
+  row_no: number;
+  reason: string;
+  message: string;
+  cells: string[];
+}
+
+export interface ImportedRefundTable {
+  shop_id: string;
+  external_id: string;
+  import_id: number;
+}
+
+export interface OrphanRefundTable {
+  id: Generated<number>;
+  shop_id: string;
+  external_id: string;
+  import_id: number | null;
+  customer_id: string | null;
+  order_ref: string | null;
+  kind: string;
+  sku: string;
+  title: string;
+  quantity: number;
+  unit_price: number;
+  amount: number;
+  currency: string;
+  reason: string;
+  refunded_at: Timestamp;
+}
+
 export interface DB {
   installation: InstallationTable;
   reconciliation_runs: ReconciliationRunTable;
@@ -534,4 +584,8 @@ export interface DB {
   platform_requests: PlatformRequestTable;
   tracking_subscriptions: TrackingSubscriptionTable;
   interceptions: InterceptionTable;
+  imports: ImportTable;
+  import_rejects: ImportRejectTable;
+  imported_refunds: ImportedRefundTable;
+  orphan_refunds: OrphanRefundTable;
 }

@@ -8,6 +8,7 @@ export const CASE_SOURCE_LABELS = labelsOf<CaseSource>({
   mini_program: { zh: "小程序", en: "Mini-program" },
   portal: { zh: "自助售后页", en: "Self-service portal" },
   api: { zh: "接口", en: "API" },
+  import: { zh: "历史导入", en: "Imported history" },
 });
 
 export const caseSource = defineCondition({
