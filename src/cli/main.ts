@@ -192,24 +192,46 @@ async function rotateDemoAdmin(rt: Awaited<ReturnType<typeof openRuntime>>, demo
 }
 
 /**
- * The demo's Tmall shop runs against a simulated Tmall that this process starts (on the embedded
- * database it keeps its state in DATA_DIR, so a restart carries on with the same shop; every start
- * saves the simulator's new address): a few new buyer orders and requests are placed there and arrive
- * through the platform sync. Needs the shop (the demo loaded) and a key to seal credentials.
+ * The demo's marketplace shops (Tmall, JD, PDD, Douyin, WeChat Channels, Shopify) each run against a
+ * simulated marketplace that this process starts (on the embedded database each keeps its state in
+ * DATA_DIR, so a restart carries on with the same shop; every start saves the simulator's new address):
+ * a few new buyer orders and requests are placed on each and arrive through the platform sync, and our
+ * decisions go back there. Needs the shops (the demo loaded) and a key to seal credentials.
  */
 async function simulateDemoPlatform(rt: Awaited<ReturnType<typeof openRuntime>>, demo: boolean) {
   if (!demo || !rt.simulator || !rt.ctx.secrets) return undefined;
-  const { DEMO_PLATFORM_SHOP, seedDemoPlatform } = await import("./demo-platform.ts");
-  const shop = await rt.store.db
+  const { DEMO_PLATFORM_SHOPS, DEMO_RETURN_ADDRESS, seedDemoPlatform } = await import("./demo-platform.ts");
+  const { startSyncAt } = await import("../flows/sync-platform.ts");
+  const { getReturnAddress, setReturnAddress } = await import("../flows/platform-decision.ts");
+  const present = await rt.store.db
     .selectFrom("shops")
-    .select("id")
-    .where("id", "=", DEMO_PLATFORM_SHOP.id)
-    .where("channel", "=", DEMO_PLATFORM_SHOP.channel)
-    .executeTakeFirst();
-  if (!shop) return undefined;
-  const sim = await rt.simulatePlatform(DEMO_PLATFORM_SHOP.id, DEMO_PLATFORM_SHOP.channel);
-  const seeded = seedDemoPlatform(sim, rt.ctx.now());
-  return `Simulated ${DEMO_PLATFORM_SHOP.channel}: ${seeded.orders} new orders and ${seeded.requests} buyer requests for shop ${DEMO_PLATFORM_SHOP.id}, arriving by the platform sync (every minute)`;
+    .select(["id", "channel"])
+    .where(
+      "id",
+      "in",
+      DEMO_PLATFORM_SHOPS.map((s) => s.id),
+    )
+    .execute();
+  const shops = DEMO_PLATFORM_SHOPS.filter((s) =>
+    present.some((p) => p.id === s.id && p.channel === s.channel),
+  );
+  if (!shops.length) return undefined;
+  const now = rt.ctx.now();
+  // Started side by side: each simulator is an HTTP server on loopback and its state file.
+  const seeded = await Promise.all(
+    shops.map(async (shop) => {
+      const sim = await rt.simulatePlatform(shop.id, shop.channel);
+      // Nothing on a fresh simulated marketplace is older than this start: the first pass pulls an hour.
+      await startSyncAt(rt.ctx, shop.id, new Date(now.getTime() - 3_600_000));
+      // Approved returns tell the platform where to send the goods; the merchant may have set their own.
+      if (!(await getReturnAddress(rt.ctx, shop.id)))
+        await setReturnAddress(rt.ctx, shop.id, { ...DEMO_RETURN_ADDRESS });
+      return seedDemoPlatform(sim, now, shop);
+    }),
+  );
+  const orders = seeded.reduce((n, s) => n + s.orders, 0);
+  const requests = seeded.reduce((n, s) => n + s.requests, 0);
+  return `Simulated marketplaces: ${orders} new orders and ${requests} buyer requests on ${shops.length} shops, arriving by the platform sync (every minute)`;
 }
 
 main(process.argv.slice(2)).catch((e) => {

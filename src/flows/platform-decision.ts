@@ -5,10 +5,12 @@ import {
   type PlatformRef,
   PlatformRejectedError,
   type PlatformState,
+  type Refusal,
   type ReturnAddress,
 } from "../channels/platforms/platform.ts";
 import type { CaseType } from "../domain/catalogue.ts";
 import { AppError, fail } from "../domain/errors.ts";
+import { REJECT_REASON_CODES, REJECT_REASONS, type RejectReasonCode } from "../domain/rules/actions.ts";
 import { getSetting, putSetting } from "../store/settings.ts";
 import type { FlowContext } from "./context.ts";
 import { applyPlatformCase, connectShop, type ShopConnection } from "./sync-platform.ts";
@@ -91,7 +93,7 @@ const CALLS: Readonly<
       client: PlatformClient,
       ref: PlatformRef,
       ctx: FlowContext,
-      facts: { shop: string; note: string },
+      facts: { shop: string; note: string; reason: RejectReasonCode | null },
     ) => Promise<string>
   >
 > = {
@@ -106,7 +108,11 @@ const CALLS: Readonly<
     return "agreeReturn";
   },
   reject: async (client, ref, _ctx, f) => {
-    await client.refuseRefund(ref, f.note);
+    const refusal: Refusal = {
+      reason: f.reason,
+      text: f.note.trim() || (f.reason ? REJECT_REASONS[f.reason].zh : ""),
+    };
+    await client.refuseRefund(ref, refusal);
     return "refuseRefund";
   },
   receive: async (client, ref) => {
@@ -171,7 +177,7 @@ export async function sendPlatformDecision(
   if (overridden) return "done";
   const event = await ctx.db
     .selectFrom("case_events")
-    .select("note")
+    .select(["note", "data"])
     .where("id", "=", Number(p.eventId))
     .executeTakeFirst();
 
@@ -209,6 +215,7 @@ export async function sendPlatformDecision(
       {
         shop: c.shop_id,
         note: event?.note ?? "",
+        reason: p.decision === "reject" ? await rejectionReason(ctx, event) : null,
       },
     );
     await note(ctx, c.id, c.status, conn.shop.channel, `已回传平台：${call}`, { decision: p.decision, call });
@@ -236,6 +243,40 @@ export async function sendPlatformDecision(
       return { retry: `${e.code}: ${e.message}` };
     throw e;
   }
+}
+
+/**
+ * Which of our rejection reasons a rejection gave: the rule's (its decision names it), else the one a
+ * reviewer's note starts with (its label or code, as a rule's note reads: "超出售后期限：…"); null when none fits.
+ */
+export async function rejectionReason(
+  ctx: FlowContext,
+  event: { note: string | null; data: unknown } | undefined,
+): Promise<RejectReasonCode | null> {
+  const data = (typeof event?.data === "string" ? JSON.parse(event.data) : event?.data) as
+    | { decisionId?: number }
+    | null
+    | undefined;
+  if (data?.decisionId) {
+    const d = await ctx.db
+      .selectFrom("case_decisions")
+      .select("decision")
+      .where("id", "=", Number(data.decisionId))
+      .executeTakeFirst();
+    const decision = (typeof d?.decision === "string" ? JSON.parse(d.decision) : d?.decision) as
+      | { rejectReason?: string | null }
+      | undefined;
+    const code = decision?.rejectReason;
+    if (code && (REJECT_REASON_CODES as string[]).includes(code)) return code as RejectReasonCode;
+  }
+  const note = (event?.note ?? "").trim().toLowerCase();
+  if (!note) return null;
+  return (
+    REJECT_REASON_CODES.find((code) => {
+      const label = REJECT_REASONS[code];
+      return note.startsWith(label.zh) || note.startsWith(label.en.toLowerCase()) || note.startsWith(code);
+    }) ?? null
+  );
 }
 
 /** When the platform moved since we last applied it, apply it now (our case may follow) and use that copy. */

@@ -383,6 +383,7 @@ export async function applyPlatformCase(
     else if (row?.state === pc.state && pc.state === "requested" && row.version !== version) {
       await RUN.note(ctx, channelActor(conn), await caseFacts(ctx, caseId), pc);
     }
+    await keepDeadline(ctx, caseId, pc);
     await saveRequest(
       ctx,
       shopId,
@@ -397,6 +398,25 @@ export async function applyPlatformCase(
     const error = await recordRequestError(ctx, shopId, pc, caseId, e);
     return { outcome: "error", ...(caseId ? { caseId } : {}), error };
   }
+}
+
+/** Platform states in which the move is the merchant's, so the platform's deadline is ours to meet. */
+const MERCHANT_MOVES: readonly PlatformState[] = ["requested", "return_shipped"];
+
+/**
+ * The platform's deadline for the merchant (it auto-agrees after it) becomes the case's SLA when it is
+ * earlier than the rules' (013_platform_sla.sql keeps sla_due_at at the earlier of the two). When the
+ * deadline moves or goes, the rules' SLA is worked out again from the case's decision, as auto-review does.
+ */
+async function keepDeadline(ctx: FlowContext, caseId: number, pc: PlatformCase) {
+  const at = pc.deadline && MERCHANT_MOVES.includes(pc.state) ? new Date(pc.deadline) : null;
+  const due = at && !Number.isNaN(at.getTime()) ? at : null;
+  await sql`
+    update cases c
+       set platform_due_at = ${due}::timestamptz,
+           sla_due_at = (select c.created_at + (d.decision->>'slaHours')::float8 * interval '1 hour'
+                           from case_decisions d where d.id = c.decision_id)
+     where c.id = ${caseId} and c.platform_due_at is distinct from ${due}::timestamptz`.execute(ctx.db);
 }
 
 /** Write down why a request could not be applied; later passes try it again (a bounded number of times). */
@@ -534,6 +554,19 @@ const DEFAULTS = {
   retryBatch: 20,
   retryLimit: 10,
 };
+
+/**
+ * Where a shop's streams that never ran begin (instead of the default look-back): for a shop connected
+ * to a marketplace with nothing older on it — the demo's simulated ones — so its first pass pulls one
+ * short window, not a week of 30-minute PDD windows. Streams that already ran are left where they are.
+ */
+export async function startSyncAt(ctx: FlowContext, shopId: string, from: Date) {
+  await ctx.db
+    .insertInto("sync_cursors")
+    .values(STREAMS.map((stream) => ({ shop_id: shopId, stream, synced_to: from })))
+    .onConflict((oc) => oc.columns(["shop_id", "stream"]).doNothing())
+    .execute();
+}
 
 /** Take the stream's lease, or learn another worker holds it. The lease's expiry is our token. */
 async function lease(ctx: FlowContext, shopId: string, stream: SyncStream, leaseMs: number) {

@@ -86,6 +86,8 @@ export interface CaseTable {
   queue: Generated<string>;
   priority: Generated<number>;
   sla_due_at: Timestamp | null;
+  /** The platform's deadline for the merchant's answer (013_platform_sla.sql caps sla_due_at with it). */
+  platform_due_at: Generated<Timestamp | null>;
   tags: Generated<string[]>;
   risk_score: Generated<number>;
   evidence_required: Generated<boolean>;

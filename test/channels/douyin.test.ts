@@ -211,7 +211,7 @@ describe("Douyin adapter against the simulator", () => {
     await client.agreeRefund({ externalId: unshipped, orderExternalId: "6920000000000000401" }, 17_990);
     await client.refuseRefund(
       { externalId: refused, orderExternalId: "6920000000000000400" },
-      "商品已签收且无质量问题",
+      { reason: null, text: "商品已签收且无质量问题" },
     );
     expect(sim.inspect(shipped)).toEqual({
       status: "12",
@@ -223,11 +223,44 @@ describe("Douyin adapter against the simulator", () => {
       calls: ["afterSale/operate type=401"],
       refunded: 17_990,
     });
+    // No reason of ours named: 其他 (3099), with our words as reason and remark.
     expect(sim.inspect(refused)).toEqual({
       status: "27",
-      calls: ["afterSale/operate type=202"],
+      calls: ["afterSale/operate type=202 reject_reason_code=3099 reason=商品已签收且无质量问题"],
       refunded: 0,
     });
+  });
+
+  it("a refusal sends the reject_reason_code of our reason; an unlisted code is refused by the platform", async () => {
+    sim.placeOrder(order("6920000000000000410"));
+    const ask = () =>
+      sim.requestAftersale({
+        orderExternalId: "6920000000000000410",
+        type: "refund_only",
+        reason: "changed_mind",
+        lineId: "69200000000000004101",
+        quantity: 1,
+        amount: 1_000,
+      });
+    const outside = ask();
+    await client.refuseRefund(
+      { externalId: outside, orderExternalId: "6920000000000000410" },
+      { reason: "outside_window", text: "超出售后期限：签收已超过 7 天" },
+    );
+    expect(sim.inspect(outside)?.calls).toEqual([
+      "afterSale/operate type=202 reject_reason_code=3001 reason=超出售后期限：签收已超过 7 天",
+    ]);
+    // The shop's own reject_reason_code stands in for 其他; one the list does not have is refused, unmoved.
+    const unknown = ask();
+    const own = douyinAdapter.connect({ ...sim.credentials, reject_reason_code: "42" }, { baseUrl: sim.url });
+    const e = await rejection(
+      own.refuseRefund(
+        { externalId: unknown, orderExternalId: "6920000000000000410" },
+        { reason: null, text: "不同意" },
+      ),
+    );
+    expect(e.message).toContain("拒绝原因码 42");
+    expect(sim.inspect(unknown)?.status).toBe("6");
   });
 
   it("decisions the platform does not have in that state are refused before anything is sent", async () => {
@@ -241,7 +274,7 @@ describe("Douyin adapter against the simulator", () => {
       amount: 8_995,
     });
     const ref = { externalId: id, orderExternalId: "6920000000000000500" };
-    const e = await rejection(client.refuseRefund(ref, "不同意"));
+    const e = await rejection(client.refuseRefund(ref, { reason: null, text: "不同意" }));
     expect(e).toMatchObject({ kind: "invalid_state", code: "OPERATE_NOT_ALLOWED" });
     expect(e.message).toContain("refused by shipping the order");
     await expect(client.agreeReturn(ref, ADDRESS)).rejects.toMatchObject({ kind: "invalid_state" });

@@ -243,7 +243,10 @@ describe("JD simulator: windows and pages", () => {
     sim.placeOrder(order(1));
     const id = sim.requestAftersale(refundOnly(1));
     sim.setNow(T0 + 3 * 60 * MIN);
-    await client.refuseRefund({ externalId: id, orderExternalId: orderId(1) }, "已出库，无法取消");
+    await client.refuseRefund(
+      { externalId: id, orderExternalId: orderId(1) },
+      { reason: null, text: "已出库，无法取消" },
+    );
     const window = await pullAll(T0 + 3 * 60 * MIN - 10 * MIN, T0 + 3 * 60 * MIN + 10 * MIN);
     expect(window.items).toMatchObject([
       { externalId: id, state: "refused", platformStatus: "2 审核不通过" },
@@ -302,16 +305,17 @@ describe("JD simulator: the merchant's decisions", () => {
 
   it("refuse without a note still sends the remark JD requires", async () => {
     const id = sim.requestAftersale(refundOnly(1));
-    await client.refuseRefund(ref(id), " ");
+    await client.refuseRefund(ref(id), { reason: null, text: " " });
     expect((await client.getAftersale(ref(id)))?.description).toContain("商家拒绝退款");
   });
 
   it("refuse: 0 → 2 审核不通过 with the reason as the remark", async () => {
     const id = sim.requestAftersale(refundOnly(1));
-    await client.refuseRefund(ref(id), "商品已出库");
+    await client.refuseRefund(ref(id), { reason: null, text: "商品已出库" });
+    // None of our reasons has a JD type of its own: 5 其他, with our words as the remark.
     expect(sim.inspect(id)).toEqual({
       status: "2",
-      calls: ["jingdong.pop.afs.soa.refundapply.replyRefund status=2"],
+      calls: ["jingdong.pop.afs.soa.refundapply.replyRefund status=2 rejectType=5 remark=商品已出库"],
       refunded: 0,
     });
     const c = await client.getAftersale(ref(id));
@@ -319,11 +323,32 @@ describe("JD simulator: the merchant's decisions", () => {
     expect(c?.description).toContain("商品已出库");
   });
 
+  it("a refusal with one of our reasons goes as rejectType 5 其他 with our text; JD refuses a type it does not have", async () => {
+    const id = sim.requestAftersale(refundOnly(1));
+    await client.refuseRefund(ref(id), { reason: "signed_for", text: "物流显示已签收：包裹已签收" });
+    expect(sim.inspect(id)?.calls).toEqual([
+      "jingdong.pop.afs.soa.refundapply.replyRefund status=2 rejectType=5 remark=物流显示已签收：包裹已签收",
+    ]);
+    sim.placeOrder(order(2));
+    const other = sim.requestAftersale(refundOnly(2));
+    const method = "jingdong.pop.afs.soa.refundapply.replyRefund";
+    const body = await rawCall(
+      signedJdParams(creds(), method, {
+        id: Number(other.replace(/\D/g, "")),
+        status: 2,
+        remark: "不同意",
+        rejectType: 9,
+      }),
+    );
+    expect(JSON.stringify(body)).toContain("审核不通过原因类型 9 不合法");
+    expect(sim.inspect(other)).toMatchObject({ status: "0", calls: [] });
+  });
+
   it("a second decision is refused by JD and reported, and a wrong amount never reaches JD", async () => {
     const id = sim.requestAftersale(refundOnly(1));
     expect((await refusal(client.agreeRefund(ref(id), 100))).code).toBe("AMOUNT_MISMATCH");
-    await client.refuseRefund(ref(id), "已发货");
-    const err = await refusal(client.refuseRefund(ref(id), "again"));
+    await client.refuseRefund(ref(id), { reason: null, text: "已发货" });
+    const err = await refusal(client.refuseRefund(ref(id), { reason: null, text: "again" }));
     expect(err).toMatchObject({ kind: "rejected", code: "JD_REPLY_FAILED" });
     expect(err.message).toContain("不能审核");
     expect(sim.inspect(id)?.calls).toHaveLength(1);
@@ -352,7 +377,9 @@ describe("JD simulator: the merchant's decisions", () => {
     const err = await refusal(client.agreeRefund(sref, 1790));
     expect(err.code).toBe("JD_ASC_DECISION_UNSUPPORTED");
     expect(err.message).toContain("京麦");
-    expect((await refusal(client.refuseRefund(sref, "no"))).code).toBe("JD_ASC_DECISION_UNSUPPORTED");
+    expect((await refusal(client.refuseRefund(sref, { reason: null, text: "no" }))).code).toBe(
+      "JD_ASC_DECISION_UNSUPPORTED",
+    );
     expect((await refusal(client.confirmReceipt(sref))).code).toBe("JD_ASC_DECISION_UNSUPPORTED");
     sim.setNow(T0 + 5 * MIN);
     sim.buyerCancels(id);

@@ -442,7 +442,7 @@ describe("PDD simulator: the merchant's decisions", () => {
       amount: 1790,
     });
     const calls = sim.log().length;
-    const err = await refusal(client.refuseRefund(ref(id), "已发货"));
+    const err = await refusal(client.refuseRefund(ref(id), { reason: null, text: "已发货" }));
     expect(err.code).toBe("PDD_NO_REFUSE_API");
     expect(err.message).toContain("拼多多商家后台");
     expect(sim.log()).toHaveLength(calls);

@@ -110,7 +110,7 @@ describe("Shopify GraphQL fixtures", () => {
     const client = connectShopify(credentials, { baseUrl: url });
     await client.refuseRefund(
       { externalId: "gid://shopify/Return/945000960", orderExternalId: "" },
-      "RETURN_PERIOD_ENDED",
+      { reason: null, text: "RETURN_PERIOD_ENDED" },
     );
     expect(requests.map((r) => r.op)).toEqual(["AftersalesReturn", "ReturnDeclineRequest"]);
     expect(requests[1]?.variables).toEqual({
@@ -122,7 +122,7 @@ describe("Shopify GraphQL fixtures", () => {
     });
     await client.refuseRefund(
       { externalId: "gid://shopify/Return/945000960", orderExternalId: "" },
-      "Final sale item — 清仓商品不退不换",
+      { reason: null, text: "Final sale item — 清仓商品不退不换" },
     );
     expect(requests[3]?.variables).toEqual({
       input: {

@@ -179,7 +179,10 @@ describe("Shopify adapter against the simulator", () => {
     sim.placeOrder(order(3));
     const declined = ask(3);
     const closed = ask(3);
-    await client.refuseRefund({ externalId: declined, orderExternalId: "" }, "The return window expired");
+    await client.refuseRefund(
+      { externalId: declined, orderExternalId: "" },
+      { reason: null, text: "The return window expired" },
+    );
     expect(sim.inspect(declined)).toEqual({
       status: "DECLINED",
       calls: ["returnDeclineRequest RETURN_PERIOD_ENDED"],
@@ -190,7 +193,10 @@ describe("Shopify adapter against the simulator", () => {
       decline: { reason: "RETURN_PERIOD_ENDED", note: "The return window expired" },
     });
     await client.agreeReturn({ externalId: closed, orderExternalId: "" }, ADDRESS);
-    await client.refuseRefund({ externalId: closed, orderExternalId: "" }, "Item was used");
+    await client.refuseRefund(
+      { externalId: closed, orderExternalId: "" },
+      { reason: null, text: "Item was used" },
+    );
     expect(sim.inspect(closed)).toEqual({
       status: "CLOSED",
       calls: ["returnApproveRequest", "returnClose"],
@@ -202,6 +208,27 @@ describe("Shopify adapter against the simulator", () => {
     ).rejects.toMatchObject({
       kind: "invalid_state",
       code: "INVALID_STATE",
+    });
+  });
+
+  it("declines with the ReturnDeclineReason of our reason, and with OTHER and our note when there is none", async () => {
+    sim.placeOrder(order(8));
+    const [finalSale, other] = [ask(8), ask(8)];
+    await client.refuseRefund(
+      { externalId: finalSale, orderExternalId: "" },
+      { reason: "policy_excludes", text: "Custom-engraved mugs cannot be returned" },
+    );
+    expect(sim.inspect(finalSale)?.calls).toEqual(["returnDeclineRequest FINAL_SALE"]);
+    expect(await client.getAftersale({ externalId: finalSale, orderExternalId: "" })).toMatchObject({
+      decline: { reason: "FINAL_SALE", note: "Custom-engraved mugs cannot be returned" },
+    });
+    await client.refuseRefund(
+      { externalId: other, orderExternalId: "" },
+      { reason: "abuse_suspected", text: "The returned item is not the one we sent" },
+    );
+    expect(sim.inspect(other)?.calls).toEqual(["returnDeclineRequest OTHER"]);
+    expect(await client.getAftersale({ externalId: other, orderExternalId: "" })).toMatchObject({
+      decline: { reason: "OTHER", note: "The returned item is not the one we sent" },
     });
   });
 

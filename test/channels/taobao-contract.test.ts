@@ -146,6 +146,24 @@ describe("Taobao refunds in our terms", () => {
     for (const code of REASON_CODES) expect(taobaoReason(SIMULATED_REASON_TEXT[code])).toBe(code);
   });
 
+  it("reads refund_remind_timeout (RefundRemindTimeout: remind_type, exist_timeout, timeout) as the merchant's deadline", () => {
+    const timer = { remind_type: 1, exist_timeout: true, timeout: "2026-11-03 16:00:00" };
+    // Beijing time, as TOP writes every time.
+    expect(mapRefund(refund({ refund_remind_timeout: timer })).deadline).toBe("2026-11-03T08:00:00.000Z");
+    expect(
+      mapRefund(refund({ status: "WAIT_SELLER_CONFIRM_GOODS", refund_remind_timeout: timer })).deadline,
+    ).toBe("2026-11-03T08:00:00.000Z");
+    // The buyer's clock, no running timer, or customer service in charge: no deadline of ours.
+    expect(
+      mapRefund(refund({ status: "WAIT_BUYER_RETURN_GOODS", refund_remind_timeout: timer })).deadline,
+    ).toBeUndefined();
+    expect(
+      mapRefund(refund({ refund_remind_timeout: { ...timer, exist_timeout: false } })).deadline,
+    ).toBeUndefined();
+    expect(mapRefund(refund({ cs_status: 3, refund_remind_timeout: timer })).deadline).toBeUndefined();
+    expect(mapRefund(refund()).deadline).toBeUndefined();
+  });
+
   it("keeps the buyer's return parcel", () => {
     const pc = mapRefund(
       refund({ status: "WAIT_SELLER_CONFIRM_GOODS", company_name: "中通快递", sid: "ZTO123" }),

@@ -161,18 +161,58 @@ describe("the refund state machine", () => {
     tick(1000);
     sim.buyerModifies(id, 4000);
     expect(
-      await rejection(client.refuseRefund({ ...ref, version: seen?.version as string }, "不同意")),
+      await rejection(
+        client.refuseRefund({ ...ref, version: seen?.version as string }, { reason: null, text: "不同意" }),
+      ),
     ).toMatchObject({
       kind: "stale_version",
     });
     expect(sim.inspect(id)?.status).toBe("WAIT_SELLER_AGREE");
     const fresh = await client.getAftersale(ref);
     expect(fresh?.requestedAmount).toBe(4000);
-    await client.refuseRefund({ ...ref, version: fresh?.version as string }, "商品无质量问题");
+    await client.refuseRefund(
+      { ...ref, version: fresh?.version as string },
+      { reason: null, text: "商品无质量问题" },
+    );
+    // A refusal none of our reasons names goes as 其他 (2099), with our words.
     expect(sim.inspect(id)).toMatchObject({
       status: "SELLER_REFUSE_BUYER",
-      calls: ["taobao.refund.refuse:商品无质量问题"],
+      calls: ["taobao.refund.refuse:2099:商品无质量问题"],
     });
+  });
+
+  it("refuses with the refuse_reason_id of our reason, and the platform refuses an id not on its list", async () => {
+    const { id, ref } = request(sim);
+    const client = connect(sim);
+    const fresh = await client.getAftersale(ref);
+    await client.refuseRefund(
+      { ...ref, version: fresh?.version as string },
+      { reason: "outside_window", text: "超出售后期限：签收已超过 15 天" },
+    );
+    expect(sim.inspect(id)?.calls).toEqual(["taobao.refund.refuse:2001:超出售后期限：签收已超过 15 天"]);
+    // An id refusereason.get does not list is refused by the platform, and nothing moves.
+    const other = request(sim);
+    const params: Record<string, string> = {
+      method: "taobao.refund.refuse",
+      app_key: sim.credentials.app_key as string,
+      session: sim.credentials.session as string,
+      timestamp: toTopTime(clock.now),
+      format: "json",
+      v: "2.0",
+      sign_method: "hmac-sha256",
+      refund_id: other.id,
+      refuse_message: "不同意退款",
+      refuse_reason_id: "777",
+    };
+    params.sign = signTop(params, sim.credentials.app_secret as string, "hmac-sha256");
+    const res = await fetch(sim.credentials.gateway as string, {
+      method: "POST",
+      body: new URLSearchParams(params),
+    });
+    expect(((await res.json()) as { error_response?: unknown }).error_response).toMatchObject({
+      sub_code: "isv.invalid-parameter",
+    });
+    expect(sim.inspect(other.id)).toMatchObject({ status: "WAIT_SELLER_AGREE", calls: [] });
   });
 
   it("runs a return: agree with the address, the buyer ships, the warehouse confirms, the refund is agreed", async () => {
@@ -210,8 +250,10 @@ describe("the refund state machine", () => {
     const client = connect(sim);
     await client.agreeReturn(ref, { name: "售后仓", phone: "0571-88888888", address: "杭州市余杭区 1 号" });
     sim.buyerShipsReturn(id, "中通快递", "ZTO778");
-    await client.refuseRefund(ref, "退回商品已使用，影响二次销售");
-    expect(sim.inspect(id)?.calls.at(-1)).toBe("taobao.rp.returngoods.refuse:退回商品已使用，影响二次销售");
+    await client.refuseRefund(ref, { reason: null, text: "退回商品已使用，影响二次销售" });
+    expect(sim.inspect(id)?.calls.at(-1)).toBe(
+      "taobao.rp.returngoods.refuse:2099:退回商品已使用，影响二次销售",
+    );
     expect(sim.inspect(id)?.status).toBe("SELLER_REFUSE_BUYER");
   });
 

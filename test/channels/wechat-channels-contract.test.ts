@@ -148,7 +148,10 @@ describe("WeChat Channels fixtures: responses", () => {
       return { errcode: 0, errmsg: "ok" };
     });
     const client = connectWechatChannels(credentials, { baseUrl: url });
-    await client.refuseRefund({ externalId: "77", orderExternalId: "1" }, "买家误操作/已协商取消申请");
+    await client.refuseRefund(
+      { externalId: "77", orderExternalId: "1" },
+      { reason: null, text: "买家误操作/已协商取消申请" },
+    );
     expect(calls.find((c) => c.path === PATHS.rejectApply)?.body).toEqual({
       after_sale_order_id: "77",
       reject_reason: "买家误操作/已协商取消申请",
@@ -156,7 +159,7 @@ describe("WeChat Channels fixtures: responses", () => {
     });
     // Anything else needs the shop's default type, and says which types exist.
     await expect(
-      client.refuseRefund({ externalId: "77", orderExternalId: "1" }, "不同意"),
+      client.refuseRefund({ externalId: "77", orderExternalId: "1" }, { reason: null, text: "不同意" }),
     ).rejects.toMatchObject({
       code: "REJECT_REASON_TYPE_REQUIRED",
       message: expect.stringContaining("4 包裹在买家发起售后时已完成发货/揽收"),
@@ -200,7 +203,7 @@ describe("WeChat Channels fixtures: requests the adapter builds", () => {
     const client = connectWechatChannels({ ...credentials, reject_reason_type: "1" }, { baseUrl: url });
     await client.refuseRefund(
       { externalId: String(expected.after_sale_order_id), orderExternalId: "1" },
-      String(expected.reject_reason),
+      { reason: null, text: String(expected.reject_reason) },
     );
     expect(calls.find((c) => c.path === PATHS.rejectApply)?.body).toEqual({
       ...expected,

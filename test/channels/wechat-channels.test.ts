@@ -167,13 +167,41 @@ describe("WeChat Channels adapter against the simulator", () => {
 
     await client.refuseRefund(
       { externalId: refused, orderExternalId: "3700000000000000401" },
-      "已在约定时间发货且物流运输正常",
+      { reason: null, text: "已在约定时间发货且物流运输正常" },
     );
     expect(sim.inspect(refused)).toEqual({
       status: "MERCHANT_REJECT_REFUND",
-      calls: ["rejectapply reject_reason_type=1"],
+      calls: ["rejectapply reject_reason_type=1 reject_reason=已在约定时间发货且物流运输正常"],
       refunded: 0,
     });
+    // Our reason's type when it has one; otherwise the list's 其他, with our words.
+    const duplicate = request("3700000000000000401", "refund_only", 1_000);
+    await client.refuseRefund(
+      { externalId: duplicate, orderExternalId: "3700000000000000401" },
+      { reason: "duplicate", text: "重复申请：已在另一售后单处理" },
+    );
+    expect(sim.inspect(duplicate)?.calls).toEqual([
+      "rejectapply reject_reason_type=6 reject_reason=重复申请：已在另一售后单处理",
+    ]);
+    const evidence = request("3700000000000000401", "refund_only", 1_000);
+    await client.refuseRefund(
+      { externalId: evidence, orderExternalId: "3700000000000000401" },
+      { reason: "evidence_missing", text: "缺少凭证：请上传破损照片" },
+    );
+    expect(sim.inspect(evidence)?.calls).toEqual([
+      "rejectapply reject_reason_type=99 reject_reason=缺少凭证：请上传破损照片",
+    ]);
+    // A type the platform's list does not have is refused, and nothing moves.
+    const unknown = request("3700000000000000401", "refund_only", 1_000);
+    const own = connectWechatChannels({ ...sim.credentials, reject_reason_type: "57" }, { baseUrl: sim.url });
+    const bad = await own
+      .refuseRefund(
+        { externalId: unknown, orderExternalId: "3700000000000000401" },
+        { reason: null, text: "不同意" },
+      )
+      .catch((x: unknown) => x);
+    expect(bad).toBeInstanceOf(PlatformRejectedError);
+    expect(sim.inspect(unknown)?.status).toBe("MERCHANT_PROCESSING");
     const e = await client
       .agreeReturn({ externalId: paid, orderExternalId: "3700000000000000401" }, ADDRESS)
       .catch((x: unknown) => x);

@@ -3,80 +3,148 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readConfig } from "../../src/cli/config.ts";
-import { DEMO_PLATFORM_SHOP, seedDemoPlatform } from "../../src/cli/demo-platform.ts";
+import { DEMO_PLATFORM_SHOPS, seedDemoPlatform } from "../../src/cli/demo-platform.ts";
 import { openRuntime } from "../../src/cli/service.ts";
+import type { Actor } from "../../src/flows/context.ts";
+import { rejectCase } from "../../src/flows/review-case.ts";
+import { startSyncAt } from "../../src/flows/sync-platform.ts";
+import { dispatchOnce } from "../../src/jobs/dispatcher.ts";
 import { syncAllShops } from "../../src/jobs/platform-sync.ts";
 import { loadCredentials } from "../../src/store/credentials.ts";
 import { addShop } from "../support/fixtures.ts";
 
 /**
- * `npm start` with the demo, twice on one data directory: the simulated Tmall comes back with what it
- * held, on the credentials the shop already has, and the shop keeps syncing without errors.
+ * `npm start` with the demo, twice on one data directory: every simulated marketplace (Tmall, JD, PDD,
+ * Douyin, WeChat Channels, Shopify) comes back with what it held, on the credentials its shop already
+ * has, and every shop keeps syncing without errors.
  */
 
 const dir = mkdtempSync(join(tmpdir(), "aftersales-demo-platform-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const config = readConfig(["--data-dir", dir], {}).config;
-const shop = DEMO_PLATFORM_SHOP.id;
+const REVIEWER: Actor = { kind: "user", id: "reviewer-1" };
 
-/** One start of the service: the simulated Tmall, a few new buyers there, one sync pass. */
-async function startOnce() {
+/**
+ * One start of the service: every simulated marketplace, a few new buyers on each, one sync pass; with
+ * `decide`, a reviewer then refuses every request still awaiting review and the outbox tells the platforms.
+ */
+async function startOnce(decide = false) {
   const rt = await openRuntime(config);
   try {
-    await addShop(rt.ctx, shop, DEMO_PLATFORM_SHOP.channel);
-    const sim = await rt.simulatePlatform(shop, DEMO_PLATFORM_SHOP.channel);
-    seedDemoPlatform(sim, rt.ctx.now());
-    const requests = await rt.store.db
+    const sims = new Map<string, Awaited<ReturnType<typeof rt.simulatePlatform>>>();
+    for (const shop of DEMO_PLATFORM_SHOPS) {
+      await addShop(rt.ctx, shop.id, shop.channel);
+      const sim = await rt.simulatePlatform(shop.id, shop.channel);
+      await startSyncAt(rt.ctx, shop.id, new Date(rt.ctx.now().getTime() - 3_600_000));
+      seedDemoPlatform(sim, rt.ctx.now(), shop);
+      sims.set(shop.id, sim);
+    }
+    const known = await rt.store.db
       .selectFrom("platform_requests")
-      .select("external_id")
-      .where("shop_id", "=", shop)
+      .select(["shop_id", "external_id"])
       .execute();
-    const results = await syncAllShops(rt.ctx, { shop });
-    const stored = await loadCredentials(rt.store.db, rt.ctx.secrets, shop);
-    const cases = await rt.store.db
-      .selectFrom("cases")
-      .innerJoin("orders", "orders.id", "cases.order_id")
-      .select("cases.id")
-      .where("orders.shop_id", "=", shop)
+    const results = await syncAllShops(rt.ctx);
+    if (decide) {
+      const open = await rt.store.db
+        .selectFrom("cases")
+        .select("id")
+        .where("status", "=", "requested")
+        .where("external_id", "is not", null)
+        .execute();
+      for (const c of open) await rejectCase(rt.ctx, REVIEWER, c.id, { note: "缺少凭证：请补充商品照片" });
+      await dispatchOnce(rt.ctx);
+    }
+    const synced = await rt.store.db
+      .selectFrom("platform_requests")
+      .select(["shop_id", "external_id"])
       .execute();
+    const per = new Map<string, unknown>();
+    for (const shop of DEMO_PLATFORM_SHOPS) {
+      const sim = sims.get(shop.id) as Awaited<ReturnType<typeof rt.simulatePlatform>>;
+      const cases = await rt.store.db
+        .selectFrom("cases")
+        .select("id")
+        .where("shop_id", "=", shop.id)
+        .execute();
+      per.set(shop.id, {
+        url: sim.url,
+        credentials: { ...sim.credentials },
+        stored: await loadCredentials(rt.store.db, rt.ctx.secrets, shop.id),
+        cases: cases.length,
+        known: known.filter((k) => k.shop_id === shop.id).map((k) => k.external_id),
+        statuses: known
+          .filter((k) => k.shop_id === shop.id)
+          .map((k) => sim.inspect(k.external_id)?.status ?? "missing"),
+        calls: synced
+          .filter((k) => k.shop_id === shop.id)
+          .flatMap((k) => sim.inspect(k.external_id)?.calls ?? []),
+      });
+    }
     return {
-      url: sim.url,
-      credentials: { ...sim.credentials },
-      stored,
-      results,
-      cases: cases.length,
-      known: requests.map((r) => r.external_id),
-      inspect: (id: string) => sim.inspect(id),
+      results: results.map((r) => [r.shop, r.stream, r.status, r.created, r.errors]).sort(byShop),
+      per: per as Map<
+        string,
+        {
+          url: string;
+          credentials: Record<string, string>;
+          stored: Record<string, string> | undefined;
+          cases: number;
+          known: string[];
+          statuses: string[];
+          calls: string[];
+        }
+      >,
     };
   } finally {
     await rt.close();
   }
 }
 
-describe("the demo's simulated Tmall across a restart", () => {
-  it("comes back on the same credentials at a new address, and the shop keeps syncing", async () => {
-    const first = await startOnce();
-    expect(first.results.map((r) => [r.stream, r.status, r.created, r.errors])).toEqual([
-      ["orders", "done", 3, 0],
-      ["aftersales", "done", 2, 0],
-    ]);
-    expect(first.cases).toBe(2);
-    expect(existsSync(join(dir, `platform-${shop}-simulator.json`))).toBe(true);
+const byShop = (a: unknown[], b: unknown[]) => `${a[0]}:${a[1]}`.localeCompare(`${b[0]}:${b[1]}`);
+const everyShop = (orders: number, requests: number) =>
+  DEMO_PLATFORM_SHOPS.flatMap((s) => [
+    [s.id, "orders", "done", orders, 0],
+    [s.id, "aftersales", "done", requests, 0],
+  ]).sort(byShop);
+
+describe("the demo's simulated marketplaces across a restart", () => {
+  it("come back on the same credentials at new addresses, and every shop keeps syncing", async () => {
+    const first = await startOnce(true);
+    expect(first.results).toEqual(everyShop(3, 2));
+    for (const shop of DEMO_PLATFORM_SHOPS) {
+      expect(first.per.get(shop.id)?.cases, shop.id).toBe(2);
+      expect(existsSync(join(dir, `platform-${shop.id}-simulator.json`)), shop.id).toBe(true);
+    }
+    // The reviewer's refusals reached every platform that has a call for it, in its own reason codes.
+    const refusals = Object.fromEntries(
+      DEMO_PLATFORM_SHOPS.map((s) => [
+        s.id,
+        first.per.get(s.id)?.calls.filter((c) => /refuse|reject|ecline|replyRefund/.test(c)),
+      ]),
+    );
+    expect(refusals["tmall-flagship"]).toContain("taobao.refund.refuse:2003:缺少凭证：请补充商品照片");
+    expect(refusals["jd-store"]?.some((c) => c.includes("rejectType=5 remark=缺少凭证"))).toBe(true);
+    expect(refusals["douyin-live"]?.some((c) => c.includes("reject_reason_code=3003"))).toBe(true);
+    expect(refusals["wechat-mini"]?.some((c) => c.includes("reject_reason=缺少凭证"))).toBe(true);
+    expect(refusals["shopify-global"]).toContain("returnDeclineRequest OTHER");
+    // PDD has no refusal call: the case says so on its timeline instead (see pdd.ts).
+    expect(refusals["pdd-outlet"]).toEqual([]);
 
     const second = await startOnce();
-    // The requests synced the first time are still on the platform, with the same ids.
-    expect(second.known).toHaveLength(2);
-    for (const id of second.known) expect(second.inspect(id)?.status).toBe("WAIT_SELLER_AGREE");
-    expect(second.credentials.app_key).toBe(first.credentials.app_key);
-    expect(second.credentials.session).toBe(first.credentials.session);
-    // The stored gateway follows the simulator to its new port.
-    expect(second.stored?.gateway).toBe(second.credentials.gateway);
-    expect(second.stored?.app_secret).toBe(first.credentials.app_secret);
+    for (const shop of DEMO_PLATFORM_SHOPS) {
+      const [a, b] = [first.per.get(shop.id), second.per.get(shop.id)];
+      // The requests synced the first time are still on the platform, with the same ids and states.
+      expect(b?.known, shop.id).toHaveLength(2);
+      expect(b?.statuses, shop.id).not.toContain("missing");
+      // The stored gateway follows the simulator to its new port; the secrets stay.
+      expect(b?.stored?.gateway, shop.id).toBe(b?.credentials.gateway ?? b?.url);
+      expect(b?.url, shop.id).not.toBe(a?.url);
+      const { gateway: _a, ...before } = a?.credentials ?? {};
+      const { gateway: _b, ...after } = b?.credentials ?? {};
+      expect(after, shop.id).toEqual(before);
+    }
     // New buyers' requests get new ids: nothing the first start synced is overwritten.
-    expect(second.results.map((r) => [r.stream, r.status, r.created, r.errors])).toEqual([
-      ["orders", "done", 3, 0],
-      ["aftersales", "done", 2, 0],
-    ]);
-    expect(second.cases).toBe(4);
-  }, 180_000);
+    expect(second.results).toEqual(everyShop(3, 2));
+    for (const shop of DEMO_PLATFORM_SHOPS) expect(second.per.get(shop.id)?.cases, shop.id).toBe(4);
+  }, 300_000);
 });

@@ -154,6 +154,18 @@ describe("the handler", () => {
     expect(p.sim.inspect(a.id)?.calls).toHaveLength(1);
   });
 
+  it("refuses with the platform's code for the reason a reviewer's note names, else its 其他 with the note", async () => {
+    const named = await returnCase();
+    await rejectCase(p.ctx, REVIEWER, named.caseId, { note: "缺少凭证：请补充商品破损照片" });
+    const plain = await returnCase();
+    await rejectCase(p.ctx, REVIEWER, plain.caseId, { note: "与买家协商后不予退款" });
+    await dispatchOnce(p.ctx);
+    expect(p.sim.inspect(named.id)?.calls).toEqual([
+      "taobao.refund.refuse:2003:缺少凭证：请补充商品破损照片",
+    ]);
+    expect(p.sim.inspect(plain.id)?.calls).toEqual(["taobao.refund.refuse:2099:与买家协商后不予退款"]);
+  });
+
   it("sends nothing for a rule's rejection a person overrode before it went out — only the person's approval", async () => {
     await setReturnAddress(p.ctx, p.shop, ADDRESS);
     const m = await returnCase({ sku: "MUG-CUSTOM", reason: "changed_mind" });

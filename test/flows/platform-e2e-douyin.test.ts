@@ -114,7 +114,12 @@ describe("Douyin: requests decided here, carried out there", () => {
     expect(p.sim.inspect(id)?.calls).toEqual([]); // not yet: it goes out through the outbox
 
     await dispatchOnce(p.ctx);
-    expect(p.sim.inspect(id)).toEqual({ status: "27", calls: ["afterSale/operate type=102"], refunded: 0 });
+    // The rule's reason (policy_excludes) goes as its 拒绝原因码, with the reason the buyer reads.
+    expect(p.sim.inspect(id)).toEqual({
+      status: "27",
+      calls: ["afterSale/operate type=102 reject_reason_code=3002 reason=该商品不支持此售后"],
+      refunded: 0,
+    });
     expect((await eventsOf(p.ctx, c?.id as number)).at(-1)).toMatchObject({
       action: "platform_decision",
       note: "已回传平台：refuseRefund",

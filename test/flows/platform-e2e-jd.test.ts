@@ -109,7 +109,7 @@ describe("JD: refund-applies decided here, carried out on JD", () => {
     await dispatchOnce(p.ctx);
     expect(p.sim.inspect(id)).toEqual({
       status: "2",
-      calls: ["jingdong.pop.afs.soa.refundapply.replyRefund status=2"],
+      calls: ["jingdong.pop.afs.soa.refundapply.replyRefund status=2 rejectType=5 remark=该商品不支持此售后"],
       refunded: 0,
     });
     expect((await eventsOf(p.ctx, c?.id as number)).at(-1)).toMatchObject({

@@ -144,7 +144,7 @@ describe("Shopify: returns decided here, carried out on Shopify", () => {
     await dispatchOnce(p.ctx);
     expect(p.sim.inspect(id)).toEqual({
       status: "DECLINED",
-      calls: ["returnDeclineRequest OTHER"], // the rule's reason goes in the note the buyer reads
+      calls: ["returnDeclineRequest FINAL_SALE"], // the rule's reason, policy_excludes, is Shopify's FINAL_SALE
       refunded: 0,
     });
     expect((await eventsOf(p.ctx, c?.id as number)).at(-1)).toMatchObject({

@@ -119,7 +119,7 @@ describe("WeChat Channels: requests decided here, carried out there", () => {
     await dispatchOnce(p.ctx);
     expect(p.sim.inspect(id)).toEqual({
       status: "MERCHANT_REJECT_RETURN",
-      calls: ["rejectapply reject_reason_type=20"],
+      calls: ["rejectapply reject_reason_type=20 reject_reason=该商品不支持此售后"],
       refunded: 0,
     });
     expect((await eventsOf(p.ctx, c?.id as number)).at(-1)).toMatchObject({

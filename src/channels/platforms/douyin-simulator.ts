@@ -135,6 +135,17 @@ const STATUS_TAGS: Readonly<Record<number, string>> = {
   13: "201",
 };
 
+/** afterSale/rejectReasonCodeList as the simulator lists it (the adapter's DOUYIN_REFUSE_REASONS). */
+const REJECT_REASON_CODES: Readonly<Record<string, string>> = {
+  "3001": "超出售后时效",
+  "3002": "商品不支持该售后",
+  "3003": "买家未提供有效凭证",
+  "3004": "物流显示买家已签收",
+  "3005": "重复申请",
+  "3006": "退回商品与发出商品不符",
+  "3099": "其他",
+};
+
 /** How long each waiting status gives the one whose move it is (status_deadline). */
 const DEADLINE_HOURS: Readonly<Record<number, number>> = { 6: 48, 7: 7 * 24, 8: 48, 11: 48, 27: 7 * 24 };
 
@@ -471,6 +482,11 @@ export async function startDouyinSimulator(opts: DouyinSimulatorOptions = {}): P
         if (!item.reason || !item.remark || !int(item.reject_reason_code)) {
           return result(1004, "拒绝操作必须填写 reason、remark 和 reject_reason_code");
         }
+        if (!(String(item.reject_reason_code) in REJECT_REASON_CODES)) {
+          return result(1005, `拒绝原因码 ${String(item.reject_reason_code)} 不在 rejectReasonCodeList 中`);
+        }
+        a.calls[a.calls.length - 1] +=
+          ` reject_reason_code=${String(item.reject_reason_code)} reason=${String(item.reason)}`;
       }
       if (effect.needs === "address") {
         const logistics = isObject(item.logistics) ? item.logistics : {};
@@ -571,7 +587,6 @@ export async function startDouyinSimulator(opts: DouyinSimulatorOptions = {}): P
       app_key: appKey,
       app_secret: appSecret,
       access_token: accessToken,
-      reject_reason_code: "1",
     },
 
     placeOrder(order) {

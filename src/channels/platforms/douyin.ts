@@ -1,5 +1,6 @@
 import { formatMinor } from "../../domain/money.ts";
 import type { OrderInput } from "../../domain/order.ts";
+import type { RejectReasonCode } from "../../domain/rules/actions.ts";
 import { channelFetch } from "../http.ts";
 import {
   ChannelUnavailableError,
@@ -48,6 +49,7 @@ import {
   type PlatformState,
   type PullWindow,
   type ReturnAddress,
+  refusalCode,
 } from "./platform.ts";
 
 /**
@@ -72,10 +74,27 @@ export interface DouyinCase extends PlatformCase {
 
 export const DOUYIN_CREDENTIAL_FIELDS = ["app_key", "app_secret", "access_token"] as const;
 /**
- * `reject_reason_code`: the 拒绝原因码 sent with refusals (from afterSale/rejectReasonCodeList);
- * `return_address_id`: the 退货地址 id sent when agreeing to a return without an address id of its own.
+ * `reject_reason_code`: the 拒绝原因码 sent with refusals none of DOUYIN_REFUSE_REASONS fits (the shop's
+ * "other", from afterSale/rejectReasonCodeList); `return_address_id`: the 退货地址 id sent when agreeing
+ * to a return without an address id of its own.
  */
 export const DOUYIN_OPTIONAL_CREDENTIAL_FIELDS = ["reject_reason_code", "return_address_id"] as const;
+
+/**
+ * Our rejection reason → afterSale/operate `reject_reason_code` (拒绝原因码). 抖店 lists the codes a request
+ * accepts with afterSale/rejectReasonCodeList; the codes themselves are not in any published document we
+ * could find, so these are the ones our simulator lists — check them against that list before
+ * production. Anything else goes as DOUYIN_REFUSE_OTHER (or the shop's `reject_reason_code`) with our text.
+ */
+export const DOUYIN_REFUSE_REASONS: Readonly<Partial<Record<RejectReasonCode, number>>> = {
+  outside_window: 3001, // 超出售后时效
+  policy_excludes: 3002, // 商品不支持该售后
+  evidence_missing: 3003, // 买家未提供有效凭证
+  signed_for: 3004, // 物流显示买家已签收
+  duplicate: 3005, // 重复申请
+  abuse_suspected: 3006, // 退回商品与发出商品不符
+};
+export const DOUYIN_REFUSE_OTHER = 3099; // 其他
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -492,19 +511,15 @@ export function connectDouyin(
       });
     },
 
-    async refuseRefund(ref, reason) {
-      const code = credentials.reject_reason_code;
-      await decide(ref, "refuse", (type) => {
-        if (!REFUSING_OPERATE_TYPES.has(type)) return {};
-        if (!code || !/^\d+$/.test(code)) {
-          throw new PlatformRejectedError(
-            "rejected",
-            "REJECT_REASON_CODE_REQUIRED",
-            'Douyin needs a 拒绝原因码 (afterSale/rejectReasonCodeList): set the shop credential "reject_reason_code"',
-          );
-        }
-        return { reason, remark: reason, reject_reason_code: Number(code) };
-      });
+    async refuseRefund(ref, refusal) {
+      const own = credentials.reject_reason_code;
+      const other = own && /^\d+$/.test(own) ? Number(own) : DOUYIN_REFUSE_OTHER;
+      const { code } = refusalCode(DOUYIN_REFUSE_REASONS, other, refusal);
+      // reason and remark are both required with a refusal: the buyer reads them.
+      const text = refusal.text.trim() || "商家拒绝";
+      await decide(ref, "refuse", (type) =>
+        REFUSING_OPERATE_TYPES.has(type) ? { reason: text, remark: text, reject_reason_code: code } : {},
+      );
     },
 
     async agreeReturn(ref, address: ReturnAddress) {

@@ -56,6 +56,8 @@ export type JdRefundApplyStatus = keyof typeof JD_REFUND_APPLY_STATUS;
 export const JD_REPLY = { APPROVE: 1, REJECT: 2 } as const;
 /** replyRefund's `rejectType` when refusing: 5 其他 (1–4 and 6 name specific logistics situations). */
 export const JD_REJECT_OTHER = 5;
+/** The rejectType values replyRefund accepts; anything else is refused (审核不通过原因类型不合法). */
+export const JD_REJECT_TYPES: readonly number[] = [1, 2, 3, 4, 5, 6];
 
 export const jdRoot = (method: string) => `${method.replaceAll(".", "_")}_responce`;
 

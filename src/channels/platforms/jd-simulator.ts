@@ -8,6 +8,7 @@ import {
   JD_MAX_PAGE_INDEX,
   JD_MAX_PAGE_SIZE,
   JD_REFUND_APPLY_STATUS,
+  JD_REJECT_TYPES,
   JD_REPLY,
   JD_ROUTER_PATH,
   jdErrorBody,
@@ -298,8 +299,14 @@ export async function startJdSimulator(opts: JdSimulatorOptions = {}): Promise<J
       if (status !== JD_REPLY.APPROVE && status !== JD_REPLY.REJECT)
         return no(`审核状态 ${String(b.status)} 不支持`);
       if (typeof b.remark !== "string" || b.remark.trim() === "") return no("审核备注必填");
+      if (status === JD_REPLY.REJECT && !JD_REJECT_TYPES.includes(int(b.rejectType) ?? -1))
+        return no(`审核不通过原因类型 ${String(b.rejectType)} 不合法`);
       if (a.status !== 0) return no(`退款单状态为${JD_REFUND_APPLY_STATUS[a.status as 0]}，不能审核`);
-      a.calls.push(`${method} status=${status}`);
+      a.calls.push(
+        status === JD_REPLY.REJECT
+          ? `${method} status=${status} rejectType=${String(b.rejectType)} remark=${b.remark}`
+          : `${method} status=${status}`,
+      );
       a.status = status;
       a.checkTime = now();
       a.checkRemark = b.remark;

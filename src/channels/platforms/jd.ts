@@ -2,6 +2,7 @@ import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
 import { AppError } from "../../domain/errors.ts";
 import { formatMinor } from "../../domain/money.ts";
 import type { LogisticsStatus, OrderInput } from "../../domain/order.ts";
+import type { RejectReasonCode } from "../../domain/rules/actions.ts";
 import { channelFetch } from "../http.ts";
 import { ChannelUnavailableError } from "../payments/channel.ts";
 import {
@@ -32,6 +33,8 @@ import {
   PlatformRejectedError,
   type PlatformState,
   type PullWindow,
+  type Refusal,
+  refusalCode,
 } from "./platform.ts";
 
 /**
@@ -112,6 +115,14 @@ const ASC_TYPES: Record<number, { type: CaseType } | { notACase: string }> = {
   100: { notACase: "trial recall (试用收回)" },
 };
 
+/**
+ * Our rejection reason → replyRefund `rejectType`. The refund-apply list is cancel-before-ship (未发货退款),
+ * and JD's types 1–4 and 6 name warehouse/logistics situations (already out of the warehouse, and the
+ * like) whose exact wording we could not find published, so none of our reasons is mapped to them yet:
+ * every refusal goes as 5 其他 with our text as the remark. Add a line here once the table is verified.
+ */
+export const JD_REFUSE_REASONS: Readonly<Partial<Record<RejectReasonCode, number>>> = {};
+
 /** Cancel-before-ship reasons (free text) → our reason, first match wins. */
 export const JD_REASONS: readonly (readonly [fragment: string, reason: ReasonCode])[] = [
   ["不想", "changed_mind"],
@@ -167,6 +178,8 @@ export const REFUND_APPLY_PREFIX = "refundapply:";
 export const ASC_PREFIX = "asc:";
 
 /** One refund-apply record (RefundApplyVo): id, orderId, status, applyRefundSum (分), reason, applyTime, checkTime. */
+// No deadline: neither the refund-apply record nor the service order carries a merchant deadline field in
+// the JOS documents we could find, so JD cases keep the rules' SLA.
 export function parseJdRefundApply(raw: unknown): PlatformCase {
   if (!isObject(raw)) throw bad("JD sent a refund-apply record that is not an object");
   const id = required(raw.id, "id");
@@ -646,11 +659,12 @@ export function connectJd(credentials: PlatformCredentials, options: ConnectOpti
       await reply(id, { status: JD_REPLY.APPROVE, remark: "同意退款" });
     },
 
-    async refuseRefund(ref: PlatformRef, reason: string): Promise<void> {
+    async refuseRefund(ref: PlatformRef, refusal: Refusal): Promise<void> {
       const { id } = await pending(ref, "refuse");
       // JD requires a remark (审核备注) for every audit but 强制关单.
-      const remark = reason.trim() || "商家拒绝退款";
-      await reply(id, { status: JD_REPLY.REJECT, remark, rejectType: JD_REJECT_OTHER });
+      const remark = refusal.text.trim() || "商家拒绝退款";
+      const { code } = refusalCode(JD_REFUSE_REASONS, JD_REJECT_OTHER, refusal);
+      await reply(id, { status: JD_REPLY.REJECT, remark, rejectType: code });
     },
 
     async agreeReturn(ref: PlatformRef): Promise<void> {

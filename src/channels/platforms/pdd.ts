@@ -31,6 +31,7 @@ import {
   PlatformRejectedError,
   type PlatformState,
   type PullWindow,
+  type Refusal,
   type ReturnAddress,
 } from "./platform.ts";
 
@@ -254,6 +255,8 @@ function describe(raw: Raw): string | undefined {
 }
 
 /** One record of pdd.refund.list.increment.get (amounts in 元, times in UNIX seconds or Beijing text). */
+// No deadline: pdd.refund.list.increment.get and pdd.refund.information.get publish no merchant deadline
+// field that we could find (PDD shows its 倒计时 only in the merchant backend), so PDD cases keep the rules' SLA.
 export function parsePddListRecord(raw: unknown): PddParsed {
   if (!isObject(raw)) throw bad("PDD sent an after-sales record that is not an object");
   const id = idOf(raw.id, "id");
@@ -685,7 +688,7 @@ export function connectPdd(credentials: PlatformCredentials, options: ConnectOpt
       });
     },
 
-    async refuseRefund(ref: PlatformRef, _reason: string): Promise<void> {
+    async refuseRefund(ref: PlatformRef, _refusal: Refusal): Promise<void> {
       throw new PlatformRejectedError(
         "rejected",
         "PDD_NO_REFUSE_API",
@@ -751,6 +754,8 @@ export const pddAdapter: PlatformAdapter = {
   channel: "pdd",
   credentialFields: PDD_CREDENTIAL_FIELDS,
   baseUrl: PDD_PRODUCTION_GATEWAY,
-  limits: { maxWindowMs: PDD_MAX_WINDOW_MS, pageSize: PDD_MAX_PAGE_SIZE },
+  // A second short of PDD's 30 minutes: the window goes out in whole seconds (start rounded down, end
+  // up), so a window starting mid-second would otherwise ask for 30 minutes and a second and be refused.
+  limits: { maxWindowMs: PDD_MAX_WINDOW_MS - 1000, pageSize: PDD_MAX_PAGE_SIZE },
   connect: (credentials, options) => connectPdd(credentials, options),
 };

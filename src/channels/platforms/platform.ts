@@ -1,5 +1,6 @@
 import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
 import type { Channel, OrderInput } from "../../domain/order.ts";
+import type { RejectReasonCode } from "../../domain/rules/actions.ts";
 
 /**
  * What every platform adapter (Taobao/Tmall, JD, Pinduoduo, Douyin, WeChat Channels, Shopify) offers
@@ -55,7 +56,33 @@ export interface PlatformCase {
   updatedAt: string;
   /** A version the platform increments on every change (Taobao refund_version), to ignore stale copies. */
   version?: string;
+  /**
+   * When the current step times out and the platform acts on its own (Taobao refund_remind_timeout,
+   * Douyin status_deadline, WeChat Channels deadline): ISO time; null or absent when there is none.
+   * While the move is the merchant's (requested, return_shipped) the sync makes it the case's SLA.
+   */
+  deadline?: string | null;
   raw: unknown;
+}
+
+/**
+ * Why we refuse (拒绝原因): our rejection reason when we know it (a rule's, or a reviewer's note that
+ * names one), and the text the buyer reads. Each adapter maps the reason to its platform's code and
+ * falls back to the platform's "other" code with the text.
+ */
+export interface Refusal {
+  reason: RejectReasonCode | null;
+  text: string;
+}
+
+/** A platform's code for a refusal: its table's for our reason, else the platform's "other" code. */
+export function refusalCode<T>(
+  table: Readonly<Partial<Record<RejectReasonCode, T>>>,
+  other: T,
+  refusal: Refusal,
+): { code: T; mapped: boolean } {
+  const code = refusal.reason ? table[refusal.reason] : undefined;
+  return code === undefined ? { code: other, mapped: false } : { code, mapped: true };
 }
 
 /** A half-open time window [from, to) of "updated at", within the platform's maximum window. */
@@ -107,8 +134,8 @@ export interface PlatformClient {
   getOrder(orderExternalId: string): Promise<OrderInput | null>;
   /** 同意退款 (refund only, or after the return arrived): the platform pays the buyer back. */
   agreeRefund(ref: PlatformRef, amount: number): Promise<void>;
-  /** 拒绝 with the reason the buyer sees. */
-  refuseRefund(ref: PlatformRef, reason: string): Promise<void>;
+  /** 拒绝 with the platform's reason code for our reason, and the text the buyer sees. */
+  refuseRefund(ref: PlatformRef, refusal: Refusal): Promise<void>;
   /** 同意退货 with the address to send it to. */
   agreeReturn(ref: PlatformRef, address: ReturnAddress): Promise<void>;
   /** 确认收货 of a return. */

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { ReasonCode } from "../../domain/catalogue.ts";
 import { parseMinor } from "../../domain/money.ts";
+import type { RejectReasonCode } from "../../domain/rules/actions.ts";
 import type { PlatformRejectedError, PlatformState } from "./platform.ts";
 
 /**
@@ -119,6 +120,14 @@ export function returnReasonOf(
 
 export const DECLINE_REASONS = ["FINAL_SALE", "RETURN_PERIOD_ENDED", "OTHER"] as const;
 export type ReturnDeclineReason = (typeof DECLINE_REASONS)[number];
+/**
+ * Our rejection reason → ReturnDeclineReason (FINAL_SALE, RETURN_PERIOD_ENDED, OTHER per shopify.dev);
+ * the rest have no Shopify equivalent and go as OTHER with our text as the decline note.
+ */
+export const SHOPIFY_DECLINE_REASONS: Readonly<Partial<Record<RejectReasonCode, ReturnDeclineReason>>> = {
+  outside_window: "RETURN_PERIOD_ENDED",
+  policy_excludes: "FINAL_SALE",
+};
 /** Our refusal text → ReturnDeclineReason (an exact enum name wins; OTHER otherwise). */
 export const DECLINE_KEYWORDS: readonly (readonly [RegExp, ReturnDeclineReason])[] = [
   [/final sale|不退不换|不支持退货|清仓/i, "FINAL_SALE"],

@@ -17,6 +17,7 @@ import {
   type PlatformPush,
   type PlatformRef,
   PlatformRejectedError,
+  refusalCode,
 } from "./platform.ts";
 import {
   DECLINE_NOTE_MAX,
@@ -32,6 +33,7 @@ import {
   RETURN_STATUSES,
   returnReasonOf,
   SHOPIFY_API_VERSION,
+  SHOPIFY_DECLINE_REASONS,
   type ShopifyOrder,
   type ShopifyReturn,
   type ShopifyReturnLineItem,
@@ -89,6 +91,7 @@ function lineShare(line: ShopifyReturnLineItem, currency: string): number | null
 }
 
 /** One Return → our case. `currency` when the return does not carry its order's. */
+// No deadline: Shopify does not act on a return request the merchant leaves unanswered.
 export function caseFromReturn(r: ShopifyReturn, fallback: { currency?: string } = {}): ShopifyCase {
   const rule = r.status ? RETURN_STATUSES[r.status] : undefined;
   if (!rule) {
@@ -487,16 +490,18 @@ export function connectShopify(
       });
     },
 
-    async refuseRefund(ref, reason) {
+    async refuseRefund(ref, refusal) {
       const r = await openReturn(ref, "decline", ["REQUESTED", "OPEN"]);
       if (r.status === "OPEN") {
         // Approved already: Shopify cannot decline any more, so the return is closed without a refund.
         await mutate("returnClose", DOCUMENTS.returnClose, { id: r.id });
         return;
       }
-      const declineReason = declineReasonOf(reason);
+      const text = refusal.text.trim();
+      // Our reason's ReturnDeclineReason when it has one; otherwise read the text (OTHER when nothing fits).
+      const declineReason = refusalCode(SHOPIFY_DECLINE_REASONS, declineReasonOf(text), refusal).code;
       // The note is what the buyer reads; a bare enum name says nothing more than the reason itself.
-      const note = reason.trim() === declineReason ? "" : reason.trim().slice(0, DECLINE_NOTE_MAX);
+      const note = text === declineReason ? "" : text.slice(0, DECLINE_NOTE_MAX);
       await mutate("returnDeclineRequest", DOCUMENTS.returnDeclineRequest, {
         input: { id: r.id, declineReason, ...(note ? { declineNote: note } : {}), notifyCustomer: true },
       });

@@ -115,6 +115,27 @@ interface TaobaoState {
 }
 
 /**
+ * How long each waiting status runs before Taobao acts (refund_remind_timeout): the seller has two days
+ * to answer a request (then it is agreed) and ten to confirm a returned parcel; the buyer seven to ship.
+ */
+const TIMEOUT_HOURS: Partial<Record<RefundStatus, number>> = {
+  WAIT_SELLER_AGREE: 48,
+  WAIT_BUYER_RETURN_GOODS: 7 * 24,
+  WAIT_SELLER_CONFIRM_GOODS: 10 * 24,
+};
+
+/** taobao.refund.refusereason.get as the simulator lists it (the adapter's TAOBAO_REFUSE_REASONS). */
+const REFUSE_REASONS: Readonly<Record<string, string>> = {
+  "2001": "已超过售后期限",
+  "2002": "商品不支持该售后",
+  "2003": "买家未提供有效凭证",
+  "2004": "物流显示买家已签收",
+  "2005": "重复申请/已协商处理",
+  "2006": "退回商品与发出商品不符/影响二次销售",
+  "2099": "其他",
+};
+
+/**
  * Who may move a refund from where, as data. `goods`: only requests with (true) or without (false) a
  * return of goods. Anything else is refused with isv.refund-status-invalid and changes nothing.
  */
@@ -328,6 +349,18 @@ export async function startTaobaoSimulator(opts: SimulatorOptions = {}): Promise
       cs_status: r.cs_status,
       attribute: r.warehouse_status ? `warehouse_status:${r.warehouse_status};` : "",
       operation_contraint: "",
+      refund_remind_timeout: remindTimeout(r),
+    };
+  }
+
+  /** The timer Taobao shows on a refund: while it waits for someone, when the platform acts for them. */
+  function remindTimeout(r: SimRefund) {
+    const hours = TIMEOUT_HOURS[r.status];
+    if (!hours) return { exist_timeout: false };
+    return {
+      remind_type: 1,
+      exist_timeout: true,
+      timeout: toTopTime(new Date(new Date(r.modified).getTime() + hours * 3_600_000)),
     };
   }
 
@@ -447,6 +480,15 @@ export async function startTaobaoSimulator(opts: SimulatorOptions = {}): Promise
       throw businessError(REFUND_SUB_CODES.INVALID_PARAMETER, `refund_phase is ${r.refund_phase}`);
   }
 
+  /** An id not on taobao.refund.refusereason.get's list is refused; none at all is allowed (it is optional). */
+  function checkRefuseReason(id: string | undefined) {
+    if (id !== undefined && !(id in REFUSE_REASONS))
+      throw businessError(
+        REFUND_SUB_CODES.INVALID_PARAMETER,
+        `refuse_reason_id ${id} is not a valid refuse reason`,
+      );
+  }
+
   function merchantMove(method: string, r: SimRefund) {
     const row = (MERCHANT_MOVES[method] ?? []).find(
       (m) => m.from === r.status && (m.goods === undefined || m.goods === r.has_good_return),
@@ -553,22 +595,32 @@ export async function startTaobaoSimulator(opts: SimulatorOptions = {}): Promise
       r.calls.push(`taobao.rp.refund.review:${p.result}`);
       return { is_success: true };
     },
+    "taobao.refund.refusereason.get": (p) => {
+      refundOf(p);
+      const reasons = Object.entries(REFUSE_REASONS).map(([id, text]) => ({
+        reason_id: Number(id),
+        reason_text: text,
+      }));
+      return { reasons: { reason: reasons }, total_results: reasons.length, has_next: false };
+    },
     "taobao.refund.refuse": (p) => {
       const r = refundOf(p);
       checkVersion(r, p.refund_version, p.refund_phase);
       const text = p.refuse_message ?? "";
       if (text.length < 2 || text.length > 200)
         throw businessError(REFUND_SUB_CODES.INVALID_PARAMETER, "refuse_message must be 2–200 characters");
+      checkRefuseReason(p.refuse_reason_id);
       const to = merchantMove("taobao.refund.refuse", r);
-      r.calls.push(`taobao.refund.refuse:${text}`);
+      r.calls.push(`taobao.refund.refuse:${p.refuse_reason_id ?? ""}:${text}`);
       move(r, to);
       return { refund: { refund_id: rawNumber(r.refund_id), modified: toTopTime(r.modified) } };
     },
     "taobao.rp.returngoods.refuse": (p) => {
       const r = refundOf(p);
       checkVersion(r, p.refund_version, p.refund_phase);
+      checkRefuseReason(p.refuse_reason_id);
       const to = merchantMove("taobao.rp.returngoods.refuse", r);
-      r.calls.push(`taobao.rp.returngoods.refuse:${p.refuse_message ?? ""}`);
+      r.calls.push(`taobao.rp.returngoods.refuse:${p.refuse_reason_id ?? ""}:${p.refuse_message ?? ""}`);
       move(r, to);
       return { property: true };
     },

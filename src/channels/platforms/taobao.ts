@@ -2,6 +2,7 @@ import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
 import { AppError } from "../../domain/errors.ts";
 import { parseMinor } from "../../domain/money.ts";
 import type { Channel, LogisticsStatus, OrderInput } from "../../domain/order.ts";
+import type { RejectReasonCode } from "../../domain/rules/actions.ts";
 import { channelFetch } from "../http.ts";
 import { ChannelUnavailableError, NotificationRejectedError } from "../payments/channel.ts";
 import {
@@ -17,6 +18,7 @@ import {
   type PlatformState,
   type PullWindow,
   type ReturnAddress,
+  refusalCode,
 } from "./platform.ts";
 import {
   API_VERSION,
@@ -126,7 +128,35 @@ export const REFUND_FIELDS = [
   "cs_status",
   "attribute",
   "operation_contraint",
+  "refund_remind_timeout",
 ].join(",");
+
+/**
+ * Statuses in which the move is the merchant's, so `refund_remind_timeout.timeout` is when Taobao acts
+ * for them (WAIT_SELLER_AGREE_TIME_OUT: the refund is agreed; WAIT_SELLER_CONFIRM_GOODS_TIME_OUT: the
+ * return is taken as received and refunded). Other statuses' timeouts are the buyer's.
+ */
+export const MERCHANT_TIMEOUT_STATUSES: readonly string[] = [
+  "WAIT_SELLER_AGREE",
+  "WAIT_SELLER_CONFIRM_GOODS",
+];
+
+/**
+ * Our rejection reason → `refuse_reason_id` (拒绝原因编号) of taobao.refund.refuse and
+ * taobao.rp.returngoods.refuse. TOP lists the ids a refund accepts with taobao.refund.refusereason.get
+ * (reason_id, reason_text); the ids themselves are not in any published document we could find, so
+ * these are the ones our simulator lists — check them against refusereason.get before production.
+ * A reason not in the table goes as OTHER, with our text as refuse_message.
+ */
+export const TAOBAO_REFUSE_REASONS: Readonly<Partial<Record<RejectReasonCode, number>>> = {
+  outside_window: 2001, // 已超过售后期限
+  policy_excludes: 2002, // 商品不支持该售后（定制、生鲜等）
+  evidence_missing: 2003, // 买家未提供有效凭证
+  signed_for: 2004, // 物流显示买家已签收
+  duplicate: 2005, // 重复申请/已协商处理
+  abuse_suspected: 2006, // 退回商品与发出商品不符/影响二次销售
+};
+export const TAOBAO_REFUSE_OTHER = 2099; // 其他
 
 export const TRADE_FIELDS = [
   "tid",
@@ -173,6 +203,8 @@ export interface TopRefund {
   refund_phase?: string;
   refund_version?: string | number;
   good_status?: string;
+  /** The running timer: `timeout` (yyyy-MM-dd HH:mm:ss, Beijing) when `exist_timeout`. */
+  refund_remind_timeout?: { remind_type?: number; exist_timeout?: boolean; timeout?: string };
 }
 
 export interface TopOrderLine {
@@ -247,6 +279,11 @@ export function mapRefund(r: TopRefund): PlatformCase {
     (r.dispute_type ? TAOBAO_DISPUTE_TYPES[r.dispute_type] : undefined) ??
     (r.has_good_return ? "return_refund" : "refund_only");
   const created = iso(r.created) ?? new Date(0).toISOString();
+  const timer = r.refund_remind_timeout;
+  const deadline =
+    !intervened && timer?.exist_timeout && MERCHANT_TIMEOUT_STATUSES.includes(r.status)
+      ? iso(timer.timeout)
+      : undefined;
   return {
     externalId: String(r.refund_id),
     orderExternalId: String(r.tid),
@@ -269,6 +306,7 @@ export function mapRefund(r: TopRefund): PlatformCase {
     createdAt: created,
     updatedAt: iso(r.modified) ?? created,
     ...(r.refund_version !== undefined ? { version: String(r.refund_version) } : {}),
+    ...(deadline ? { deadline } : {}),
     raw: r,
   };
 }
@@ -575,14 +613,16 @@ function taobaoClient(
         throw new PlatformRejectedError(REJECTION_KINDS[code] ?? "rejected", code, message);
       }
     },
-    async refuseRefund(ref, reason) {
+    async refuseRefund(ref, refusal) {
       const r = await current(ref);
       // 2–200 characters is what TOP accepts as the reason the buyer reads.
-      const message = (reason.trim() || "不符合退款条件").padEnd(2, "。").slice(0, 200);
+      const message = (refusal.text.trim() || "不符合退款条件").padEnd(2, "。").slice(0, 200);
+      const { code } = refusalCode(TAOBAO_REFUSE_REASONS, TAOBAO_REFUSE_OTHER, refusal);
       const common = {
         refund_id: r.refund_id,
         refund_phase: r.refund_phase,
         refund_version: versionOf(ref, r),
+        refuse_reason_id: String(code),
       };
       // Goods already on their way back are refused with the return-goods API; a request still
       // awaiting agreement with the refund one.

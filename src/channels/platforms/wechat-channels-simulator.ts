@@ -147,6 +147,12 @@ const REJECT_REASONS = [
     reject_reason_type_text: "买家寄回包裹非本订单商品",
     reject_reason: "您的退货商品非本订单的商品",
   },
+  // Not in WeChat's published sample: the simulator's own catch-all, as the adapter looks for it by text.
+  {
+    reject_reason_type: 99,
+    reject_reason_type_text: "其他",
+    reject_reason: "",
+  },
 ] as const;
 
 /** What acceptapply does per (type, status, accept_type): the status it leads to and whether it pays. */
@@ -463,7 +469,9 @@ export async function startWechatChannelsSimulator(
   function rejectApply(p: Record<string, unknown>): Reply {
     const a = aftersales.get(String(p.after_sale_order_id ?? ""));
     if (!a) return err(10021050, "售后单不存在");
-    a.calls.push(`rejectapply reject_reason_type=${String(p.reject_reason_type)}`);
+    a.calls.push(
+      `rejectapply reject_reason_type=${String(p.reject_reason_type)} reject_reason=${String(p.reject_reason ?? "")}`,
+    );
     if (!REJECT_REASONS.some((r) => r.reject_reason_type === p.reject_reason_type)) {
       return err(47001, "data format error: reject_reason_type");
     }

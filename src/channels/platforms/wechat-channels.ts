@@ -1,5 +1,6 @@
 import { formatMinor } from "../../domain/money.ts";
 import type { OrderInput } from "../../domain/order.ts";
+import type { RejectReasonCode } from "../../domain/rules/actions.ts";
 import { channelFetch } from "../http.ts";
 import {
   ChannelUnavailableError,
@@ -17,6 +18,8 @@ import {
   type PlatformRef,
   PlatformRejectedError,
   type PullWindow,
+  type Refusal,
+  refusalCode,
 } from "./platform.ts";
 import {
   acceptApplyBody,
@@ -53,6 +56,18 @@ import {
  */
 
 const CHANNEL = "wechat_channels";
+
+/**
+ * Our rejection reason → rejectapply `reject_reason_type`, from the types getrejectreason lists in
+ * WeChat's own sample (1 已在约定时间发货且物流运输正常, 4 包裹在买家发起售后时已完成发货/揽收,
+ * 6 买家误操作/已协商取消申请). The rest of the platform's list is not published; a reason not here goes
+ * as the shop's `reject_reason_type`, else the list's 其他 entry, with our text as reject_reason.
+ */
+export const WECHAT_REFUSE_REASONS: Readonly<Partial<Record<RejectReasonCode, number>>> = {
+  signed_for: 1,
+  duplicate: 6,
+};
+export const WECHAT_REFUSE_OTHER_TEXT = "其他";
 
 /** A WeChat Channels request in our terms, plus the SLA clock and the dispute, when there is one. */
 export interface WechatChannelsCase extends PlatformCase {
@@ -365,7 +380,7 @@ export function connectWechatChannels(
     return a;
   }
 
-  async function rejectReasonType(reason: string): Promise<number> {
+  async function rejectReasonType(refusal: Refusal): Promise<number> {
     if (!rejectReasons) {
       const answer = await call(PATHS.rejectReasonGet, {});
       const list = Array.isArray(answer.reason_list) ? (answer.reason_list as Record<string, unknown>[]) : [];
@@ -375,10 +390,16 @@ export function connectWechatChannels(
         defaultText: String(r.reject_reason ?? ""),
       }));
     }
-    const match = rejectReasons.find((r) => r.text === reason.trim() || r.defaultText === reason.trim());
+    const { code, mapped } = refusalCode(WECHAT_REFUSE_REASONS, null, refusal);
+    if (mapped && code !== null) return code;
+    // A reviewer may have written one of the platform's own reasons word for word.
+    const text = refusal.text.trim();
+    const match = rejectReasons.find((r) => r.text === text || r.defaultText === text);
     if (match) return match.type;
     const fallback = credentials.reject_reason_type;
     if (fallback && /^\d+$/.test(fallback)) return Number(fallback);
+    const other = rejectReasons.find((r) => r.text === WECHAT_REFUSE_OTHER_TEXT);
+    if (other) return other.type;
     throw new PlatformRejectedError(
       "rejected",
       "REJECT_REASON_TYPE_REQUIRED",
@@ -441,10 +462,10 @@ export function connectWechatChannels(
       await call(PATHS.acceptApply, acceptApplyBody(a.after_sale_order_id, { acceptType: 2 }));
     },
 
-    async refuseRefund(ref, reason) {
+    async refuseRefund(ref, refusal) {
       const a = await current(ref, "refuse");
-      const type = await rejectReasonType(reason);
-      await call(PATHS.rejectApply, rejectApplyBody(a.after_sale_order_id, reason, type));
+      const type = await rejectReasonType(refusal);
+      await call(PATHS.rejectApply, rejectApplyBody(a.after_sale_order_id, refusal.text.trim(), type));
     },
 
     async agreeReturn(ref, address) {
