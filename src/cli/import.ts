@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { stringify } from "csv-stringify/sync";
 import { AppError } from "../domain/errors.ts";
 import { REJECT_REASONS } from "../domain/import/rows.ts";
 import { type ImportProgress, type ImportResult, importOrders } from "../flows/import-orders.ts";
@@ -89,8 +90,6 @@ function progressReporter(stream: NodeJS.WriteStream) {
   };
 }
 
-const quote = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
-
 export async function runImport(argv: string[]): Promise<void> {
   const [what, ...args] = argv;
   if (what === "help" || what === "--help" || what === undefined) {
@@ -127,16 +126,27 @@ export async function runImport(argv: string[]): Promise<void> {
     });
     bar.end();
     const rejectsFile = own.rejects ?? `${file}.rejects.csv`;
+    let written: string | undefined;
     if (result.rejectedRows > 0 && result.status !== "already_imported") {
       const rows = await importRejects(rt.store.db, result.importId);
-      writeFileSync(
-        rejectsFile,
-        `row,reason,message,cells\n${rows.map((r) => [String(r.row_no), r.reason, r.message, r.cells.join(",")].map(quote).join(",")).join("\n")}\n`,
-      );
+      try {
+        // The row's own cells follow its number and reason, so the file opens like the input.
+        writeFileSync(
+          rejectsFile,
+          stringify([
+            ["row", "reason", "message", "cells"],
+            ...rows.map((r) => [String(r.row_no), r.reason, r.message, ...r.cells]),
+          ]),
+        );
+        written = rejectsFile;
+      } catch (e) {
+        // The import itself is done and kept; only the copy of its rejected rows could not be written.
+        console.error(
+          `Could not write the rejected rows to ${rejectsFile} (${(e as Error).message}); they are kept with the import — give --rejects FILE to write them elsewhere.`,
+        );
+      }
     }
-    console.log(
-      summary(result, (performance.now() - t0) / 1000, result.rejectedRows > 0 ? rejectsFile : undefined),
-    );
+    console.log(summary(result, (performance.now() - t0) / 1000, written));
     if (result.status === "stopped") process.exitCode = 130;
   } finally {
     await rt.close();

@@ -110,6 +110,22 @@ describe("aftersales import orders", () => {
     expect(again.stdout).toMatch(/already imported/);
   }, 180_000);
 
+  it("keeps the import when its rejected rows cannot be written, and says where they are", async () => {
+    const r = await aftersales(
+      "import",
+      "orders",
+      SLICE,
+      "--shop",
+      "uk-2",
+      "--rejects",
+      join(dir, "missing", "r.csv"),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Could not write the rejected rows/);
+    expect(r.stdout).toMatch(/rows read/);
+    expect(r.stdout).not.toMatch(/rejected rows with their reasons:/);
+  }, 180_000);
+
   it("says what is wrong with a bad mapping", async () => {
     const r = await aftersales("import", "orders", SLICE, "--mapping", '{"columns":{"order":"Rechnung"}}');
     expect(r.code).toBe(1);
