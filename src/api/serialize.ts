@@ -138,8 +138,10 @@ export function caseJson(d: NonNullable<Awaited<ReturnType<typeof caseDetail>>>,
       paid: m(i.paid, c),
     })),
     quote: latest ? quoteJson(latest.quote as Quote) : preview ? quoteJson(preview) : null,
+    // A grant split over tenders is several refunds with one grant number, one per tender.
     refunds: d.refunds.map((r) => ({
       id: r.id,
+      grant: r.grant_no,
       amount: m(r.amount, c),
       goods: m(r.goods_amount, c),
       shipping: m(r.shipping_amount, c),

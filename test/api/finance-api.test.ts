@@ -75,6 +75,10 @@ describe("finance over HTTP", () => {
         .sort(),
     ).toEqual(["channel_fee", "compensation", "refund_goods"]);
     expect((await call("reviewer", "GET", `/finance/ledger?caseId=${caseId}`)).statusCode).toBe(403);
+    const kase = (await call("finance", "GET", `/cases/${caseId}`)).json();
+    expect(kase.refunds.map((r: { grant: number; channel: string }) => [r.grant, r.channel])).toEqual([
+      [1, "alipay"],
+    ]);
   });
 
   it("exports the report as CSV with a BOM and as XLSX with numbers finance can sum", async () => {
