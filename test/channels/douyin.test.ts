@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChannelUnavailableError } from "../../src/channels/payments/channel.ts";
 import { connectDouyin, type DouyinCase, douyinAdapter } from "../../src/channels/platforms/douyin.ts";
+import { PATHS, signedRequest } from "../../src/channels/platforms/douyin-protocol.ts";
 import { type DouyinSimulator, startDouyinSimulator } from "../../src/channels/platforms/douyin-simulator.ts";
 import {
   type PlatformCase,
@@ -37,6 +38,26 @@ beforeEach(async () => {
 afterEach(async () => {
   await sim.close();
 });
+
+/** The code the simulator's rejectReasonCodeList gives this request, as it stands now, for these words. */
+function listedAs(id: string, text: string): string {
+  const found = sim.rejectReasons(id).find((r) => r.text === text);
+  if (!found) throw new Error(`after-sale ${id} is not offered "${text}"`);
+  // Codes the platform hands out, not small sequential numbers.
+  expect(found.id).toMatch(/^\d{6,}$/);
+  return found.id;
+}
+
+/** A shipped refund-only request on an order placed before (the order's first line). */
+const ask = (s: DouyinSimulator, orderId = "6920000000000000410") =>
+  s.requestAftersale({
+    orderExternalId: orderId,
+    type: "refund_only",
+    reason: "changed_mind",
+    lineId: `${orderId}1`,
+    quantity: 1,
+    amount: 1_000,
+  });
 
 const rejection = async (p: Promise<unknown>) => {
   const e = await p.then(
@@ -207,6 +228,7 @@ describe("Douyin adapter against the simulator", () => {
       quantity: 1,
       amount: 8_995,
     });
+    const other = listedAs(refused, "其他");
     await client.agreeRefund({ externalId: shipped, orderExternalId: "6920000000000000400" }, 3_000);
     await client.agreeRefund({ externalId: unshipped, orderExternalId: "6920000000000000401" }, 17_990);
     await client.refuseRefund(
@@ -223,44 +245,126 @@ describe("Douyin adapter against the simulator", () => {
       calls: ["afterSale/operate type=401"],
       refunded: 17_990,
     });
-    // No reason of ours named: 其他 (3099), with our words as reason and remark.
+    // No reason of ours named: the 其他 this request's list gave, with our words as reason and remark.
     expect(sim.inspect(refused)).toEqual({
       status: "27",
-      calls: ["afterSale/operate type=202 reject_reason_code=3099 reason=商品已签收且无质量问题"],
+      calls: [`afterSale/operate type=202 reject_reason_code=${other} reason=商品已签收且无质量问题`],
       refunded: 0,
     });
   });
 
-  it("a refusal sends the reject_reason_code of our reason; an unlisted code is refused by the platform", async () => {
+  it("a refusal sends the code this request's list gives for our reason, else its 其他", async () => {
     sim.placeOrder(order("6920000000000000410"));
-    const ask = () =>
-      sim.requestAftersale({
-        orderExternalId: "6920000000000000410",
-        type: "refund_only",
+    const ref = (externalId: string) => ({ externalId, orderExternalId: "6920000000000000410" });
+    const cases = [
+      ["outside_window", "超出售后期限：签收已超过 7 天", "买家申请已超出售后时效"],
+      ["policy_excludes", "该商品不支持此售后", "商品属于定制类，不支持七天无理由退货"],
+      ["evidence_missing", "缺少凭证", "买家未提供有效凭证"],
+      ["signed_for", "物流显示已签收", "物流显示买家已签收"],
+      ["duplicate", "重复申请", "买家重复申请售后"],
+      [null, "不同意", "其他"],
+    ] as const;
+    for (const [reason, text, listed] of cases) {
+      const id = ask(sim);
+      const code = listedAs(id, listed);
+      await client.refuseRefund(ref(id), { reason, text });
+      expect(sim.inspect(id)?.calls).toEqual([
+        `afterSale/operate type=202 reject_reason_code=${code} reason=${text}`,
+      ]);
+    }
+    // The shop's preferred "other" code goes when this request's list has it; one it lacks is ignored.
+    const agreed = ask(sim);
+    const preferred = listedAs(agreed, "已与买家协商一致");
+    const own = douyinAdapter.connect(
+      { ...sim.credentials, reject_reason_code: preferred },
+      { baseUrl: sim.url },
+    );
+    await own.refuseRefund(ref(agreed), { reason: null, text: "已协商一致" });
+    expect(sim.inspect(agreed)?.calls.at(-1)).toContain(`reject_reason_code=${preferred} `);
+    const stray = ask(sim);
+    const other = listedAs(stray, "其他");
+    const unknown = douyinAdapter.connect(
+      { ...sim.credentials, reject_reason_code: "42" },
+      { baseUrl: sim.url },
+    );
+    await unknown.refuseRefund(ref(stray), { reason: null, text: "不同意" });
+    expect(sim.inspect(stray)?.calls.at(-1)).toContain(`reject_reason_code=${other} `);
+  });
+
+  it("a reason that needs evidence is not sent without it; the platform refuses unlisted codes", async () => {
+    sim.placeOrder(order("6920000000000000420"));
+    const ref = { externalId: "", orderExternalId: "6920000000000000420" };
+    const returned = () => {
+      const id = sim.requestAftersale({
+        orderExternalId: "6920000000000000420",
+        type: "return_refund",
         reason: "changed_mind",
-        lineId: "69200000000000004101",
+        lineId: "69200000000000004201",
         quantity: 1,
         amount: 1_000,
       });
-    const outside = ask();
+      return id;
+    };
+    const id = returned();
+    await client.agreeReturn({ ...ref, externalId: id }, ADDRESS);
+    sim.buyerShipsReturn(id, "中通快递", "ZTO420");
+    // 退回商品影响二次销售 names abuse_suspected but asks for photos we do not hold: 其他 goes instead.
+    const resale = sim.rejectReasons(id).find((r) => r.text === "退回商品影响二次销售");
+    expect(resale?.evidenceNeeded).toBe(true);
+    const other = listedAs(id, "其他");
     await client.refuseRefund(
-      { externalId: outside, orderExternalId: "6920000000000000410" },
-      { reason: "outside_window", text: "超出售后期限：签收已超过 7 天" },
+      { ...ref, externalId: id },
+      { reason: "abuse_suspected", text: "影响二次销售" },
     );
-    expect(sim.inspect(outside)?.calls).toEqual([
-      "afterSale/operate type=202 reject_reason_code=3001 reason=超出售后期限：签收已超过 7 天",
-    ]);
-    // The shop's own reject_reason_code stands in for 其他; one the list does not have is refused, unmoved.
-    const unknown = ask();
-    const own = douyinAdapter.connect({ ...sim.credentials, reject_reason_code: "42" }, { baseUrl: sim.url });
-    const e = await rejection(
-      own.refuseRefund(
-        { externalId: unknown, orderExternalId: "6920000000000000410" },
-        { reason: null, text: "不同意" },
-      ),
+    expect(sim.inspect(id)?.calls.at(-1)).toBe(
+      `afterSale/operate type=112 reject_reason_code=${other} reason=影响二次销售`,
     );
-    expect(e.message).toContain("拒绝原因码 42");
-    expect(sim.inspect(unknown)?.status).toBe("6");
+    // Sent by hand: a code not on the list (one it gives other requests, or none at all), or an
+    // evidence-needing one without evidence, is refused and nothing moves.
+    const next = returned();
+    await client.agreeReturn({ ...ref, externalId: next }, ADDRESS);
+    sim.buyerShipsReturn(next, "中通快递", "ZTO421");
+    const current = await client.getAftersale({ ...ref, externalId: next });
+    const operate = async (code: number) => {
+      const cfg = {
+        appKey: sim.credentials.app_key as string,
+        appSecret: sim.credentials.app_secret as string,
+        accessToken: sim.credentials.access_token as string,
+      };
+      const item = {
+        aftersale_id: next,
+        update_time: Number(current?.version),
+        reason: "不同意",
+        remark: "不同意",
+        reject_reason_code: code,
+      };
+      const { query, body } = signedRequest(cfg, PATHS.aftersaleOperate, { type: 112, items: [item] });
+      const res = await fetch(`${sim.url}${PATHS.aftersaleOperate}?${query}`, { method: "POST", body });
+      return ((await res.json()) as { data: { items: { status_code: number; status_msg: string }[] } }).data
+        .items[0];
+    };
+    const outsideWindow = Number(
+      sim.rejectReasons(ask(sim, "6920000000000000420")).find((r) => r.text.includes("售后时效"))?.id,
+    );
+    expect(await operate(42)).toMatchObject({ status_code: 1005 });
+    expect(await operate(outsideWindow)).toMatchObject({ status_code: 1005 });
+    expect(await operate(Number(resale?.id))).toMatchObject({ status_code: 1007 });
+    expect(sim.inspect(next)?.status).toBe("11");
+  });
+
+  it("a listing that fails refuses nothing: the outcome is unknown, to ask again", async () => {
+    sim.placeOrder(order("6920000000000000430"));
+    const id = ask(sim, "6920000000000000430");
+    const ref = { externalId: id, orderExternalId: "6920000000000000430" };
+    for (const fault of [{ failNext: 1 }, { unavailableNext: 1 }, { timeoutNext: 1 }]) {
+      sim.faults(fault);
+      await expect(
+        client.refuseRefund(ref, { reason: "outside_window", text: "超出售后期限" }),
+      ).rejects.toBeInstanceOf(ChannelUnavailableError);
+      expect(sim.inspect(id)).toMatchObject({ status: "6", calls: [] });
+    }
+    await client.refuseRefund(ref, { reason: "outside_window", text: "超出售后期限" });
+    expect(sim.inspect(id)?.status).toBe("27");
   });
 
   it("decisions the platform does not have in that state are refused before anything is sent", async () => {

@@ -1,7 +1,8 @@
 import { createHash, createHmac } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { NotificationRejectedError } from "../../src/channels/payments/channel.ts";
-import { PLATFORM_STATES } from "../../src/channels/platforms/platform.ts";
+import { PLATFORM_STATES, pickListedReason } from "../../src/channels/platforms/platform.ts";
 import {
   mapRefund,
   mapTrade,
@@ -23,6 +24,7 @@ import {
 import { SIMULATED_REASON_TEXT } from "../../src/channels/platforms/taobao-simulator.ts";
 import { REASON_CODES } from "../../src/domain/catalogue.ts";
 import { normalizeOrder } from "../../src/domain/order.ts";
+import { REJECT_REASON_CODES } from "../../src/domain/rules/actions.ts";
 
 /**
  * The Taobao/Tmall mapping as a contract. There is no Taobao payload among the shared fixtures, so the
@@ -309,5 +311,77 @@ describe("TMC push messages", () => {
     const { sign: _, ...unsigned } = good;
     expect(code(body(unsigned))).toBe("MISSING_SIGNATURE");
     expect(code(body(message({ app_key: "87654321" })))).toBe("INVALID_APP_KEY");
+  });
+});
+
+describe("refusal reasons picked from the platform's own list (taobao.refund.refusereason.get)", () => {
+  const answer = `{"refund_refusereason_get_response":{"reasons":{"reason":[
+    {"reason_id":9007199254740993123,"reason_text":"买家申请已超过售后期限"},
+    {"reason_id":520118349,"reason_text":"买家未提供有效凭证（照片或视频）","reason_tips":"请上传沟通记录"},
+    {"reason_id":520199999,"reason_text":"其他"}]},"total_results":3,"has_next":false}}`;
+  const listed = () => {
+    const body = parseTopJson(answer) as Record<
+      string,
+      Record<string, { reason: Record<string, unknown>[] }>
+    >;
+    return (body[responseKey("taobao.refund.refusereason.get")]?.reasons?.reason ?? []).map((r) => ({
+      id: String(r.reason_id),
+      text: String(r.reason_text),
+    }));
+  };
+
+  it("reads 64-bit reason ids exactly, and matches our reason by the listed words", () => {
+    const list = listed();
+    expect(list[0]?.id).toBe("9007199254740993123");
+    expect(pickListedReason(list, { reason: "outside_window", text: "超出售后期限" })).toEqual({
+      reason: { id: "9007199254740993123", text: "买家申请已超过售后期限" },
+      mapped: true,
+    });
+    expect(pickListedReason(list, { reason: "evidence_missing", text: "缺少凭证" })?.reason.id).toBe(
+      "520118349",
+    );
+  });
+
+  it("falls back to the listed 其他, else the first entry; an empty list gives nothing to send", () => {
+    const list = listed();
+    expect(pickListedReason(list, { reason: "signed_for", text: "已签收" })).toEqual({
+      reason: { id: "520199999", text: "其他" },
+      mapped: false,
+    });
+    expect(pickListedReason(list, { reason: null, text: "不同意" })?.reason.id).toBe("520199999");
+    const noOther = list.filter((r) => r.text !== "其他");
+    expect(pickListedReason(noOther, { reason: "duplicate", text: "重复" })).toEqual({
+      reason: noOther[0],
+      mapped: false,
+    });
+    expect(pickListedReason([], { reason: "outside_window", text: "超出售后期限" })).toBeNull();
+  });
+
+  it("never picks a reason the platform did not list", () => {
+    const words = [
+      "其他",
+      "超过售后期限",
+      "已签收",
+      "重复申请",
+      "不支持",
+      "二次销售",
+      "未提供凭证",
+      "协商一致",
+    ];
+    const entry = fc.record({
+      id: fc.bigInt({ min: 1n, max: 2n ** 63n - 1n }).map(String),
+      text: fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 3 }).map((w) => w.join("，")),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(entry, { maxLength: 8 }),
+        fc.option(fc.constantFrom(...REJECT_REASON_CODES), { nil: null }),
+        (list, reason) => {
+          const picked = pickListedReason(list, { reason, text: "不同意" });
+          if (list.length === 0) return picked === null;
+          return picked !== null && list.includes(picked.reason) && (!picked.mapped || reason !== null);
+        },
+      ),
+    );
   });
 });

@@ -41,6 +41,34 @@ async function rejection(p: Promise<unknown>) {
   return { kind: "none", code: "", message: "" };
 }
 
+/** The id the simulator's refusereason.get lists, for this refund as it stands now, under these words. */
+function listedAs(s: TaobaoSimulator, id: string, text: string): string {
+  const found = s.refuseReasons(id).find((r) => r.text === text);
+  if (!found) throw new Error(`refund ${id} is not offered "${text}"`);
+  // Ids the platform hands out, not small sequential numbers.
+  expect(found.id).toMatch(/^\d{6,}$/);
+  return found.id;
+}
+
+/** A call signed by hand, for what the adapter itself would never send. */
+async function rawCall(api: Record<string, string>) {
+  const params: Record<string, string> = {
+    app_key: sim.credentials.app_key as string,
+    session: sim.credentials.session as string,
+    timestamp: toTopTime(clock.now),
+    format: "json",
+    v: "2.0",
+    sign_method: "hmac-sha256",
+    ...api,
+  };
+  params.sign = signTop(params, sim.credentials.app_secret as string, "hmac-sha256");
+  const res = await fetch(sim.credentials.gateway as string, {
+    method: "POST",
+    body: new URLSearchParams(params),
+  });
+  return (await res.json()) as { error_response?: unknown } & Record<string, unknown>;
+}
+
 /** A refund_only request on a fresh order: its id, the order and the line. */
 function request(s: TaobaoSimulator, type: "refund_only" | "return_refund" = "refund_only") {
   const order = simOrder();
@@ -170,49 +198,74 @@ describe("the refund state machine", () => {
     expect(sim.inspect(id)?.status).toBe("WAIT_SELLER_AGREE");
     const fresh = await client.getAftersale(ref);
     expect(fresh?.requestedAmount).toBe(4000);
+    const other = listedAs(sim, id, "其他");
     await client.refuseRefund(
       { ...ref, version: fresh?.version as string },
       { reason: null, text: "商品无质量问题" },
     );
-    // A refusal none of our reasons names goes as 其他 (2099), with our words.
+    // A refusal none of our reasons names goes as the 其他 this refund's list gave, with our words.
     expect(sim.inspect(id)).toMatchObject({
       status: "SELLER_REFUSE_BUYER",
-      calls: ["taobao.refund.refuse:2099:商品无质量问题"],
+      calls: [`taobao.refund.refuse:${other}:商品无质量问题`],
     });
   });
 
-  it("refuses with the refuse_reason_id of our reason, and the platform refuses an id not on its list", async () => {
+  it("refuses with the listed reason that names ours, asked for that refund", async () => {
+    const client = connect(sim);
+    // Our reason → the words of the reason refusereason.get lists for a refund awaiting the seller.
+    const cases = [
+      ["outside_window", "超出售后期限：签收已超过 15 天", "买家申请已超过售后期限"],
+      ["policy_excludes", "该商品不支持此售后", "定制类商品不支持七天无理由退换货"],
+      ["evidence_missing", "缺少凭证：请补充照片", "买家未提供有效凭证（照片或视频）"],
+      ["signed_for", "物流显示已签收", "物流显示买家已签收"],
+      ["duplicate", "重复申请", "买家重复申请退款"],
+    ] as const;
+    for (const [reason, text, listed] of cases) {
+      const { id, ref } = request(sim);
+      const before = sim.gatewayCalls.length;
+      const code = listedAs(sim, id, listed);
+      await client.refuseRefund(ref, { reason, text });
+      expect(sim.inspect(id)?.calls).toEqual([`taobao.refund.refuse:${code}:${text}`]);
+      // The list was asked for this refund, signed like every other call, before refusing.
+      expect(sim.gatewayCalls.slice(before).map((c) => c.method)).toEqual([
+        "taobao.refund.get",
+        "taobao.refund.refusereason.get",
+        "taobao.refund.refuse",
+      ]);
+    }
+  });
+
+  it("the platform refuses an id not on this refund's list, even one it lists for other refunds", async () => {
+    const shipped = request(sim, "return_refund");
+    const client = connect(sim);
+    await client.agreeReturn(shipped.ref, { name: "售后仓", phone: "0571-88888888", address: "杭州市 1 号" });
+    sim.buyerShipsReturn(shipped.id, "中通快递", "ZTO779");
+    const resale = listedAs(sim, shipped.id, "退回的商品影响二次销售");
+    for (const id of ["777", resale]) {
+      const other = request(sim);
+      const res = await rawCall({
+        method: "taobao.refund.refuse",
+        refund_id: other.id,
+        refuse_message: "不同意退款",
+        refuse_reason_id: id,
+      });
+      expect(res.error_response).toMatchObject({ sub_code: "isv.invalid-parameter" });
+      expect(sim.inspect(other.id)).toMatchObject({ status: "WAIT_SELLER_AGREE", calls: [] });
+    }
+  });
+
+  it("a listing that fails refuses nothing: the outcome is unknown, to ask again", async () => {
     const { id, ref } = request(sim);
     const client = connect(sim);
-    const fresh = await client.getAftersale(ref);
-    await client.refuseRefund(
-      { ...ref, version: fresh?.version as string },
-      { reason: "outside_window", text: "超出售后期限：签收已超过 15 天" },
-    );
-    expect(sim.inspect(id)?.calls).toEqual(["taobao.refund.refuse:2001:超出售后期限：签收已超过 15 天"]);
-    // An id refusereason.get does not list is refused by the platform, and nothing moves.
-    const other = request(sim);
-    const params: Record<string, string> = {
-      method: "taobao.refund.refuse",
-      app_key: sim.credentials.app_key as string,
-      session: sim.credentials.session as string,
-      timestamp: toTopTime(clock.now),
-      format: "json",
-      v: "2.0",
-      sign_method: "hmac-sha256",
-      refund_id: other.id,
-      refuse_message: "不同意退款",
-      refuse_reason_id: "777",
-    };
-    params.sign = signTop(params, sim.credentials.app_secret as string, "hmac-sha256");
-    const res = await fetch(sim.credentials.gateway as string, {
-      method: "POST",
-      body: new URLSearchParams(params),
-    });
-    expect(((await res.json()) as { error_response?: unknown }).error_response).toMatchObject({
-      sub_code: "isv.invalid-parameter",
-    });
-    expect(sim.inspect(other.id)).toMatchObject({ status: "WAIT_SELLER_AGREE", calls: [] });
+    for (const kind of ["http500", "isp"] as const) {
+      sim.failNext("taobao.refund.refusereason.get", 1, kind);
+      expect(
+        await rejection(client.refuseRefund(ref, { reason: "outside_window", text: "超出售后期限" })),
+      ).toMatchObject({ kind: "unavailable" });
+      expect(sim.inspect(id)).toMatchObject({ status: "WAIT_SELLER_AGREE", calls: [] });
+    }
+    await client.refuseRefund(ref, { reason: "outside_window", text: "超出售后期限" });
+    expect(sim.inspect(id)?.status).toBe("SELLER_REFUSE_BUYER");
   });
 
   it("runs a return: agree with the address, the buyer ships, the warehouse confirms, the refund is agreed", async () => {
@@ -250,11 +303,22 @@ describe("the refund state machine", () => {
     const client = connect(sim);
     await client.agreeReturn(ref, { name: "售后仓", phone: "0571-88888888", address: "杭州市余杭区 1 号" });
     sim.buyerShipsReturn(id, "中通快递", "ZTO778");
-    await client.refuseRefund(ref, { reason: null, text: "退回商品已使用，影响二次销售" });
+    // Once the goods are back the list offers other reasons: abuse_suspected names 二次销售 there.
+    const resale = listedAs(sim, id, "退回的商品影响二次销售");
+    await client.refuseRefund(ref, { reason: "abuse_suspected", text: "退回商品已使用，影响二次销售" });
     expect(sim.inspect(id)?.calls.at(-1)).toBe(
-      "taobao.rp.returngoods.refuse:2099:退回商品已使用，影响二次销售",
+      `taobao.rp.returngoods.refuse:${resale}:退回商品已使用，影响二次销售`,
     );
     expect(sim.inspect(id)?.status).toBe("SELLER_REFUSE_BUYER");
+    // A reason this refund's list does not name (signed_for is not offered once goods came back) → 其他.
+    const again = request(sim, "return_refund");
+    await client.agreeReturn(again.ref, { name: "售后仓", phone: "0571-88888888", address: "杭州市 1 号" });
+    sim.buyerShipsReturn(again.id, "中通快递", "ZTO780");
+    const other = listedAs(sim, again.id, "其他");
+    await client.refuseRefund(again.ref, { reason: "signed_for", text: "物流显示已签收：包裹完好" });
+    expect(sim.inspect(again.id)?.calls.at(-1)).toBe(
+      `taobao.rp.returngoods.refuse:${other}:物流显示已签收：包裹完好`,
+    );
   });
 
   it("Tmall insists on refund_phase and refund_version, and on reviewing a refund before agreeing it", async () => {

@@ -159,11 +159,18 @@ describe("the handler", () => {
     await rejectCase(p.ctx, REVIEWER, named.caseId, { note: "缺少凭证：请补充商品破损照片" });
     const plain = await returnCase();
     await rejectCase(p.ctx, REVIEWER, plain.caseId, { note: "与买家协商后不予退款" });
+    // Taobao lists the reasons a seller may give for each refund; the refusal must use one of those.
+    const evidence = p.sim
+      .refuseReasons(named.id)
+      .find((r) => r.text === "买家未提供有效凭证（照片或视频）")?.id;
+    const other = p.sim.refuseReasons(plain.id).find((r) => r.text === "其他")?.id;
+    expect(evidence).toBeDefined();
+    expect(other).toBeDefined();
     await dispatchOnce(p.ctx);
     expect(p.sim.inspect(named.id)?.calls).toEqual([
-      "taobao.refund.refuse:2003:缺少凭证：请补充商品破损照片",
+      `taobao.refund.refuse:${evidence}:缺少凭证：请补充商品破损照片`,
     ]);
-    expect(p.sim.inspect(plain.id)?.calls).toEqual(["taobao.refund.refuse:2099:与买家协商后不予退款"]);
+    expect(p.sim.inspect(plain.id)?.calls).toEqual([`taobao.refund.refuse:${other}:与买家协商后不予退款`]);
   });
 
   it("sends nothing for a rule's rejection a person overrode before it went out — only the person's approval", async () => {

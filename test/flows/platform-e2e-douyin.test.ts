@@ -113,11 +113,24 @@ describe("Douyin: requests decided here, carried out there", () => {
     expect(c?.status).toBe("rejected");
     expect(p.sim.inspect(id)?.calls).toEqual([]); // not yet: it goes out through the outbox
 
+    // The listing fails (HTTP 500): nothing is refused with a guessed code; the decision waits to retry.
+    p.sim.failCalls("/afterSale/rejectReasonCodeList");
     await dispatchOnce(p.ctx);
-    // The rule's reason (policy_excludes) goes as its 拒绝原因码, with the reason the buyer reads.
+    expect(p.sim.inspect(id)).toMatchObject({ status: "6", calls: [] });
+    const waiting = (await outboxOf(p.ctx, "platform.decision")).filter((m) => m.status !== "done");
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]).toMatchObject({ status: "pending", attempts: 1 });
+    expect(waiting[0]?.last_error).toContain("rejectReasonCodeList");
+
+    p.env.clock.advance(10 * 60_000);
+    const code = p.sim.rejectReasons(id).find((r) => r.text === "商品属于定制类，不支持七天无理由退货")?.id;
+    await dispatchOnce(p.ctx);
+    // The rule's reason (policy_excludes) goes as the 拒绝原因码 this request's list gives for it, with
+    // the reason the buyer reads.
+    expect(code).toMatch(/^\d{6,}$/);
     expect(p.sim.inspect(id)).toEqual({
       status: "27",
-      calls: ["afterSale/operate type=102 reject_reason_code=3002 reason=该商品不支持此售后"],
+      calls: [`afterSale/operate type=102 reject_reason_code=${code} reason=该商品不支持此售后`],
       refunded: 0,
     });
     expect((await eventsOf(p.ctx, c?.id as number)).at(-1)).toMatchObject({

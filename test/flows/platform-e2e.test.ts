@@ -194,11 +194,26 @@ describe("platform requests decided here, carried out there", () => {
     expect(c?.status).toBe("rejected");
     expect(p.sim.inspect(id)?.status).toBe("WAIT_SELLER_AGREE"); // not yet: it goes out through the outbox
 
+    // The reason list cannot be had (a gateway 500, then a time-out envelope): nothing is refused with
+    // a guessed id; the decision waits in the outbox to be retried.
+    p.sim.failNext("taobao.refund.refusereason.get", 1, "http500");
+    await dispatchOnce(p.ctx);
+    p.env.clock.advance(10 * 60_000);
+    p.sim.failNext("taobao.refund.refusereason.get", 1, "isp");
+    await dispatchOnce(p.ctx);
+    expect(p.sim.inspect(id)).toMatchObject({ status: "WAIT_SELLER_AGREE", calls: [] });
+    const waiting = (await outbox("platform.decision")).filter((m) => m.status !== "done");
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]).toMatchObject({ status: "pending", attempts: 2 });
+    expect(waiting[0]?.last_error).toContain("taobao.refund.refusereason.get");
+
+    p.env.clock.advance(10 * 60_000);
+    const listed = p.sim.refuseReasons(id).find((r) => r.text === "定制类商品不支持七天无理由退换货");
     await dispatchOnce(p.ctx);
     const seen = p.sim.inspect(id);
     expect(seen?.status).toBe("SELLER_REFUSE_BUYER");
-    expect(seen?.calls).toHaveLength(1);
-    expect(seen?.calls[0]).toMatch(/^taobao\.refund\.refuse:.*该商品不支持此售后/);
+    // The rule's reason (policy_excludes) as the id this refund's own list gives it, with its words.
+    expect(seen?.calls).toEqual([`taobao.refund.refuse:${listed?.id}:该商品不支持此售后`]);
     const last = (await eventsOf(p.ctx, c?.id as number)).at(-1);
     expect(last).toMatchObject({ action: "platform_decision", note: "已回传平台：refuseRefund" });
     expect((await outbox("platform.decision")).every((m) => m.status === "done")).toBe(true);

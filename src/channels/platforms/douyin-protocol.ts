@@ -43,6 +43,7 @@ export const PATHS = {
   aftersaleList: "/afterSale/List",
   aftersaleDetail: "/afterSale/Detail",
   aftersaleOperate: "/afterSale/operate",
+  rejectReasonCodeList: "/afterSale/rejectReasonCodeList",
   orderSearchList: "/order/searchList",
   orderDetail: "/order/orderDetail",
 } as const;
@@ -301,6 +302,23 @@ export const OPERATE_TYPES: Readonly<Record<DouyinDecision, Readonly<Record<stri
 };
 export const operateTypeFor = (decision: DouyinDecision, type: number, status: number): number | undefined =>
   OPERATE_TYPES[decision][`${type}:${status}`];
+/**
+ * One entry of afterSale/rejectReasonCodeList (asked with `aftersale_id`; answer `data.items[]`), as the
+ * platform's SDKs model it: `reject_reason_code` (int64), `reason` (the text), `evidence_need` ("Y": a
+ * refusal with this code must carry `evidence`), `evidence_description`, `image` (an example proof),
+ * `order_type` and `pkg` (goods received: 0 no, 1 yes, -1 either). The codes are not published: the
+ * platform hands them out per request, and a not-yet-shipped order's request gets an empty list.
+ */
+export interface DouyinRejectReason {
+  reject_reason_code: number | string;
+  reason: string;
+  evidence_need?: "Y" | "N";
+  evidence_description?: string;
+  image?: string;
+  order_type?: number;
+  pkg?: number;
+}
+
 /** Operate types that reject and therefore need a reason, a remark and a reject_reason_code. */
 export const REFUSING_OPERATE_TYPES: ReadonlySet<number> = new Set([102, 112, 202, 302, 312]);
 /** Operate types that send the buyer a return address. */

@@ -41,10 +41,14 @@ export interface DouyinFaults {
 
 export interface DouyinSimulator extends PlatformSimulator {
   faults(patch?: Partial<DouyinFaults>): DouyinFaults;
+  /** Answer the next `times` calls of one API path (e.g. /afterSale/rejectReasonCodeList) with HTTP 500. */
+  failCalls(path: string, times?: number): void;
   /** The platform refunds by itself (极速退, 售后小助手…): status 12, refund_status 3, refund_type set. */
   platformAutoRefund(externalId: string, how?: { refundType?: number; autoAuditBits?: number[] }): void;
   /** The platform's customer service steps in (arbitrate_status 1 仲裁中, 4 待商家举证, 255 结束…). */
   arbitrate(externalId: string, arbitrateStatus: number): void;
+  /** What afterSale/rejectReasonCodeList lists for this request as it stands now. */
+  rejectReasons(externalId: string): { id: string; text: string; evidenceNeeded: boolean }[];
   /** The signed push the platform sends about this request (refund tags 2xx), as headers and raw body. */
   pushFor(externalId: string, tag?: string): { headers: Record<string, string>; body: string };
   /** Push deliveries attempted to `pushUrl` and their HTTP status (0: not delivered). */
@@ -135,16 +139,44 @@ const STATUS_TAGS: Readonly<Record<number, string>> = {
   13: "201",
 };
 
-/** afterSale/rejectReasonCodeList as the simulator lists it (the adapter's DOUYIN_REFUSE_REASONS). */
-const REJECT_REASON_CODES: Readonly<Record<string, string>> = {
-  "3001": "超出售后时效",
-  "3002": "商品不支持该售后",
-  "3003": "买家未提供有效凭证",
-  "3004": "物流显示买家已签收",
-  "3005": "重复申请",
-  "3006": "退回商品与发出商品不符",
-  "3099": "其他",
-};
+/**
+ * What afterSale/rejectReasonCodeList lists, in the words the 抖店 backend shows. The platform publishes
+ * no fixed codes; these are scattered like real ones, and a request is offered only the rows that fit
+ * where it stands (`fits`), so an adapter that remembered codes instead of asking is caught. A request
+ * on an order not yet shipped (type 2) gets an empty list, as the platform documents.
+ */
+const REJECT_REASONS: readonly {
+  code: number;
+  reason: string;
+  pkg: number;
+  evidence?: string;
+  fits: (a: StoredAftersale) => boolean;
+}[] = [
+  { code: 710432, reason: "买家申请已超出售后时效", pkg: -1, fits: (a) => a.status === 6 },
+  { code: 710587, reason: "商品属于定制类，不支持七天无理由退货", pkg: -1, fits: (a) => a.status === 6 },
+  { code: 711203, reason: "买家未提供有效凭证", pkg: -1, fits: () => true },
+  { code: 711648, reason: "物流显示买家已签收", pkg: 1, fits: (a) => a.type === 1 && a.status === 6 },
+  { code: 712019, reason: "买家重复申请售后", pkg: -1, fits: (a) => a.status === 6 },
+  { code: 712374, reason: "已与买家协商一致", pkg: -1, fits: (a) => a.status === 6 },
+  {
+    code: 713590,
+    reason: "退回商品影响二次销售",
+    pkg: 1,
+    evidence: "请上传退回商品的实物照片",
+    fits: (a) => a.status === 11,
+  },
+  {
+    code: 713862,
+    reason: "退回商品与发出商品不符",
+    pkg: 1,
+    evidence: "请上传退回商品及包裹面单照片",
+    fits: (a) => a.status === 11,
+  },
+  { code: 714105, reason: "未收到买家退回的商品", pkg: 0, fits: (a) => a.status === 11 },
+  { code: 719999, reason: "其他", pkg: -1, fits: () => true },
+];
+const rejectReasonsFor = (a: StoredAftersale) =>
+  a.type === 2 ? [] : REJECT_REASONS.filter((r) => r.fits(a));
 
 /** How long each waiting status gives the one whose move it is (status_deadline). */
 const DEADLINE_HOURS: Readonly<Record<number, number>> = { 6: 48, 7: 7 * 24, 8: 48, 11: 48, 27: 7 * 24 };
@@ -175,6 +207,8 @@ export async function startDouyinSimulator(opts: DouyinSimulatorOptions = {}): P
   const pushLog: { tag: string; externalId: string; status: number }[] = [];
   const fault = faultSwitch<DouyinFaults>({ failNext: 0, unavailableNext: 0, timeoutNext: 0, delayMs: 0 });
   const faults = fault.current;
+  /** Calls of one API path to answer with HTTP 500 (failCalls), counted down. */
+  const pathFailures = new Map<string, number>();
   const nextId = kit.sequence("aftersale", 7_000_000_000_000_000_001n);
   let logSeq = 0;
 
@@ -482,8 +516,12 @@ export async function startDouyinSimulator(opts: DouyinSimulatorOptions = {}): P
         if (!item.reason || !item.remark || !int(item.reject_reason_code)) {
           return result(1004, "拒绝操作必须填写 reason、remark 和 reject_reason_code");
         }
-        if (!(String(item.reject_reason_code) in REJECT_REASON_CODES)) {
+        const listed = rejectReasonsFor(a).find((r) => r.code === int(item.reject_reason_code));
+        if (!listed) {
           return result(1005, `拒绝原因码 ${String(item.reject_reason_code)} 不在 rejectReasonCodeList 中`);
+        }
+        if (listed.evidence && !(Array.isArray(item.evidence) && item.evidence.length > 0)) {
+          return result(1007, `拒绝原因「${listed.reason}」需上传凭证：${listed.evidence}`);
         }
         a.calls[a.calls.length - 1] +=
           ` reject_reason_code=${String(item.reject_reason_code)} reason=${String(item.reason)}`;
@@ -513,6 +551,22 @@ export async function startDouyinSimulator(opts: DouyinSimulatorOptions = {}): P
     return ok({ items: results });
   }
 
+  function rejectReasonCodeList(p: Record<string, unknown>): Reply {
+    const a = aftersales.get(String(p.aftersale_id ?? ""));
+    if (!a) return fail(ERRORS.business, "售后单不存在");
+    return ok({
+      items: rejectReasonsFor(a).map((r) => ({
+        reject_reason_code: r.code,
+        reason: r.reason,
+        evidence_need: r.evidence ? "Y" : "N",
+        evidence_description: r.evidence ?? "",
+        image: "",
+        order_type: -1,
+        pkg: r.pkg,
+      })),
+    });
+  }
+
   function orderList(p: Record<string, unknown>): Reply {
     const start = int(p.update_time_start) ?? 0;
     const end = int(p.update_time_end) ?? Number.MAX_SAFE_INTEGER;
@@ -538,6 +592,7 @@ export async function startDouyinSimulator(opts: DouyinSimulatorOptions = {}): P
     [PATHS.aftersaleList]: aftersaleList,
     [PATHS.aftersaleDetail]: aftersaleDetail,
     [PATHS.aftersaleOperate]: operate,
+    [PATHS.rejectReasonCodeList]: rejectReasonCodeList,
     [PATHS.orderSearchList]: orderList,
     [PATHS.orderDetail]: orderDetail,
   };
@@ -571,6 +626,11 @@ export async function startDouyinSimulator(opts: DouyinSimulatorOptions = {}): P
     (req, res, url, body) => {
       if (req.method !== "POST") return send(res, 405, { message: "POST only" });
       const delay = faults.delayMs;
+      const failing = pathFailures.get(url.pathname) ?? 0;
+      if (failing > 0) {
+        pathFailures.set(url.pathname, failing - 1);
+        return kit.later(delay, () => send(res, 500, "Internal Server Error"));
+      }
       if (fault.take("failNext")) return kit.later(delay, () => send(res, 500, "Internal Server Error"));
       if (fault.take("unavailableNext"))
         return kit.later(delay, () => send(res, ...fail(ERRORS.unavailable, "injected (unavailableNext)")));
@@ -665,6 +725,14 @@ export async function startDouyinSimulator(opts: DouyinSimulatorOptions = {}): P
       touch(a);
     },
 
+    rejectReasons(externalId) {
+      return rejectReasonsFor(needAftersale(externalId)).map((r) => ({
+        id: String(r.code),
+        text: r.reason,
+        evidenceNeeded: Boolean(r.evidence),
+      }));
+    },
+
     pushFor(externalId, tag) {
       const a = needAftersale(externalId);
       return pushMessage(a, tag ?? STATUS_TAGS[a.status] ?? "208");
@@ -672,6 +740,9 @@ export async function startDouyinSimulator(opts: DouyinSimulatorOptions = {}): P
 
     pushes: () => pushLog.map((p) => ({ ...p })),
     faults: (patch = {}) => fault.patch(patch),
+    failCalls(path, times = 1) {
+      pathFailures.set(path, times);
+    },
     close: async () => {},
   };
   return kit.finish(sim, {

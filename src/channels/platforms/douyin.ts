@@ -1,6 +1,5 @@
 import { formatMinor } from "../../domain/money.ts";
 import type { OrderInput } from "../../domain/order.ts";
-import type { RejectReasonCode } from "../../domain/rules/actions.ts";
 import { channelFetch } from "../http.ts";
 import {
   ChannelUnavailableError,
@@ -22,6 +21,7 @@ import {
   type DouyinDetail,
   type DouyinListItem,
   type DouyinPushMessage,
+  type DouyinRejectReason,
   type DouyinShopOrder,
   errorKindOf,
   NO_REFUND_NEEDED,
@@ -48,8 +48,8 @@ import {
   PlatformRejectedError,
   type PlatformState,
   type PullWindow,
+  pickListedReason,
   type ReturnAddress,
-  refusalCode,
 } from "./platform.ts";
 
 /**
@@ -74,27 +74,11 @@ export interface DouyinCase extends PlatformCase {
 
 export const DOUYIN_CREDENTIAL_FIELDS = ["app_key", "app_secret", "access_token"] as const;
 /**
- * `reject_reason_code`: the 拒绝原因码 sent with refusals none of DOUYIN_REFUSE_REASONS fits (the shop's
- * "other", from afterSale/rejectReasonCodeList); `return_address_id`: the 退货地址 id sent when agreeing
- * to a return without an address id of its own.
+ * `reject_reason_code`: the shop's preferred 拒绝原因码 for refusals none of the listed reasons names —
+ * used only when afterSale/rejectReasonCodeList lists it for that request (else the list's 其他);
+ * `return_address_id`: the 退货地址 id sent when agreeing to a return without an address id of its own.
  */
 export const DOUYIN_OPTIONAL_CREDENTIAL_FIELDS = ["reject_reason_code", "return_address_id"] as const;
-
-/**
- * Our rejection reason → afterSale/operate `reject_reason_code` (拒绝原因码). 抖店 lists the codes a request
- * accepts with afterSale/rejectReasonCodeList; the codes themselves are not in any published document we
- * could find, so these are the ones our simulator lists — check them against that list before
- * production. Anything else goes as DOUYIN_REFUSE_OTHER (or the shop's `reject_reason_code`) with our text.
- */
-export const DOUYIN_REFUSE_REASONS: Readonly<Partial<Record<RejectReasonCode, number>>> = {
-  outside_window: 3001, // 超出售后时效
-  policy_excludes: 3002, // 商品不支持该售后
-  evidence_missing: 3003, // 买家未提供有效凭证
-  signed_for: 3004, // 物流显示买家已签收
-  duplicate: 3005, // 重复申请
-  abuse_suspected: 3006, // 退回商品与发出商品不符
-};
-export const DOUYIN_REFUSE_OTHER = 3099; // 其他
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -512,14 +496,29 @@ export function connectDouyin(
     },
 
     async refuseRefund(ref, refusal) {
-      const own = credentials.reject_reason_code;
-      const other = own && /^\d+$/.test(own) ? Number(own) : DOUYIN_REFUSE_OTHER;
-      const { code } = refusalCode(DOUYIN_REFUSE_REASONS, other, refusal);
+      // Ask for this request's own reject reasons first: a listing that fails throws before anything is
+      // refused, so the decision stays in the outbox and is retried — never sent with a guessed code.
+      const listed = await call(PATHS.rejectReasonCodeList, { aftersale_id: ref.externalId });
+      const items = (Array.isArray(listed.items) ? listed.items : []) as DouyinRejectReason[];
+      // A reason that needs evidence (evidence_need Y) cannot go without the proof we do not hold.
+      const usable = items
+        .filter((x) => x.evidence_need !== "Y" && x.reject_reason_code !== undefined)
+        .map((x) => ({ id: String(x.reject_reason_code), text: String(x.reason ?? "") }));
+      const own = usable.find((x) => x.id === credentials.reject_reason_code);
+      const picked = pickListedReason(usable, refusal);
+      const chosen = picked && !picked.mapped && own ? own : picked?.reason;
       // reason and remark are both required with a refusal: the buyer reads them.
       const text = refusal.text.trim() || "商家拒绝";
-      await decide(ref, "refuse", (type) =>
-        REFUSING_OPERATE_TYPES.has(type) ? { reason: text, remark: text, reject_reason_code: code } : {},
-      );
+      await decide(ref, "refuse", (type) => {
+        if (!REFUSING_OPERATE_TYPES.has(type)) return {};
+        if (!chosen)
+          throw new PlatformRejectedError(
+            "rejected",
+            "NO_REJECT_REASON",
+            `Douyin lists no reject reason for after-sale ${ref.externalId} that can go without evidence (${items.length} listed); refuse it in the 抖店 backend`,
+          );
+        return { reason: text, remark: text, reject_reason_code: Number(chosen.id) };
+      });
     },
 
     async agreeReturn(ref, address: ReturnAddress) {

@@ -67,8 +67,8 @@ export interface PlatformCase {
 
 /**
  * Why we refuse (拒绝原因): our rejection reason when we know it (a rule's, or a reviewer's note that
- * names one), and the text the buyer reads. Each adapter maps the reason to its platform's code and
- * falls back to the platform's "other" code with the text.
+ * names one), and the text the buyer reads. Each adapter maps the reason to its platform's code (from a
+ * table, or from the platform's own list: pickListedReason) and falls back to "other" with the text.
  */
 export interface Refusal {
   reason: RejectReasonCode | null;
@@ -83,6 +83,47 @@ export function refusalCode<T>(
 ): { code: T; mapped: boolean } {
   const code = refusal.reason ? table[refusal.reason] : undefined;
   return code === undefined ? { code: other, mapped: false } : { code, mapped: true };
+}
+
+/**
+ * One entry of a platform's own list of refusal reasons for one request (Taobao
+ * `taobao.refund.refusereason.get`, Douyin `afterSale/rejectReasonCodeList`): the id to send back and
+ * the words the platform shows. Platforms that hand reasons out per request publish no fixed codes.
+ */
+export interface ListedRefusalReason {
+  id: string;
+  text: string;
+}
+
+/**
+ * How a listed reason's text names each of our rejection reasons: the text must match every pattern
+ * of the row (e.g. outside_window: 超过/超出 and 期限/时效). Matched on the platform's words, because the
+ * ids differ per platform and per request.
+ */
+export const REFUSAL_KEYWORDS: Readonly<Record<RejectReasonCode, readonly RegExp[]>> = {
+  outside_window: [/超过|超出|已过/, /期限|时效|售后期/],
+  policy_excludes: [/不支持|不适用|不在.{0,6}范围/],
+  evidence_missing: [/未提供|缺少|没有|无有效/, /凭证|证据|照片|图片/],
+  abuse_suspected: [/二次销售|不符|调包|掉包|恶意/],
+  signed_for: [/已签收/],
+  duplicate: [/重复/],
+};
+const OTHER_REASON = /^\s*(其他|其它)/;
+
+/**
+ * The listed reason for a refusal: the first whose text names our reason (`mapped`), else the list's
+ * 其他 entry, else its first — always one the platform listed, so it cannot be refused as unknown.
+ * Null when the list is empty.
+ */
+export function pickListedReason<T extends ListedRefusalReason>(
+  list: readonly T[],
+  refusal: Refusal,
+): { reason: T; mapped: boolean } | null {
+  const words = refusal.reason ? REFUSAL_KEYWORDS[refusal.reason] : undefined;
+  const match = words && list.find((r) => words.every((w) => w.test(r.text)));
+  if (match) return { reason: match, mapped: true };
+  const fallback = list.find((r) => OTHER_REASON.test(r.text)) ?? list[0];
+  return fallback ? { reason: fallback, mapped: false } : null;
 }
 
 /** A half-open time window [from, to) of "updated at", within the platform's maximum window. */

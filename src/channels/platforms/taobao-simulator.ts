@@ -124,16 +124,53 @@ const TIMEOUT_HOURS: Partial<Record<RefundStatus, number>> = {
   WAIT_SELLER_CONFIRM_GOODS: 10 * 24,
 };
 
-/** taobao.refund.refusereason.get as the simulator lists it (the adapter's TAOBAO_REFUSE_REASONS). */
-const REFUSE_REASONS: Readonly<Record<string, string>> = {
-  "2001": "已超过售后期限",
-  "2002": "商品不支持该售后",
-  "2003": "买家未提供有效凭证",
-  "2004": "物流显示买家已签收",
-  "2005": "重复申请/已协商处理",
-  "2006": "退回商品与发出商品不符/影响二次销售",
-  "2099": "其他",
-};
+/**
+ * What taobao.refund.refusereason.get lists, in the words the seller backend shows. TOP publishes no
+ * fixed ids; these are long and scattered like real ones, and a refund is offered only the rows that
+ * fit where it stands (no 已签收 once the goods came back, no 二次销售 before), so an adapter that
+ * remembered ids instead of asking for the refund's own list is caught.
+ */
+const REFUSE_REASONS: readonly {
+  id: string;
+  text: string;
+  tips?: string;
+  fits: (r: SimRefund) => boolean;
+}[] = [
+  { id: "520117403", text: "买家申请已超过售后期限", fits: (r) => r.status === "WAIT_SELLER_AGREE" },
+  {
+    id: "520117688",
+    text: "物流显示买家已签收",
+    tips: "请上传物流签收记录截图",
+    fits: (r) => r.status === "WAIT_SELLER_AGREE" && !r.has_good_return,
+  },
+  {
+    id: "520118215",
+    text: "定制类商品不支持七天无理由退换货",
+    fits: (r) => r.status === "WAIT_SELLER_AGREE",
+  },
+  {
+    id: "520118349",
+    text: "买家未提供有效凭证（照片或视频）",
+    tips: "请上传与买家的沟通记录",
+    fits: () => true,
+  },
+  { id: "520119072", text: "买家重复申请退款", fits: (r) => r.status === "WAIT_SELLER_AGREE" },
+  { id: "520119430", text: "已与买家协商一致，买家同意撤销", fits: (r) => r.status === "WAIT_SELLER_AGREE" },
+  {
+    id: "520120561",
+    text: "退回的商品影响二次销售",
+    tips: "请上传退回商品的照片",
+    fits: (r) => r.status === "WAIT_SELLER_CONFIRM_GOODS",
+  },
+  {
+    id: "520120907",
+    text: "退回商品与发出商品不符",
+    fits: (r) => r.status === "WAIT_SELLER_CONFIRM_GOODS",
+  },
+  { id: "520121376", text: "未收到买家退回的商品", fits: (r) => r.status === "WAIT_SELLER_CONFIRM_GOODS" },
+  { id: "520199999", text: "其他", fits: () => true },
+];
+const refuseReasonsFor = (r: SimRefund) => REFUSE_REASONS.filter((x) => x.fits(r));
 
 /**
  * Who may move a refund from where, as data. `goods`: only requests with (true) or without (false) a
@@ -196,6 +233,8 @@ export interface TaobaoSimulator extends PlatformSimulator {
   platformRefunds(externalId: string): void;
   /** The buyer changes the amount asked for: a new refund_version. */
   buyerModifies(externalId: string, amount: number): void;
+  /** What taobao.refund.refusereason.get lists for this refund as it stands now. */
+  refuseReasons(externalId: string): { id: string; text: string }[];
   /** Make the next `times` calls of `method` fail: a gateway 500, or an isp.* error envelope. */
   failNext(method: string, times?: number, kind?: "http500" | "isp"): void;
   /** Every gateway call received, in order (method and whether it passed the signature check). */
@@ -480,12 +519,13 @@ export async function startTaobaoSimulator(opts: SimulatorOptions = {}): Promise
       throw businessError(REFUND_SUB_CODES.INVALID_PARAMETER, `refund_phase is ${r.refund_phase}`);
   }
 
-  /** An id not on taobao.refund.refusereason.get's list is refused; none at all is allowed (it is optional). */
-  function checkRefuseReason(id: string | undefined) {
-    if (id !== undefined && !(id in REFUSE_REASONS))
+  /** An id not on taobao.refund.refusereason.get's list for this refund is refused; none at all is
+   * allowed (it is optional). */
+  function checkRefuseReason(r: SimRefund, id: string | undefined) {
+    if (id !== undefined && !refuseReasonsFor(r).some((x) => x.id === id))
       throw businessError(
         REFUND_SUB_CODES.INVALID_PARAMETER,
-        `refuse_reason_id ${id} is not a valid refuse reason`,
+        `refuse_reason_id ${id} is not a valid refuse reason for refund ${r.refund_id}`,
       );
   }
 
@@ -596,10 +636,13 @@ export async function startTaobaoSimulator(opts: SimulatorOptions = {}): Promise
       return { is_success: true };
     },
     "taobao.refund.refusereason.get": (p) => {
-      refundOf(p);
-      const reasons = Object.entries(REFUSE_REASONS).map(([id, text]) => ({
-        reason_id: Number(id),
-        reason_text: text,
+      const r = refundOf(p);
+      if (p.refund_phase && p.refund_phase !== r.refund_phase)
+        throw businessError(REFUND_SUB_CODES.INVALID_PARAMETER, `refund_phase is ${r.refund_phase}`);
+      const reasons = refuseReasonsFor(r).map((x) => ({
+        reason_id: rawNumber(x.id),
+        reason_text: x.text,
+        ...(x.tips ? { reason_tips: x.tips } : {}),
       }));
       return { reasons: { reason: reasons }, total_results: reasons.length, has_next: false };
     },
@@ -609,7 +652,7 @@ export async function startTaobaoSimulator(opts: SimulatorOptions = {}): Promise
       const text = p.refuse_message ?? "";
       if (text.length < 2 || text.length > 200)
         throw businessError(REFUND_SUB_CODES.INVALID_PARAMETER, "refuse_message must be 2–200 characters");
-      checkRefuseReason(p.refuse_reason_id);
+      checkRefuseReason(r, p.refuse_reason_id);
       const to = merchantMove("taobao.refund.refuse", r);
       r.calls.push(`taobao.refund.refuse:${p.refuse_reason_id ?? ""}:${text}`);
       move(r, to);
@@ -618,7 +661,7 @@ export async function startTaobaoSimulator(opts: SimulatorOptions = {}): Promise
     "taobao.rp.returngoods.refuse": (p) => {
       const r = refundOf(p);
       checkVersion(r, p.refund_version, p.refund_phase);
-      checkRefuseReason(p.refuse_reason_id);
+      checkRefuseReason(r, p.refuse_reason_id);
       const to = merchantMove("taobao.rp.returngoods.refuse", r);
       r.calls.push(`taobao.rp.returngoods.refuse:${p.refuse_reason_id ?? ""}:${p.refuse_message ?? ""}`);
       move(r, to);
@@ -836,6 +879,9 @@ export async function startTaobaoSimulator(opts: SimulatorOptions = {}): Promise
     inspect(id) {
       const r = refunds.get(id);
       return r ? { status: r.status, calls: [...r.calls], refunded: r.refunded } : undefined;
+    },
+    refuseReasons(id) {
+      return refuseReasonsFor(must(id)).map(({ id, text }) => ({ id, text }));
     },
     failNext(method, times = 1, kind = "isp") {
       failures.set(method, { times, kind });

@@ -2,7 +2,6 @@ import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
 import { AppError } from "../../domain/errors.ts";
 import { parseMinor } from "../../domain/money.ts";
 import type { Channel, LogisticsStatus, OrderInput } from "../../domain/order.ts";
-import type { RejectReasonCode } from "../../domain/rules/actions.ts";
 import { channelFetch } from "../http.ts";
 import { ChannelUnavailableError, NotificationRejectedError } from "../payments/channel.ts";
 import {
@@ -17,8 +16,8 @@ import {
   PlatformRejectedError,
   type PlatformState,
   type PullWindow,
+  pickListedReason,
   type ReturnAddress,
-  refusalCode,
 } from "./platform.ts";
 import {
   API_VERSION,
@@ -142,21 +141,23 @@ export const MERCHANT_TIMEOUT_STATUSES: readonly string[] = [
 ];
 
 /**
- * Our rejection reason → `refuse_reason_id` (拒绝原因编号) of taobao.refund.refuse and
- * taobao.rp.returngoods.refuse. TOP lists the ids a refund accepts with taobao.refund.refusereason.get
- * (reason_id, reason_text); the ids themselves are not in any published document we could find, so
- * these are the ones our simulator lists — check them against refusereason.get before production.
- * A reason not in the table goes as OTHER, with our text as refuse_message.
+ * `taobao.refund.refusereason.get` (获取商家拒绝原因列表): the reasons a seller may give for one refund,
+ * asked with `refund_id`, `refund_phase` and `fields`. Its answer, as the community SDKs model it:
+ * `reasons.reason[]` of `{reason_id, reason_text, reason_tips}`, `total_results`, `has_next`. TOP
+ * publishes no fixed ids, so a refusal sends one from this list (see pickListedReason). Not confirmed:
+ * the exact `fields` values (we ask for the three names above) and a "proof required" flag per reason —
+ * none appears in the SDK models; proof goes as the `refuse_proof` image of the refuse calls, which we do
+ * not send.
  */
-export const TAOBAO_REFUSE_REASONS: Readonly<Partial<Record<RejectReasonCode, number>>> = {
-  outside_window: 2001, // 已超过售后期限
-  policy_excludes: 2002, // 商品不支持该售后（定制、生鲜等）
-  evidence_missing: 2003, // 买家未提供有效凭证
-  signed_for: 2004, // 物流显示买家已签收
-  duplicate: 2005, // 重复申请/已协商处理
-  abuse_suspected: 2006, // 退回商品与发出商品不符/影响二次销售
-};
-export const TAOBAO_REFUSE_OTHER = 2099; // 其他
+export const REFUSE_REASON_FIELDS = "reason_id,reason_text,reason_tips";
+
+/** One entry of `taobao.refund.refusereason.get` (ids read from their source text, see parseTopJson). */
+export interface TopRefuseReason {
+  reason_id?: string | number | null;
+  reason_text?: string;
+  /** The platform's hint for the seller, e.g. which proof to keep. */
+  reason_tips?: string;
+}
 
 export const TRADE_FIELDS = [
   "tid",
@@ -367,6 +368,7 @@ export function mapTrade(t: TopTrade, channel: Channel, shop: string): OrderInpu
 /** TOP ids are 64-bit; JSON numbers lose digits past 2^53, so id fields are read from their source text. */
 const ID_FIELDS = new Set([
   "tid",
+  "reason_id",
   "oid",
   "refund_id",
   "num_iid",
@@ -617,12 +619,25 @@ function taobaoClient(
       const r = await current(ref);
       // 2–200 characters is what TOP accepts as the reason the buyer reads.
       const message = (refusal.text.trim() || "不符合退款条件").padEnd(2, "。").slice(0, 200);
-      const { code } = refusalCode(TAOBAO_REFUSE_REASONS, TAOBAO_REFUSE_OTHER, refusal);
+      // Ask for this refund's own list first: a listing that fails throws before anything is refused,
+      // so the decision stays in the outbox and is retried — never sent with a guessed id.
+      const listed = await call("taobao.refund.refusereason.get", {
+        refund_id: r.refund_id,
+        refund_phase: r.refund_phase,
+        fields: REFUSE_REASON_FIELDS,
+      });
+      const reasons = (
+        ((listed.reasons as { reason?: TopRefuseReason[] } | undefined)?.reason ?? []) as TopRefuseReason[]
+      )
+        .filter((x) => x.reason_id !== undefined && x.reason_id !== null)
+        .map((x) => ({ id: String(x.reason_id), text: String(x.reason_text ?? "") }));
+      // refuse_reason_id is optional on TOP: an empty list refuses with our words alone.
+      const picked = pickListedReason(reasons, refusal);
       const common = {
         refund_id: r.refund_id,
         refund_phase: r.refund_phase,
         refund_version: versionOf(ref, r),
-        refuse_reason_id: String(code),
+        refuse_reason_id: picked?.reason.id,
       };
       // Goods already on their way back are refused with the return-goods API; a request still
       // awaiting agreement with the refund one.
