@@ -425,7 +425,8 @@ describe("random walks", () => {
             visited.add(next);
           }
         }),
-        { numRuns: 300 },
+        // Enough walks that reaching every state (closed needs a long exchange walk) is not luck.
+        { numRuns: 1500 },
       );
       // the walks really explored the machine, not just its first state
       expect([...visited].sort()).toEqual([...allowed].sort());
