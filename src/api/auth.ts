@@ -32,10 +32,57 @@ export const PERMISSIONS = [
   "tracking.write",
   "case.compensate",
   "finance.read",
+  "reconciliations.read",
+  "reconciliations.run",
+  "inventory.read",
+  "inventory.write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const READ: Permission[] = ["orders.read", "cases.read"];
+/** What each permission lets a person do, in words: the README's role table is rendered from these. */
+export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
+  "shops.write": "add shops and manage their platform connection (credentials, return address, sync)",
+  "tokens.write": "create API tokens",
+  "orders.read": "read orders",
+  "orders.write": "enter orders (phone, chat, offline sales)",
+  "cases.read": "read cases, the review queue, receipts, refund analytics and review settings",
+  "cases.create": "open cases for buyers",
+  quotes: "preview refund amounts",
+  "case.approve": "approve cases and run the automatic review again",
+  "case.reject": "reject cases",
+  "case.cancel": "withdraw cases for the buyer",
+  "case.ship_return": "record the buyer's return parcel (carrier, tracking number)",
+  "case.receive": "receive returned parcels (scan, batch, unidentified parcels)",
+  "case.inspect": "inspect returned goods (QC)",
+  "case.grant_refund": "grant refunds and read QC's refund advice",
+  "case.issue_refund": "send waiting refunds and record offline refunds as paid",
+  "case.ship_replacement": "ship replacements (exchange, reship)",
+  "case.close": "close cases",
+  "case.override": "override an automatic decision",
+  "rules.read": "read the rules, dry-run and backtest them",
+  "rules.write": "edit rule drafts",
+  "rules.activate": "activate a rule version",
+  "alerts.read": "read alerts and the risk and quality thresholds",
+  "alerts.ack": "acknowledge alerts",
+  "settings.write":
+    "change settings (review limits, thresholds, fees, refund order, time zone, policies, warehouses, backorder), run quality scans and analytics rebuilds",
+  "tracking.write": "record parcel tracking scans",
+  "case.compensate": "compensate buyers (cash, coupon, points, return postage)",
+  "finance.read": "read the after-sales ledger, the finance report, costs and channel fees",
+  "reconciliations.read": "read refund reconciliation reports",
+  "reconciliations.run": "reconcile a payment channel's day (fetch or upload its bill)",
+  "inventory.read": "read stock, stock movements and warehouses",
+  "inventory.write": "count stock in or out (stock adjustments)",
+};
+
+/**
+ * The roles of a merchant's after-sales team. Deliberate choices: the buyer's return parcel number is
+ * told to customer service (or arrives with the platform's request), so cs_agent records it — the
+ * warehouse meets the parcel only when it arrives, and receiving it (by scan) needs no prior record.
+ * QC's refund advice is for whoever grants the refund. Reconciling bills is finance's; a supervisor
+ * reads after-sales costs but does not reconcile payment channels.
+ */
+const READ: Permission[] = ["orders.read", "cases.read", "inventory.read"];
 const REVIEW: Permission[] = [
   ...READ,
   "case.approve",
@@ -57,11 +104,11 @@ export const ROLES: Record<string, readonly Permission[]> = {
   supervisor: [...REVIEW, "rules.write", "rules.activate", "settings.write", "finance.read"],
   warehouse: [
     ...READ,
-    "case.ship_return",
     "case.receive",
     "case.inspect",
     "case.ship_replacement",
     "tracking.write",
+    "inventory.write",
   ],
   finance: [
     ...READ,
@@ -71,7 +118,18 @@ export const ROLES: Record<string, readonly Permission[]> = {
     "case.compensate",
     "quotes",
     "finance.read",
+    "reconciliations.read",
+    "reconciliations.run",
   ],
+};
+/** Who holds each role, for the README. */
+export const ROLE_DESCRIPTIONS: Record<string, string> = {
+  admin: "the merchant's administrator (管理员)",
+  cs_agent: "customer service (客服), answering buyers on chat and phone",
+  reviewer: "after-sales reviewer (售后审核), deciding cases and refunds",
+  supervisor: "after-sales supervisor (售后主管): a reviewer who also owns the review policy",
+  warehouse: "warehouse clerk (仓库): receives and inspects returns, ships replacements",
+  finance: "finance (财务): pays and reconciles refunds",
 };
 export const ROLE_NAMES = Object.keys(ROLES);
 
@@ -124,8 +182,8 @@ export function principal(req: FastifyRequest): Principal {
 
 export function requirePermission(req: FastifyRequest, permission: Permission) {
   const p = principal(req);
-  if (!(ROLES[p.role] ?? []).includes(permission)) {
-    throw new AppError("FORBIDDEN", `The ${p.role} role may not ${permission.replace(".", " ")}`, {
+  if (!roleMay(p.role, permission)) {
+    throw new AppError("FORBIDDEN", `The ${p.role} role may not ${PERMISSION_DESCRIPTIONS[permission]}`, {
       role: p.role,
       permission,
     });
@@ -133,4 +191,46 @@ export function requirePermission(req: FastifyRequest, permission: Permission) {
   return p;
 }
 
+export const roleMay = (role: string, permission: Permission) => (ROLES[role] ?? []).includes(permission);
+
 export const canSeeShop = (p: Principal, shop: string) => p.shops === null || p.shops.includes(shop);
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The permission the caller's role needs for this route; "any": every valid token. */
+    permission?: Permission | "any";
+    /**
+     * The route changes what all shops share (settings, rules, stock, a channel's reconciliation):
+     * a token limited to some shops may not, since the change would reach the others.
+     */
+    allShops?: boolean;
+  }
+}
+
+/**
+ * onRoute for /api/v1: every route must say which permission it needs (config.permission) — one
+ * place, checked by `authorize` and published in the OpenAPI document as x-permission / x-all-shops.
+ */
+export function declarePermission(route: import("fastify").RouteOptions) {
+  const { permission, allShops } = route.config ?? {};
+  if (!permission) {
+    throw new Error(
+      `${[route.method].flat().join(",")} ${route.url} declares no permission: add config: { permission } (src/api/auth.ts)`,
+    );
+  }
+  const extensions = { "x-permission": permission, ...(allShops ? { "x-all-shops": true } : {}) };
+  route.schema = { ...route.schema, ...extensions };
+}
+
+/** onRequest after authentication: the route's declared permission, and all shops where it says so. */
+export async function authorize(req: FastifyRequest) {
+  const { permission, allShops } = req.routeOptions.config;
+  const p = permission && permission !== "any" ? requirePermission(req, permission) : principal(req);
+  if (allShops && p.shops !== null) {
+    throw new AppError(
+      "ALL_SHOPS_REQUIRED",
+      "This changes what every shop shares; it needs a token that is not limited to some shops",
+      { shops: p.shops },
+    );
+  }
+}

@@ -3,7 +3,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { FlowContext } from "../flows/context.ts";
-import { authenticator } from "./auth.ts";
+import { authenticator, authorize, declarePermission } from "./auth.ts";
 import { errorHandler } from "./problems.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { alertRoutes } from "./routes/alerts.ts";
@@ -60,6 +60,9 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   await app.register(
     async (api) => {
       api.addHook("onRequest", authenticator(opts.ctx.db));
+      // Each route declares its permission (config.permission); one hook checks it.
+      api.addHook("onRequest", authorize);
+      api.addHook("onRoute", declarePermission);
       await api.register(adminRoutes, { ctx: opts.ctx });
       await api.register(orderRoutes, { ctx: opts.ctx });
       await api.register(caseRoutes, { ctx: opts.ctx });

@@ -3,12 +3,12 @@ import { AppError } from "../../domain/errors.ts";
 import { CHANNELS } from "../../domain/order.ts";
 import type { FlowContext } from "../../flows/context.ts";
 import { createToken } from "../../store/tokens.ts";
-import { canSeeShop, principal, ROLE_NAMES, requirePermission } from "../auth.ts";
+import { canSeeShop, principal, ROLE_NAMES } from "../auth.ts";
 import type { App } from "../server.ts";
 
 /** Shops and API tokens. */
 export async function adminRoutes(app: App, { ctx }: { ctx: FlowContext }) {
-  app.get("/shops", { schema: { tags: ["shops"] } }, async (req) => {
+  app.get("/shops", { config: { permission: "any" }, schema: { tags: ["shops"] } }, async (req) => {
     const p = principal(req);
     const shops = await ctx.db.selectFrom("shops").selectAll().orderBy("id").execute();
     return {
@@ -21,6 +21,7 @@ export async function adminRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/shops",
     {
+      config: { permission: "shops.write", allShops: true },
       schema: {
         tags: ["shops"],
         body: Type.Object({
@@ -31,7 +32,6 @@ export async function adminRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req, reply) => {
-      requirePermission(req, "shops.write");
       const row = await ctx.db
         .insertInto("shops")
         .values(req.body)
@@ -46,6 +46,7 @@ export async function adminRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/tokens",
     {
+      config: { permission: "tokens.write" },
       schema: {
         tags: ["tokens"],
         body: Type.Object({
@@ -56,7 +57,6 @@ export async function adminRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req, reply) => {
-      requirePermission(req, "tokens.write");
       const t = await createToken(ctx.db, req.body);
       return reply.status(201).send({ id: t.id, name: t.name, role: t.role, shops: t.shops, token: t.token });
     },

@@ -2,7 +2,7 @@ import { Type } from "@fastify/type-provider-typebox";
 import { acknowledgeAlert, scanQuality } from "../../flows/alerts.ts";
 import type { FlowContext } from "../../flows/context.ts";
 import { listAlerts } from "../../store/alerts.ts";
-import { requirePermission } from "../auth.ts";
+import { principal } from "../auth.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
 
@@ -27,6 +27,7 @@ export async function alertRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/alerts",
     {
+      config: { permission: "alerts.read" },
       schema: {
         tags: ["alerts"],
         querystring: Type.Object({
@@ -38,7 +39,6 @@ export async function alertRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      requirePermission(req, "alerts.read");
       const { items, nextCursor } = await listAlerts(ctx.db, { ...req.query, limit: req.query.limit ?? 50 });
       return { items: items.map(alertJson), nextCursor: nextCursor ?? null };
     },
@@ -47,6 +47,7 @@ export async function alertRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/alerts/:id/acknowledge",
     {
+      config: { permission: "alerts.ack" },
       schema: {
         tags: ["alerts"],
         params: Type.Object({ id: Type.Integer() }),
@@ -54,16 +55,19 @@ export async function alertRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "alerts.ack");
+      const p = principal(req);
       return alertJson(
         await acknowledgeAlert(ctx, { kind: "user", id: p.name }, req.params.id, req.body?.note),
       );
     },
   );
 
-  app.post("/alerts/quality-scan", { schema: { tags: ["alerts"] } }, async (req) => {
-    requirePermission(req, "settings.write");
-    const r = await scanQuality(ctx);
-    return { subjects: r.subjects, alerts: r.alerts };
-  });
+  app.post(
+    "/alerts/quality-scan",
+    { config: { permission: "settings.write", allShops: true }, schema: { tags: ["alerts"] } },
+    async (_req) => {
+      const r = await scanQuality(ctx);
+      return { subjects: r.subjects, alerts: r.alerts };
+    },
+  );
 }

@@ -9,7 +9,7 @@ import {
   stageTimes,
 } from "../../flows/analytics.ts";
 import type { FlowContext } from "../../flows/context.ts";
-import { requirePermission } from "../auth.ts";
+import { type Permission, principal } from "../auth.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
 
@@ -21,7 +21,12 @@ const Scope = {
 
 /** 售后分析: answered from rollups the writes keep in step (migration 012), so each stays fast at any size. */
 export async function analyticsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
-  const read = (summary: string, extra: Record<string, ReturnType<typeof Type.Optional>> = {}) => ({
+  const read = (
+    summary: string,
+    extra: Record<string, ReturnType<typeof Type.Optional>> = {},
+    permission: Permission = "cases.read",
+  ) => ({
+    config: { permission },
     schema: { tags: ["analytics"], summary, querystring: Type.Object({ ...Scope, ...extra }) },
   });
   app.get(
@@ -32,29 +37,36 @@ export async function analyticsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     }),
     async (req) => {
-      const p = requirePermission(req, "cases.read");
+      const p = principal(req);
       return refundRateReport(ctx, { ...(req.query as object), shops: p.shops });
     },
   );
   app.get("/analytics/reasons", read("Cases by reason, with shares"), async (req) => {
-    const p = requirePermission(req, "cases.read");
+    const p = principal(req);
     return reasonDistribution(ctx, { ...req.query, shops: p.shops });
   });
   app.get("/analytics/automation", read("Share of decisions made by rules, by month"), async (req) => {
-    const p = requirePermission(req, "cases.read");
+    const p = principal(req);
     return automationRate(ctx, { ...req.query, shops: p.shops });
   });
   app.get("/analytics/stage-times", read("Time in each state: p50, p90, mean (hours)"), async (req) => {
-    const p = requirePermission(req, "cases.read");
+    const p = principal(req);
     return stageTimes(ctx, { ...req.query, shops: p.shops });
   });
-  app.get("/analytics/costs", read("After-sales cost by month and kind, from the ledger"), async (req) => {
-    const p = requirePermission(req, "finance.read");
-    return costReport(ctx, { ...req.query, shops: p.shops });
-  });
-  app.post("/analytics/rebuild", { schema: { tags: ["analytics"] } }, async (req, reply) => {
-    requirePermission(req, "settings.write");
-    await rebuildAnalytics(ctx);
-    return reply.status(204).send();
-  });
+  app.get(
+    "/analytics/costs",
+    read("After-sales cost by month and kind, from the ledger", {}, "finance.read"),
+    async (req) => {
+      const p = principal(req);
+      return costReport(ctx, { ...req.query, shops: p.shops });
+    },
+  );
+  app.post(
+    "/analytics/rebuild",
+    { config: { permission: "settings.write", allShops: true }, schema: { tags: ["analytics"] } },
+    async (_req, reply) => {
+      await rebuildAnalytics(ctx);
+      return reply.status(204).send();
+    },
+  );
 }

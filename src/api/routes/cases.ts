@@ -17,7 +17,7 @@ import { submitCase } from "../../flows/submit-case.ts";
 import { caseSurroundings } from "../../store/case-view.ts";
 import { findCase } from "../../store/cases.ts";
 import { caseDetail, listCases, reviewQueue } from "../../store/views.ts";
-import { canSeeShop, type Permission, type Principal, requirePermission } from "../auth.ts";
+import { canSeeShop, type Permission, type Principal, principal } from "../auth.ts";
 import { caseViewJson } from "../case-view.ts";
 import { caseJson, caseSummaryJson } from "../serialize.ts";
 import type { App } from "../server.ts";
@@ -187,6 +187,7 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/cases",
     {
+      config: { permission: "cases.create" },
       schema: {
         tags: ["cases"],
         body: Type.Object({
@@ -211,7 +212,7 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req, reply) => {
-      const p = requirePermission(req, "cases.create");
+      const p = principal(req);
       // The token's shops travel into the flow, which treats another shop's order as absent.
       const b = { ...req.body, source: req.body.source ?? "api", shops: p.shops };
       const res = await submitCase(ctx, actorOf(p), b as never);
@@ -221,9 +222,12 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
 
   app.get(
     "/cases/:id",
-    { schema: { tags: ["cases"], params: Type.Object({ id: Type.Integer() }) } },
+    {
+      config: { permission: "cases.read" },
+      schema: { tags: ["cases"], params: Type.Object({ id: Type.Integer() }) },
+    },
     async (req) => {
-      const p = requirePermission(req, "cases.read");
+      const p = principal(req);
       await visibleCase(p, req.params.id);
       const d = await caseDetail(ctx.db, req.params.id);
       if (!d) throw new AppError("CASE_NOT_FOUND", `Case ${req.params.id} does not exist`);
@@ -242,6 +246,7 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/cases",
     {
+      config: { permission: "cases.read" },
       schema: {
         tags: ["cases"],
         querystring: Type.Object({
@@ -257,7 +262,7 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "cases.read");
+      const p = principal(req);
       const { items, nextCursor } = await listCases(ctx.db, {
         ...req.query,
         shops: p.shops,
@@ -270,6 +275,7 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/cases/:id/view",
     {
+      config: { permission: "cases.read" },
       schema: {
         tags: ["cases"],
         summary: "The integrated case view: order, parcel, customer history, risk, rules, recommendation",
@@ -277,7 +283,7 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "cases.read");
+      const p = principal(req);
       await visibleCase(p, req.params.id);
       const d = await caseDetail(ctx.db, req.params.id);
       if (!d) throw new AppError("CASE_NOT_FOUND", `Case ${req.params.id} does not exist`);
@@ -289,6 +295,7 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/review-queue",
     {
+      config: { permission: "cases.read" },
       schema: {
         tags: ["cases"],
         summary: "Cases awaiting review, most urgent first, with the size of every queue",
@@ -300,7 +307,7 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "cases.read");
+      const p = principal(req);
       const { items, queues } = await reviewQueue(ctx.db, {
         ...req.query,
         shops: p.shops,
@@ -327,6 +334,7 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     app.post(
       `/cases/:id/${slug}`,
       {
+        config: { permission: a.permission },
         schema: {
           tags: ["case actions"],
           summary: a.summary,
@@ -335,7 +343,7 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         },
       },
       async (req) => {
-        const p = requirePermission(req, a.permission);
+        const p = principal(req);
         // The token's shops travel into the flow, which treats any other shop's case as absent.
         const res = await a.run(ctx, actorOf(p), req.params.id, { ...(req.body as object), shops: p.shops });
         return { id: req.params.id, ...res };

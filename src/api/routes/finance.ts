@@ -4,7 +4,7 @@ import type { FlowContext } from "../../flows/context.ts";
 import { financeReport } from "../../flows/finance-report.ts";
 import { financeFees, setFinanceFees } from "../../flows/settings.ts";
 import { listLedger } from "../../store/ledger.ts";
-import { requirePermission } from "../auth.ts";
+import { principal } from "../auth.ts";
 import { type ExportTable, toCsv, toXlsx } from "../export.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
@@ -30,6 +30,7 @@ export async function financeRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/finance/report",
     {
+      config: { permission: "finance.read" },
       schema: {
         tags: ["finance"],
         summary: "After-sales cost by day or month, shop, channel and reason; as JSON, CSV or XLSX",
@@ -44,7 +45,7 @@ export async function financeRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req, reply) => {
-      const p = requirePermission(req, "finance.read");
+      const p = principal(req);
       const report = await financeReport(ctx, { ...req.query, shops: p.shops });
       const format = req.query.format ?? "json";
       if (format === "json") return report;
@@ -70,6 +71,7 @@ export async function financeRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/finance/ledger",
     {
+      config: { permission: "finance.read" },
       schema: {
         tags: ["finance"],
         summary: "Ledger entries, newest first (page with `before`)",
@@ -83,7 +85,7 @@ export async function financeRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "finance.read");
+      const p = principal(req);
       const entries = await listLedger(ctx.db, {
         ...req.query,
         limit: req.query.limit ?? 100,
@@ -93,15 +95,20 @@ export async function financeRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     },
   );
 
-  app.get("/settings/finance", { schema: { tags: ["settings"] } }, async (req) => {
-    requirePermission(req, "finance.read");
-    return { fees: await financeFees(ctx.db) };
-  });
+  app.get(
+    "/settings/finance",
+    { config: { permission: "finance.read" }, schema: { tags: ["settings"] } },
+    async (_req) => {
+      return { fees: await financeFees(ctx.db) };
+    },
+  );
   app.put(
     "/settings/finance",
-    { schema: { tags: ["settings"], body: Type.Object({ fees: Type.Unknown() }) } },
+    {
+      config: { permission: "settings.write", allShops: true },
+      schema: { tags: ["settings"], body: Type.Object({ fees: Type.Unknown() }) },
+    },
     async (req) => {
-      requirePermission(req, "settings.write");
       return { fees: await setFinanceFees(ctx, req.body.fees) };
     },
   );

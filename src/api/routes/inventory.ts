@@ -4,7 +4,7 @@ import { SOURCE_KINDS } from "../../domain/inventory.ts";
 import type { FlowContext } from "../../flows/context.ts";
 import { adjustStock, createWarehouse, setSkuBackorder, updateWarehouse } from "../../flows/inventory.ts";
 import { listBalances, listMovements, listWarehouses } from "../../store/inventory.ts";
-import { requirePermission } from "../auth.ts";
+import { principal } from "../auth.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
 
@@ -32,6 +32,7 @@ export async function inventoryRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/inventory",
     {
+      config: { permission: "inventory.read" },
       schema: {
         tags: ["inventory"],
         summary: "Stock per SKU and warehouse: sellable, quarantine, defective; scrapped and RTV counted out",
@@ -44,7 +45,6 @@ export async function inventoryRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      requirePermission(req, "orders.read");
       const { cursor, ...q } = req.query;
       const { items, next } = await listBalances(ctx.db, {
         ...q,
@@ -72,6 +72,7 @@ export async function inventoryRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/inventory/movements",
     {
+      config: { permission: "inventory.read" },
       schema: {
         tags: ["inventory"],
         summary: "The inventory ledger, newest first: every movement with its source",
@@ -89,7 +90,6 @@ export async function inventoryRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      requirePermission(req, "orders.read");
       const { from, to, ...q } = req.query;
       const { items, nextCursor } = await listMovements(ctx.db, {
         ...q,
@@ -123,6 +123,7 @@ export async function inventoryRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/inventory/adjustments",
     {
+      config: { permission: "inventory.write", allShops: true },
       schema: {
         tags: ["inventory"],
         summary: "Count stock in or out (opening stock, a stock count); keyed by the document, applied once",
@@ -140,7 +141,7 @@ export async function inventoryRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req, reply) => {
-      const p = requirePermission(req, "case.receive");
+      const p = principal(req);
       const { change, ...rest } = req.body;
       const res = await adjustStock(ctx, { kind: "user", id: p.name }, { ...rest, delta: change });
       return reply.status(res.applied ? 201 : 200).send(res);
@@ -150,6 +151,7 @@ export async function inventoryRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.put(
     "/inventory/backorder",
     {
+      config: { permission: "settings.write", allShops: true },
       schema: {
         tags: ["inventory"],
         summary: "Allow or refuse backorder for one SKU in a warehouse (null: as the warehouse says)",
@@ -161,19 +163,22 @@ export async function inventoryRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      requirePermission(req, "settings.write");
       return setSkuBackorder(ctx, req.body);
     },
   );
 
-  app.get("/warehouses", { schema: { tags: ["inventory"] } }, async (req) => {
-    requirePermission(req, "orders.read");
-    return { items: (await listWarehouses(ctx.db)).map(warehouseJson) };
-  });
+  app.get(
+    "/warehouses",
+    { config: { permission: "inventory.read" }, schema: { tags: ["inventory"] } },
+    async (_req) => {
+      return { items: (await listWarehouses(ctx.db)).map(warehouseJson) };
+    },
+  );
 
   app.post(
     "/warehouses",
     {
+      config: { permission: "settings.write", allShops: true },
       schema: {
         tags: ["inventory"],
         body: Type.Object({
@@ -184,7 +189,6 @@ export async function inventoryRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req, reply) => {
-      requirePermission(req, "settings.write");
       return reply.status(201).send(warehouseJson(await createWarehouse(ctx, req.body)));
     },
   );
@@ -192,6 +196,7 @@ export async function inventoryRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.patch(
     "/warehouses/:id",
     {
+      config: { permission: "settings.write", allShops: true },
       schema: {
         tags: ["inventory"],
         params: Type.Object({ id: Type.String() }),
@@ -203,7 +208,6 @@ export async function inventoryRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      requirePermission(req, "settings.write");
       return warehouseJson(await updateWarehouse(ctx, req.params.id, req.body));
     },
   );

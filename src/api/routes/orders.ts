@@ -7,7 +7,7 @@ import { ingestOrder } from "../../flows/ingest-order.ts";
 import { previewRefund } from "../../flows/quote-refund.ts";
 import { findOrder } from "../../store/orders.ts";
 import { orderDetail } from "../../store/views.ts";
-import { canSeeShop, requirePermission } from "../auth.ts";
+import { canSeeShop, principal } from "../auth.ts";
 import { orderJson, quoteJson } from "../serialize.ts";
 import type { App } from "../server.ts";
 import { Amount, Deductions, Enum, Items, Reason } from "./schemas.ts";
@@ -66,19 +66,26 @@ const OrderBody = Type.Object({
 });
 
 export async function orderRoutes(app: App, { ctx }: { ctx: FlowContext }) {
-  app.post("/orders", { schema: { tags: ["orders"], body: OrderBody } }, async (req, reply) => {
-    const p = requirePermission(req, "orders.write");
-    if (!canSeeShop(p, req.body.shop))
-      throw new AppError("SHOP_FORBIDDEN", `This token may not write to shop "${req.body.shop}"`);
-    const res = await ingestOrder(ctx, req.body as never);
-    return reply.status(res.outcome === "created" ? 201 : 200).send(res);
-  });
+  app.post(
+    "/orders",
+    { config: { permission: "orders.write" }, schema: { tags: ["orders"], body: OrderBody } },
+    async (req, reply) => {
+      const p = principal(req);
+      if (!canSeeShop(p, req.body.shop))
+        throw new AppError("SHOP_FORBIDDEN", `This token may not write to shop "${req.body.shop}"`);
+      const res = await ingestOrder(ctx, req.body as never);
+      return reply.status(res.outcome === "created" ? 201 : 200).send(res);
+    },
+  );
 
   app.get(
     "/orders/:id",
-    { schema: { tags: ["orders"], params: Type.Object({ id: Type.Integer() }) } },
+    {
+      config: { permission: "orders.read" },
+      schema: { tags: ["orders"], params: Type.Object({ id: Type.Integer() }) },
+    },
     async (req) => {
-      const p = requirePermission(req, "orders.read");
+      const p = principal(req);
       const d = await orderDetail(ctx.db, req.params.id);
       if (!d || !canSeeShop(p, d.order.shop_id))
         throw new AppError("ORDER_NOT_FOUND", `Order ${req.params.id} does not exist`);
@@ -89,13 +96,14 @@ export async function orderRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/orders",
     {
+      config: { permission: "orders.read" },
       schema: {
         tags: ["orders"],
         querystring: Type.Object({ shop: Type.String(), externalId: Type.String() }),
       },
     },
     async (req) => {
-      const p = requirePermission(req, "orders.read");
+      const p = principal(req);
       if (!canSeeShop(p, req.query.shop)) return { items: [] };
       const row = await ctx.db
         .selectFrom("orders")
@@ -111,6 +119,7 @@ export async function orderRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/refund-quotes",
     {
+      config: { permission: "quotes" },
       schema: {
         tags: ["refunds"],
         body: Type.Object({
@@ -123,7 +132,7 @@ export async function orderRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "quotes");
+      const p = principal(req);
       const order = await findOrder(ctx.db, req.body.orderId);
       if (!order || !canSeeShop(p, order.shop_id))
         throw new AppError("ORDER_NOT_FOUND", `Order ${req.body.orderId} does not exist`);

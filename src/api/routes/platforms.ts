@@ -7,7 +7,7 @@ import { getReturnAddress, setReturnAddress } from "../../flows/platform-decisio
 import { receivePlatformPush } from "../../flows/sync-platform.ts";
 import { credentialSummary, saveCredentials } from "../../store/credentials.ts";
 import { findShop } from "../../store/orders.ts";
-import { canSeeShop, requirePermission } from "../auth.ts";
+import { canSeeShop, principal } from "../auth.ts";
 import { sendProblem } from "../problems.ts";
 import type { App } from "../server.ts";
 
@@ -22,8 +22,8 @@ export async function platformRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   const shopParams = Type.Object({ shop: Type.String() });
   const adapterFor = (channel: string) => (ctx.platforms ?? platformFor)(channel);
 
-  async function shopFor(req: Parameters<typeof requirePermission>[0], shopId: string) {
-    const p = requirePermission(req, "shops.write");
+  async function shopFor(req: Parameters<typeof principal>[0], shopId: string) {
+    const p = principal(req);
     const shop = canSeeShop(p, shopId) ? await findShop(ctx.db, shopId) : undefined;
     if (!shop) throw new AppError("SHOP_NOT_FOUND", `Shop "${shopId}" does not exist`);
     return shop;
@@ -47,6 +47,7 @@ export async function platformRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/shops/:shop/credentials",
     {
+      config: { permission: "shops.write" },
       schema: {
         tags: ["platforms"],
         summary: "Which credential fields a shop has set (never their values)",
@@ -59,6 +60,7 @@ export async function platformRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.put(
     "/shops/:shop/credentials",
     {
+      config: { permission: "shops.write" },
       schema: {
         tags: ["platforms"],
         summary: "Set a shop's platform credentials (write-only; stored sealed with the installation's key)",
@@ -108,7 +110,10 @@ export async function platformRoutes(app: App, { ctx }: { ctx: FlowContext }) {
 
   app.delete(
     "/shops/:shop/credentials",
-    { schema: { tags: ["platforms"], summary: "Disconnect a shop from its platform", params: shopParams } },
+    {
+      config: { permission: "shops.write" },
+      schema: { tags: ["platforms"], summary: "Disconnect a shop from its platform", params: shopParams },
+    },
     async (req, reply) => {
       const shop = await shopFor(req, req.params.shop);
       await ctx.db.deleteFrom("shop_credentials").where("shop_id", "=", shop.id).execute();
@@ -130,7 +135,10 @@ export async function platformRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   );
   app.get(
     "/shops/:shop/return-address",
-    { schema: { tags: ["platforms"], params: shopParams } },
+    {
+      config: { permission: "shops.write" },
+      schema: { tags: ["platforms"], params: shopParams },
+    },
     async (req) => {
       const shop = await shopFor(req, req.params.shop);
       return (await getReturnAddress(ctx, shop.id)) ?? null;
@@ -139,6 +147,7 @@ export async function platformRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.put(
     "/shops/:shop/return-address",
     {
+      config: { permission: "shops.write" },
       schema: {
         tags: ["platforms"],
         summary: "Where the shop's buyers send returns — what the platform is told when a return is agreed",
@@ -155,6 +164,7 @@ export async function platformRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/shops/:shop/sync",
     {
+      config: { permission: "shops.write" },
       schema: {
         tags: ["platforms"],
         summary: "How far the shop's platform sync has got",

@@ -20,7 +20,7 @@ import {
 import { listParcels, type MatchInput, matchParcel, recordParcel } from "../../flows/unidentified-parcels.ts";
 import { findCase } from "../../store/cases.ts";
 import { caseInspections, caseReceiptLines } from "../../store/inventory.ts";
-import { canSeeShop, type Principal, requirePermission } from "../auth.ts";
+import { canSeeShop, type Principal, principal } from "../auth.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
 
@@ -65,6 +65,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/receiving/candidates",
     {
+      config: { permission: "case.receive" },
       schema: {
         tags: ["receiving"],
         summary: "The cases a scanned code may belong to, most likely first (reads only)",
@@ -75,7 +76,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "case.receive");
+      const p = principal(req);
       return findCandidates(ctx.db, req.query.code, {
         ...(req.query.kind ? { kind: req.query.kind as "tracking" | "sku" } : {}),
         shops: p.shops,
@@ -86,6 +87,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/receiving/scan",
     {
+      config: { permission: "case.receive" },
       schema: {
         tags: ["receiving"],
         summary: "Scan a parcel or a unit: one matching case is received, several are listed, none is 无头件",
@@ -93,7 +95,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req, reply) => {
-      const p = requirePermission(req, "case.receive");
+      const p = principal(req);
       const res = await scanReceive(ctx, actorOf(p), { ...(req.body as ScanInput), shops: p.shops });
       const created = (res.outcome === "received" || res.outcome === "unidentified") && !res.replayed;
       return reply.status(created ? 201 : 200).send(res);
@@ -103,6 +105,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/receiving/receive",
     {
+      config: { permission: "case.receive" },
       schema: {
         tags: ["receiving"],
         summary: "Receive into the case the person chose (after a scan with several candidates)",
@@ -110,7 +113,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req, reply) => {
-      const p = requirePermission(req, "case.receive");
+      const p = principal(req);
       const { caseId, ...scan } = req.body;
       const res = await receiveScanned(ctx, actorOf(p), caseId, {
         ...(scan as ScanInput),
@@ -124,6 +127,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/receiving/batch",
     {
+      config: { permission: "case.receive" },
       schema: {
         tags: ["receiving"],
         summary: "Several scans at once; every line is answered on its own and one bad line stops nothing",
@@ -136,7 +140,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "case.receive");
+      const p = principal(req);
       const results = await scanBatch(
         ctx,
         actorOf(p),
@@ -149,6 +153,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/unidentified-parcels",
     {
+      config: { permission: "case.receive" },
       schema: {
         tags: ["receiving"],
         summary: "Record a parcel that matches no case (无头件)",
@@ -165,7 +170,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req, reply) => {
-      const p = requirePermission(req, "case.receive");
+      const p = principal(req);
       const res = await recordParcel(ctx, actorOf(p), req.body);
       return reply.status(res.replayed ? 200 : 201).send(res);
     },
@@ -174,6 +179,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/unidentified-parcels",
     {
+      config: { permission: "cases.read" },
       schema: {
         tags: ["receiving"],
         querystring: Type.Object({
@@ -184,7 +190,6 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      requirePermission(req, "cases.read");
       const { items, nextCursor } = await listParcels(ctx.db, { ...req.query, limit: req.query.limit ?? 50 });
       return {
         items: items.map((x) => ({
@@ -212,6 +217,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/unidentified-parcels/:id/match",
     {
+      config: { permission: "case.receive" },
       schema: {
         tags: ["receiving"],
         summary: "Match an unidentified parcel to its case, which receives it",
@@ -227,7 +233,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "case.receive");
+      const p = principal(req);
       return matchParcel(ctx, actorOf(p), req.params.id, { ...(req.body as MatchInput), shops: p.shops });
     },
   );
@@ -235,6 +241,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/cases/:id/receipt-lines",
     {
+      config: { permission: "cases.read" },
       schema: {
         tags: ["receiving"],
         summary: "What arrived for the case, per item and condition, and what QC found",
@@ -242,7 +249,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "cases.read");
+      const p = principal(req);
       await visibleCase(p, req.params.id);
       const [lines, inspections] = [
         await caseReceiptLines(ctx.db, req.params.id),
@@ -282,6 +289,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/cases/:id/inspections",
     {
+      config: { permission: "case.inspect" },
       schema: {
         tags: ["receiving"],
         summary:
@@ -309,7 +317,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "case.inspect");
+      const p = principal(req);
       const res = await inspectLines(ctx, actorOf(p), req.params.id, {
         ...(req.body as InspectLinesInput),
         shops: p.shops,
@@ -321,6 +329,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/cases/:id/refund-recommendation",
     {
+      config: { permission: "case.grant_refund" },
       schema: {
         tags: ["receiving"],
         summary: "QC's advice for the refund: refuse, deduct (with deductions the grant takes) or full",
@@ -328,7 +337,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "cases.read");
+      const p = principal(req);
       return refundRecommendation(ctx, req.params.id, p.shops);
     },
   );
@@ -336,6 +345,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/cases/:id/grant-recommended-refund",
     {
+      config: { permission: "case.grant_refund" },
       schema: {
         tags: ["receiving"],
         summary: "Grant the refund with QC's deductions and send it (同意退款，按质检扣款)",
@@ -346,7 +356,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "case.grant_refund");
+      const p = principal(req);
       const granted = await grantRecommendedRefund(ctx, actorOf(p), req.params.id, {
         ...(req.body ?? {}),
         shops: p.shops,

@@ -5,7 +5,7 @@ import { CATEGORIES, type ReconciliationSummary } from "../../domain/reconcile/m
 import type { FlowContext } from "../../flows/context.ts";
 import { RECONCILABLE_CHANNELS, reconcileDay } from "../../flows/reconcile.ts";
 import { findRun, listRuns, runItems } from "../../store/reconciliations.ts";
-import { requirePermission } from "../auth.ts";
+import { principal } from "../auth.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
 
@@ -74,6 +74,7 @@ export async function reconciliationRoutes(app: App, { ctx }: { ctx: FlowContext
   app.get(
     "/reconciliations",
     {
+      config: { permission: "reconciliations.read" },
       schema: {
         tags: ["reconciliations"],
         summary: "Reconciliation reports, newest day first",
@@ -88,7 +89,6 @@ export async function reconciliationRoutes(app: App, { ctx }: { ctx: FlowContext
       },
     },
     async (req) => {
-      requirePermission(req, "finance.read");
       const { items, nextCursor } = await listRuns(ctx.db, { ...req.query, limit: req.query.limit ?? 50 });
       return { items: items.map(runJson), nextCursor: nextCursor ?? null };
     },
@@ -97,6 +97,7 @@ export async function reconciliationRoutes(app: App, { ctx }: { ctx: FlowContext
   app.get(
     "/reconciliations/:id",
     {
+      config: { permission: "reconciliations.read" },
       schema: {
         tags: ["reconciliations"],
         summary: "One report with its items (all, or some categories)",
@@ -105,7 +106,6 @@ export async function reconciliationRoutes(app: App, { ctx }: { ctx: FlowContext
       },
     },
     async (req) => {
-      requirePermission(req, "finance.read");
       const run = await findRun(ctx.db, req.params.id);
       if (!run) throw new AppError("RECONCILIATION_NOT_FOUND", `No reconciliation ${req.params.id}`);
       const items = await runItems(ctx.db, run.id, req.query.category);
@@ -116,6 +116,7 @@ export async function reconciliationRoutes(app: App, { ctx }: { ctx: FlowContext
   app.post(
     "/reconciliations",
     {
+      config: { permission: "reconciliations.run", allShops: true },
       schema: {
         tags: ["reconciliations"],
         summary:
@@ -124,7 +125,7 @@ export async function reconciliationRoutes(app: App, { ctx }: { ctx: FlowContext
       },
     },
     async (req, reply) => {
-      const p = requirePermission(req, "finance.read");
+      const p = principal(req);
       const file = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
       const r = await reconcileDay(
         ctx,

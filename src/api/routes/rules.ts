@@ -19,7 +19,7 @@ import { riskThresholds, timeZone } from "../../flows/settings.ts";
 import { findCase } from "../../store/cases.ts";
 import { loadCaseContexts } from "../../store/facts.ts";
 import { findRuleVersion, listRuleVersions } from "../../store/rules.ts";
-import { canSeeShop, requirePermission } from "../auth.ts";
+import { canSeeShop, principal } from "../auth.ts";
 import type { App } from "../server.ts";
 
 const Version = Type.Object({ version: Type.Integer({ minimum: 1 }) });
@@ -40,13 +40,15 @@ const versionJson = (v: Awaited<ReturnType<typeof listRuleVersions>>[number]) =>
 export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   const actor = (name: string) => ({ kind: "user" as const, id: name });
 
-  app.get("/rules/vocabulary", { schema: { tags: ["rules"] } }, async (req) => {
-    requirePermission(req, "rules.read");
-    return ruleVocabulary();
-  });
+  app.get(
+    "/rules/vocabulary",
+    { config: { permission: "rules.read" }, schema: { tags: ["rules"] } },
+    async (_req) => {
+      return ruleVocabulary();
+    },
+  );
 
-  app.get("/rules", { schema: { tags: ["rules"] } }, async (req) => {
-    requirePermission(req, "rules.read");
+  app.get("/rules", { config: { permission: "rules.read" }, schema: { tags: ["rules"] } }, async (_req) => {
     const versions = await listRuleVersions(ctx.db);
     return {
       active: versions.find((v) => v.status === "active")?.version ?? null,
@@ -54,33 +56,41 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     };
   });
 
-  app.get("/rules/versions/:version", { schema: { tags: ["rules"], params: Version } }, async (req) => {
-    requirePermission(req, "rules.read");
-    const v = await findRuleVersion(ctx.db, req.params.version);
-    if (!v)
-      throw new AppError("RULE_VERSION_NOT_FOUND", `Rule set version ${req.params.version} does not exist`);
-    return versionJson(v);
-  });
+  app.get(
+    "/rules/versions/:version",
+    { config: { permission: "rules.read" }, schema: { tags: ["rules"], params: Version } },
+    async (req) => {
+      const v = await findRuleVersion(ctx.db, req.params.version);
+      if (!v)
+        throw new AppError("RULE_VERSION_NOT_FOUND", `Rule set version ${req.params.version} does not exist`);
+      return versionJson(v);
+    },
+  );
 
-  app.post("/rules/versions", { schema: { tags: ["rules"], body: Draft } }, async (req, reply) => {
-    const p = requirePermission(req, "rules.write");
-    return reply.status(201).send(versionJson(await createRuleDraft(ctx, actor(p.name), req.body)));
-  });
+  app.post(
+    "/rules/versions",
+    { config: { permission: "rules.write", allShops: true }, schema: { tags: ["rules"], body: Draft } },
+    async (req, reply) => {
+      const p = principal(req);
+      return reply.status(201).send(versionJson(await createRuleDraft(ctx, actor(p.name), req.body)));
+    },
+  );
 
   app.put(
     "/rules/versions/:version",
-    { schema: { tags: ["rules"], params: Version, body: Draft } },
+    {
+      config: { permission: "rules.write", allShops: true },
+      schema: { tags: ["rules"], params: Version, body: Draft },
+    },
     async (req) => {
-      requirePermission(req, "rules.write");
       return versionJson(await updateRuleDraft(ctx, req.params.version, req.body));
     },
   );
 
   app.delete(
     "/rules/versions/:version",
-    { schema: { tags: ["rules"], params: Version } },
+    { config: { permission: "rules.write", allShops: true }, schema: { tags: ["rules"], params: Version } },
     async (req, reply) => {
-      requirePermission(req, "rules.write");
       await removeRuleDraft(ctx, req.params.version);
       return reply.status(204).send();
     },
@@ -88,9 +98,12 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
 
   app.post(
     "/rules/versions/:version/activate",
-    { schema: { tags: ["rules"], params: Version } },
+    {
+      config: { permission: "rules.activate", allShops: true },
+      schema: { tags: ["rules"], params: Version },
+    },
     async (req) => {
-      const p = requirePermission(req, "rules.activate");
+      const p = principal(req);
       return versionJson(await activateRules(ctx, actor(p.name), req.params.version));
     },
   );
@@ -98,6 +111,7 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/rules/dry-run",
     {
+      config: { permission: "rules.read" },
       schema: {
         tags: ["rules"],
         summary: "Judge one case by a rule set without changing anything",
@@ -109,7 +123,7 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "rules.read");
+      const p = principal(req);
       const kase = await findCase(ctx.db, req.body.caseId);
       if (!kase || !canSeeShop(p, kase.shop_id))
         throw new AppError("CASE_NOT_FOUND", `Case ${req.body.caseId} does not exist`);
@@ -137,6 +151,7 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/rules/backtests",
     {
+      config: { permission: "rules.read" },
       schema: {
         tags: ["rules"],
         summary: "Replay a rule set over past cases people decided and compare",
@@ -149,7 +164,7 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "rules.read");
+      const p = principal(req);
       return backtestRules(ctx, { ...req.body, shops: p.shops });
     },
   );

@@ -16,7 +16,7 @@ import {
   timeZone,
 } from "../../flows/settings.ts";
 import { listPolicies } from "../../store/settings.ts";
-import { canSeeShop, requirePermission } from "../auth.ts";
+import { canSeeShop, principal } from "../auth.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
 
@@ -27,9 +27,9 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   const shopParams = Type.Object({ shop: Type.String() });
   app.get(
     "/shops/:shop/review-settings",
-    { schema: { tags: ["settings"], params: shopParams } },
+    { config: { permission: "cases.read" }, schema: { tags: ["settings"], params: shopParams } },
     async (req) => {
-      const p = requirePermission(req, "cases.read");
+      const p = principal(req);
       if (!canSeeShop(p, req.params.shop))
         throw new AppError("SHOP_NOT_FOUND", `Shop "${req.params.shop}" does not exist`);
       return getShopReview(ctx.db, req.params.shop);
@@ -38,6 +38,7 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.put(
     "/shops/:shop/review-settings",
     {
+      config: { permission: "settings.write" },
       schema: {
         tags: ["settings"],
         params: shopParams,
@@ -48,66 +49,98 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const p = requirePermission(req, "settings.write");
+      const p = principal(req);
       if (!canSeeShop(p, req.params.shop))
         throw new AppError("SHOP_NOT_FOUND", `Shop "${req.params.shop}" does not exist`);
       return setShopReview(ctx, req.params.shop, req.body);
     },
   );
 
-  app.get("/settings/risk", { schema: { tags: ["settings"] } }, async (req) => {
-    requirePermission(req, "alerts.read");
-    return riskThresholds(ctx);
-  });
-  app.put("/settings/risk", { schema: { tags: ["settings"], body: Type.Unknown() } }, async (req) => {
-    requirePermission(req, "settings.write");
-    return setRiskThresholds(ctx, req.body);
-  });
-  app.get("/settings/quality", { schema: { tags: ["settings"] } }, async (req) => {
-    requirePermission(req, "alerts.read");
-    return qualityThresholds(ctx);
-  });
-  app.put("/settings/quality", { schema: { tags: ["settings"], body: Type.Unknown() } }, async (req) => {
-    requirePermission(req, "settings.write");
-    return setQualityThresholds(ctx, req.body);
-  });
+  app.get(
+    "/settings/risk",
+    { config: { permission: "alerts.read" }, schema: { tags: ["settings"] } },
+    async (_req) => {
+      return riskThresholds(ctx);
+    },
+  );
+  app.put(
+    "/settings/risk",
+    {
+      config: { permission: "settings.write", allShops: true },
+      schema: { tags: ["settings"], body: Type.Unknown() },
+    },
+    async (req) => {
+      return setRiskThresholds(ctx, req.body);
+    },
+  );
+  app.get(
+    "/settings/quality",
+    { config: { permission: "alerts.read" }, schema: { tags: ["settings"] } },
+    async (_req) => {
+      return qualityThresholds(ctx);
+    },
+  );
+  app.put(
+    "/settings/quality",
+    {
+      config: { permission: "settings.write", allShops: true },
+      schema: { tags: ["settings"], body: Type.Unknown() },
+    },
+    async (req) => {
+      return setQualityThresholds(ctx, req.body);
+    },
+  );
   // The order a refund goes back over an order's tenders: cash, points, coupons (退款顺序).
-  app.get("/settings/refunds", { schema: { tags: ["settings"] } }, async (req) => {
-    requirePermission(req, "cases.read");
-    return { tenderOrder: await refundTenderOrder(ctx.db) };
-  });
+  app.get(
+    "/settings/refunds",
+    { config: { permission: "cases.read" }, schema: { tags: ["settings"] } },
+    async (_req) => {
+      return { tenderOrder: await refundTenderOrder(ctx.db) };
+    },
+  );
   app.put(
     "/settings/refunds",
-    { schema: { tags: ["settings"], body: Type.Object({ tenderOrder: Type.Array(Type.String()) }) } },
+    {
+      config: { permission: "settings.write", allShops: true },
+      schema: { tags: ["settings"], body: Type.Object({ tenderOrder: Type.Array(Type.String()) }) },
+    },
     async (req) => {
-      requirePermission(req, "settings.write");
       return { tenderOrder: await setRefundTenderOrder(ctx, req.body.tenderOrder) };
     },
   );
-  app.get("/settings/timezone", { schema: { tags: ["settings"] } }, async (req) => {
-    requirePermission(req, "cases.read");
-    return { timeZone: await timeZone(ctx) };
-  });
+  app.get(
+    "/settings/timezone",
+    { config: { permission: "cases.read" }, schema: { tags: ["settings"] } },
+    async (_req) => {
+      return { timeZone: await timeZone(ctx) };
+    },
+  );
   app.put(
     "/settings/timezone",
-    { schema: { tags: ["settings"], body: Type.Object({ timeZone: Type.String() }) } },
+    {
+      config: { permission: "settings.write", allShops: true },
+      schema: { tags: ["settings"], body: Type.Object({ timeZone: Type.String() }) },
+    },
     async (req) => {
-      requirePermission(req, "settings.write");
       await setTimeZone(ctx, req.body.timeZone);
       return { timeZone: req.body.timeZone };
     },
   );
 
-  app.get("/catalog/policies", { schema: { tags: ["settings"] } }, async (req) => {
-    requirePermission(req, "cases.read");
-    const rows = await listPolicies(ctx.db);
-    return {
-      items: rows.map((r) => ({ kind: r.kind, key: r.key, policies: r.policies, updatedAt: r.updated_at })),
-    };
-  });
+  app.get(
+    "/catalog/policies",
+    { config: { permission: "cases.read" }, schema: { tags: ["settings"] } },
+    async (_req) => {
+      const rows = await listPolicies(ctx.db);
+      return {
+        items: rows.map((r) => ({ kind: r.kind, key: r.key, policies: r.policies, updatedAt: r.updated_at })),
+      };
+    },
+  );
   app.put(
     "/catalog/policies/:kind/:key",
     {
+      config: { permission: "settings.write", allShops: true },
       schema: {
         tags: ["settings"],
         summary: "Set the after-sales policies (售后政策) of a SKU or a category; an empty list clears them",
@@ -116,7 +149,6 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      requirePermission(req, "settings.write");
       await setPolicies(ctx, req.params.kind as "sku" | "category", req.params.key, req.body.policies);
       return { kind: req.params.kind, key: req.params.key, policies: req.body.policies };
     },

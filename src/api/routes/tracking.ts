@@ -2,7 +2,6 @@ import { Type } from "@fastify/type-provider-typebox";
 import { LOGISTICS_STATUSES } from "../../domain/order.ts";
 import type { FlowContext } from "../../flows/context.ts";
 import { recordTracking } from "../../flows/record-tracking.ts";
-import { requirePermission } from "../auth.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
 
@@ -11,6 +10,7 @@ export async function trackingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.post(
     "/tracking",
     {
+      config: { permission: "tracking.write" },
       schema: {
         tags: ["tracking"],
         body: Type.Object({
@@ -29,7 +29,6 @@ export async function trackingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      requirePermission(req, "tracking.write");
       return recordTracking(ctx, req.body as never);
     },
   );
