@@ -1,14 +1,21 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../domain/errors.ts";
+import { type Details, errorMessage, type Lang } from "../domain/messages/index.ts";
+import { fieldProblems, negotiateLang, titleOf } from "./language.ts";
 
 /** Every expected failure's HTTP status, by its stable code. Unlisted codes are plain bad requests. */
 const STATUS: Record<string, number> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   SHOP_FORBIDDEN: 403,
+  TOKEN_ROLE_FORBIDDEN: 403,
+  TOKEN_SHOPS_FORBIDDEN: 403,
+  TOKEN_NOT_FOUND: 404,
+  TOKEN_SHOPS_EMPTY: 422,
+  TOKEN_NAME_INVALID: 422,
+  ALL_SHOPS_REQUIRED: 403,
   NOT_FOUND: 404,
   ORDER_NOT_FOUND: 404,
-  ALL_SHOPS_REQUIRED: 403,
   CASE_NOT_FOUND: 404,
   REFUND_NOT_FOUND: 404,
   INVALID_TRANSITION: 409,
@@ -40,6 +47,8 @@ const STATUS: Record<string, number> = {
   CREDENTIAL_FIELDS_MISSING: 422,
   INVALID_RETURN_ADDRESS: 422,
   PLATFORM_NOT_CONNECTED: 409,
+  PLATFORM_REF_INVALID: 422,
+  PAYMENT_CHANNEL_NOT_CONFIGURED: 409,
   PLATFORM_NOT_SUPPORTED: 422,
   PLATFORM_NO_GATEWAY: 422,
   SECRET_KEY_MISSING: 503,
@@ -59,6 +68,8 @@ const STATUS: Record<string, number> = {
   BILL_MALFORMED: 422,
   BILL_HASH_MISMATCH: 502,
   BILL_FETCH_FAILED: 502,
+  FILE_TOO_LARGE_UNCOMPRESSED: 413,
+  ARCHIVE_RATIO_TOO_HIGH: 422,
   INSUFFICIENT_STOCK: 409,
   NEGATIVE_STOCK: 409,
   PARCEL_ALREADY_MATCHED: 409,
@@ -75,21 +86,27 @@ const STATUS: Record<string, number> = {
   LINE_NOT_IN_CASE: 422,
   INVALID_MONTH: 400,
   INVALID_DIMENSION: 400,
+  UNKNOWN_FIELD: 400,
+  INVALID_TEXT: 400,
+  VALUE_OUT_OF_RANGE: 400,
+  INVALID_JSON: 400,
+  BODY_TOO_LARGE: 413,
+  URL_TOO_LONG: 414,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  ROUTE_NOT_FOUND: 404,
 };
 
 export const statusOf = (code: string) => STATUS[code] ?? 400;
 
-const TITLES: Record<number, string> = {
-  400: "Bad request",
-  401: "Unauthenticated",
-  403: "Forbidden",
-  404: "Not found",
-  409: "Conflict",
-  422: "Unprocessable",
-  500: "Internal error",
-};
+/** The language the caller reads (Accept-Language; zh-CN by default). */
+export const langOf = (req: FastifyRequest): Lang => negotiateLang(req.headers["accept-language"]);
 
-/** RFC 9457 problem details with our stable `code`. */
+/**
+ * RFC 9457 problem details with our stable `code`, in the caller's language: `detail` and `title` come
+ * from the message catalogue (src/domain/messages); the English `detail` given here is the developer's
+ * text, used only for a code the catalogue does not know yet.
+ */
 export function sendProblem(
   reply: FastifyReply,
   status: number,
@@ -97,12 +114,29 @@ export function sendProblem(
   detail: string,
   extra?: Record<string, unknown>,
 ) {
+  const lang = langOf(reply.request);
+  const said = errorMessage(code, extra?.details as Details | undefined, lang) ?? detail;
+  return problem(reply, lang, status, code, said, extra);
+}
+
+/** A problem whose `detail` is already in `lang`. */
+function problem(
+  reply: FastifyReply,
+  lang: Lang,
+  status: number,
+  code: string,
+  detail: string,
+  extra?: Record<string, unknown>,
+) {
+  const vary = reply.getHeader("vary");
   return reply
     .status(status)
     .type("application/problem+json")
+    .header("content-language", lang)
+    .header("vary", vary ? `${String(vary)}, Accept-Language` : "Accept-Language")
     .send({
       type: `urn:aftersales:problem:${code}`,
-      title: TITLES[status] ?? "Error",
+      title: titleOf(status, lang),
       status,
       code,
       detail,
@@ -126,13 +160,75 @@ export function errorHandler(
   }
   const fe = error as FastifyError;
   if (fe.validation) {
-    return sendProblem(reply, 400, "VALIDATION_ERROR", fe.message, {
-      errors: fe.validation.map((v) => ({ path: v.instancePath, message: v.message })),
+    const first = fe.validation[0];
+    const where = fe.validationContext ?? "body";
+    // The field a person has to fix: the unknown one, else the one whose value is wrong.
+    const field =
+      first?.keyword === "additionalProperties"
+        ? `${first.instancePath}/${String(first.params.additionalProperty)}`
+        : (first?.instancePath ?? "");
+    const code =
+      first?.keyword === "additionalProperties"
+        ? "UNKNOWN_FIELD"
+        : first?.keyword === "text"
+          ? "INVALID_TEXT"
+          : "VALIDATION_ERROR";
+    // Each refused value said in the caller's language, naming the field and what it takes.
+    const lang = langOf(req);
+    const errors = fieldProblems(fe.validation, where, lang);
+    return problem(reply, lang, 400, code, errors.map((e) => e.message).join(lang === "en" ? "; " : "；"), {
+      in: where,
+      field: field.replace(/^\//, "").replace(/\//g, "."),
+      errors,
     });
   }
+  const known =
+    error.name === "SyntaxError" && fe.statusCode === 400
+      ? "INVALID_JSON"
+      : (FRAMEWORK_CODES[fe.code] ?? PG_CODES[(error as { code?: string }).code ?? ""]);
+  if (known) return sendProblem(reply, statusOf(known), known, fe.message);
   if (fe.statusCode && fe.statusCode < 500) {
     return sendProblem(reply, fe.statusCode, fe.code ?? "BAD_REQUEST", fe.message);
   }
   req.log.error(error);
   return sendProblem(reply, 500, "INTERNAL", "Something went wrong on our side; nothing was lost, try again");
+}
+
+/** Fastify's own refusals, under our stable codes. */
+const FRAMEWORK_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: "BODY_TOO_LARGE",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "BODY_TOO_LARGE",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "INVALID_JSON",
+  FST_ERR_CTP_INVALID_JSON_BODY: "INVALID_JSON",
+  FST_ERR_BAD_URL: "ROUTE_NOT_FOUND",
+  FST_ERR_MAX_PARAM_LENGTH: "URL_TOO_LONG",
+  FST_ERR_ASYNC_CONSTRAINT: "ROUTE_NOT_FOUND",
+};
+
+/**
+ * The database's refusals of values the schemas let through (the last line of defence; validation
+ * should catch them first): out-of-range numbers and text it cannot store are the caller's mistake.
+ */
+const PG_CODES: Record<string, string> = {
+  "22003": "VALUE_OUT_OF_RANGE", // numeric_value_out_of_range
+  "22021": "INVALID_TEXT", // character_not_in_repertoire
+  "22P05": "INVALID_TEXT", // untranslatable_character
+  "22P02": "VALIDATION_ERROR", // invalid_text_representation
+  "22007": "VALIDATION_ERROR", // invalid_datetime_format
+  "22008": "VALUE_OUT_OF_RANGE", // datetime_field_overflow
+};
+
+/** Errors Fastify meets before a route runs (bad URL, over-long parameter). */
+export function frameworkErrors(error: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  return errorHandler(error, req, reply);
+}
+
+export function notFoundHandler(req: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(
+    reply,
+    404,
+    "ROUTE_NOT_FOUND",
+    `No such endpoint: ${req.method} ${req.url.split("?")[0]}`,
+  );
 }

@@ -1,13 +1,18 @@
+import cors from "@fastify/cors";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance } from "fastify";
+import { AppError } from "../domain/errors.ts";
 import type { FlowContext } from "../flows/context.ts";
 import { authenticator, authorize, declarePermission } from "./auth.ts";
-import { errorHandler } from "./problems.ts";
+import { errorHandler, frameworkErrors, notFoundHandler } from "./problems.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { alertRoutes } from "./routes/alerts.ts";
 import { analyticsRoutes } from "./routes/analytics.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { callbackRoutes } from "./routes/callbacks.ts";
 import { caseRoutes } from "./routes/cases.ts";
 import { financeRoutes } from "./routes/finance.ts";
@@ -21,7 +26,9 @@ import { reconciliationRoutes } from "./routes/reconciliations.ts";
 import { refundRoutes } from "./routes/refunds.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { settingsRoutes } from "./routes/settings.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
 import { trackingRoutes } from "./routes/tracking.ts";
+import { validatorCompiler } from "./validation.ts";
 
 export type App = FastifyInstance<
   import("node:http").Server,
@@ -35,15 +42,52 @@ export interface ServerOptions {
   ctx: FlowContext;
   dbKind: string;
   logger?: boolean;
+  /** Serve /api/docs without a token (AFTERSALES_PUBLIC_DOCS=1); by default any valid token reads it. */
+  publicDocs?: boolean;
+  /** Origins allowed to call the API from a browser (AFTERSALES_CORS_ORIGINS); none by default. */
+  corsOrigins?: readonly string[];
+  /** Requests per minute per client address: failed sign-ins and the public endpoints (callbacks, health). */
+  rateLimits?: { authFailures?: number; public?: number };
 }
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The route reads its body as a file (a Buffer), not as JSON fields. */
+    fileBody?: boolean;
+  }
+}
+
+/** JSON bodies above this are refused (413); routes that take files say their own limit. */
+export const BODY_LIMIT = 512 * 1024;
 
 /** The HTTP API: /api/v1 behind bearer tokens, OpenAPI at /api/docs, errors as problem+json. */
 export async function buildServer(opts: ServerOptions): Promise<App> {
   const app = Fastify({
     logger: opts.logger ? { level: "info" } : false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: false } },
+    bodyLimit: BODY_LIMIT,
+    // An id longer than this is no id of ours; answered 414 as problem+json by frameworkErrors.
+    routerOptions: { maxParamLength: 200 },
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+  app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  await app.register(helmet, {
+    // Swagger UI sets its own script hashes (staticCSP below); elsewhere nothing may run inline.
+    contentSecurityPolicy: { directives: { "img-src": ["'self'", "data:"] } },
+  });
+  if (opts.corsOrigins?.length)
+    await app.register(cors, { origin: [...opts.corsOrigins], credentials: true });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) =>
+      new AppError("RATE_LIMITED", `Too many requests; try again in ${Math.ceil(ctx.ttl / 1000)} s`, {
+        retryAfterSeconds: Math.ceil(ctx.ttl / 1000),
+      }),
+  });
+  const authLimit = app.rateLimit({ max: opts.rateLimits?.authFailures ?? 60, timeWindow: 60_000 });
+  const publicLimit = app.rateLimit({ max: opts.rateLimits?.public ?? 1200, timeWindow: 60_000 });
+  const authenticate = authenticator(opts.ctx.db, authLimit);
   await app.register(swagger, {
     openapi: {
       info: {
@@ -55,15 +99,25 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/api/docs" });
-  await app.register(healthRoutes, { dbKind: opts.dbKind });
+  await app.register(swaggerUi, {
+    routePrefix: "/api/docs",
+    staticCSP: true,
+    uiHooks: { onRequest: opts.publicDocs ? publicLimit : authenticate },
+  });
+  await app.register(async (open) => {
+    open.addHook("onRequest", publicLimit);
+    await open.register(healthRoutes, { dbKind: opts.dbKind });
+  });
   await app.register(
     async (api) => {
-      api.addHook("onRequest", authenticator(opts.ctx.db));
+      api.addHook("onRequest", authenticate);
       // Each route declares its permission (config.permission); one hook checks it.
       api.addHook("onRequest", authorize);
       api.addHook("onRoute", declarePermission);
+      api.addHook("onRoute", requireSchemas);
       await api.register(adminRoutes, { ctx: opts.ctx });
+      await api.register(tokenRoutes, { ctx: opts.ctx });
+      await api.register(auditRoutes, { ctx: opts.ctx });
       await api.register(orderRoutes, { ctx: opts.ctx });
       await api.register(caseRoutes, { ctx: opts.ctx });
       await api.register(ruleRoutes, { ctx: opts.ctx });
@@ -81,8 +135,32 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     { prefix: "/api/v1" },
   );
   // Channels call back without our tokens; each adapter checks the channel's own signature instead.
-  await app.register(callbackRoutes, { ctx: opts.ctx, prefix: "/api/v1" });
-  await app.register(platformCallbackRoutes, { ctx: opts.ctx, prefix: "/api/v1" });
-  await app.register(logisticsCallbackRoutes, { ctx: opts.ctx, prefix: "/api/v1" });
+  await app.register(
+    async (open) => {
+      open.addHook("onRequest", publicLimit);
+      await open.register(callbackRoutes, { ctx: opts.ctx });
+      await open.register(platformCallbackRoutes, { ctx: opts.ctx });
+      await open.register(logisticsCallbackRoutes, { ctx: opts.ctx });
+    },
+    { prefix: "/api/v1" },
+  );
   return app;
+}
+
+/**
+ * A route that declares no query string or body takes none: `?source=platform` on a list without that
+ * filter is refused rather than silently ignored. A route that reads a file (a Buffer body) says so.
+ */
+function requireSchemas(route: import("fastify").RouteOptions) {
+  route.schema ??= {};
+  const schema = route.schema as Record<string, unknown>;
+  schema.querystring ??= { type: "object", properties: {} };
+  const methods = [route.method].flat();
+  if (
+    methods.some((m) => m !== "GET" && m !== "HEAD") &&
+    schema.body === undefined &&
+    !route.config?.fileBody
+  ) {
+    schema.body = { type: "object", properties: {} };
+  }
 }

@@ -52,9 +52,12 @@ async function newCase(over: Record<string, unknown> = {}) {
 }
 
 describe("HTTP API", () => {
-  it("serves health and OpenAPI without a token", async () => {
+  it("serves health without a token and OpenAPI to any token holder", async () => {
     expect((await app.inject({ url: "/healthz" })).json()).toMatchObject({ ok: true });
-    const doc = (await app.inject({ url: "/api/docs/json" })).json();
+    expect((await app.inject({ url: "/api/docs/json" })).statusCode).toBe(401);
+    const doc = (
+      await app.inject({ url: "/api/docs/json", headers: { authorization: `Bearer ${tokens.admin}` } })
+    ).json();
     expect(doc.openapi).toMatch(/^3/);
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
