@@ -138,6 +138,26 @@ export async function autoReview(
 }
 
 /**
+ * Judge a case again after a step that already committed (a new case, goods back, a parcel signed):
+ * the step stands whatever the rules say, so a failure here is reported, not thrown. A case left
+ * unjudged is judged by the review sweep.
+ */
+export async function reviewAfterCommit(
+  ctx: FlowContext,
+  caseId: number,
+  trigger: ReviewTrigger,
+): Promise<AutoReviewResult | { error: { code: string; message: string } }> {
+  try {
+    return await autoReview(ctx, caseId, trigger);
+  } catch (e) {
+    if (!(e instanceof AppError)) console.error(`automatic review of case ${caseId}:`, e);
+    const error =
+      e instanceof AppError ? { code: e.code, message: e.message } : { code: "INTERNAL", message: String(e) };
+    return { error };
+  }
+}
+
+/**
  * The money step of an automatic approval: a refund_only case a rule approved, within the shop's
  * auto-refund limit, is granted and sent. Idempotent — the review sweep calls it again for cases a
  * crash left approved without their refund.

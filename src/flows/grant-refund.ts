@@ -45,6 +45,7 @@ export async function grantRefund(
   input: GrantInput = {},
 ): Promise<StepResult & { refundId: number; quote: Quote; refunds: RefundToSend[] }> {
   const installation = await installationId(ctx.db);
+  await checkChannels(ctx, caseId, input.shops);
   return withCase(
     ctx,
     caseId,
@@ -128,6 +129,47 @@ export async function grantRefund(
     },
     input,
   );
+}
+
+/**
+ * Refuse, before anything is decided, a refund that no channel it would go back over could send: a
+ * tender with no channel configured, a platform shop that is not connected, a platform request id
+ * the platform cannot have issued. Read outside the case's transaction (a channel may read its shop's
+ * credentials); the case's shop, platform id and payments do not change under a grant.
+ */
+export async function checkChannels(ctx: FlowContext, caseId: number, shops?: readonly string[] | null) {
+  const head = await ctx.db
+    .selectFrom("cases as c")
+    .innerJoin("orders as o", "o.id", "c.order_id")
+    .select([
+      "c.shop_id",
+      "c.external_id as case_external_id",
+      "o.id",
+      "o.external_id",
+      "o.currency",
+      "o.paid_total",
+    ])
+    .where("c.id", "=", caseId)
+    .executeTakeFirst();
+  if (!head || (shops && !shops.includes(head.shop_id))) return; // the case's own flow says it is absent
+  const payments = await ctx.db
+    .selectFrom("payments")
+    .select(["tender", "amount", "transaction_id"])
+    .where("order_id", "=", head.id)
+    .execute();
+  const tenders = payments.length ? payments : [{ tender: "platform", amount: null, transaction_id: null }];
+  for (const p of tenders) {
+    await ctx.payments.get(p.tender).check?.({
+      idempotencyKey: `check:${caseId}`,
+      transactionId: p.transaction_id,
+      orderRef: head.external_id,
+      amount: 0,
+      total: Number(p.amount ?? head.paid_total),
+      currency: head.currency,
+      shop: head.shop_id,
+      ...(head.case_external_id ? { caseExternalId: head.case_external_id } : {}),
+    });
+  }
 }
 
 /** A new grant: quote what is left, then split it over the order's payments in the stated order. */

@@ -3,11 +3,11 @@ import {
   type RefundOutcome,
   type RefundRequest,
 } from "../channels/payments/channel.ts";
-import { fail } from "../domain/errors.ts";
+import { AppError, fail } from "../domain/errors.ts";
 import { refundFee } from "../domain/ledger.ts";
 import type { CaseState } from "../domain/lifecycle.ts";
 import { postRefund } from "../store/ledger.ts";
-import { advance, withCase } from "./case-step.ts";
+import { advance, type StepResult, withCase } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { crashPoint } from "./crash-point.ts";
 import { financeFees } from "./settings.ts";
@@ -15,7 +15,8 @@ import { financeFees } from "./settings.ts";
 export type IssueResult = {
   refundId: number;
   status: "succeeded" | "failed" | "processing" | "requested";
-  error?: string;
+  /** Why the refund failed, or why its outcome is not known yet (it is sent again). */
+  error?: RefundProblem;
   /** The payment channel, when the refund is still processing (someone may have to act). */
   channel?: string;
   /** The case after the outcome was recorded, when it was recorded now. */
@@ -24,6 +25,30 @@ export type IssueResult = {
 };
 
 const SETTLED = ["succeeded", "failed"];
+
+export interface RefundProblem {
+  code: string;
+  message: string;
+}
+
+/** Any error as a code and a message a person can act on. */
+export function problemOf(e: unknown): RefundProblem {
+  if (e instanceof ChannelUnavailableError) return { code: "CHANNEL_UNAVAILABLE", message: e.message };
+  if (e instanceof AppError) return { code: e.code, message: e.message };
+  return { code: "INTERNAL", message: e instanceof Error ? e.message : String(e) };
+}
+
+/** What the channel is asked: the refund by its key, against the payment it goes back to. */
+export const refundRequest = (r: RefundToSend): RefundRequest => ({
+  idempotencyKey: r.idempotency_key,
+  transactionId: r.transaction_id ?? null,
+  orderRef: r.external_id,
+  amount: r.amount,
+  total: r.payment_amount ?? r.paid_total,
+  currency: r.currency,
+  ...(r.shop_id ? { shop: r.shop_id } : {}),
+  ...(r.case_external_id ? { caseExternalId: r.case_external_id } : {}),
+});
 
 /** What sending a refund needs to know; the grant that just wrote it can hand it over unread. */
 export interface RefundToSend {
@@ -82,39 +107,39 @@ export async function issueRefund(
   if (SETTLED.includes(r.status)) return { refundId, status: r.status as "succeeded" | "failed" };
 
   crashPoint("before_send");
-  const channel = ctx.payments.get(r.channel);
-  const request: RefundRequest = {
-    idempotencyKey: r.idempotency_key,
-    transactionId: r.transaction_id ?? null,
-    orderRef: r.external_id,
-    amount: r.amount,
-    total: r.payment_amount ?? r.paid_total,
-    currency: r.currency,
-    ...(r.shop_id ? { shop: r.shop_id } : {}),
-    ...(r.case_external_id ? { caseExternalId: r.case_external_id } : {}),
-  };
+  const request = refundRequest(r);
   let outcome: RefundOutcome;
   try {
+    const channel = ctx.payments.get(r.channel);
+    // A refund never sent that can never be sent as it is fails now, clearly, instead of retrying.
+    if (r.status === "requested" && channel.check) {
+      const refused = await channel.check(request).then(
+        () => undefined,
+        (e) => (e instanceof AppError ? e : Promise.reject(e)),
+      );
+      if (refused) return recordOutcome(ctx, refundId, { status: "failed", ...problemOf(refused) }, r);
+    }
     const known =
       r.status === "processing"
         ? await channel.query(r.idempotency_key, request)
         : { status: "not_found" as const };
     outcome = known.status !== "not_found" ? known : await channel.refund(request);
   } catch (e) {
-    if (!(e instanceof ChannelUnavailableError)) throw e;
-    // Unknown outcome: mark it so the next attempt asks the channel before sending.
+    // Unknown outcome (the channel was down, or answered something we could not read): mark it so
+    // the next attempt asks the channel before sending, and say why. Never failed: money may have moved.
+    const error = problemOf(e);
     await ctx.db
       .updateTable("refunds")
       .set((eb) => ({
         status: "processing",
         attempts: eb("attempts", "+", 1),
-        last_error: e.message,
+        last_error: `${error.code}: ${error.message}`.slice(0, 4000),
         updated_at: ctx.now(),
       }))
       .where("id", "=", refundId)
       .where("status", "not in", SETTLED)
       .execute();
-    return { refundId, status: "processing", error: e.message, channel: r.channel };
+    return { refundId, status: "processing", error, channel: r.channel };
   }
   crashPoint("after_send");
   return recordOutcome(ctx, refundId, outcome, r);
@@ -135,6 +160,46 @@ export async function issueRefunds(
   const results: IssueResult[] = [];
   for (const r of refunds) results.push(await issueRefund(ctx, r.id, "case_id" in r ? r : undefined));
   return results;
+}
+
+/**
+ * Send a decided refund now and answer with where the case ended up. The decision is committed
+ * whatever happens here: a sending problem is stated in the answer (refund.status and error), and
+ * the outbox sends the refund again, or the settler asks the channel about it.
+ */
+export async function sendNow(
+  ctx: FlowContext,
+  before: StepResult,
+  legs: readonly (RefundToSend | { id: number })[],
+) {
+  const sent: IssueResult[] = [];
+  for (const leg of legs) {
+    sent.push(
+      await issueRefunds(ctx, [leg])
+        .then((x) => x[0] as IssueResult)
+        .catch(async (e): Promise<IssueResult> => {
+          const now = await ctx.db
+            .selectFrom("refunds")
+            .select("status")
+            .where("id", "=", leg.id)
+            .executeTakeFirst();
+          return {
+            refundId: leg.id,
+            status: (now?.status ?? "requested") as IssueResult["status"],
+            error: problemOf(e),
+          };
+        }),
+    );
+  }
+  // The leg that settled last moved the case, if any did.
+  const moved = sent.findLast((x) => x.caseStatus !== undefined);
+  const refunds = sent.map(({ caseStatus: _, caseVersion: __, ...refund }) => refund);
+  return {
+    status: moved?.caseStatus ?? before.status,
+    version: moved?.caseVersion ?? before.version,
+    refund: refunds[0],
+    ...(refunds.length > 1 ? { refunds } : {}),
+  };
 }
 
 /** Record what the channel said, once: a refund already settled is left as it is. */
@@ -241,7 +306,7 @@ export async function recordOutcome(
     return {
       refundId,
       status: outcome.status,
-      ...(outcome.status === "failed" ? { error: outcome.message } : {}),
+      ...(outcome.status === "failed" ? { error: { code: outcome.code, message: outcome.message } } : {}),
       caseStatus: step.status,
       caseVersion: step.version,
     };

@@ -8,7 +8,7 @@ import {
   worstCondition,
 } from "../domain/inventory.ts";
 import { applyMovements, resolveWarehouse } from "../store/inventory.ts";
-import { autoReview } from "./auto-review.ts";
+import { reviewAfterCommit } from "./auto-review.ts";
 import { advance, type Locked, type StepOptions, type StepResult, withCase } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 
@@ -277,7 +277,8 @@ export async function receiveReturn(
   );
   // Everything is back: the case's facts changed, so the rules look again (they annotate; the
   // case is past review, so they decide nothing).
-  if (!result.replayed && result.status === "received") await autoReview(ctx, caseId, "return_received");
+  if (!result.replayed && result.status === "received")
+    await reviewAfterCommit(ctx, caseId, "return_received");
   return result;
 }
 

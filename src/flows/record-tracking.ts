@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { fail } from "../domain/errors.ts";
 import { LOGISTICS_STATUSES, type LogisticsStatus } from "../domain/order.ts";
-import { autoReview } from "./auto-review.ts";
+import { reviewAfterCommit } from "./auto-review.ts";
 import type { FlowContext } from "./context.ts";
 import { parcelReturned } from "./interception-outcome.ts";
 
@@ -88,7 +88,7 @@ export async function recordTracking(ctx: FlowContext, input: TrackingInput) {
       .where("status", "=", "requested")
       .execute();
     for (const c of open) {
-      await autoReview(ctx, c.id, "parcel_signed");
+      await reviewAfterCommit(ctx, c.id, "parcel_signed");
       reviewed.push(c.id);
     }
   }

@@ -13,7 +13,7 @@ import { type CaseState, RELEASES_QUANTITY } from "../domain/lifecycle.ts";
 import { parseMinor } from "../domain/money.ts";
 import { lockedTransaction, safeId } from "../store/locked-transaction.ts";
 import { findOrderId } from "../store/orders.ts";
-import { type AutoReviewResult, autoReview } from "./auto-review.ts";
+import { type AutoReviewResult, reviewAfterCommit } from "./auto-review.ts";
 import { applyOrderChange, orderChange, orderUpdate } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { quoteForOrder } from "./quote-refund.ts";
@@ -46,6 +46,8 @@ export interface SubmitResult {
   version: number;
   /** What the automatic review did with a new case. */
   review?: AutoReviewResult;
+  /** Why the automatic review could not judge the new case (the review sweep tries again). */
+  reviewError?: { code: string; message: string };
 }
 
 /** Types that send goods back need goods that went out. */
@@ -60,13 +62,19 @@ export async function submitCase(
 ): Promise<SubmitResult> {
   const submitted = await openCase(ctx, actor, input);
   if (!submitted.created || input.review === false) return submitted;
-  const review = await autoReview(ctx, submitted.id, "submitted");
+  // The case exists now: a review that fails is stated in the answer, and the sweep judges it later.
+  const review = await reviewAfterCommit(ctx, submitted.id, "submitted");
   const now = await ctx.db
     .selectFrom("cases")
     .select(["status", "version"])
     .where("id", "=", submitted.id)
     .executeTakeFirstOrThrow();
-  return { ...submitted, status: now.status as CaseState, version: now.version, review };
+  return {
+    ...submitted,
+    status: now.status as CaseState,
+    version: now.version,
+    ...("error" in review ? { reviewError: review.error } : { review }),
+  };
 }
 
 async function openCase(ctx: FlowContext, actor: Actor, input: SubmitCaseInput): Promise<SubmitResult> {

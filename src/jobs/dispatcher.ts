@@ -15,7 +15,9 @@ export const HANDLERS: Record<string, Handler> = {
     if (r.status !== "processing") return "done";
     // An offline refund waits for finance, not for a channel: nothing to retry.
     if (r.channel && ctx.payments.get(r.channel).awaitsPerson) return "done";
-    return { retry: r.error ?? "the channel is still processing the refund" };
+    return {
+      retry: r.error ? `${r.error.code}: ${r.error.message}` : "the channel is still processing the refund",
+    };
   },
   "platform.decision": (ctx, p) => sendPlatformDecision(ctx, p),
   "logistics.intercept": (ctx, p) => sendInterception(ctx, Number(p.interceptionId)),

@@ -152,7 +152,10 @@ describe("refunds through Alipay with the real flows", () => {
     const g1 = await grantRefund(ctx, REVIEWER, id);
     sim.faults({ declineNext: 1 });
     const r1 = await issueRefund(ctx, g1.refundId);
-    expect(r1).toMatchObject({ status: "failed", error: expect.stringContaining("卖家余额不足") });
+    expect(r1).toMatchObject({
+      status: "failed",
+      error: { message: expect.stringContaining("卖家余额不足") },
+    });
     expect((await findCase(ctx.db, id))?.status).toBe("refund_failed");
     expect(atAlipay(tradeNo)).toHaveLength(0);
     const g2 = await grantRefund(ctx, REVIEWER, id);
@@ -224,7 +227,7 @@ describe("unknown outcomes resolved by query before resending", () => {
       sim.faults(fault);
       const r = await issueRefund(ctx, g.refundId);
       expect(r.status).toBe("processing");
-      expect(r.error).toMatch(fault.systemErrorNext ? /ACQ.SYSTEM_ERROR/ : /ALIPAY_SIGN_MISSING/);
+      expect(r.error?.message).toMatch(fault.systemErrorNext ? /ACQ.SYSTEM_ERROR/ : /ALIPAY_SIGN_MISSING/);
       await drainOutbox();
       expect(atAlipay(tradeNo)).toHaveLength(1);
       expect((await refundRow(g.refundId)).status).toBe("succeeded");

@@ -195,7 +195,10 @@ describe("WeChat Pay refunds through the flows", () => {
     const g = await grantedWechatRefund();
     sim.faults({ timeoutNext: 1, delayMs: 1_300, holdNotify: 1 }); // the notification is held, too
     const r = await issueRefund(ctx, g.refundId);
-    expect(r).toMatchObject({ status: "processing", error: expect.stringMatching(/no answer within/) });
+    expect(r).toMatchObject({
+      status: "processing",
+      error: { message: expect.stringMatching(/no answer within/) },
+    });
     expect(atWechat(g.tx)).toHaveLength(1);
     sim.faults({ delayMs: 0 });
     await drainOutbox();
@@ -219,7 +222,7 @@ describe("WeChat Pay refunds through the flows", () => {
     sim.faults({ unsignedNext: 1, holdNotify: 1 });
     expect(await issueRefund(ctx, g.refundId)).toMatchObject({
       status: "processing",
-      error: expect.stringMatching(/WECHATPAY_SIGNATURE_MISSING/),
+      error: { message: expect.stringMatching(/WECHATPAY_SIGNATURE_MISSING/) },
     });
     await drainOutbox();
     await refundedOnce(g);

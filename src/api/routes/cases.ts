@@ -8,7 +8,7 @@ import type { StepResult } from "../../flows/case-step.ts";
 import { compensate } from "../../flows/compensate.ts";
 import type { Actor, FlowContext } from "../../flows/context.ts";
 import { grantRefund } from "../../flows/grant-refund.ts";
-import { issueRefunds, type RefundToSend } from "../../flows/issue-refund.ts";
+import { sendNow } from "../../flows/issue-refund.ts";
 import { quoteForOrder } from "../../flows/quote-refund.ts";
 import { CONDITIONS, inspectReturn, receiveReturn } from "../../flows/receive-return.ts";
 import { approveCase, cancelCase, closeCase, overrideDecision, rejectCase } from "../../flows/review-case.ts";
@@ -32,24 +32,6 @@ interface CaseAction {
   summary: string;
   // biome-ignore lint/suspicious/noExplicitAny: each body is validated by its own schema above
   run: (ctx: FlowContext, actor: Actor, id: number, body: any) => Promise<StepResult & object>;
-}
-
-/** Send a decided refund now and answer with where the case ended up. */
-async function sendNow(
-  ctx: FlowContext,
-  before: StepResult,
-  legs: readonly (RefundToSend | { id: number })[],
-) {
-  const sent = await issueRefunds(ctx, legs);
-  // The leg that settled last moved the case, if any did.
-  const moved = sent.findLast((x) => x.caseStatus !== undefined);
-  const refunds = sent.map(({ caseStatus: _, caseVersion: __, ...refund }) => refund);
-  return {
-    status: moved?.caseStatus ?? before.status,
-    version: moved?.caseVersion ?? before.version,
-    refund: refunds[0],
-    ...(refunds.length > 1 ? { refunds } : {}),
-  };
 }
 
 /** Every lifecycle action, one line each: URL slug → who may, what it takes, which flow runs. */

@@ -9,7 +9,7 @@ import {
   inspectLines,
   refundRecommendation,
 } from "../../flows/inspect-return.ts";
-import { issueRefunds } from "../../flows/issue-refund.ts";
+import { sendNow } from "../../flows/issue-refund.ts";
 import {
   findCandidates,
   receiveScanned,
@@ -361,15 +361,14 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         ...(req.body ?? {}),
         shops: p.shops,
       });
-      // Sent at once like any grant; if this fails the outbox sends it (same key) later.
-      const sent = await issueRefunds(ctx, granted.refunds);
-      const moved = sent.findLast((x) => x.caseStatus !== undefined);
+      // Sent at once like any grant, answered as granted whatever sending says; the outbox sends it later.
+      const sent = await sendNow(ctx, granted, granted.refunds);
       return {
         id: req.params.id,
-        status: moved?.caseStatus ?? granted.status,
-        version: moved?.caseVersion ?? granted.version,
+        status: sent.status,
+        version: sent.version,
         deductions: granted.quote.deductions,
-        refunds: sent.map(({ caseStatus: _, caseVersion: __, ...refund }) => refund),
+        refunds: sent.refunds ?? [sent.refund],
       };
     },
   );

@@ -37,6 +37,12 @@ export interface PaymentChannel {
   readonly awaitsPerson?: boolean;
   /** Safe to repeat with the same idempotency key: the channel returns the existing refund. */
   refund(req: RefundRequest): Promise<RefundOutcome>;
+  /**
+   * Refuse (AppError) a refund that can never be sent as it is — no connected shop, a reference the
+   * platform cannot have issued — before anything is decided, and before a refund that was never
+   * sent is sent. Local facts only: it moves no money and asks no one.
+   */
+  check?(req: RefundRequest): Promise<void>;
   /** `request`: the refund as it was (or would be) sent, for channels that look refunds up by more than the key. */
   query(idempotencyKey: string, request?: RefundRequest): Promise<RefundQueryResult>;
   /**

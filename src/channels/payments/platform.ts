@@ -1,3 +1,4 @@
+import { AppError } from "../../domain/errors.ts";
 import type { PlatformCase, PlatformClient, PlatformState } from "../platforms/platform.ts";
 import { PlatformRejectedError } from "../platforms/platform.ts";
 import {
@@ -23,6 +24,8 @@ export interface PlatformPayOptions {
 }
 
 const NAME = "platform";
+const notConnected = (req: RefundRequest) =>
+  `The refund of order ${req.orderRef} is not tied to a request of a connected platform shop`;
 
 /** What the request's state already says about the money, as data; null: not decided yet — agree it. */
 const KNOWN: Readonly<Record<PlatformState, ((c: PlatformCase) => RefundOutcome) | null>> = {
@@ -70,7 +73,7 @@ export function platformPayChannel(opts: PlatformPayOptions): PaymentChannel {
         return {
           status: "failed",
           code: "PLATFORM_NOT_CONNECTED",
-          message: `Refund ${req.idempotencyKey} is not tied to a request of a connected platform shop`,
+          message: notConnected(req),
         };
       }
       // Read first: a request already refunded (a repeat of this send, or the platform paid it on its
@@ -106,6 +109,12 @@ export function platformPayChannel(opts: PlatformPayOptions): PaymentChannel {
       const after = await t.client.getAftersale(t.ref);
       const settled = after ? KNOWN[after.state] : null;
       return settled && after ? settled(after) : { status: "processing", channelRefundId: t.ref.externalId };
+    },
+    async check(req) {
+      const t = await target(req);
+      if (t) return t.client.checkRef?.(t.ref);
+      if (opts.fallback) return opts.fallback.check?.(req);
+      throw new AppError("PLATFORM_NOT_CONNECTED", notConnected(req), { shop: req.shop ?? null });
     },
     async query(idempotencyKey, req): Promise<RefundQueryResult> {
       const t = await target(req);

@@ -634,6 +634,7 @@ export function connectJd(credentials: PlatformCredentials, options: ConnectOpti
     },
 
     getAftersale: get,
+    checkRef: (ref) => void split(ref),
 
     async getOrder(orderExternalId: string): Promise<OrderInput | null> {
       const method = "jingdong.pop.order.get";

@@ -173,6 +173,8 @@ export interface PlatformClient {
   getAftersale(ref: PlatformRef): Promise<PlatformCase | null>;
   /** One order by id, when an after-sales request arrives for an order we have not pulled yet. */
   getOrder(orderExternalId: string): Promise<OrderInput | null>;
+  /** Throws AppError PLATFORM_REF_INVALID for an id this platform cannot have issued (no call made). */
+  checkRef?(ref: PlatformRef): void;
   /** 同意退款 (refund only, or after the return arrived): the platform pays the buyer back. */
   agreeRefund(ref: PlatformRef, amount: number): Promise<void>;
   /** 拒绝 with the platform's reason code for our reason, and the text the buyer sees. */
