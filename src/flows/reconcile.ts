@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { gunzipSync } from "node:zlib";
+import { ArchiveInvalid, BILL_LIMITS, gunzipCapped } from "../channels/decompress.ts";
 import { readAlipayBillFile } from "../channels/payments/alipay-bill.ts";
 import { ChannelUnavailableError } from "../channels/payments/channel.ts";
 import { AppError, fail } from "../domain/errors.ts";
@@ -31,12 +31,18 @@ import { type Actor, actorName, type FlowContext } from "./context.ts";
  */
 
 /** How each channel's bill file (as downloaded or uploaded) becomes rows; a new channel is one entry. */
-const FILE_READERS: Record<string, (file: Uint8Array, date: string) => RefundBill> = {
-  wechat_pay: (file, date) => {
-    const bytes = file[0] === 0x1f && file[1] === 0x8b ? gunzipSync(file) : file;
+const FILE_READERS: Record<string, (file: Uint8Array, date: string) => Promise<RefundBill>> = {
+  wechat_pay: async (file, date) => {
+    let bytes = file;
+    try {
+      if (file[0] === 0x1f && file[1] === 0x8b) bytes = gunzipCapped(file, BILL_LIMITS, "the bill file");
+    } catch (e) {
+      if (e instanceof ArchiveInvalid) fail(BILL_MALFORMED, e.message);
+      throw e;
+    }
     return parseWechatRefundBill(Buffer.from(bytes).toString("utf8"), date);
   },
-  alipay: (file, date) => parseAlipayTradeBill(readAlipayBillFile(file), date),
+  alipay: async (file, date) => parseAlipayTradeBill(await readAlipayBillFile(file), date),
 };
 
 export const RECONCILABLE_CHANNELS = Object.keys(FILE_READERS);
@@ -125,7 +131,7 @@ export async function reconcileDay(
     return fail(
       "RECONCILIATION_CHANNEL_UNSUPPORTED",
       `${channel} bills cannot be reconciled; channels: ${RECONCILABLE_CHANNELS.join(", ")}`,
-      { channel },
+      { channel, channels: RECONCILABLE_CHANNELS },
     );
   }
   let day: { start: Date; end: Date };
@@ -139,7 +145,7 @@ export async function reconcileDay(
   let sha1: string;
   if (req.file) {
     if (req.file.length === 0) return fail(BILL_MALFORMED, "the bill file is empty");
-    bill = read(req.file, date);
+    bill = await read(req.file, date);
     sha1 = createHash("sha1").update(req.file).digest("hex");
     if (bill.date && bill.date !== date) {
       return fail("BILL_DATE_MISMATCH", `the file is the bill of ${bill.date}, not ${date}`, {

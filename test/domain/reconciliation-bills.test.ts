@@ -24,6 +24,15 @@ const malformed = (fn: () => unknown, message: RegExp) => {
   }
   throw new Error("expected BILL_MALFORMED");
 };
+const malformedAsync = async (fn: () => Promise<unknown>, message: RegExp) => {
+  const e = await fn().then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(AppError);
+  expect((e as AppError).code).toBe("BILL_MALFORMED");
+  expect((e as AppError).message).toMatch(message);
+};
 
 describe("WeChat Pay refund bill", () => {
   const text = fixture("wechat-refund-2026-11-22.csv").toString("utf8");
@@ -99,8 +108,8 @@ describe("WeChat Pay refund bill", () => {
 });
 
 describe("Alipay 业务明细", () => {
-  it("decodes the GBK CSV and reads refund rows only, with Alipay-funded discounts counted back", () => {
-    const bill = parseAlipayTradeBill(readAlipayBillFile(fixture("alipay-trade-2026-11-22.csv")));
+  it("decodes the GBK CSV and reads refund rows only, with Alipay-funded discounts counted back", async () => {
+    const bill = parseAlipayTradeBill(await readAlipayBillFile(fixture("alipay-trade-2026-11-22.csv")));
     expect(bill.date).toBe("2026-11-22");
     expect(bill.refunds.map((r) => [r.key, r.amount, r.status, r.at])).toEqual([
       ["RF-2001-1", 5990, "succeeded", "2026-11-22 14:21:07"],
@@ -112,21 +121,21 @@ describe("Alipay 业务明细", () => {
     });
   });
 
-  it("takes the zip as Alipay sends it, picking the 业务明细 over its 汇总", () => {
+  it("takes the zip as Alipay sends it, picking the 业务明细 over its 汇总", async () => {
     const fromZip = parseAlipayTradeBill(
-      readAlipayBillFile(fixture("20880000000000000156_20261122.csv.zip")),
+      await readAlipayBillFile(fixture("20880000000000000156_20261122.csv.zip")),
     );
-    const fromCsv = parseAlipayTradeBill(readAlipayBillFile(fixture("alipay-trade-2026-11-22.csv")));
+    const fromCsv = parseAlipayTradeBill(await readAlipayBillFile(fixture("alipay-trade-2026-11-22.csv")));
     expect(fromZip).toEqual(fromCsv);
   });
 
-  it("takes a CSV a person re-saved as UTF-8", () => {
+  it("takes a CSV a person re-saved as UTF-8", async () => {
     const utf8 = Buffer.from(new TextDecoder("gbk").decode(fixture("alipay-trade-2026-11-22.csv")), "utf8");
-    expect(parseAlipayTradeBill(readAlipayBillFile(utf8)).refunds).toHaveLength(2);
+    expect(parseAlipayTradeBill(await readAlipayBillFile(utf8)).refunds).toHaveLength(2);
   });
 
-  it("refuses a footer that disagrees, an unknown 业务类型, a short row, a refund giving nothing back", () => {
-    const text = readAlipayBillFile(fixture("alipay-trade-2026-11-22.csv"));
+  it("refuses a footer that disagrees, an unknown 业务类型, a short row, a refund giving nothing back", async () => {
+    const text = await readAlipayBillFile(fixture("alipay-trade-2026-11-22.csv"));
     malformed(
       () => parseAlipayTradeBill(text.replace("#退款合计：2笔", "#退款合计：3笔")),
       /退款合计 says 3 refunds, the file has 2/,
@@ -139,10 +148,10 @@ describe("Alipay 业务明细", () => {
     malformed(() => parseAlipayTradeBill(text.replace(",-20.00\t,", ",20.00\t,")), /must give money back/);
   });
 
-  it("refuses a zip without a detail CSV, and bytes that are neither", () => {
+  it("refuses a zip without a detail CSV, and bytes that are neither", async () => {
     const onlySummary = zipAlipayBill("2088", "2026-11-22", "#汇总\r\n门店编号,合计\r\n", "#汇总\r\n");
-    malformed(() => readAlipayBillFile(onlySummary), /one 业务明细 CSV, it holds 0/);
-    malformed(() => readAlipayBillFile(Buffer.from("hello")), /not an Alipay/);
+    await malformedAsync(() => readAlipayBillFile(onlySummary), /one 业务明细 CSV, it holds 0/);
+    await malformedAsync(() => readAlipayBillFile(Buffer.from("hello")), /not an Alipay/);
   });
 
   it("GBK written by the simulator reads back exactly", () => {

@@ -1,6 +1,7 @@
-import { unzipSync, zipSync } from "fflate";
+import { zipSync } from "fflate";
 import { AppError } from "../../domain/errors.ts";
 import { BILL_MALFORMED } from "../../domain/reconcile/bill.ts";
+import { ArchiveInvalid, BILL_LIMITS, unzipCapped } from "../decompress.ts";
 
 /**
  * Alipay's bill files (对账单): `alipay.data.dataservice.bill.downloadurl.query` hands out a URL of a
@@ -29,7 +30,7 @@ const isDetail = (text: string) => /支付宝交易号/.test(text) && /业务类
  * A downloaded (or uploaded) Alipay bill → the 业务明细 CSV text. Takes the zip as Alipay sends it, or
  * the CSV itself (GBK or UTF-8) for a merchant who unpacked it by hand.
  */
-export function readAlipayBillFile(file: Uint8Array): string {
+export async function readAlipayBillFile(file: Uint8Array): Promise<string> {
   if (!isZip(file)) {
     const text = decodeBillText(file);
     if (!isDetail(text)) {
@@ -37,20 +38,20 @@ export function readAlipayBillFile(file: Uint8Array): string {
     }
     return text;
   }
-  let entries: Record<string, Uint8Array>;
+  let entries: { data: Uint8Array }[];
   try {
-    entries = unzipSync(file);
+    // Unpacked under the bill caps: a zip bomb is refused after a few MB.
+    entries = await unzipCapped(file, BILL_LIMITS, "the bill zip");
   } catch (e) {
-    throw new AppError(BILL_MALFORMED, `the bill zip cannot be read: ${(e as Error).message}`);
+    if (!(e instanceof ArchiveInvalid)) throw e;
+    throw new AppError(BILL_MALFORMED, `the bill zip cannot be read: ${e.message}`);
   }
   // Entry names are GBK too and come out garbled without the UTF-8 flag, so the content decides.
-  const details = Object.values(entries)
-    .map(decodeBillText)
-    .filter((t) => isDetail(t));
+  const details = entries.map((e) => decodeBillText(e.data)).filter((t) => isDetail(t));
   if (details.length !== 1) {
     throw new AppError(
       BILL_MALFORMED,
-      `the bill zip should hold one 业务明细 CSV, it holds ${details.length} (of ${Object.keys(entries).length} files)`,
+      `the bill zip should hold one 业务明细 CSV, it holds ${details.length} (of ${entries.length} files)`,
     );
   }
   return details[0] as string;

@@ -5,6 +5,7 @@ import {
   type RefundBillFetch,
   type RefundBillSource,
 } from "../../domain/reconcile/bill.ts";
+import { BILL_LIMITS, readBodyCapped } from "../decompress.ts";
 import { readAlipayBillFile } from "./alipay-bill.ts";
 import {
   AlipayProtocolError,
@@ -459,16 +460,16 @@ export function alipayChannel(opts: AlipayChannelOptions): AlipayChannel {
       let file: Uint8Array;
       try {
         const res = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(timeoutMs) });
-        file = new Uint8Array(await res.arrayBuffer());
+        file = await readBodyCapped(res, BILL_LIMITS.maxBytes, "the bill download");
         if (res.status !== 200) {
           throw unavailable("http", `bill download: HTTP ${res.status}`, { httpStatus: res.status });
         }
       } catch (e) {
-        if (e instanceof ChannelUnavailableError) throw e;
+        if (e instanceof ChannelUnavailableError || e instanceof AppError) throw e;
         throw unavailable("network", `bill download failed (${(e as Error).message})`, { cause: e });
       }
       const sha1 = createHash("sha1").update(file).digest("hex");
-      return { kind: "bill", bill: parseAlipayTradeBill(readAlipayBillFile(file), date), sha1 };
+      return { kind: "bill", bill: parseAlipayTradeBill(await readAlipayBillFile(file), date), sha1 };
     },
   };
 }

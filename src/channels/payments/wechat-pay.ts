@@ -1,11 +1,11 @@
 import { createHash, type KeyObject } from "node:crypto";
-import { gunzipSync } from "node:zlib";
 import { AppError } from "../../domain/errors.ts";
 import {
   parseWechatRefundBill,
   type RefundBillFetch,
   type RefundBillSource,
 } from "../../domain/reconcile/bill.ts";
+import { ArchiveInvalid, BILL_LIMITS, gunzipCapped, readBodyCapped } from "../decompress.ts";
 import {
   ChannelUnavailableError,
   type ChannelUnavailableKind,
@@ -422,18 +422,26 @@ export function wechatPayChannel(opts: WechatPayChannelOptions): PaymentChannel 
           redirect: "manual",
           signal: AbortSignal.timeout(timeoutMs),
         });
-        file = Buffer.from(await res.arrayBuffer());
+        file = await readBodyCapped(res, BILL_LIMITS.maxBytes, "the bill download");
         if (res.status !== 200) {
           throw unavailable("http", `bill download: HTTP ${res.status} ${errorText(file.toString("utf8"))}`, {
             httpStatus: res.status,
           });
         }
       } catch (e) {
-        if (e instanceof ChannelUnavailableError) throw e;
+        if (e instanceof ChannelUnavailableError || e instanceof AppError) throw e;
         throw unavailable("network", `bill download failed (${(e as Error).message})`, { cause: e });
       }
-      // With tar_type=GZIP the hash is of the unpacked bill; accept a gzip answer either way.
-      if (file[0] === 0x1f && file[1] === 0x8b) file = gunzipSync(file);
+      // With tar_type=GZIP the hash is of the unpacked bill; accept a gzip answer either way (under the caps).
+      if (file[0] === 0x1f && file[1] === 0x8b) {
+        try {
+          file = gunzipCapped(file, BILL_LIMITS, "the downloaded bill");
+        } catch (e) {
+          if (e instanceof ArchiveInvalid)
+            throw unavailable("untrusted_response", `bill download: ${e.message}`);
+          throw e;
+        }
+      }
       const sha1 = createHash("sha1").update(file).digest("hex");
       if (sha1 !== hashValue.toLowerCase()) {
         throw new AppError(
