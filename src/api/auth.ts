@@ -1,7 +1,8 @@
-import type { FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../domain/errors.ts";
+import type { Actor } from "../flows/context.ts";
 import type { Database } from "../store/db.ts";
-import { findToken, hashToken } from "../store/tokens.ts";
+import { findToken, touchToken } from "../store/tokens.ts";
 
 /** Who may do what, as data. A role is a set of permissions; admin has them all. */
 export const PERMISSIONS = [
@@ -36,13 +37,14 @@ export const PERMISSIONS = [
   "reconciliations.run",
   "inventory.read",
   "inventory.write",
+  "audit.read",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** What each permission lets a person do, in words: the README's role table is rendered from these. */
 export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
   "shops.write": "add shops and manage their platform connection (credentials, return address, sync)",
-  "tokens.write": "create API tokens",
+  "tokens.write": "create, list and revoke API tokens (only roles and shops of their own)",
   "orders.read": "read orders",
   "orders.write": "enter orders (phone, chat, offline sales)",
   "cases.read": "read cases, the review queue, receipts, refund analytics and review settings",
@@ -73,6 +75,7 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
   "reconciliations.run": "reconcile a payment channel's day (fetch or upload its bill)",
   "inventory.read": "read stock, stock movements and warehouses",
   "inventory.write": "count stock in or out (stock adjustments)",
+  "audit.read": "read the audit log of settings, rules, shops and tokens (their own shops' entries)",
 };
 
 /**
@@ -101,7 +104,14 @@ export const ROLES: Record<string, readonly Permission[]> = {
   cs_agent: [...READ, "orders.write", "cases.create", "case.cancel", "case.ship_return", "quotes"],
   reviewer: REVIEW,
   /** Owns the review policy: edits and activates rules, thresholds and per-shop limits. */
-  supervisor: [...REVIEW, "rules.write", "rules.activate", "settings.write", "finance.read"],
+  supervisor: [
+    ...REVIEW,
+    "rules.write",
+    "rules.activate",
+    "settings.write",
+    "finance.read",
+    "audit.read",
+  ],
   warehouse: [
     ...READ,
     "case.receive",
@@ -147,28 +157,35 @@ declare module "fastify" {
   }
 }
 
-/** Token lookups are cached briefly: a revoked token stops working within CACHE_MS. */
-const CACHE_MS = 5_000;
+/** Counts a failed authentication against the caller's address; throws RATE_LIMITED past the limit. */
+export type FailureLimiter = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
-export function authenticator(db: Database) {
-  const cache = new Map<string, { principal: Principal; until: number }>();
-  return async (req: FastifyRequest) => {
+/**
+ * Every request looks its token up (one indexed read; no cache), so a revoked token is refused on its
+ * very next request by every process.
+ */
+export function authenticator(db: Database, onFailure?: FailureLimiter) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      await authenticate(req);
+    } catch (e) {
+      await onFailure?.(req, reply);
+      throw e;
+    }
+  };
+  async function authenticate(req: FastifyRequest) {
     const header = req.headers.authorization ?? "";
     const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
-    if (!token) throw new AppError("UNAUTHENTICATED", "Send an API token: Authorization: Bearer <token>");
-    const key = hashToken(token);
-    const hit = cache.get(key);
-    if (hit && hit.until > Date.now()) {
-      req.principal = hit.principal;
-      return;
-    }
+    if (!token)
+      throw new AppError("UNAUTHENTICATED", "Send an API token: Authorization: Bearer <token>", {
+        reason: "missing",
+      });
     const row = await findToken(db, token);
-    if (!row) throw new AppError("UNAUTHENTICATED", "Unknown or revoked API token");
-    const principal = { tokenId: row.id, name: row.name, role: row.role, shops: row.shops };
-    if (cache.size > 10_000) cache.clear();
-    cache.set(key, { principal, until: Date.now() + CACHE_MS });
-    req.principal = principal;
-  };
+    if (!row) throw new AppError("UNAUTHENTICATED", "Unknown or revoked API token", { reason: "unknown" });
+    // "Last used" to the minute: no write while the stored time is under a minute old.
+    if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) await touchToken(db, row.id);
+    req.principal = { tokenId: row.id, name: row.name, role: row.role, shops: row.shops };
+  }
 }
 
 export function principal(req: FastifyRequest): Principal {
@@ -179,6 +196,8 @@ export function principal(req: FastifyRequest): Principal {
     })()
   );
 }
+
+export const roleMay = (role: string, permission: Permission) => (ROLES[role] ?? []).includes(permission);
 
 export function requirePermission(req: FastifyRequest, permission: Permission) {
   const p = principal(req);
@@ -191,9 +210,14 @@ export function requirePermission(req: FastifyRequest, permission: Permission) {
   return p;
 }
 
-export const roleMay = (role: string, permission: Permission) => (ROLES[role] ?? []).includes(permission);
-
 export const canSeeShop = (p: Principal, shop: string) => p.shops === null || p.shops.includes(shop);
+
+/** The person behind a request, as flows record it (the audit log keeps the token too). */
+export const actorOf = (p: Principal): Actor => ({ kind: "user", id: p.name, tokenId: p.tokenId });
+
+/** The roles `role` may grant: those whose every permission it holds itself. */
+export const grantableRoles = (role: string) =>
+  ROLE_NAMES.filter((r) => (ROLES[r] ?? []).every((perm) => roleMay(role, perm)));
 
 declare module "fastify" {
   interface FastifyContextConfig {

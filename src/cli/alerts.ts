@@ -1,15 +1,15 @@
-import { AppError } from "../domain/errors.ts";
 import { scanQuality } from "../flows/alerts.ts";
 import type { Config } from "./config.ts";
+import { usageError } from "./messages.ts";
 import { openRuntime } from "./service.ts";
 
 /** `aftersales alerts scan`: look for SKUs and categories whose refund rate jumped (质量预警) once. */
 export async function runAlerts(config: Config, args: string[]): Promise<void> {
   const [sub, ...extra] = args;
   if (sub !== "scan" || extra.length > 0) {
-    throw new AppError(
-      "INVALID_ARGUMENTS",
+    throw usageError(
       `Usage: aftersales alerts scan   (raise quality alerts for SKUs and categories whose refund rate jumped)${sub === undefined ? "" : `; got "${args.join(" ")}"`}`,
+      "alerts_usage",
     );
   }
   const rt = await openRuntime({ ...config, paySandboxUrl: config.paySandboxUrl ?? "http://127.0.0.1:9" });

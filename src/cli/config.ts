@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { usageError } from "./messages.ts";
 
 /** Configuration by environment; command-line flags override. */
 export interface Config {
@@ -15,6 +16,10 @@ export interface Config {
   refundSendGraceMs: number;
   outboxLeaseMs: number;
   logger: boolean;
+  /** Serve /api/docs without a token. */
+  publicDocs: boolean;
+  /** Browser origins allowed to call the API (CORS); none by default. */
+  corsOrigins: string[];
   /** `demo --history N`: generate a labelled history of N decided cases instead of the demo. */
   history: number | undefined;
   /** The demo's or the history's seed; each has its own default. */
@@ -56,18 +61,31 @@ export function readConfig(
     refundSendGraceMs: Number(env.AFTERSALES_REFUND_GRACE_MS ?? 15_000),
     outboxLeaseMs: Number(env.AFTERSALES_OUTBOX_LEASE_MS ?? 60_000),
     logger: values.log ?? env.AFTERSALES_LOG === "1",
+    publicDocs: env.AFTERSALES_PUBLIC_DOCS === "1",
+    corsOrigins: (env.AFTERSALES_CORS_ORIGINS ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
     history: values.history === undefined ? undefined : Number(values.history),
     seed: values.seed === undefined ? undefined : Number(values.seed),
     shop: values.shop,
   };
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
-    throw new Error(`PORT must be a port number, got "${values.port ?? env.PORT}"`);
+    const value = values.port ?? env.PORT;
+    throw usageError(`PORT must be a port number, got "${value}"`, "port", { value });
   }
   if (config.history !== undefined && (!Number.isSafeInteger(config.history) || config.history < 1)) {
-    throw new Error(`--history must be a positive whole number of cases, got "${values.history}"`);
+    throw usageError(
+      `--history must be a positive whole number of cases, got "${values.history}"`,
+      "positive_integer",
+      { option: "--history", value: values.history },
+    );
   }
   if (config.seed !== undefined && !Number.isSafeInteger(config.seed)) {
-    throw new Error(`--seed must be a whole number, got "${values.seed}"`);
+    throw usageError(`--seed must be a whole number, got "${values.seed}"`, "integer", {
+      option: "--seed",
+      value: values.seed,
+    });
   }
   return { config, positionals };
 }

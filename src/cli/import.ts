@@ -5,6 +5,7 @@ import { REJECT_REASONS } from "../domain/import/rows.ts";
 import { type ImportProgress, type ImportResult, importOrders } from "../flows/import-orders.ts";
 import { importRejects } from "../store/imports.ts";
 import { readConfig } from "./config.ts";
+import { usageError } from "./messages.ts";
 import { openRuntime } from "./service.ts";
 
 export const IMPORT_USAGE = `Usage: aftersales import orders <file.csv|file.xlsx> [options]
@@ -23,6 +24,8 @@ Killed midway, the same command resumes where it stopped; importing the same fil
 The database options of \`aftersales\` apply (--data-dir, --database-url, DATA_DIR, DATABASE_URL).
 `;
 
+const HELP = "aftersales import help";
+
 const OWN = ["shop", "preset", "mapping", "rejects", "batch"] as const;
 type Own = Partial<Record<(typeof OWN)[number], string>>;
 
@@ -39,7 +42,7 @@ function split(argv: readonly string[]): { own: Own; rest: string[] } {
     }
     const value = m[2] ?? argv[++i];
     if (value === undefined)
-      throw new AppError("INVALID_ARGUMENTS", `--${name} needs a value\n\n${IMPORT_USAGE}`);
+      throw usageError(`--${name} needs a value`, "needs_value", { option: `--${name}` }, HELP);
     own[name] = value;
   }
   return { own, rest };
@@ -97,15 +100,17 @@ export async function runImport(argv: string[]): Promise<void> {
     return;
   }
   if (what !== "orders")
-    throw new AppError("INVALID_ARGUMENTS", `Unknown import "${what}"\n\n${IMPORT_USAGE}`);
+    throw usageError(`Unknown import "${what}"`, "unknown_command", { command: `import ${what}` }, HELP);
   const { own, rest } = split(args);
   const { config, positionals } = readConfig(rest);
   const file = positionals[0];
-  if (!file || positionals.length > 1)
-    throw new AppError("INVALID_ARGUMENTS", `Give one file to import\n\n${IMPORT_USAGE}`);
+  if (!file || positionals.length > 1) throw usageError("Give one file to import", "one_file", {}, HELP);
   const batch = own.batch === undefined ? undefined : Number(own.batch);
   if (batch !== undefined && (!Number.isSafeInteger(batch) || batch < 1))
-    throw new AppError("INVALID_ARGUMENTS", `--batch must be a positive whole number, got "${own.batch}"`);
+    throw usageError(`--batch must be a positive whole number, got "${own.batch}"`, "positive_integer", {
+      option: "--batch",
+      value: own.batch,
+    });
   const mapping = readMapping(own.mapping);
   const rt = await openRuntime({ ...config, paySandboxUrl: config.paySandboxUrl ?? "http://127.0.0.1:9" });
   const bar = progressReporter(process.stderr);

@@ -5,6 +5,7 @@ import { openStore } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { createToken } from "../store/tokens.ts";
 import { readConfig } from "./config.ts";
+import { formatError, usageError } from "./messages.ts";
 import { openRuntime, startService } from "./service.ts";
 
 const USAGE = `Usage: aftersales <command> [options]
@@ -174,7 +175,9 @@ async function main(argv: string[]) {
       console.log(USAGE);
       return;
     default:
-      console.error(`Unknown command "${command}"\n\n${USAGE}`);
+      console.error(
+        `${formatError(usageError(`Unknown command "${command}"`, "unknown_command", { command }))}\n\n${USAGE}`,
+      );
       process.exitCode = 2;
   }
 }
@@ -235,7 +238,6 @@ async function simulateDemoPlatform(rt: Awaited<ReturnType<typeof openRuntime>>,
 }
 
 main(process.argv.slice(2)).catch((e) => {
-  if (e instanceof AppError) console.error(`aftersales: ${e.message} [${e.code}]`);
-  else console.error(e);
+  console.error(formatError(e));
   process.exit(1);
 });

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
-import { AppError } from "../domain/errors.ts";
 import { formatMinor } from "../domain/money.ts";
 import { canFetchBills } from "../domain/reconcile/bill.ts";
 import { addDays, beijingDate } from "../domain/reconcile/match.ts";
 import { RECONCILABLE_CHANNELS, type ReconcileResult, reconcileDay } from "../flows/reconcile.ts";
 import { readConfig } from "./config.ts";
+import { usageError } from "./messages.ts";
 import { openRuntime } from "./service.ts";
 
 export const RECONCILE_USAGE = `Usage: aftersales reconcile [--channel wechat_pay|alipay] [--date YYYY-MM-DD] [--file bill]
@@ -16,6 +16,8 @@ with --file the given bill is used: WeChat Pay's CSV, or Alipay's zip or its 业
 
 The database options of \`aftersales\` apply (--data-dir, --database-url, DATA_DIR, DATABASE_URL).
 `;
+
+const HELP = "aftersales reconcile help";
 
 const OWN = new Set(["channel", "date", "file"]);
 
@@ -29,7 +31,7 @@ function split(argv: readonly string[]) {
     if (m && OWN.has(m[1] as string)) {
       const value = m[2] ?? argv[++i];
       if (value === undefined)
-        throw new AppError("INVALID_ARGUMENTS", `--${m[1]} needs a value\n\n${RECONCILE_USAGE}`);
+        throw usageError(`--${m[1]} needs a value`, "needs_value", { option: `--${m[1]}` }, HELP);
       own[m[1] as string] = value;
     } else rest.push(arg);
   }
@@ -73,18 +75,24 @@ export function printReport(r: ReconcileResult, log: (line: string) => void = co
 }
 
 export async function runReconcile(argv: string[]): Promise<void> {
+  if (argv[0] === "help" || argv.includes("--help") || argv.includes("-h")) {
+    console.log(RECONCILE_USAGE);
+    return;
+  }
   const { own, rest } = split(argv);
   const { config, positionals } = readConfig(rest);
   if (positionals.length > 1) {
-    throw new AppError(
-      "INVALID_ARGUMENTS",
-      `unexpected "${positionals.slice(1).join(" ")}"\n\n${RECONCILE_USAGE}`,
-    );
+    const extra = positionals.slice(1).join(" ");
+    throw usageError(`unexpected "${extra}"`, "unexpected", { value: extra }, HELP);
   }
   if (own.channel && !RECONCILABLE_CHANNELS.includes(own.channel)) {
-    throw new AppError("INVALID_ARGUMENTS", `--channel is one of ${RECONCILABLE_CHANNELS.join(", ")}`);
+    throw usageError(`--channel is one of ${RECONCILABLE_CHANNELS.join(", ")}`, "one_of", {
+      option: "--channel",
+      allowed: RECONCILABLE_CHANNELS,
+    });
   }
-  if (own.file && !own.channel) throw new AppError("INVALID_ARGUMENTS", "--file needs --channel");
+  if (own.file && !own.channel)
+    throw usageError("--file needs --channel", "needs_option", { option: "--file", needs: "--channel" });
   const file = own.file ? readFileSync(own.file) : undefined;
   const rt = await openRuntime(config);
   try {
@@ -93,7 +101,7 @@ export async function runReconcile(argv: string[]): Promise<void> {
       ? [own.channel]
       : RECONCILABLE_CHANNELS.filter((c) => rt.ctx.payments.has(c) && canFetchBills(rt.ctx.payments.get(c)));
     if (channels.length === 0)
-      throw new AppError("INVALID_ARGUMENTS", "no payment channel can fetch bills here; use --file");
+      throw usageError("no payment channel can fetch bills here; use --file", "no_bill_channel");
     for (const channel of channels) {
       const r = await reconcileDay(
         rt.ctx,

@@ -12,6 +12,7 @@ import type { Actor } from "../flows/context.ts";
 import { activateRules, createRuleDraft } from "../flows/rules.ts";
 import { findRuleVersion, listRuleVersions } from "../store/rules.ts";
 import { readConfig } from "./config.ts";
+import { usageError as cliUsageError, fromParseArgs } from "./messages.ts";
 import { openRuntime, type Runtime } from "./service.ts";
 
 /**
@@ -82,13 +83,15 @@ function splitOptions(argv: readonly string[]): { own: Options; rest: string[] }
       continue;
     }
     if (OPTIONS[name] === "boolean") {
-      if (m[2] !== undefined) throw usageError(`--${name} takes no value`);
+      if (m[2] !== undefined)
+        throw usageError(`--${name} takes no value`, "takes_no_value", { option: `--${name}` });
       own[name] = true;
     } else if (m[2] !== undefined) {
       own[name] = m[2];
     } else {
       const value = argv[i + 1];
-      if (value === undefined) throw usageError(`--${name} needs a value`);
+      if (value === undefined)
+        throw usageError(`--${name} needs a value`, "needs_value", { option: `--${name}` });
       own[name] = value;
       i++;
     }
@@ -96,8 +99,8 @@ function splitOptions(argv: readonly string[]): { own: Options; rest: string[] }
   return { own, rest };
 }
 
-const usageError = (message: string) =>
-  new AppError("INVALID_ARGUMENTS", `${message} (see: aftersales rules help)`);
+const usageError = (message: string, problem: string, details: Record<string, unknown> = {}) =>
+  cliUsageError(`${message} (see: aftersales rules help)`, problem, details, "aftersales rules help");
 
 const cliActor = (): Actor => {
   let name = "cli";
@@ -115,6 +118,7 @@ function parseVersion(text: string | true | undefined, what = "version"): number
     throw new AppError(
       "INVALID_VERSION",
       `The ${what} must be a version number (1, 2, …), got "${text ?? ""}"`,
+      { value: String(text ?? "") },
     );
   return n;
 }
@@ -125,6 +129,7 @@ function parseInstant(text: string, option: string): string {
     throw new AppError(
       "INVALID_DATE",
       `--${option} must be a date or time such as 2026-10-01 or 2026-10-01T08:00:00+08:00, got "${text}"`,
+      { option: `--${option}`, value: text },
     );
   return t.toISOString();
 }
@@ -139,12 +144,13 @@ export function readRuleSetFile(file: string): unknown {
     throw new AppError(
       "RULES_FILE_UNREADABLE",
       code === "ENOENT" ? `${file}: no such file` : `${file}: ${(e as Error).message}`,
+      { file },
     );
   }
   try {
     return JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (e) {
-    throw new AppError("RULES_FILE_NOT_JSON", `${file} is not valid JSON: ${(e as Error).message}`);
+    throw new AppError("RULES_FILE_NOT_JSON", `${file} is not valid JSON: ${(e as Error).message}`, { file });
   }
 }
 
@@ -160,7 +166,7 @@ async function explainInvalid<T>(file: string, run: () => Promise<T>): Promise<T
     throw new AppError(
       "RULES_INVALID",
       `${file} is not a valid rule set — ${n} problem${n === 1 ? "" : "s"}:\n${lines.join("\n")}`,
-      e.details,
+      { ...e.details, file },
     );
   }
 }
@@ -345,7 +351,8 @@ async function liveVersion(rt: Runtime): Promise<VersionRow> {
 
 async function version(rt: Runtime, n: number): Promise<VersionRow> {
   const row = await findRuleVersion(rt.ctx.db, n);
-  if (!row) throw new AppError("RULE_VERSION_NOT_FOUND", `Rule set version ${n} does not exist`);
+  if (!row)
+    throw new AppError("RULE_VERSION_NOT_FOUND", `Rule set version ${n} does not exist`, { version: n });
   return row;
 }
 
@@ -364,7 +371,7 @@ export async function runRules(argv: string[]): Promise<void> {
   try {
     probe = readConfig(rest, {}).positionals;
   } catch (e) {
-    throw usageError((e as Error).message);
+    throw fromParseArgs(e, "aftersales rules help");
   }
   const sub = probe[0];
   if (sub === undefined) {
@@ -377,20 +384,25 @@ export async function runRules(argv: string[]): Promise<void> {
     return;
   }
   const spec = COMMANDS[sub];
-  if (!spec) throw usageError(`Unknown rules command "${sub}"`);
+  if (!spec)
+    throw usageError(`Unknown rules command "${sub}"`, "unknown_command", { command: `rules ${sub}` });
   const args = probe.slice(1);
   if (args.length !== spec.args.length) {
     const want = spec.args.map((a) => `<${a}>`).join(" ");
-    throw usageError(
-      args.length < spec.args.length
-        ? `rules ${sub} needs ${want}`
-        : `rules ${sub} takes ${want || "no arguments"}, got "${args.join(" ")}"`,
-    );
+    throw args.length < spec.args.length
+      ? usageError(`rules ${sub} needs ${want}`, "needs_args", { command: `rules ${sub}`, args: want })
+      : usageError(`rules ${sub} takes ${want || "no arguments"}, got "${args.join(" ")}"`, "takes_args", {
+          command: `rules ${sub}`,
+          args: want,
+          value: args.join(" "),
+        });
   }
   for (const name of Object.keys(own) as OptionName[]) {
     if (!spec.options.includes(name))
       throw usageError(
         `--${name} does not apply to rules ${sub}${spec.options.length ? ` (it takes ${spec.options.map((o) => `--${o}`).join(", ")})` : ""}`,
+        "not_applicable",
+        { option: `--${name}`, command: `rules ${sub}` },
       );
   }
 
@@ -471,7 +483,10 @@ export async function runRules(argv: string[]): Promise<void> {
         );
       });
     case "export": {
-      if (own.default && own.version) throw usageError("Give either --default or --version, not both");
+      if (own.default && own.version)
+        throw usageError("Give either --default or --version, not both", "either_or", {
+          options: ["--default", "--version"],
+        });
       if (own.default) {
         printJson(DEFAULT_RULE_SET);
         return;
@@ -482,7 +497,10 @@ export async function runRules(argv: string[]): Promise<void> {
       });
     }
     case "backtest": {
-      if (own.version && own.file) throw usageError("Give either --version or --file, not both");
+      if (own.version && own.file)
+        throw usageError("Give either --version or --file, not both", "either_or", {
+          options: ["--version", "--file"],
+        });
       const from = typeof own.from === "string" ? parseInstant(own.from, "from") : undefined;
       const to = typeof own.to === "string" ? parseInstant(own.to, "to") : undefined;
       const file = typeof own.file === "string" ? own.file : undefined;

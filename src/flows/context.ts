@@ -34,5 +34,7 @@ export const DEFAULT_SETTINGS: FlowSettings = {
 export interface Actor {
   kind: "user" | "rule" | "system" | "channel";
   id: string;
+  /** The API token a person acted with (kept in the audit log). */
+  tokenId?: number;
 }
 export const actorName = (a: Actor) => `${a.kind}:${a.id}`;

@@ -1,6 +1,7 @@
 import { fail } from "../domain/errors.ts";
 import { validateRuleSet } from "../domain/rules/definition.ts";
 import { type CompiledRuleSet, compileRuleSet } from "../domain/rules/evaluate.ts";
+import type { Tx } from "../store/orders.ts";
 import {
   activateVersion,
   activeRuleVersion,
@@ -9,6 +10,7 @@ import {
   insertRuleVersion,
   updateDraft,
 } from "../store/rules.ts";
+import { audit, SYSTEM_ACTOR } from "./audit.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 
 /** Rule set versions (规则版本): write drafts, activate one, keep every version ever used. */
@@ -18,25 +20,67 @@ export interface RuleDraftInput {
   note?: string;
 }
 
+/** What the audit log keeps of a version: its rules and note. */
+const auditView = (v: { definition: unknown; note: string | null; status?: string } | undefined) =>
+  v ? { definition: v.definition, note: v.note, ...(v.status ? { status: v.status } : {}) } : null;
+
 export async function createRuleDraft(ctx: FlowContext, actor: Actor, input: RuleDraftInput) {
   const definition = validateRuleSet(input.definition);
-  return insertRuleVersion(ctx.db, { definition, note: input.note ?? null, createdBy: actorName(actor) });
+  return ctx.db.transaction().execute(async (tx) => {
+    const row = await insertRuleVersion(tx, {
+      definition,
+      note: input.note ?? null,
+      createdBy: actorName(actor),
+    });
+    const after = auditView(row);
+    await audit(tx, ctx, actor, {
+      action: "rules.draft.create",
+      subject: `${row.version}`,
+      before: null,
+      after,
+    });
+    return row;
+  });
 }
 
-export async function updateRuleDraft(ctx: FlowContext, version: number, input: RuleDraftInput) {
+export async function updateRuleDraft(
+  ctx: FlowContext,
+  version: number,
+  input: RuleDraftInput,
+  actor: Actor = SYSTEM_ACTOR,
+) {
   const definition = validateRuleSet(input.definition);
-  const row = await updateDraft(ctx.db, version, { definition, note: input.note ?? null });
-  if (row) return row;
-  return notDraft(ctx, version);
+  return ctx.db.transaction().execute(async (tx) => {
+    const before = await findRuleVersion(tx, version);
+    const row = await updateDraft(tx, version, { definition, note: input.note ?? null });
+    if (!row) return notDraft(tx, version);
+    await audit(tx, ctx, actor, {
+      action: "rules.draft.update",
+      subject: `${version}`,
+      before: auditView(before),
+      after: auditView(row),
+    });
+    return row;
+  });
 }
 
-export async function removeRuleDraft(ctx: FlowContext, version: number) {
-  if (!(await deleteDraft(ctx.db, version))) await notDraft(ctx, version);
+export async function removeRuleDraft(ctx: FlowContext, version: number, actor: Actor = SYSTEM_ACTOR) {
+  await ctx.db.transaction().execute(async (tx) => {
+    const before = await findRuleVersion(tx, version);
+    if (!(await deleteDraft(tx, version))) await notDraft(tx, version);
+    await audit(tx, ctx, actor, {
+      action: "rules.draft.delete",
+      subject: `${version}`,
+      before: auditView(before),
+      after: null,
+    });
+  });
 }
 
-async function notDraft(ctx: FlowContext, version: number): Promise<never> {
-  const existing = await findRuleVersion(ctx.db, version);
-  if (!existing) return fail("RULE_VERSION_NOT_FOUND", `Rule set version ${version} does not exist`);
+async function notDraft(db: Tx, version: number): Promise<never> {
+  const existing = await findRuleVersion(db, version);
+  if (!existing)
+    return fail("RULE_VERSION_NOT_FOUND", `Rule set version ${version} does not exist`, { version });
   return fail(
     "RULE_VERSION_NOT_DRAFT",
     `Version ${version} is ${existing.status}; versions that were ever active cannot change — create a new draft instead`,
@@ -47,11 +91,21 @@ async function notDraft(ctx: FlowContext, version: number): Promise<never> {
 export async function activateRules(ctx: FlowContext, actor: Actor, version: number) {
   return ctx.db.transaction().execute(async (tx) => {
     const existing = await findRuleVersion(tx, version);
-    if (!existing) return fail("RULE_VERSION_NOT_FOUND", `Rule set version ${version} does not exist`);
+    if (!existing)
+      return fail("RULE_VERSION_NOT_FOUND", `Rule set version ${version} does not exist`, { version });
     // Stored drafts were validated when written, but the vocabulary may have changed since.
     validateRuleSet(existing.definition);
+    const active = await activeRuleVersion(tx);
     const row = await activateVersion(tx, version, actorName(actor), ctx.now());
-    return row ?? fail("RULE_VERSION_NOT_FOUND", `Rule set version ${version} does not exist`);
+    if (!row)
+      return fail("RULE_VERSION_NOT_FOUND", `Rule set version ${version} does not exist`, { version });
+    await audit(tx, ctx, actor, {
+      action: "rules.activate",
+      subject: `${version}`,
+      before: { active: active?.version ?? null },
+      after: { active: version },
+    });
+    return row;
   });
 }
 
@@ -64,7 +118,7 @@ export async function compiledVersion(ctx: FlowContext, version: number): Promis
   if (hit) return hit;
   const row =
     (await findRuleVersion(ctx.db, version)) ??
-    fail("RULE_VERSION_NOT_FOUND", `Rule set version ${version} does not exist`);
+    fail("RULE_VERSION_NOT_FOUND", `Rule set version ${version} does not exist`, { version });
   const rules = compileRuleSet(validateRuleSet(row.definition), version);
   if (row.status !== "draft") compiled.set(version, rules);
   return rules;

@@ -8,8 +8,16 @@ import { DEFAULT_QUALITY_THRESHOLDS, validateQualityThresholds } from "../domain
 import { DEFAULT_RISK_THRESHOLDS, validateRiskThresholds } from "../domain/risk/thresholds.ts";
 import { DEFAULT_TENDER_ORDER, validateTenderOrder } from "../domain/tenders.ts";
 import { findShop, type Tx } from "../store/orders.ts";
-import { getSetting, putPolicies, putSetting, putShopReview, shopReview } from "../store/settings.ts";
-import type { FlowContext } from "./context.ts";
+import {
+  getSetting,
+  policiesOf,
+  putPolicies,
+  putSetting,
+  putShopReview,
+  shopReview,
+} from "../store/settings.ts";
+import { type AuditAction, audit, SYSTEM_ACTOR } from "./audit.ts";
+import type { Actor, FlowContext } from "./context.ts";
 
 /**
  * A shop's review settings. Amounts are decimal strings in the case's currency, so one setting
@@ -38,6 +46,7 @@ export async function setShopReview(
   ctx: FlowContext,
   shopId: string,
   input: Partial<ShopReviewSettings>,
+  actor: Actor = SYSTEM_ACTOR,
 ): Promise<ShopReviewSettings> {
   for (const key of Object.keys(input)) {
     if (!REVIEW_KEYS.includes(key as keyof ShopReviewSettings))
@@ -47,10 +56,21 @@ export async function setShopReview(
     const v = input[key];
     if (v !== undefined && v !== null) parseMinor(v, "CNY"); // a malformed amount fails here, clearly
   }
-  if (!(await findShop(ctx.db, shopId))) fail("SHOP_NOT_FOUND", `Shop "${shopId}" does not exist`);
-  const next = { ...(await getShopReview(ctx.db, shopId)), ...input };
-  await putShopReview(ctx.db, shopId, next as unknown as Record<string, unknown>);
-  return next;
+  return ctx.db.transaction().execute(async (tx) => {
+    if (!(await findShop(tx, shopId)))
+      fail("SHOP_NOT_FOUND", `Shop "${shopId}" does not exist`, { shop: shopId });
+    const before = await getShopReview(tx, shopId);
+    const next = { ...before, ...input };
+    await putShopReview(tx, shopId, next as unknown as Record<string, unknown>);
+    await audit(tx, ctx, actor, {
+      action: "shop.review",
+      subject: shopId,
+      shops: [shopId],
+      before,
+      after: next,
+    });
+    return next;
+  });
 }
 
 /** `amount` (minor units) is above the decimal `limit` in `currency`; a null limit is never exceeded. */
@@ -62,16 +82,41 @@ export const riskThresholds = async (ctx: FlowContext) =>
 export const qualityThresholds = async (ctx: FlowContext) =>
   validateQualityThresholds((await getSetting(ctx.db, "quality.thresholds")) ?? {});
 
-export async function setRiskThresholds(ctx: FlowContext, input: unknown) {
+export async function setRiskThresholds(ctx: FlowContext, input: unknown, actor: Actor = SYSTEM_ACTOR) {
   const t = validateRiskThresholds(input);
-  await putSetting(ctx.db, "risk.thresholds", input);
+  await putAudited(ctx, actor, "settings.risk", "risk.thresholds", input, t, (v) =>
+    validateRiskThresholds(v ?? {}),
+  );
   return t;
 }
-export async function setQualityThresholds(ctx: FlowContext, input: unknown) {
+export async function setQualityThresholds(ctx: FlowContext, input: unknown, actor: Actor = SYSTEM_ACTOR) {
   const t = validateQualityThresholds(input);
-  await putSetting(ctx.db, "quality.thresholds", input);
+  await putAudited(ctx, actor, "settings.quality", "quality.thresholds", input, t, (v) =>
+    validateQualityThresholds(v ?? {}),
+  );
   return t;
 }
+
+/**
+ * Write one installation-wide setting (`stored`, validated by the caller) and its audit entry in one
+ * transaction; the entry holds the effective values before and after (`effective` of what was stored).
+ */
+async function putAudited(
+  ctx: FlowContext,
+  actor: Actor,
+  action: AuditAction,
+  key: string,
+  stored: unknown,
+  after: unknown,
+  effective: (stored: unknown) => unknown,
+) {
+  await ctx.db.transaction().execute(async (tx) => {
+    const before = effective(await getSetting(tx, key));
+    await putSetting(tx, key, stored);
+    await audit(tx, ctx, actor, { action, before, after });
+  });
+}
+
 export { DEFAULT_QUALITY_THRESHOLDS, DEFAULT_RISK_THRESHOLDS };
 
 /** The order a refund goes back over an order's tenders (see domain/tenders.ts); `db` may be a transaction. */
@@ -79,9 +124,15 @@ export async function refundTenderOrder(db: Tx): Promise<Tender[]> {
   const stated = await getSetting(db, "refunds.tenderOrder");
   return stated === undefined ? [...DEFAULT_TENDER_ORDER] : validateTenderOrder(stated);
 }
-export async function setRefundTenderOrder(ctx: FlowContext, input: unknown): Promise<Tender[]> {
+export async function setRefundTenderOrder(
+  ctx: FlowContext,
+  input: unknown,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<Tender[]> {
   const order = validateTenderOrder(input);
-  await putSetting(ctx.db, "refunds.tenderOrder", order);
+  await putAudited(ctx, actor, "settings.refund_tender_order", "refunds.tenderOrder", order, order, (v) =>
+    v === undefined ? [...DEFAULT_TENDER_ORDER] : validateTenderOrder(v),
+  );
   return order;
 }
 
@@ -90,9 +141,14 @@ export async function financeFees(db: Tx): Promise<Record<string, FeePolicy>> {
   const stated = await getSetting(db, "finance.fees");
   return { ...DEFAULT_FEES, ...(stated === undefined ? {} : validateFees(stated)) };
 }
-export async function setFinanceFees(ctx: FlowContext, input: unknown): Promise<Record<string, FeePolicy>> {
+export async function setFinanceFees(
+  ctx: FlowContext,
+  input: unknown,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<Record<string, FeePolicy>> {
   const fees = validateFees(input);
-  await putSetting(ctx.db, "finance.fees", fees);
+  const effective = (v: unknown) => ({ ...DEFAULT_FEES, ...(v === undefined ? {} : validateFees(v)) });
+  await putAudited(ctx, actor, "settings.fees", "finance.fees", fees, effective(fees), effective);
   return financeFees(ctx.db);
 }
 
@@ -102,13 +158,13 @@ const DEFAULT_TIME_ZONE = "Asia/Shanghai";
 export async function timeZone(ctx: FlowContext): Promise<string> {
   return ((await getSetting(ctx.db, "timezone")) as string | undefined) ?? DEFAULT_TIME_ZONE;
 }
-export async function setTimeZone(ctx: FlowContext, tz: string) {
+export async function setTimeZone(ctx: FlowContext, tz: string, actor: Actor = SYSTEM_ACTOR) {
   try {
     new Intl.DateTimeFormat("en", { timeZone: tz });
   } catch {
-    fail("INVALID_TIMEZONE", `Unknown time zone "${tz}"`);
+    fail("INVALID_TIMEZONE", `Unknown time zone "${tz}"`, { timeZone: tz });
   }
-  await putSetting(ctx.db, "timezone", tz);
+  await putAudited(ctx, actor, "settings.timezone", "timezone", tz, tz, (v) => v ?? DEFAULT_TIME_ZONE);
 }
 
 /** Set (or, with an empty list, clear) the after-sales policies of a SKU or a category. */
@@ -117,14 +173,23 @@ export async function setPolicies(
   kind: "sku" | "category",
   key: string,
   policies: string[],
+  actor: Actor = SYSTEM_ACTOR,
 ) {
   if (kind !== "sku" && kind !== "category")
     fail("INVALID_POLICY_SCOPE", `Policies apply to a sku or a category`);
   if (!key.trim()) fail("INVALID_POLICY_SCOPE", "A SKU or category name is required");
   const unknown = policies.filter((p) => !POLICY_CODES.includes(p as PolicyCode));
   if (unknown.length > 0)
-    fail("INVALID_POLICY", `Unknown policy "${unknown[0]}"; known: ${POLICY_CODES.join(", ")}`, { unknown });
-  await putPolicies(ctx.db, kind, key, [...new Set(policies)]);
+    fail("INVALID_POLICY", `Unknown policy "${unknown[0]}"; known: ${POLICY_CODES.join(", ")}`, {
+      unknown,
+      known: POLICY_CODES,
+    });
+  const after = [...new Set(policies)];
+  await ctx.db.transaction().execute(async (tx) => {
+    const before = await policiesOf(tx, kind, key);
+    await putPolicies(tx, kind, key, after);
+    await audit(tx, ctx, actor, { action: "policies.set", subject: `${kind}:${key}`, before, after });
+  });
 }
 
 /**

@@ -308,11 +308,25 @@ export interface ApiTokenTable {
   shops: string[] | null;
   created_at: Generated<Date>;
   revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Timestamp;
+  actor: string;
+  actor_token_id: number | null;
+  action: string;
+  subject: string | null;
+  shops: string[] | null;
+  before: Json<unknown> | null;
+  after: Json<unknown> | null;
 }
 
 export interface InstallationTable {
   id: string;
   created_at: Generated<Date>;
+  sandbox_secret: string | null;
 }
 
 export interface TrackingEventTable {
@@ -574,6 +588,7 @@ export interface DB {
   ledger_entries: LedgerEntryTable;
   outbox: OutboxTable;
   api_tokens: ApiTokenTable;
+  audit_log: AuditLogTable;
   tracking_events: TrackingEventTable;
   catalog_policies: CatalogPolicyTable;
   settings: SettingTable;

@@ -37,6 +37,17 @@ export async function putShopReview(db: Tx, shopId: string, review: Record<strin
 export const listPolicies = (db: Tx) =>
   db.selectFrom("catalog_policies").selectAll().orderBy("kind").orderBy("key").execute();
 
+/** The policies set on one SKU or category ([] when none). */
+export async function policiesOf(db: Tx, kind: "sku" | "category", key: string): Promise<string[]> {
+  const row = await db
+    .selectFrom("catalog_policies")
+    .select("policies")
+    .where("kind", "=", kind)
+    .where("key", "=", key)
+    .executeTakeFirst();
+  return row?.policies ?? [];
+}
+
 export async function putPolicies(db: Tx, kind: "sku" | "category", key: string, policies: string[]) {
   if (policies.length === 0) {
     await db.deleteFrom("catalog_policies").where("kind", "=", kind).where("key", "=", key).execute();

@@ -184,7 +184,8 @@ describe("aftersales rules", () => {
     );
     const r = await rules("import", invalid);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${invalid} is not a valid rule set — 3 problems:`);
+    // Said in the environment's language (zh-CN by default); the file, the code and each problem in any.
+    expect(r.stderr).toContain(invalid);
     expect(r.stderr).toContain("rules[0].id: ");
     expect(r.stderr).toContain(
       'rules[0].when.field: Unknown field "case.reasn"; did you mean "case.reason"?',
@@ -197,7 +198,7 @@ describe("aftersales rules", () => {
     writeFileSync(broken, '{ "rules": [');
     const b = await rules("import", broken);
     expect(b.code).toBe(1);
-    expect(b.stderr).toContain(`${broken} is not valid JSON`);
+    expect(b.stderr).toContain(broken);
     expect(b.stderr).toContain("[RULES_FILE_NOT_JSON]");
 
     expect(await json<ListedVersion[]>("list", "--json")).toEqual([]);

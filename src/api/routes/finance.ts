@@ -4,7 +4,7 @@ import type { FlowContext } from "../../flows/context.ts";
 import { financeReport } from "../../flows/finance-report.ts";
 import { financeFees, setFinanceFees } from "../../flows/settings.ts";
 import { listLedger } from "../../store/ledger.ts";
-import { principal } from "../auth.ts";
+import { actorOf, principal } from "../auth.ts";
 import { type ExportTable, toCsv, toXlsx } from "../export.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
@@ -109,7 +109,7 @@ export async function financeRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       schema: { tags: ["settings"], body: Type.Object({ fees: Type.Unknown() }) },
     },
     async (req) => {
-      return { fees: await setFinanceFees(ctx, req.body.fees) };
+      return { fees: await setFinanceFees(ctx, req.body.fees, actorOf(principal(req))) };
     },
   );
 }

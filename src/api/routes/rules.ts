@@ -19,7 +19,7 @@ import { riskThresholds, timeZone } from "../../flows/settings.ts";
 import { findCase } from "../../store/cases.ts";
 import { loadCaseContexts } from "../../store/facts.ts";
 import { findRuleVersion, listRuleVersions } from "../../store/rules.ts";
-import { canSeeShop, principal } from "../auth.ts";
+import { actorOf, canSeeShop, principal } from "../auth.ts";
 import type { App } from "../server.ts";
 
 const Version = Type.Object({ version: Type.Integer({ minimum: 1 }) });
@@ -38,8 +38,6 @@ const versionJson = (v: Awaited<ReturnType<typeof listRuleVersions>>[number]) =>
 
 /** 规则: versioned rule sets, their vocabulary, dry runs and backtests. */
 export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
-  const actor = (name: string) => ({ kind: "user" as const, id: name });
-
   app.get(
     "/rules/vocabulary",
     { config: { permission: "rules.read" }, schema: { tags: ["rules"] } },
@@ -72,7 +70,7 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     { config: { permission: "rules.write", allShops: true }, schema: { tags: ["rules"], body: Draft } },
     async (req, reply) => {
       const p = principal(req);
-      return reply.status(201).send(versionJson(await createRuleDraft(ctx, actor(p.name), req.body)));
+      return reply.status(201).send(versionJson(await createRuleDraft(ctx, actorOf(p), req.body)));
     },
   );
 
@@ -83,7 +81,7 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       schema: { tags: ["rules"], params: Version, body: Draft },
     },
     async (req) => {
-      return versionJson(await updateRuleDraft(ctx, req.params.version, req.body));
+      return versionJson(await updateRuleDraft(ctx, req.params.version, req.body, actorOf(principal(req))));
     },
   );
 
@@ -91,7 +89,7 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     "/rules/versions/:version",
     { config: { permission: "rules.write", allShops: true }, schema: { tags: ["rules"], params: Version } },
     async (req, reply) => {
-      await removeRuleDraft(ctx, req.params.version);
+      await removeRuleDraft(ctx, req.params.version, actorOf(principal(req)));
       return reply.status(204).send();
     },
   );
@@ -104,7 +102,7 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     },
     async (req) => {
       const p = principal(req);
-      return versionJson(await activateRules(ctx, actor(p.name), req.params.version));
+      return versionJson(await activateRules(ctx, actorOf(p), req.params.version));
     },
   );
 

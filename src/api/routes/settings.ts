@@ -16,7 +16,7 @@ import {
   timeZone,
 } from "../../flows/settings.ts";
 import { listPolicies } from "../../store/settings.ts";
-import { canSeeShop, principal } from "../auth.ts";
+import { actorOf, canSeeShop, principal } from "../auth.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
 
@@ -52,7 +52,7 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       const p = principal(req);
       if (!canSeeShop(p, req.params.shop))
         throw new AppError("SHOP_NOT_FOUND", `Shop "${req.params.shop}" does not exist`);
-      return setShopReview(ctx, req.params.shop, req.body);
+      return setShopReview(ctx, req.params.shop, req.body, actorOf(p));
     },
   );
 
@@ -70,7 +70,7 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       schema: { tags: ["settings"], body: Type.Unknown() },
     },
     async (req) => {
-      return setRiskThresholds(ctx, req.body);
+      return setRiskThresholds(ctx, req.body, actorOf(principal(req)));
     },
   );
   app.get(
@@ -87,7 +87,7 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       schema: { tags: ["settings"], body: Type.Unknown() },
     },
     async (req) => {
-      return setQualityThresholds(ctx, req.body);
+      return setQualityThresholds(ctx, req.body, actorOf(principal(req)));
     },
   );
   // The order a refund goes back over an order's tenders: cash, points, coupons (退款顺序).
@@ -105,7 +105,7 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       schema: { tags: ["settings"], body: Type.Object({ tenderOrder: Type.Array(Type.String()) }) },
     },
     async (req) => {
-      return { tenderOrder: await setRefundTenderOrder(ctx, req.body.tenderOrder) };
+      return { tenderOrder: await setRefundTenderOrder(ctx, req.body.tenderOrder, actorOf(principal(req))) };
     },
   );
   app.get(
@@ -122,7 +122,7 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       schema: { tags: ["settings"], body: Type.Object({ timeZone: Type.String() }) },
     },
     async (req) => {
-      await setTimeZone(ctx, req.body.timeZone);
+      await setTimeZone(ctx, req.body.timeZone, actorOf(principal(req)));
       return { timeZone: req.body.timeZone };
     },
   );
@@ -149,7 +149,13 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      await setPolicies(ctx, req.params.kind as "sku" | "category", req.params.key, req.body.policies);
+      await setPolicies(
+        ctx,
+        req.params.kind as "sku" | "category",
+        req.params.key,
+        req.body.policies,
+        actorOf(principal(req)),
+      );
       return { kind: req.params.kind, key: req.params.key, policies: req.body.policies };
     },
   );

@@ -1,0 +1,67 @@
+import { Type } from "@fastify/type-provider-typebox";
+import type { FlowContext } from "../../flows/context.ts";
+import { createApiToken, listApiTokens, revokeApiToken, type TokenScope } from "../../flows/tokens.ts";
+import { actorOf, grantableRoles, type Principal, principal, ROLE_NAMES } from "../auth.ts";
+import type { App } from "../server.ts";
+import { Enum } from "./schemas.ts";
+
+/** What a caller may do with tokens: grant the roles its own covers, within its own shops. */
+const scopeOf = (p: Principal): TokenScope => ({ roles: grantableRoles(p.role), shops: p.shops });
+
+/** API tokens: create (the secret is shown once), list (never the secret), revoke (at once). */
+export async function tokenRoutes(app: App, { ctx }: { ctx: FlowContext }) {
+  app.get(
+    "/tokens",
+    {
+      config: { permission: "tokens.write" },
+      schema: {
+        tags: ["tokens"],
+        summary: "API tokens within your shops, newest first (never their secrets)",
+      },
+    },
+    async (req) => ({ items: await listApiTokens(ctx, scopeOf(principal(req))) }),
+  );
+
+  app.post(
+    "/tokens",
+    {
+      config: { permission: "tokens.write" },
+      schema: {
+        tags: ["tokens"],
+        summary:
+          "Create a token; its role's permissions must be ones your role holds, its shops some of yours. " +
+          "Without `shops` it gets your shops (every shop only if you have every shop); null: every shop.",
+        body: Type.Object({
+          name: Type.String({ minLength: 1, maxLength: 100 }),
+          role: Enum(ROLE_NAMES),
+          shops: Type.Optional(
+            Type.Union([
+              Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000 }),
+              Type.Null(),
+            ]),
+          ),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const p = principal(req);
+      return reply.status(201).send(await createApiToken(ctx, actorOf(p), scopeOf(p), req.body));
+    },
+  );
+
+  app.delete(
+    "/tokens/:id",
+    {
+      config: { permission: "tokens.write" },
+      schema: {
+        tags: ["tokens"],
+        summary: "Revoke a token: its next request is refused, by every API process",
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+      },
+    },
+    async (req) => {
+      const p = principal(req);
+      return revokeApiToken(ctx, actorOf(p), scopeOf(p), req.params.id);
+    },
+  );
+}

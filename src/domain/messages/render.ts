@@ -1,0 +1,28 @@
+import type { Details, Messages, Template } from "./types.ts";
+
+const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
+
+/** A detail value as text: known values in the language's words, lists joined its way, objects as JSON. */
+export function show(value: unknown, m: Messages, key = ""): string {
+  if (Array.isArray(value)) return value.map((v) => show(v, m, key)).join(m.listSeparator);
+  if (value !== null && typeof value === "object") return JSON.stringify(value);
+  const text = String(value);
+  return m.terms[key]?.[text] ?? text;
+}
+
+const present = (v: unknown) =>
+  v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && v.length === 0);
+
+/**
+ * Fill a template from `details`. A list of templates is alternatives: the first whose placeholders
+ * all have values wins, so the last one (with no placeholders) says it without the particulars.
+ */
+export function render(template: Template, details: Details, m: Messages): string {
+  if (typeof template === "function") return template(details, (k) => show(details[k] ?? "", m, k));
+  const options = typeof template === "string" ? [template] : template;
+  const fits = options.find((t) =>
+    [...t.matchAll(PLACEHOLDER)].every((x) => present(details[x[1] as string])),
+  );
+  const chosen = fits ?? options[options.length - 1] ?? "";
+  return chosen.replace(PLACEHOLDER, (_, k: string) => (present(details[k]) ? show(details[k], m, k) : "?"));
+}

@@ -1,0 +1,51 @@
+import { appendAudit } from "../store/audit.ts";
+import type { Tx } from "../store/orders.ts";
+import { type Actor, actorName, type FlowContext } from "./context.ts";
+
+/**
+ * What the audit log (审计日志) records, by stable action name. `global: true` marks installation-wide
+ * settings every reader of the log may see; a shop-limited reader sees the other installation-wide
+ * entries (tokens for every shop) not at all, and shop entries only for its own shops.
+ */
+export const AUDIT_ACTIONS = {
+  "shop.create": { global: false },
+  "shop.review": { global: false },
+  "settings.risk": { global: true },
+  "settings.quality": { global: true },
+  "settings.fees": { global: true },
+  "settings.refund_tender_order": { global: true },
+  "settings.timezone": { global: true },
+  "policies.set": { global: true },
+  "rules.draft.create": { global: true },
+  "rules.draft.update": { global: true },
+  "rules.draft.delete": { global: true },
+  "rules.activate": { global: true },
+  "token.create": { global: false },
+  "token.revoke": { global: false },
+} as const satisfies Record<string, { global: boolean }>;
+export type AuditAction = keyof typeof AUDIT_ACTIONS;
+export const AUDIT_ACTION_NAMES = Object.keys(AUDIT_ACTIONS) as AuditAction[];
+export const GLOBAL_AUDIT_ACTIONS = AUDIT_ACTION_NAMES.filter((a) => AUDIT_ACTIONS[a].global);
+
+/** A change made without a person behind it (the demo loader, tests). */
+export const SYSTEM_ACTOR: Actor = { kind: "system", id: "aftersales" };
+
+/** Record a change; `tx` is the transaction that makes it, so both commit or neither does. */
+export const audit = (
+  tx: Tx,
+  ctx: FlowContext,
+  actor: Actor,
+  e: {
+    action: AuditAction;
+    subject?: string | null;
+    shops?: readonly string[] | null;
+    before: unknown;
+    after: unknown;
+  },
+) =>
+  appendAudit(tx, {
+    at: ctx.now(),
+    actor: actorName(actor),
+    actorTokenId: actor.tokenId ?? null,
+    ...e,
+  });
