@@ -63,7 +63,7 @@ export async function testEnv(settings: Partial<FlowSettings> = {}): Promise<Tes
     now: () => clock.now,
     payments: createPaymentRegistry(
       {},
-      sandboxPayChannel({ name: "sandbox", url: sim.url, secret: SIM_SECRET, timeoutMs: 2_000 }),
+      sandboxPayChannel({ name: "sandbox", url: sim.url, secret: SIM_SECRET, timeoutMs: 15_000 }),
     ),
     settings: { ...DEFAULT_SETTINGS, ...settings },
   };

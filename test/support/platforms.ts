@@ -89,7 +89,7 @@ async function connectEnv<S extends PlatformSimulator>(
     name: "sandbox",
     url: env.sim.url,
     secret: SIM_SECRET,
-    timeoutMs: 2_000,
+    timeoutMs: 15_000,
   });
   const ctx: FlowContext = {
     ...env.ctx,

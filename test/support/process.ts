@@ -26,7 +26,8 @@ export async function startServiceProcess(
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 30_000);
+    // Starting takes seconds; the budget is for a machine that is very busy, not a slow start to fail.
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 180_000);
     const check = () => {
       const m = /API:\s+(http:\/\/[^\s]+)\/api\/v1/.exec(out);
       if (m?.[1]) {
@@ -55,7 +56,7 @@ export async function startServiceProcess(
 }
 
 /** Poll until `check` returns a value or time runs out. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await check().catch(() => undefined);
