@@ -559,6 +559,7 @@ export const en: Messages = {
       "The file unpacks to more than {maxRatio} times its size: refused as a decompression bomb",
       "The file unpacks to too many times its size: refused as a decompression bomb",
     ],
+    BILL_FILE_UNREADABLE: ["Cannot read the bill file {file}", "Cannot read the bill file"],
     BILL_MALFORMED: "The bill file cannot be read: wrong format or incomplete",
 
     // Import
@@ -572,6 +573,12 @@ export const en: Messages = {
       "{file} is not a readable XLSX file",
       "The file to import is not a readable XLSX file",
     ],
+    IMPORT_NOT_FOUND: ["No import {id}", "No such import"],
+    IMPORT_FILE_TYPE_UNSUPPORTED: [
+      "Files of type {contentType} are not imported; send a CSV (text/csv) or an XLSX file",
+      "Send a CSV (text/csv) or an XLSX file",
+    ],
+    IMPORT_NOT_RUNNING: ["Import {id} is not running here ({state})", "That import is not running here"],
     IMPORT_MAPPING_INVALID: "The column mapping (--mapping) is not valid",
     IMPORT_MAPPING_CHANGED: "This file was imported with another mapping; import it with the same one",
     IMPORT_RUNNING_ELSEWHERE: "Another process is importing this file; let it finish or stop it first",
@@ -642,6 +649,12 @@ export const en: Messages = {
     MISSING_SIGNATURE: "The Taobao push is not signed; it was not taken",
     INVALID_APP_KEY: "The Taobao push is for another app; it was not taken",
     INVALID_MESSAGE: "The Taobao push is malformed; it was not taken",
+    ALIPAY_RESPONSE_MALFORMED: "Alipay's answer is malformed",
+    ALIPAY_RESPONSE_MISMATCH: "Alipay's answer does not match the request",
+    ALIPAY_AMOUNT_INVALID: "Alipay sent an amount we cannot read",
+    ALIPAY_GATEWAY_ERROR: "Alipay's gateway failed; try again later",
+    ALIPAY_BUSINESS_UNKNOWN: "Alipay sent a business result we do not know",
+    ALIPAY_REFUND_STATUS_UNKNOWN: "Alipay sent a refund status we do not know",
     ALIPAY_APP_ID_MISMATCH: "This Alipay notification is for another app (app_id); it was not taken",
     ALIPAY_KEY_INVALID: "The Alipay keys cannot be read; check the app private key and the Alipay public key",
     ALIPAY_NOTIFY_MALFORMED: "The Alipay notification is malformed; it was not taken",
@@ -650,6 +663,13 @@ export const en: Messages = {
     ALIPAY_SIGNATURE_INVALID: "The Alipay notification's signature does not verify; it was not taken",
     ALIPAY_SIGN_MISSING: "The Alipay notification is not signed; it was not taken",
     ALIPAY_SIGN_TYPE_UNSUPPORTED: "The Alipay notification is not signed with RSA2; it was not taken",
+    WECHATPAY_SIGNATURE_MISSING: "The WeChat Pay notification is not signed; it was not taken",
+    WECHATPAY_SIGNATURE_INVALID: "The WeChat Pay notification's signature does not verify; it was not taken",
+    WECHATPAY_TIMESTAMP_EXPIRED:
+      "The WeChat Pay notification's timestamp is malformed or too old; it was not taken",
+    WECHATPAY_UNKNOWN_SERIAL:
+      "The WeChat Pay notification names a platform certificate we do not know; it was not taken",
+    WECHATPAY_DECRYPT_FAILED: "The WeChat Pay notification cannot be decrypted; it was not taken",
     WECHATPAY_MCHID_MISMATCH: "The refund belongs to another WeChat Pay merchant; it was not taken",
     WECHATPAY_NOTIFICATION_MALFORMED: "The WeChat Pay notification is malformed; it was not taken",
     DOUYIN_APP_MISMATCH: "This Douyin push is for another app; it was not taken",
@@ -685,6 +705,10 @@ export const en: Messages = {
       "The data directory {dir} is in use by process {pid}. Stop it first, or use PostgreSQL (DATABASE_URL) to run several processes.",
       "Could not lock the data directory {dir}",
       "The data directory is in use by another process",
+    ],
+    SERVICE_UNREACHABLE: [
+      "The service at {url} (process {pid}) does not answer; is it still running?",
+      "The running service does not answer; is it still running?",
     ],
     WORKER_NEEDS_POSTGRES:
       "The embedded database runs its dispatcher inside `aftersales start`; set DATABASE_URL to run separate workers",
