@@ -5,7 +5,7 @@ import type { Decision } from "../domain/rules/evaluate.ts";
 import { explainDecision } from "../domain/rules/explain.ts";
 import type { caseSurroundings } from "../store/case-view.ts";
 import type { caseDetail } from "../store/views.ts";
-import { caseJson } from "./serialize.ts";
+import { caseJson, decimalMoney } from "./serialize.ts";
 
 type Detail = NonNullable<Awaited<ReturnType<typeof caseDetail>>>;
 type Around = Awaited<ReturnType<typeof caseSurroundings>>;
@@ -127,6 +127,8 @@ export function caseViewJson(d: Detail, a: Around, now: Date) {
 
   const history = a.history;
   return {
+    // The order's (and the case's) currency; the customer's other orders and cases state their own.
+    currency: c,
     case: caseJson(d, null),
     order: {
       id: d.order.id,
@@ -172,6 +174,7 @@ export function caseViewJson(d: Detail, a: Around, now: Date) {
             id: o.id,
             shop: o.shop_id,
             externalId: o.external_id,
+            currency: o.currency,
             paidTotal: formatMinor(o.paid_total, o.currency),
             refundedTotal: formatMinor(o.refunded_total, o.currency),
             aftersalesStatus: o.aftersales_status,
@@ -183,6 +186,7 @@ export function caseViewJson(d: Detail, a: Around, now: Date) {
             type: k.type,
             reason: k.reason,
             status: k.status,
+            currency: k.currency,
             refunded: formatMinor(Number(k.refunded), k.currency),
             createdAt: k.created_at,
           })),
@@ -197,7 +201,7 @@ export function caseViewJson(d: Detail, a: Around, now: Date) {
       resolved: ["closed", "rejected", "cancelled", "refunded"].includes(k.status),
       createdAt: k.created_at,
     })),
-    risk: a.decision?.risk ?? null,
+    risk: decimalMoney(a.decision?.risk ?? null, c),
     decision: a.decision
       ? {
           id: a.decision.id,

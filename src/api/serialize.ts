@@ -1,14 +1,69 @@
 import { type CaseType, REASONS, type ReasonCode } from "../domain/catalogue.ts";
 import { availableActions, CASE_STATES, type CaseState } from "../domain/lifecycle.ts";
-import { formatMinor } from "../domain/money.ts";
+import { formatMinor, isCurrency } from "../domain/money.ts";
 import { ORDER_AFTERSALES_STATUSES, type OrderAftersalesStatus } from "../domain/order-status.ts";
 import type { Quote } from "../domain/refund-quote.ts";
+import type { Decision, Trace } from "../domain/rules/evaluate.ts";
+import type { CaseFacts } from "../domain/rules/facts.ts";
 import type { caseDetail, listCases, orderDetail } from "../store/views.ts";
 
 /** API shapes: amounts leave as exact decimal strings in the order's currency, like they came in. */
 
 const m = (amount: number | null | undefined, currency: string) =>
-  amount === null || amount === undefined ? null : formatMinor(amount, currency);
+  amount === null || amount === undefined ? null : formatMinor(Number(amount), currency);
+/** Minor units (a number, or a bigint column read as text) → decimal string in `currency`; null stays null. */
+export const money = m;
+
+/** Keys under which stored JSON (timeline data, risk signal data) holds minor units. */
+const MONEY_KEYS = new Set(["amount", "cap", "requested", "typicalOrderAmount"]);
+
+/**
+ * Stored JSON written with minor units (a timeline event's data, a risk signal's data) as the API
+ * speaks it: every integer under a money key becomes a decimal string, and an object that held one
+ * says its `currency`. Strings (already decimal) and everything else pass unchanged.
+ */
+export function decimalMoney(value: unknown, currency: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => decimalMoney(v, currency));
+  if (value === null || typeof value !== "object") return value;
+  let converted = false;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (MONEY_KEYS.has(k) && Number.isSafeInteger(v)) {
+      out[k] = formatMinor(v as number, currency);
+      converted = true;
+    } else out[k] = decimalMoney(v, currency);
+  }
+  if (converted && !("currency" in out)) out.currency = currency;
+  return out;
+}
+
+const amountIn = (v: unknown, currency: string | undefined): unknown =>
+  Array.isArray(v)
+    ? v.map((x) => amountIn(x, currency))
+    : currency !== undefined && isCurrency(currency) && Number.isSafeInteger(v)
+      ? formatMinor(v as number, currency)
+      : v;
+
+/** A rule's trace with its amounts (the rule's value, the case's actual) as decimal strings. */
+export function traceJson(t: Trace): Trace {
+  if (t.node === "leaf")
+    return { ...t, value: amountIn(t.value, t.currency), actual: amountIn(t.actual, t.caseCurrency) };
+  if (t.node === "not") return { ...t, child: traceJson(t.child) };
+  return { ...t, children: t.children.map(traceJson) };
+}
+
+export const decisionJson = (d: Decision) => ({
+  ...d,
+  matched: d.matched.map((r) => ({ ...r, trace: traceJson(r.trace) })),
+});
+
+/** What rules look at about a case, its amounts as decimal strings in the case's currency. */
+export const factsJson = (f: CaseFacts) => ({
+  ...f,
+  requestedAmount: m(f.requestedAmount, f.currency),
+  quotedAmount: m(f.quotedAmount, f.currency),
+  orderAmount: m(f.orderAmount, f.currency),
+});
 
 export function orderJson(d: NonNullable<Awaited<ReturnType<typeof orderDetail>>>) {
   const { order: o } = d;
@@ -171,7 +226,7 @@ export function caseJson(d: NonNullable<Awaited<ReturnType<typeof caseDetail>>>,
       from: e.from_status,
       to: e.to_status,
       note: e.note,
-      data: e.data,
+      data: decimalMoney(e.data, c),
     })),
   };
 }

@@ -54,8 +54,8 @@ export async function refundRateReport(
 /** 退款原因分布: cases by reason, with each reason's share. */
 export async function reasonDistribution(ctx: FlowContext, q: AnalyticsQuery) {
   const rows = await caseCounts(ctx.db, { ...scope(q), by: "reason" });
-  const total = rows.reduce((a, r) => a + r.cases, 0);
-  return { total, rows: rows.map((r) => ({ reason: r.key, cases: r.cases, share: rate(r.cases, total) })) };
+  const cases = rows.reduce((a, r) => a + r.cases, 0);
+  return { cases, rows: rows.map((r) => ({ reason: r.key, cases: r.cases, share: rate(r.cases, cases) })) };
 }
 
 /** 自动化率: of the cases decided, the share a rule decided; by month. */

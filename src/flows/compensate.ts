@@ -27,7 +27,7 @@ export async function compensate(
   actor: Actor,
   caseId: number,
   input: CompensationInput,
-): Promise<StepResult & { type: CompensationType; amount: number; entryId: string }> {
+): Promise<StepResult & { type: CompensationType; amount: number; currency: string; entryId: string }> {
   if (!COMPENSATION_TYPES.includes(input.type))
     fail("INVALID_COMPENSATION", `Compensation is one of ${COMPENSATION_TYPES.join(", ")}`, {
       type: input.type,
@@ -76,6 +76,7 @@ export async function compensate(
         version: kase.version,
         type: input.type,
         amount,
+        currency: kase.currency,
         entryId: source,
       };
     },

@@ -319,6 +319,7 @@ export async function recommendationFor(db: Tx, caseId: number): Promise<RefundR
 export const recommendationJson = (r: RefundRecommendation, currency: string) => ({
   kind: r.kind,
   reasons: r.reasons,
+  currency,
   deductions: r.deductions.map((d) => ({
     kind: d.kind,
     amount: formatMinor(d.amount, currency),

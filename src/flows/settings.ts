@@ -5,7 +5,11 @@ import { DEFAULT_FEES, type FeePolicy, validateFees } from "../domain/ledger.ts"
 import { isCurrency, parseMinor } from "../domain/money.ts";
 import type { Tender } from "../domain/order.ts";
 import { DEFAULT_QUALITY_THRESHOLDS, validateQualityThresholds } from "../domain/risk/quality.ts";
-import { DEFAULT_RISK_THRESHOLDS, validateRiskThresholds } from "../domain/risk/thresholds.ts";
+import {
+  DEFAULT_RISK_THRESHOLDS,
+  riskThresholdsJson,
+  validateRiskThresholds,
+} from "../domain/risk/thresholds.ts";
 import { DEFAULT_TENDER_ORDER, validateTenderOrder } from "../domain/tenders.ts";
 import { findShop, type Tx } from "../store/orders.ts";
 import {
@@ -84,8 +88,9 @@ export const qualityThresholds = async (ctx: FlowContext) =>
 
 export async function setRiskThresholds(ctx: FlowContext, input: unknown, actor: Actor = SYSTEM_ACTOR) {
   const t = validateRiskThresholds(input);
-  await putAudited(ctx, actor, "settings.risk", "risk.thresholds", input, t, (v) =>
-    validateRiskThresholds(v ?? {}),
+  // The audit log is read over the API: it keeps the thresholds as the API speaks them (amounts as text).
+  await putAudited(ctx, actor, "settings.risk", "risk.thresholds", input, riskThresholdsJson(t), (v) =>
+    riskThresholdsJson(validateRiskThresholds(v ?? {})),
   );
   return t;
 }

@@ -55,7 +55,12 @@ describe("finance over HTTP", () => {
     const body = { type: "points", amount: "3.00", reference: "JF-77", expectedVersion: version };
     const first = await call("reviewer", "POST", `/cases/${caseId}/compensate`, body);
     expect(first.statusCode).toBe(200);
-    expect(first.json()).toMatchObject({ type: "points", amount: 300, version: version + 1 });
+    expect(first.json()).toMatchObject({
+      type: "points",
+      amount: "3.00",
+      currency: "CNY",
+      version: version + 1,
+    });
     const again = await call("reviewer", "POST", `/cases/${caseId}/compensate`, body);
     expect([again.statusCode, again.json().code]).toEqual([409, "VERSION_CONFLICT"]);
     const noVersion = await call("reviewer", "POST", `/cases/${caseId}/compensate`, {
@@ -74,6 +79,25 @@ describe("finance over HTTP", () => {
         .entries.map((e: { kind: string }) => e.kind)
         .sort(),
     ).toEqual(["channel_fee", "compensation", "refund_goods"]);
+    // camelCase, the amount a decimal string next to its currency (never fen, never a database row).
+    expect(res.json().entries.find((e: { kind: string }) => e.kind === "compensation")).toEqual({
+      id: expect.any(Number),
+      source: expect.stringMatching(/^compensation:/),
+      kind: "compensation",
+      tender: "points",
+      caseId,
+      orderId: expect.any(Number),
+      paymentId: null,
+      refundId: null,
+      shop: "tmall-1",
+      reason: "quality",
+      currency: "CNY",
+      amount: "3.00",
+      reference: "JF-77",
+      note: null,
+      actor: expect.any(String),
+      occurredAt: expect.any(String),
+    });
     expect((await call("reviewer", "GET", `/finance/ledger?caseId=${caseId}`)).statusCode).toBe(403);
     const kase = (await call("finance", "GET", `/cases/${caseId}`)).json();
     expect(kase.refunds.map((r: { grant: number; channel: string }) => [r.grant, r.channel])).toEqual([
@@ -88,27 +112,32 @@ describe("finance over HTTP", () => {
       expect.objectContaining({
         day: "2026-11-01",
         reason: "quality",
-        compensation: 300,
-        net: expect.any(Number),
+        currency: "CNY",
+        compensation: "3.00",
+        net: expect.stringMatching(/^\d+\.\d{2}$/),
       }),
     ]);
     const row = json.rows[0];
-    expect(row.net).toBe(row.goods + row.shipping + row.compensation + row.subsidies + row.fees);
+    const fen = (k: string) => Math.round(Number(row[k]) * 100);
+    expect(fen("net")).toBe(
+      fen("goods") + fen("shipping") + fen("compensation") + fen("subsidies") + fen("fees"),
+    );
 
     const csv = await call("finance", "GET", `/finance/report?${q}&format=csv`);
     expect(csv.headers["content-type"]).toContain("text/csv");
     expect(csv.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const [header, first] = csv.rawPayload.subarray(3).toString("utf8").trim().split("\n");
     expect(header).toContain("退货款 Refunded goods");
-    expect(first).toContain(`2026-11-01,quality,${(row.goods / 100).toFixed(2)}`);
+    expect(first).toContain(`2026-11-01,quality,${row.goods}`);
 
     const xlsx = await call("finance", "GET", `/finance/report?${q}&format=xlsx`);
     expect(xlsx.headers["content-disposition"]).toContain("after-sales-2026-11-01-2026-11-01.xlsx");
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
     const sheet = wb.worksheets[0];
-    expect(sheet?.getRow(2).getCell(4).value).toBe(row.goods / 100);
-    expect(sheet?.getRow(2).getCell(9).value).toBe(row.net / 100);
+    // Numbers of yuan for Excel to sum (a spreadsheet, not the API).
+    expect(sheet?.getRow(2).getCell(4).value).toBe(Number(row.goods));
+    expect(sheet?.getRow(2).getCell(9).value).toBe(Number(row.net));
 
     const bad = await call("finance", "GET", "/finance/report?from=2026-11-01&to=2026-11-01&by=week");
     expect([bad.statusCode, bad.json().code]).toEqual([400, "INVALID_REPORT_DIMENSION"]);

@@ -337,6 +337,20 @@ describe("queues, overrides, alerts and settings", () => {
     expect((await call("reviewer", "GET", "/settings/risk")).body.refunds30).toBe(3);
     const ok = await call("supervisor", "PUT", "/settings/risk", { refunds30: 5 });
     expect(ok.body.refunds30).toBe(5);
+    // The amount threshold is a decimal string in CNY both ways; fen (a number) is refused, not guessed at.
+    expect(ok.body).toMatchObject({ amountFloor: "500.00", currency: "CNY" });
+    const fen = await call("supervisor", "PUT", "/settings/risk", { amountFloor: 50000, refunds90: -2 });
+    expect([fen.status, fen.body.code]).toEqual([422, "RISK_THRESHOLDS_INVALID"]);
+    expect(fen.body.details.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      "amountFloor",
+      "refunds90",
+    ]);
+    const floor = await call("supervisor", "PUT", "/settings/risk", {
+      amountFloor: "800.00",
+      currency: "CNY",
+    });
+    expect(floor.body).toMatchObject({ amountFloor: "800.00", currency: "CNY" });
+    expect((await call("reviewer", "GET", "/settings/risk")).body.amountFloor).toBe("800.00");
     const shop = await call("supervisor", "PUT", "/shops/tmall-1/review-settings", {
       secondApprovalAbove: "abc",
     });

@@ -10,6 +10,7 @@ import {
 } from "../../flows/analytics.ts";
 import type { FlowContext } from "../../flows/context.ts";
 import { type Permission, principal } from "../auth.ts";
+import { money } from "../serialize.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
 
@@ -38,7 +39,15 @@ export async function analyticsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     }),
     async (req) => {
       const p = principal(req);
-      return refundRateReport(ctx, { ...(req.query as object), shops: p.shops });
+      const r = await refundRateReport(ctx, { ...(req.query as object), shops: p.shops });
+      return {
+        ...r,
+        rows: r.rows.map((x) => ({
+          ...x,
+          soldAmount: money(x.soldAmount, x.currency),
+          refundedAmount: money(x.refundedAmount, x.currency),
+        })),
+      };
     },
   );
   app.get("/analytics/reasons", read("Cases by reason, with shares"), async (req) => {
@@ -58,7 +67,8 @@ export async function analyticsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     read("After-sales cost by month and kind, from the ledger", {}, "finance.read"),
     async (req) => {
       const p = principal(req);
-      return costReport(ctx, { ...req.query, shops: p.shops });
+      const r = await costReport(ctx, { ...req.query, shops: p.shops });
+      return { rows: r.rows.map((x) => ({ ...x, amount: money(x.amount, x.currency) })) };
     },
   );
   app.post(

@@ -3,11 +3,13 @@ import { CASE_SOURCES, CASE_TYPES } from "../../domain/catalogue.ts";
 import { AppError } from "../../domain/errors.ts";
 import { COMPENSATION_TYPES } from "../../domain/ledger.ts";
 import { CASE_STATE_NAMES } from "../../domain/lifecycle.ts";
+import { formatMinor } from "../../domain/money.ts";
 import { autoReview } from "../../flows/auto-review.ts";
 import type { StepResult } from "../../flows/case-step.ts";
 import { compensate } from "../../flows/compensate.ts";
 import type { Actor, FlowContext } from "../../flows/context.ts";
 import { grantRefund } from "../../flows/grant-refund.ts";
+import { recommendationJson } from "../../flows/inspect-return.ts";
 import { sendNow } from "../../flows/issue-refund.ts";
 import { quoteForOrder } from "../../flows/quote-refund.ts";
 import { CONDITIONS, inspectReturn, receiveReturn } from "../../flows/receive-return.ts";
@@ -70,7 +72,12 @@ const ACTIONS: Record<string, CaseAction> = {
     permission: "case.inspect",
     body: Type.Object({ ...Common, result: Enum(["pass", "fail"]) }),
     summary: "Quality control result (质检)",
-    run: inspectReturn,
+    run: async (ctx, actor, id, body) => {
+      const r = await inspectReturn(ctx, actor, id, body);
+      if (!r.recommendation) return r;
+      const kase = await findCase(ctx.db, id);
+      return { ...r, recommendation: recommendationJson(r.recommendation, kase?.currency ?? "CNY") };
+    },
   },
   "grant-refund": {
     permission: "case.grant_refund",
@@ -124,7 +131,10 @@ const ACTIONS: Record<string, CaseAction> = {
       expectedVersion: Type.Integer(),
     }),
     summary: "Compensate the customer — cash, coupon, points or return postage (补偿) — posted to the ledger",
-    run: compensate,
+    run: async (ctx, actor, id, body) => {
+      const r = await compensate(ctx, actor, id, body);
+      return { ...r, amount: formatMinor(r.amount, r.currency) };
+    },
   },
   override: {
     permission: "case.override",

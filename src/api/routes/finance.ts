@@ -6,6 +6,7 @@ import { financeFees, setFinanceFees } from "../../flows/settings.ts";
 import { listLedger } from "../../store/ledger.ts";
 import { actorOf, principal } from "../auth.ts";
 import { type ExportTable, toCsv, toXlsx } from "../export.ts";
+import { money } from "../serialize.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
 
@@ -24,6 +25,27 @@ const MONEY_COLUMNS = [
   ["fees", "渠道手续费 Fees"],
   ["net", "合计 Net"],
 ] as const;
+
+type Entry = Awaited<ReturnType<typeof listLedger>>[number];
+/** One ledger entry as the API speaks it: camelCase, the amount a decimal string in its currency. */
+const entryJson = (e: Entry) => ({
+  id: e.id,
+  source: e.source,
+  kind: e.kind,
+  tender: e.tender,
+  caseId: e.case_id,
+  orderId: e.order_id,
+  paymentId: e.payment_id,
+  refundId: e.refund_id,
+  shop: e.shop_id,
+  reason: e.reason,
+  currency: e.currency,
+  amount: money(e.amount, e.currency),
+  reference: e.reference,
+  note: e.note,
+  actor: e.actor,
+  occurredAt: e.occurred_at,
+});
 
 /** 财务: the after-sales ledger, its report (JSON, CSV, XLSX) and the channel fees it uses. */
 export async function financeRoutes(app: App, { ctx }: { ctx: FlowContext }) {
@@ -46,7 +68,15 @@ export async function financeRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     },
     async (req, reply) => {
       const p = principal(req);
-      const report = await financeReport(ctx, { ...req.query, shops: p.shops });
+      const raw = await financeReport(ctx, { ...req.query, shops: p.shops });
+      // Decimal strings in each row's currency: the JSON and the CSV; XLSX turns them into numbers of yuan.
+      const report = {
+        ...raw,
+        rows: raw.rows.map((r) => ({
+          ...r,
+          ...Object.fromEntries(MONEY_COLUMNS.map(([key]) => [key, money(r[key], r.currency)])),
+        })),
+      };
       const format = req.query.format ?? "json";
       if (format === "json") return report;
       const table: ExportTable = {
@@ -91,7 +121,10 @@ export async function financeRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         limit: req.query.limit ?? 100,
         shops: p.shops,
       });
-      return { entries, next: entries.length === (req.query.limit ?? 100) ? entries.at(-1)?.id : null };
+      return {
+        entries: entries.map(entryJson),
+        next: entries.length === (req.query.limit ?? 100) ? entries.at(-1)?.id : null,
+      };
     },
   );
 

@@ -7,6 +7,7 @@ import {
   grantRecommendedRefund,
   type InspectLinesInput,
   inspectLines,
+  recommendationJson,
   refundRecommendation,
 } from "../../flows/inspect-return.ts";
 import { sendNow } from "../../flows/issue-refund.ts";
@@ -21,6 +22,7 @@ import { listParcels, type MatchInput, matchParcel, recordParcel } from "../../f
 import { findCase } from "../../store/cases.ts";
 import { caseInspections, caseReceiptLines } from "../../store/inventory.ts";
 import { canSeeShop, type Principal, principal } from "../auth.ts";
+import { money } from "../serialize.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
 
@@ -250,7 +252,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     },
     async (req) => {
       const p = principal(req);
-      await visibleCase(p, req.params.id);
+      const kase = await visibleCase(p, req.params.id);
       const [lines, inspections] = [
         await caseReceiptLines(ctx.db, req.params.id),
         await caseInspections(ctx.db, req.params.id),
@@ -270,6 +272,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
           warehouse: x.warehouse_id,
           receivedAt: x.received_at,
         })),
+        currency: kase.currency,
         inspections: inspections.map((q) => ({
           id: q.id,
           receiptLineId: q.receipt_line_id,
@@ -277,7 +280,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
           result: q.result,
           disposition: q.disposition,
           finding: q.finding,
-          deduction: q.deduction,
+          deduction: money(q.deduction, kase.currency),
           note: q.note,
           inspectedBy: q.inspected_by,
           inspectedAt: q.inspected_at,
@@ -322,7 +325,13 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         ...(req.body as InspectLinesInput),
         shops: p.shops,
       });
-      return { id: req.params.id, ...res };
+      if (!res.recommendation) return { id: req.params.id, ...res };
+      const kase = await findCase(ctx.db, req.params.id);
+      return {
+        id: req.params.id,
+        ...res,
+        recommendation: recommendationJson(res.recommendation, kase?.currency ?? "CNY"),
+      };
     },
   );
 
@@ -367,7 +376,11 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         id: req.params.id,
         status: sent.status,
         version: sent.version,
-        deductions: granted.quote.deductions,
+        currency: granted.quote.currency,
+        deductions: granted.quote.deductions.map((d) => ({
+          ...d,
+          amount: money(d.amount, granted.quote.currency),
+        })),
         refunds: sent.refunds ?? [sent.refund],
       };
     },

@@ -20,6 +20,7 @@ import { findCase } from "../../store/cases.ts";
 import { loadCaseContexts } from "../../store/facts.ts";
 import { findRuleVersion, listRuleVersions } from "../../store/rules.ts";
 import { actorOf, canSeeShop, principal } from "../auth.ts";
+import { decimalMoney, decisionJson, factsJson } from "../serialize.ts";
 import type { App } from "../server.ts";
 
 const Version = Type.Object({ version: Type.Integer({ minimum: 1 }) });
@@ -138,9 +139,9 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       const decision = rules.evaluate(c.facts);
       return {
         caseId: kase.id,
-        facts: c.facts,
-        risk,
-        decision,
+        facts: factsJson(c.facts),
+        risk: decimalMoney(risk, c.facts.currency),
+        decision: decisionJson(decision),
         explanation: { zh: explainDecision(decision, "zh"), en: explainDecision(decision, "en") },
       };
     },

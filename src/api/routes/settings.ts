@@ -1,6 +1,11 @@
 import { Type } from "@fastify/type-provider-typebox";
 import { POLICY_CODES } from "../../domain/catalogue.ts";
 import { AppError } from "../../domain/errors.ts";
+import {
+  RISK_AMOUNT_CURRENCY,
+  riskThresholdsFromJson,
+  riskThresholdsJson,
+} from "../../domain/risk/thresholds.ts";
 import type { FlowContext } from "../../flows/context.ts";
 import {
   getShopReview,
@@ -20,7 +25,10 @@ import { actorOf, canSeeShop, principal } from "../auth.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
 
-const Limit = Type.Union([Type.String({ description: 'Decimal amount, e.g. "200.00"' }), Type.Null()]);
+const Limit = Type.Union([
+  Type.String({ description: 'Decimal amount in each case\'s own currency, e.g. "200.00"' }),
+  Type.Null(),
+]);
 
 /** Review settings per shop, risk and quality thresholds, the time zone and product policies. */
 export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
@@ -59,19 +67,23 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   app.get(
     "/settings/risk",
     { config: { permission: "alerts.read" }, schema: { tags: ["settings"] } },
-    async (_req) => {
-      return riskThresholds(ctx);
-    },
+    async () => riskThresholdsJson(await riskThresholds(ctx)),
   );
   app.put(
     "/settings/risk",
     {
       config: { permission: "settings.write", allShops: true },
-      schema: { tags: ["settings"], body: Type.Unknown() },
+      schema: {
+        tags: ["settings"],
+        body: Type.Unknown({
+          description: `The thresholds that differ from the defaults (the rest take their defaults); amountFloor is a decimal amount in ${RISK_AMOUNT_CURRENCY} (the installation's base currency), e.g. "500.00"`,
+        }),
+      },
     },
-    async (req) => {
-      return setRiskThresholds(ctx, req.body, actorOf(principal(req)));
-    },
+    async (req) =>
+      riskThresholdsJson(
+        await setRiskThresholds(ctx, riskThresholdsFromJson(req.body), actorOf(principal(req))),
+      ),
   );
   app.get(
     "/settings/quality",

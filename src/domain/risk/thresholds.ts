@@ -1,3 +1,5 @@
+import { AppError } from "../errors.ts";
+import { formatMinor, parseMinor } from "../money.ts";
 import { SIGNALS } from "./signals/index.ts";
 import {
   checkField,
@@ -23,7 +25,7 @@ export interface RiskThresholds {
   readonly refundOnlyAfterDelivery: number;
   /** amount_unusual: the amount is at least this multiple of the customer's typical order… */
   readonly amountMultiple: number;
-  /** …and at least this much (minor units), so small orders never alarm. */
+  /** …and at least this much (minor units; the API states it in RISK_AMOUNT_CURRENCY), so small orders never alarm. */
   readonly amountFloor: number;
   /** refund_after_signing: a money case opened within this many minutes of signing. */
   readonly minutesAfterSigning: number;
@@ -120,4 +122,47 @@ export function validateRiskThresholds(input: unknown): RiskThresholds {
   }
   throwIfProblems("RISK_THRESHOLDS_INVALID", "risk thresholds", problems);
   return { ...merged, weights };
+}
+
+/** The currency the API states amount thresholds in: the installation's base currency. */
+export const RISK_AMOUNT_CURRENCY = "CNY";
+
+/** Thresholds as the API speaks them: `amountFloor` a decimal string in `currency` (RISK_AMOUNT_CURRENCY). */
+export const riskThresholdsJson = (t: RiskThresholds) => ({
+  ...t,
+  amountFloor: formatMinor(t.amountFloor, RISK_AMOUNT_CURRENCY),
+  currency: RISK_AMOUNT_CURRENCY,
+});
+
+/**
+ * API input → the stored form: `amountFloor` from a decimal string ("500.00") to minor units; `currency`
+ * (as read back) may be given and must be RISK_AMOUNT_CURRENCY. A number is refused, not guessed at
+ * (fen or yuan?), and its problem is reported with every other one.
+ */
+export function riskThresholdsFromJson(input: unknown): unknown {
+  if (!isPlainObject(input)) return input;
+  const { amountFloor: v, currency, ...rest } = input;
+  const problems: SettingProblem[] = [];
+  if (currency !== undefined && currency !== RISK_AMOUNT_CURRENCY)
+    problems.push({ path: "currency", message: `must be ${RISK_AMOUNT_CURRENCY}` });
+  let minor: number | undefined;
+  const expected = `must be a decimal amount in ${RISK_AMOUNT_CURRENCY} written as text, e.g. "500.00"`;
+  if (v !== undefined && typeof v !== "string")
+    problems.push({ path: "amountFloor", message: `${expected}, not ${JSON.stringify(v)}` });
+  else if (v !== undefined) {
+    try {
+      minor = parseMinor(v, RISK_AMOUNT_CURRENCY);
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      problems.push({ path: "amountFloor", message: `${expected} (${e.message})` });
+    }
+  }
+  if (problems.length === 0) return minor === undefined ? rest : { ...rest, amountFloor: minor };
+  try {
+    validateRiskThresholds(rest);
+  } catch (e) {
+    if (!(e instanceof AppError)) throw e;
+    problems.push(...((e.details?.errors as SettingProblem[] | undefined) ?? []));
+  }
+  throw settingsError("RISK_THRESHOLDS_INVALID", "risk thresholds", problems);
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { SIGNAL_CODES } from "../../../src/domain/risk/signals/index.ts";
-import { DEFAULT_RISK_THRESHOLDS, validateRiskThresholds } from "../../../src/domain/risk/thresholds.ts";
+import {
+  DEFAULT_RISK_THRESHOLDS,
+  riskThresholdsFromJson,
+  riskThresholdsJson,
+  validateRiskThresholds,
+} from "../../../src/domain/risk/thresholds.ts";
 import { expectCode } from "../expect-code.ts";
 
 const problems = (input: unknown) =>
@@ -125,5 +130,36 @@ describe("validateRiskThresholds", () => {
     expect(problems(JSON.parse('{"__proto__": {"refunds30": 0}}'))).toEqual([
       { path: "__proto__", message: "is not a known setting" },
     ]);
+  });
+});
+
+describe("risk thresholds over the API", () => {
+  it("states amountFloor as a decimal string in CNY and reads it back to minor units", () => {
+    expect(riskThresholdsJson(DEFAULT_RISK_THRESHOLDS)).toMatchObject({
+      amountFloor: "500.00",
+      currency: "CNY",
+    });
+    expect(riskThresholdsFromJson({ amountFloor: "1234.5", currency: "CNY", refunds30: 4 })).toEqual({
+      amountFloor: 123_450,
+      refunds30: 4,
+    });
+    // What GET answers, PUT takes back unchanged.
+    const echoed = riskThresholdsFromJson(riskThresholdsJson(DEFAULT_RISK_THRESHOLDS));
+    expect(validateRiskThresholds(echoed)).toEqual(DEFAULT_RISK_THRESHOLDS);
+  });
+
+  it.each([
+    ["fen as a number", { amountFloor: 50_000 }, "amountFloor", /decimal amount in CNY written as text/],
+    ["too many decimals", { amountFloor: "1.234" }, "amountFloor", /decimals/],
+    ["a negative amount", { amountFloor: "-1.00" }, "amountFloor", /negative/],
+    ["not an amount", { amountFloor: "lots" }, "amountFloor", /not a decimal amount/],
+    ["another currency", { amountFloor: "1.00", currency: "USD" }, "currency", /CNY/],
+  ])("refuses %s, with every other problem", (_name, input, path, message) => {
+    const errors = expectCode(
+      () => riskThresholdsFromJson({ ...input, refunds30: -1 }),
+      "RISK_THRESHOLDS_INVALID",
+    ).details?.errors as { path: string; message: string }[];
+    expect(errors.map((e) => e.path).sort()).toEqual([path, "refunds30"].sort());
+    expect(errors.find((e) => e.path === path)?.message).toMatch(message);
   });
 });
