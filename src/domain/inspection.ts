@@ -79,6 +79,7 @@ export const paidShare = (linePaid: number, lineQuantity: number, quantity: numb
 
 export function validateFinding(f: string | undefined): Finding | undefined {
   if (f === undefined) return undefined;
-  if (!FINDING_CODES.includes(f as Finding)) fail("INVALID_FINDING", `Unknown QC finding "${f}"`);
+  if (!FINDING_CODES.includes(f as Finding))
+    fail("INVALID_FINDING", `Unknown QC finding "${f}"`, { finding: f });
   return f as Finding;
 }

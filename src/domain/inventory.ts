@@ -84,12 +84,16 @@ export function inspectionDelta(disposition: Disposition, quantity: number): Del
 export function dispositionFor(result: "pass" | "fail", asked?: Disposition): Disposition {
   if (result === "pass") {
     if (asked && asked !== "sellable")
-      fail("INVALID_DISPOSITION", "A unit that passes inspection becomes sellable", { disposition: asked });
+      fail("INVALID_DISPOSITION", "A unit that passes inspection becomes sellable", {
+        disposition: asked,
+        result,
+      });
     return "sellable";
   }
   if (asked && !FAIL_DISPOSITIONS.includes(asked))
     fail("INVALID_DISPOSITION", "A failed unit is kept as defective, scrapped or returned to the vendor", {
       disposition: asked,
+      result,
     });
   return asked ?? "defective";
 }

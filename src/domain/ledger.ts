@@ -82,9 +82,7 @@ export function parseDimensions(input: string | undefined): ReportDimension[] {
     fail(
       "INVALID_REPORT_DIMENSION",
       `Report by ${REPORT_DIMENSIONS.join(", ")}; not "${unknown[0] ?? input}"`,
-      {
-        unknown,
-      },
+      { unknown, known: REPORT_DIMENSIONS },
     );
   if (dims.includes("day") && dims.includes("month"))
     fail("INVALID_REPORT_DIMENSION", "Report by day or by month, not both");

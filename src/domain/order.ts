@@ -118,9 +118,11 @@ export function normalizeOrder(input: OrderInput): NormalizedOrder {
     const unitPrice = parseMinor(l.unitPrice, cur);
     const lineDiscount = l.discount === undefined ? 0 : parseMinor(l.discount, cur);
     const gross = unitPrice * l.quantity;
-    if (lineDiscount > gross) fail("DISCOUNT_EXCEEDS_PRICE", `Line ${i + 1}: discount exceeds its price`);
+    if (lineDiscount > gross)
+      fail("DISCOUNT_EXCEEDS_PRICE", `Line ${i + 1}: discount exceeds its price`, { line: i + 1 });
     const externalId = l.externalId ?? String(i + 1);
-    if (seen.has(externalId)) fail("DUPLICATE_LINE", `Line id "${externalId}" appears twice`);
+    if (seen.has(externalId))
+      fail("DUPLICATE_LINE", `Line id "${externalId}" appears twice`, { lineId: externalId });
     seen.add(externalId);
     return {
       lineNo: i + 1,
@@ -146,6 +148,7 @@ export function normalizeOrder(input: OrderInput): NormalizedOrder {
       fail(
         "LINE_PAID_EXCEEDS_PRICE",
         `Line ${over.lineNo}: the paid amount exceeds its price after discounts`,
+        { line: over.lineNo },
       );
     lines = base.map(({ net, channelPaid, ...b }) => ({
       ...b,

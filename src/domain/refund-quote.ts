@@ -69,8 +69,11 @@ export function quoteRefund(input: QuoteInput): Quote {
   const byId = new Map(input.lines.map((l) => [l.lineId, l]));
   const seen = new Set<number>();
   const parts = input.items.map((item) => {
-    const line = byId.get(item.lineId) ?? fail("UNKNOWN_LINE", `Line ${item.lineId} is not on this order`);
-    if (seen.has(item.lineId)) fail("DUPLICATE_LINE", `Line ${item.lineId} appears twice`);
+    const line =
+      byId.get(item.lineId) ??
+      fail("UNKNOWN_LINE", `Line ${item.lineId} is not on this order`, { lineId: item.lineId });
+    if (seen.has(item.lineId))
+      fail("DUPLICATE_LINE", `Line ${item.lineId} appears twice`, { lineId: item.lineId });
     seen.add(item.lineId);
     if (!Number.isSafeInteger(item.quantity) || item.quantity <= 0) {
       fail("INVALID_QUANTITY", "Quantities must be positive integers", { lineId: item.lineId });

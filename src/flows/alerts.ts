@@ -21,8 +21,8 @@ export async function acknowledgeAlert(ctx: FlowContext, actor: Actor, id: numbe
     .executeTakeFirst();
   if (row) return row;
   const existing = await ctx.db.selectFrom("alerts").select("status").where("id", "=", id).executeTakeFirst();
-  if (!existing) return fail("ALERT_NOT_FOUND", `Alert ${id} does not exist`);
-  return fail("ALERT_ALREADY_ACKNOWLEDGED", `Alert ${id} was already acknowledged`);
+  if (!existing) return fail("ALERT_NOT_FOUND", `Alert ${id} does not exist`, { alertId: id });
+  return fail("ALERT_ALREADY_ACKNOWLEDGED", `Alert ${id} was already acknowledged`, { alertId: id });
 }
 
 const DAY = 86_400_000;

@@ -34,7 +34,10 @@ export async function refundRateReport(
 ) {
   const by = (q.by ?? "sku") as RefundRateDimension;
   if (!REFUND_RATE_DIMENSIONS.includes(by))
-    fail("INVALID_DIMENSION", `Refund rates are by ${REFUND_RATE_DIMENSIONS.join(", ")}`, { by: q.by });
+    fail("INVALID_DIMENSION", `Refund rates are by ${REFUND_RATE_DIMENSIONS.join(", ")}`, {
+      by: q.by,
+      known: REFUND_RATE_DIMENSIONS,
+    });
   const rows = await refundRates(ctx.db, {
     ...scope(q),
     by,

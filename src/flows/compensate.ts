@@ -31,6 +31,7 @@ export async function compensate(
   if (!COMPENSATION_TYPES.includes(input.type))
     fail("INVALID_COMPENSATION", `Compensation is one of ${COMPENSATION_TYPES.join(", ")}`, {
       type: input.type,
+      known: COMPENSATION_TYPES,
     });
   if (!Number.isSafeInteger(input.expectedVersion))
     fail("VERSION_REQUIRED", "Say which version of the case you are compensating (expectedVersion)");

@@ -120,11 +120,14 @@ interface Group {
 
 export async function importOrders(ctx: FlowContext, opts: ImportOptions): Promise<ImportResult> {
   const format = extname(opts.file).toLowerCase() === ".xlsx" ? "xlsx" : "csv";
-  const size = (await stat(opts.file).catch(() => fail("IMPORT_FILE_NOT_FOUND", `Cannot read ${opts.file}`)))
-    .size;
+  const size = (
+    await stat(opts.file).catch(() =>
+      fail("IMPORT_FILE_NOT_FOUND", `Cannot read ${opts.file}`, { file: opts.file }),
+    )
+  ).size;
   const sha256 = await fileHash(opts.file);
   const header = await readHeader(opts.file, format);
-  if (!header) fail("IMPORT_EMPTY_FILE", `${opts.file} has no header row`);
+  if (!header) fail("IMPORT_EMPTY_FILE", `${opts.file} has no header row`, { file: opts.file });
   const preset = opts.preset ?? detectPreset(header as string[]);
   const mapping = resolveMapping(preset, opts.mapping);
   const idx = columnIndexes(mapping, header as string[]);
@@ -133,7 +136,7 @@ export async function importOrders(ctx: FlowContext, opts: ImportOptions): Promi
 
   // The shop after the mapping: a refused import leaves nothing behind.
   if (!(await findShop(ctx.db, opts.shop))) {
-    if (!opts.createShop) fail("SHOP_NOT_FOUND", `Shop "${opts.shop}" does not exist`);
+    if (!opts.createShop) fail("SHOP_NOT_FOUND", `Shop "${opts.shop}" does not exist`, { shop: opts.shop });
     await ctx.db
       .insertInto("shops")
       .values({ id: opts.shop, name: opts.shop, channel: "manual" })

@@ -34,16 +34,18 @@ export async function ingestOrder(
   ctx: FlowContext,
   input: OrderInput,
 ): Promise<{ id: number; outcome: IngestOutcome }> {
-  if (!isCurrency(input.currency)) fail("UNKNOWN_CURRENCY", `Unknown currency "${input.currency}"`);
+  if (!isCurrency(input.currency))
+    fail("UNKNOWN_CURRENCY", `Unknown currency "${input.currency}"`, { currency: input.currency });
   for (const s of input.shipments ?? []) {
     if (s.status && !LOGISTICS_STATUSES.includes(s.status))
-      fail("INVALID_STATUS", `Unknown logistics status "${s.status}"`);
+      fail("INVALID_STATUS", `Unknown logistics status "${s.status}"`, { status: s.status });
   }
   const normalized = normalizeOrder(input);
   const hash = fingerprint(input);
   const now = ctx.now();
   return ctx.db.transaction().execute(async (tx) => {
-    if (!(await findShop(tx, input.shop))) fail("SHOP_NOT_FOUND", `Shop "${input.shop}" does not exist`);
+    if (!(await findShop(tx, input.shop)))
+      fail("SHOP_NOT_FOUND", `Shop "${input.shop}" does not exist`, { shop: input.shop });
     if (input.customer) {
       await tx
         .insertInto("customers")

@@ -79,7 +79,7 @@ export async function inspectLines(
           .execute();
         if (seen.length > 0) {
           if (seen[0]?.case_id !== l.kase.id)
-            fail("INSPECTION_KEY_REUSED", `Key ${key} already inspected goods of another case`);
+            fail("INSPECTION_KEY_REUSED", `Key ${key} already inspected goods of another case`, { key });
           return {
             status: l.kase.status as CaseState,
             version: l.kase.version,

@@ -83,7 +83,7 @@ export async function adjustStock(ctx: FlowContext, actor: Actor, input: Adjustm
   const key = input.key?.trim();
   if (!key) fail("KEY_REQUIRED", "An adjustment is keyed by its document (count sheet, receipt) id");
   for (const [b, v] of Object.entries(input.delta ?? {})) {
-    if (!BUCKETS.includes(b as Bucket)) fail("INVALID_BUCKET", `Unknown stock bucket "${b}"`);
+    if (!BUCKETS.includes(b as Bucket)) fail("INVALID_BUCKET", `Unknown stock bucket "${b}"`, { bucket: b });
     if (!Number.isSafeInteger(v)) fail("INVALID_QUANTITY", "Adjustments are whole units");
   }
   return ctx.db.transaction().execute(async (tx) => {

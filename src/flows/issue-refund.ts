@@ -103,7 +103,7 @@ export async function issueRefund(
       ])
       .where("r.id", "=", refundId)
       .executeTakeFirst());
-  if (!r) return fail("REFUND_NOT_FOUND", `Refund ${refundId} does not exist`);
+  if (!r) return fail("REFUND_NOT_FOUND", `Refund ${refundId} does not exist`, { refundId });
   if (SETTLED.includes(r.status)) return { refundId, status: r.status as "succeeded" | "failed" };
 
   crashPoint("before_send");
@@ -218,7 +218,7 @@ export async function recordOutcome(
       .select(["case_id", "channel", "amount"])
       .where("id", "=", refundId)
       .executeTakeFirst());
-  if (!head) return fail("REFUND_NOT_FOUND", `Refund ${refundId} does not exist`);
+  if (!head) return fail("REFUND_NOT_FOUND", `Refund ${refundId} does not exist`, { refundId });
   return withCase(ctx, head.case_id, async (l) => {
     const now = ctx.now();
     const settled =

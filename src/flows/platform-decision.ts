@@ -73,7 +73,7 @@ export async function getReturnAddress(ctx: FlowContext, shop: string): Promise<
 export async function setReturnAddress(ctx: FlowContext, shop: string, address: ReturnAddress) {
   for (const k of ["name", "phone", "address"] as const) {
     if (typeof address[k] !== "string" || !address[k].trim())
-      fail("INVALID_RETURN_ADDRESS", `The return address needs a ${k}`);
+      fail("INVALID_RETURN_ADDRESS", `The return address needs a ${k}`, { part: k });
   }
   const clean: ReturnAddress = {
     name: address.name.trim(),
@@ -103,6 +103,7 @@ const CALLS: Readonly<
       fail(
         "RETURN_ADDRESS_MISSING",
         `Set shop ${f.shop}'s return address (PUT /api/v1/shops/${f.shop}/return-address)`,
+        { shop: f.shop },
       );
     await client.agreeReturn(ref, address);
     return "agreeReturn";

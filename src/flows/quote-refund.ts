@@ -43,6 +43,7 @@ export async function quoteForOrder(
 /** `POST /refund-quotes`: a quote without a case. Reads only. */
 export async function previewRefund(ctx: FlowContext, orderId: number, req: QuoteRequest): Promise<Quote> {
   const order =
-    (await findOrder(ctx.db, orderId)) ?? fail("ORDER_NOT_FOUND", `Order ${orderId} does not exist`);
+    (await findOrder(ctx.db, orderId)) ??
+    fail("ORDER_NOT_FOUND", `Order ${orderId} does not exist`, { orderId });
   return quoteForOrder(ctx.db, ctx, order, req);
 }

@@ -62,7 +62,8 @@ const validPhotos = (photos: unknown): string[] => {
 };
 
 const validCondition = (c: unknown): Condition => {
-  if (!CONDITIONS.includes(c as Condition)) fail("INVALID_CONDITION", `Unknown condition "${c}"`);
+  if (!CONDITIONS.includes(c as Condition))
+    fail("INVALID_CONDITION", `Unknown condition "${c}"`, { condition: c });
   return c as Condition;
 };
 
@@ -145,7 +146,11 @@ export async function receiveReturn(
           fail(
             "RECEIPT_EXCEEDS_CASE",
             `Only ${l.caseQuantity - l.receivedQuantity} more units are expected on this case`,
-            { expected: l.caseQuantity, received: l.receivedQuantity },
+            {
+              expected: l.caseQuantity,
+              received: l.receivedQuantity,
+              outstanding: l.caseQuantity - l.receivedQuantity,
+            },
           );
         }
         // Unnamed units fill the items in line order.
@@ -291,7 +296,10 @@ async function replay(l: Locked, key: string): Promise<ReceiveResult | undefined
     .executeTakeFirst();
   if (!r) return undefined;
   if (r.case_id !== l.kase.id)
-    fail("RECEIPT_KEY_REUSED", `Key ${key} already received goods for another case`, { caseId: r.case_id });
+    fail("RECEIPT_KEY_REUSED", `Key ${key} already received goods for another case`, {
+      caseId: r.case_id,
+      key,
+    });
   const lines = await l.tx
     .selectFrom("receipt_lines")
     .select(["id", "order_line_id", "sku", "quantity", "condition"])

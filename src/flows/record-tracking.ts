@@ -24,8 +24,8 @@ export async function recordTracking(ctx: FlowContext, input: TrackingInput) {
   if (!carrier || !trackingNo) fail("TRACKING_REQUIRED", "A carrier and a tracking number are required");
   for (const e of input.events) {
     if (!LOGISTICS_STATUSES.includes(e.status))
-      fail("INVALID_STATUS", `Unknown logistics status "${e.status}"`);
-    if (Number.isNaN(Date.parse(e.at))) fail("INVALID_TIME", `"${e.at}" is not a time`);
+      fail("INVALID_STATUS", `Unknown logistics status "${e.status}"`, { status: e.status });
+    if (Number.isNaN(Date.parse(e.at))) fail("INVALID_TIME", `"${e.at}" is not a time`, { at: e.at });
   }
   const result = await ctx.db.transaction().execute(async (tx) => {
     const shipments = await tx

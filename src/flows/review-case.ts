@@ -111,7 +111,9 @@ export async function overrideDecision(
   input: OverrideInput,
 ): Promise<ApproveResult> {
   if (input.decision !== "approve" && input.decision !== "reject")
-    fail("INVALID_DECISION", `A decision is "approve" or "reject", not "${input.decision}"`);
+    fail("INVALID_DECISION", `A decision is "approve" or "reject", not "${input.decision}"`, {
+      decision: input.decision,
+    });
   if (!input.note?.trim()) fail("NOTE_REQUIRED", "Say why the rule's decision is overridden");
   return withCase(
     ctx,
@@ -133,7 +135,9 @@ export async function overrideDecision(
       }
       const ruled = (last as { action: string }).action as "approve" | "reject";
       if (ruled === input.decision)
-        fail("OVERRIDE_SAME_DECISION", `The rule already decided to ${ruled}; there is nothing to override`);
+        fail("OVERRIDE_SAME_DECISION", `The rule already decided to ${ruled}; there is nothing to override`, {
+          decision: ruled,
+        });
       const overrides = { actor: last?.actor, action: ruled, eventId: last?.id };
       const back = ruled === "reject" ? "reopen" : "revoke";
       await advance(ctx, l, actor, back, {}, { ...input, data: { override: true, overrides } });

@@ -21,14 +21,17 @@ export async function settleOfflineRefund(
     .where("r.id", "=", refundId)
     .executeTakeFirst();
   if (!r || (input.shops && !input.shops.includes(r.shop_id)))
-    return fail("REFUND_NOT_FOUND", `Refund ${refundId} does not exist`);
+    return fail("REFUND_NOT_FOUND", `Refund ${refundId} does not exist`, { refundId });
   if (!ctx.payments.get(r.channel).awaitsPerson)
     fail(
       "NOT_AN_OFFLINE_REFUND",
       `Refund ${refundId} goes through ${r.channel}; the channel settles it, not a person`,
     );
   if (r.status === "succeeded" || r.status === "failed")
-    fail("REFUND_ALREADY_SETTLED", `Refund ${refundId} is already ${r.status}`, { status: r.status });
+    fail("REFUND_ALREADY_SETTLED", `Refund ${refundId} is already ${r.status}`, {
+      refundId,
+      status: r.status,
+    });
   return recordOutcome(
     ctx,
     r.id,

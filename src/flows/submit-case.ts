@@ -78,9 +78,15 @@ export async function submitCase(
 }
 
 async function openCase(ctx: FlowContext, actor: Actor, input: SubmitCaseInput): Promise<SubmitResult> {
-  if (!CASE_TYPES.includes(input.type)) fail("INVALID_CASE_TYPE", `Unknown case type "${input.type}"`);
-  if (!(input.reason in REASONS)) fail("INVALID_REASON", `Unknown reason "${input.reason}"`);
-  if (!CASE_SOURCES.includes(input.source)) fail("INVALID_SOURCE", `Unknown source "${input.source}"`);
+  if (!CASE_TYPES.includes(input.type))
+    fail("INVALID_CASE_TYPE", `Unknown case type "${input.type}"`, { type: input.type });
+  if (!(input.reason in REASONS))
+    fail("INVALID_REASON", `Unknown reason "${input.reason}"`, {
+      reason: input.reason,
+      known: Object.keys(REASONS),
+    });
+  if (!CASE_SOURCES.includes(input.source))
+    fail("INVALID_SOURCE", `Unknown source "${input.source}"`, { source: input.source, known: CASE_SOURCES });
   if (input.items.length === 0) fail("NO_ITEMS", "A case needs at least one item");
   const notFound = () =>
     fail("ORDER_NOT_FOUND", "No such order", {
@@ -167,8 +173,10 @@ async function openCase(ctx: FlowContext, actor: Actor, input: SubmitCaseInput):
       const seen = new Set<number>();
       for (const item of input.items) {
         const line =
-          lines.get(item.lineId) ?? fail("UNKNOWN_LINE", `Line ${item.lineId} is not on order ${order.id}`);
-        if (seen.has(item.lineId)) fail("DUPLICATE_LINE", `Line ${item.lineId} appears twice`);
+          lines.get(item.lineId) ??
+          fail("UNKNOWN_LINE", `Line ${item.lineId} is not on order ${order.id}`, { lineId: item.lineId });
+        if (seen.has(item.lineId))
+          fail("DUPLICATE_LINE", `Line ${item.lineId} appears twice`, { lineId: item.lineId });
         seen.add(item.lineId);
         if (!Number.isSafeInteger(item.quantity) || item.quantity <= 0) {
           fail("INVALID_QUANTITY", "Quantities must be positive integers", { lineId: item.lineId });

@@ -44,7 +44,9 @@ export interface ShopConnection {
 
 /** A shop's platform client, from its sealed credentials. */
 export async function connectShop(ctx: FlowContext, shopId: string): Promise<ShopConnection> {
-  const shop = (await findShop(ctx.db, shopId)) ?? fail("SHOP_NOT_FOUND", `Shop "${shopId}" does not exist`);
+  const shop =
+    (await findShop(ctx.db, shopId)) ??
+    fail("SHOP_NOT_FOUND", `Shop "${shopId}" does not exist`, { shop: shopId });
   const adapter =
     (ctx.platforms ?? platformFor)(shop.channel) ??
     fail("PLATFORM_NOT_SUPPORTED", `There is no platform adapter for the ${shop.channel} channel`, {
@@ -56,7 +58,9 @@ export async function connectShop(ctx: FlowContext, shopId: string): Promise<Sho
   const baseUrl =
     credentials.gateway ??
     adapter.baseUrl ??
-    fail("PLATFORM_NO_GATEWAY", `Say where the ${shop.channel} API is: set the shop's "gateway" credential`);
+    fail("PLATFORM_NO_GATEWAY", `Say where the ${shop.channel} API is: set the shop's "gateway" credential`, {
+      channel: shop.channel,
+    });
   const client = adapter.connect(credentials, { baseUrl, now: ctx.now, shop: shopId });
   return { shop: { id: shop.id, channel: shop.channel }, adapter, client, credentials };
 }

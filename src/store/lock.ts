@@ -32,7 +32,7 @@ export function lockDataDir(dir: string): () => void {
       unlinkSync(path); // stale: its process died
     }
   }
-  throw new AppError("DATA_DIR_LOCKED", `Could not lock ${dir}`);
+  throw new AppError("DATA_DIR_LOCKED", `Could not lock ${dir}`, { dir });
 }
 
 function isAlive(pid: number): boolean {

@@ -19,7 +19,9 @@ export async function callbackRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       const { channel } = req.params;
       const adapter = ctx.payments.has(channel) ? ctx.payments.get(channel) : undefined;
       if (!adapter?.parseNotification || !adapter.notificationAck)
-        throw new AppError("UNKNOWN_CHANNEL", `No payment channel "${channel}" takes callbacks here`);
+        throw new AppError("UNKNOWN_CHANNEL", `No payment channel "${channel}" takes callbacks here`, {
+          channel,
+        });
       const headers = Object.fromEntries(
         Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(",") : v]),
       );

@@ -153,7 +153,7 @@ const ACTIONS: Record<string, CaseAction> = {
     run: async (ctx, _actor, id, body) => {
       const kase = await findCase(ctx.db, id);
       if (!kase || (body.shops && !body.shops.includes(kase.shop_id)))
-        throw new AppError("CASE_NOT_FOUND", `Case ${id} does not exist`);
+        throw new AppError("CASE_NOT_FOUND", `Case ${id} does not exist`, { caseId: id });
       const r = await autoReview(ctx, id, "manual");
       const now = await findCase(ctx.db, id);
       return {
@@ -172,7 +172,7 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   const visibleCase = async (p: Principal, id: number) => {
     const kase = await findCase(ctx.db, id);
     if (!kase || !canSeeShop(p, kase.shop_id))
-      throw new AppError("CASE_NOT_FOUND", `Case ${id} does not exist`);
+      throw new AppError("CASE_NOT_FOUND", `Case ${id} does not exist`, { caseId: id });
     return kase;
   };
 
@@ -222,7 +222,10 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       const p = principal(req);
       await visibleCase(p, req.params.id);
       const d = await caseDetail(ctx.db, req.params.id);
-      if (!d) throw new AppError("CASE_NOT_FOUND", `Case ${req.params.id} does not exist`);
+      if (!d)
+        throw new AppError("CASE_NOT_FOUND", `Case ${req.params.id} does not exist`, {
+          caseId: req.params.id,
+        });
       let preview = null;
       if (d.refunds.length === 0 && (d.kase.type === "refund_only" || d.kase.type === "return_refund")) {
         // What the refund would be now; a case whose lines were refunded elsewhere has no quote.
@@ -278,7 +281,10 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       const p = principal(req);
       await visibleCase(p, req.params.id);
       const d = await caseDetail(ctx.db, req.params.id);
-      if (!d) throw new AppError("CASE_NOT_FOUND", `Case ${req.params.id} does not exist`);
+      if (!d)
+        throw new AppError("CASE_NOT_FOUND", `Case ${req.params.id} does not exist`, {
+          caseId: req.params.id,
+        });
       const now = ctx.now();
       return caseViewJson(d, await caseSurroundings(ctx.db, d.kase, now), now);
     },

@@ -25,7 +25,9 @@ export async function logisticsCallbackRoutes(app: App, { ctx }: { ctx: FlowCont
       const { provider } = req.params;
       const tracking = ctx.logistics?.tracking;
       if (!tracking || tracking.name !== provider)
-        throw new AppError("UNKNOWN_TRACKING_PROVIDER", `No tracking service "${provider}" pushes here`);
+        throw new AppError("UNKNOWN_TRACKING_PROVIDER", `No tracking service "${provider}" pushes here`, {
+          provider,
+        });
       let push: ReturnType<typeof tracking.parsePush>;
       try {
         push = tracking.parsePush(typeof req.body === "string" ? req.body : "");

@@ -72,7 +72,9 @@ export async function orderRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     async (req, reply) => {
       const p = principal(req);
       if (!canSeeShop(p, req.body.shop))
-        throw new AppError("SHOP_FORBIDDEN", `This token may not write to shop "${req.body.shop}"`);
+        throw new AppError("SHOP_FORBIDDEN", `This token may not write to shop "${req.body.shop}"`, {
+          shop: req.body.shop,
+        });
       const res = await ingestOrder(ctx, req.body as never);
       return reply.status(res.outcome === "created" ? 201 : 200).send(res);
     },
@@ -88,7 +90,9 @@ export async function orderRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       const p = principal(req);
       const d = await orderDetail(ctx.db, req.params.id);
       if (!d || !canSeeShop(p, d.order.shop_id))
-        throw new AppError("ORDER_NOT_FOUND", `Order ${req.params.id} does not exist`);
+        throw new AppError("ORDER_NOT_FOUND", `Order ${req.params.id} does not exist`, {
+          orderId: req.params.id,
+        });
       return orderJson(d);
     },
   );
@@ -135,7 +139,9 @@ export async function orderRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       const p = principal(req);
       const order = await findOrder(ctx.db, req.body.orderId);
       if (!order || !canSeeShop(p, order.shop_id))
-        throw new AppError("ORDER_NOT_FOUND", `Order ${req.body.orderId} does not exist`);
+        throw new AppError("ORDER_NOT_FOUND", `Order ${req.body.orderId} does not exist`, {
+          orderId: req.body.orderId,
+        });
       const { orderId, ...rest } = req.body;
       return quoteJson(await previewRefund(ctx, orderId, rest as never));
     },

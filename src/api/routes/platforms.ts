@@ -25,7 +25,7 @@ export async function platformRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   async function shopFor(req: Parameters<typeof principal>[0], shopId: string) {
     const p = principal(req);
     const shop = canSeeShop(p, shopId) ? await findShop(ctx.db, shopId) : undefined;
-    if (!shop) throw new AppError("SHOP_NOT_FOUND", `Shop "${shopId}" does not exist`);
+    if (!shop) throw new AppError("SHOP_NOT_FOUND", `Shop "${shopId}" does not exist`, { shop: shopId });
     return shop;
   }
 
@@ -93,10 +93,7 @@ export async function platformRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         throw new AppError(
           "UNKNOWN_CREDENTIAL_FIELD",
           `Not a ${shop.channel} credential: ${unknown.join(", ")}`,
-          {
-            unknown,
-            allowed,
-          },
+          { unknown, allowed, channel: shop.channel },
         );
       const missing = adapter.credentialFields.filter((k) => !body[k]?.trim());
       if (missing.length)

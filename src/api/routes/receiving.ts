@@ -60,7 +60,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   const visibleCase = async (p: Principal, id: number) => {
     const kase = await findCase(ctx.db, id);
     if (!kase || !canSeeShop(p, kase.shop_id))
-      throw new AppError("CASE_NOT_FOUND", `Case ${id} does not exist`);
+      throw new AppError("CASE_NOT_FOUND", `Case ${id} does not exist`, { caseId: id });
     return kase;
   };
 

@@ -107,7 +107,10 @@ export async function reconciliationRoutes(app: App, { ctx }: { ctx: FlowContext
     },
     async (req) => {
       const run = await findRun(ctx.db, req.params.id);
-      if (!run) throw new AppError("RECONCILIATION_NOT_FOUND", `No reconciliation ${req.params.id}`);
+      if (!run)
+        throw new AppError("RECONCILIATION_NOT_FOUND", `No reconciliation ${req.params.id}`, {
+          id: req.params.id,
+        });
       const items = await runItems(ctx.db, run.id, req.query.category);
       return { ...runJson(run), items: items.map(itemJson) };
     },

@@ -61,7 +61,11 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     async (req) => {
       const v = await findRuleVersion(ctx.db, req.params.version);
       if (!v)
-        throw new AppError("RULE_VERSION_NOT_FOUND", `Rule set version ${req.params.version} does not exist`);
+        throw new AppError(
+          "RULE_VERSION_NOT_FOUND",
+          `Rule set version ${req.params.version} does not exist`,
+          { version: req.params.version },
+        );
       return versionJson(v);
     },
   );
@@ -125,7 +129,9 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       const p = principal(req);
       const kase = await findCase(ctx.db, req.body.caseId);
       if (!kase || !canSeeShop(p, kase.shop_id))
-        throw new AppError("CASE_NOT_FOUND", `Case ${req.body.caseId} does not exist`);
+        throw new AppError("CASE_NOT_FOUND", `Case ${req.body.caseId} does not exist`, {
+          caseId: req.body.caseId,
+        });
       const rules =
         req.body.definition !== undefined
           ? compileRuleSet(validateRuleSet(req.body.definition), 0)
@@ -133,7 +139,10 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
             ? await compiledVersion(ctx, req.body.version)
             : (await liveRules(ctx)).rules;
       const [c] = await loadCaseContexts(ctx.db, [kase.id], await timeZone(ctx));
-      if (!c) throw new AppError("CASE_NOT_FOUND", `Case ${req.body.caseId} does not exist`);
+      if (!c)
+        throw new AppError("CASE_NOT_FOUND", `Case ${req.body.caseId} does not exist`, {
+          caseId: req.body.caseId,
+        });
       const risk = assessRisk(c.profile, await riskThresholds(ctx), c.facts.currency);
       c.facts.riskScore = risk.score;
       const decision = rules.evaluate(c.facts);

@@ -39,7 +39,9 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     async (req) => {
       const p = principal(req);
       if (!canSeeShop(p, req.params.shop))
-        throw new AppError("SHOP_NOT_FOUND", `Shop "${req.params.shop}" does not exist`);
+        throw new AppError("SHOP_NOT_FOUND", `Shop "${req.params.shop}" does not exist`, {
+          shop: req.params.shop,
+        });
       return getShopReview(ctx.db, req.params.shop);
     },
   );
@@ -59,7 +61,9 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     async (req) => {
       const p = principal(req);
       if (!canSeeShop(p, req.params.shop))
-        throw new AppError("SHOP_NOT_FOUND", `Shop "${req.params.shop}" does not exist`);
+        throw new AppError("SHOP_NOT_FOUND", `Shop "${req.params.shop}" does not exist`, {
+          shop: req.params.shop,
+        });
       return setShopReview(ctx, req.params.shop, req.body, actorOf(p));
     },
   );

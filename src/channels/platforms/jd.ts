@@ -523,7 +523,7 @@ export function connectJd(credentials: PlatformCredentials, options: ConnectOpti
     throw new AppError(
       "PLATFORM_REF_INVALID",
       `"${ref.externalId}" is not a JD refund-apply or service-order id`,
-      { platform: "jd" },
+      { platform: "jd", externalId: ref.externalId },
     );
   };
   const get = async (ref: PlatformRef): Promise<PlatformCase | null> => {

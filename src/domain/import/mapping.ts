@@ -115,9 +115,7 @@ export function resolveMapping(preset: string, override?: unknown): ImportMappin
     fail(
       "IMPORT_UNKNOWN_PRESET",
       `Unknown preset "${preset}"; use one of ${Object.keys(PRESETS).join(", ")}`,
-      {
-        preset,
-      },
+      { preset, known: Object.keys(PRESETS) },
     );
   const m: ImportMapping = {
     ...base,
