@@ -79,6 +79,9 @@ const PERMISSIONS: Record<string, string> = {
   "reconciliations.run": "reconcile payment channels",
   "inventory.read": "read stock",
   "inventory.write": "adjust stock",
+  "audit.read": "read the audit log",
+  "imports.write": "import orders",
+  "tokens.read": "read API tokens",
 };
 
 const GUARDS: Record<string, string> = {

@@ -79,6 +79,9 @@ const PERMISSIONS: Record<string, string> = {
   "reconciliations.run": "执行对账",
   "inventory.read": "查看库存",
   "inventory.write": "调整库存",
+  "audit.read": "查看操作日志",
+  "imports.write": "导入订单",
+  "tokens.read": "查看 API 令牌",
 };
 
 const GUARDS: Record<string, string> = {
