@@ -10,7 +10,8 @@ export interface Config {
   demo: boolean;
   /** An external sandbox payment simulator; when absent the service runs its own on loopback. */
   paySandboxUrl: string | undefined;
-  paySandboxSecret: string;
+  /** PAY_SANDBOX_SECRET; absent: the installation's own, made at random on its first start. */
+  paySandboxSecret: string | undefined;
   /** Outbox dispatcher in this process (embedded mode always; with PostgreSQL, `worker` can run it instead). */
   dispatcher: boolean;
   refundSendGraceMs: number;
@@ -56,7 +57,7 @@ export function readConfig(
     databaseUrl: values["database-url"] ?? (env.DATABASE_URL || undefined),
     demo: values["no-demo"] ? false : (values.demo ?? env.AFTERSALES_DEMO !== "0"),
     paySandboxUrl: env.PAY_SANDBOX_URL || undefined,
-    paySandboxSecret: env.PAY_SANDBOX_SECRET || "aftersales-sandbox-secret",
+    paySandboxSecret: env.PAY_SANDBOX_SECRET || undefined,
     dispatcher: !values["no-dispatcher"] && env.AFTERSALES_DISPATCHER !== "0",
     refundSendGraceMs: Number(env.AFTERSALES_REFUND_GRACE_MS ?? 15_000),
     outboxLeaseMs: Number(env.AFTERSALES_OUTBOX_LEASE_MS ?? 60_000),
@@ -73,6 +74,17 @@ export function readConfig(
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     const value = values.port ?? env.PORT;
     throw usageError(`PORT must be a port number, got "${value}"`, "port", { value });
+  }
+  // An external sandbox checks our signatures with the secret it was given; ours would not match.
+  if (config.paySandboxUrl && !config.paySandboxSecret) {
+    throw usageError(
+      "PAY_SANDBOX_URL needs PAY_SANDBOX_SECRET, the secret that sandbox signs with",
+      "needs_option",
+      {
+        option: "PAY_SANDBOX_URL",
+        needs: "PAY_SANDBOX_SECRET",
+      },
+    );
   }
   if (config.history !== undefined && (!Number.isSafeInteger(config.history) || config.history < 1)) {
     throw usageError(

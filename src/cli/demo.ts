@@ -35,8 +35,6 @@ export interface DemoOptions {
   seed?: number;
   /** How many orders to load; about 45% of them get a case. Default 300. */
   orders?: number;
-  /** Each order's payment as it is ingested, for simulated payment channels that refund only what they took. */
-  paymentTaken?: (p: { tender: string; orderRef: string; transactionId?: string; amount: number }) => void;
 }
 
 export interface DemoSummary {
@@ -1135,14 +1133,6 @@ export async function loadDemo(ctx: FlowContext, opts: DemoOptions = {}): Promis
   for (const [i, o] of planned.entries()) {
     const ingestAt = new Date(o.placedAt + r.int(1, 10) * 60_000);
     const { id } = await ingestOrder({ ...ctx, now: () => ingestAt }, o.input);
-    for (const p of o.input.payments ?? []) {
-      opts.paymentTaken?.({
-        tender: p.tender,
-        orderRef: o.input.externalId,
-        ...(p.transactionId ? { transactionId: p.transactionId } : {}),
-        amount: parseMinor(p.amount, o.input.currency),
-      });
-    }
     orders.push({ ...o, id, lines: [] });
     if ((i + 1) % 20 === 0 || i + 1 === planned.length) progress(`orders ${i + 1}/${planned.length}`);
   }

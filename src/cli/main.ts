@@ -75,7 +75,6 @@ async function main(argv: string[]) {
         const { loadDemo } = await import("./demo.ts");
         const summary = await loadDemo(rt.ctx, {
           progress: (m) => process.stdout.write(`\r${m}   `),
-          paymentTaken: rt.paymentTaken,
         });
         process.stdout.write("\n");
         console.log(summary.text);
@@ -133,7 +132,6 @@ async function main(argv: string[]) {
       const summary = await loadDemo(rt.ctx, {
         ...(config.seed !== undefined ? { seed: config.seed } : {}),
         progress: (m) => process.stdout.write(`\r${m}   `),
-        paymentTaken: rt.paymentTaken,
       });
       process.stdout.write("\n");
       console.log(summary.text);

@@ -20,11 +20,12 @@ import {
 import type { PlatformSimulator } from "../channels/platforms/platform.ts";
 import { SIMULATORS } from "../channels/platforms/registry.ts";
 import type { Channel } from "../domain/order.ts";
-import { DEFAULT_SETTINGS, type FlowContext } from "../flows/context.ts";
+import { DEFAULT_SETTINGS, type FlowContext, type PaymentTaken } from "../flows/context.ts";
 import { shopClient } from "../flows/sync-platform.ts";
 import { startWorkers } from "../jobs/workers.ts";
 import { saveCredentials } from "../store/credentials.ts";
 import { openStore, type Store } from "../store/db.ts";
+import { sandboxSecret } from "../store/installation.ts";
 import { loadKeyring } from "../store/secrets.ts";
 import type { Config } from "./config.ts";
 
@@ -41,11 +42,12 @@ export interface Runtime {
     platforms: Map<string, PlatformSimulator>;
   };
   /**
-   * Tell the simulated payment channels about a payment taken outside them (the demo's orders). Alipay
-   * only refunds trades it knows, as the real one only knows paid trades; WeChat Pay's simulator learns
-   * a payment from its first refund.
+   * Tell the simulated payment channels about a payment taken outside them. Alipay only refunds trades
+   * it knows, as the real one only knows paid trades; WeChat Pay's simulator learns a payment from its
+   * first refund. The flow context calls it for every ingested order (ctx.paymentTaken), so orders
+   * entered through the API, the demo's and the platforms' are all refundable; a known trade stays as it is.
    */
-  paymentTaken(p: { tender: string; orderRef: string; transactionId?: string; amount: number }): void;
+  paymentTaken(p: PaymentTaken): void;
   /**
    * Run `channel`'s platform simulator for the shop and connect the shop to it (its credentials, with the
    * simulator's address as the gateway). The simulator lives as long as the runtime; on the embedded
@@ -66,14 +68,14 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir },
   );
   // Until real payment adapters are configured every tender refunds through the sandbox channel,
-  // which speaks a signed HTTP protocol to a simulator — the service's own unless one is given.
-  const simulator = config.paySandboxUrl
-    ? undefined
-    : await startSandboxPaySimulator({ port: 0, secret: config.paySandboxSecret });
+  // which speaks a signed HTTP protocol to a simulator — the service's own unless one is given. It signs
+  // with PAY_SANDBOX_SECRET or else the installation's own secret (never one published in the code).
+  const secret = config.paySandboxSecret ?? (await sandboxSecret(store.db));
+  const simulator = config.paySandboxUrl ? undefined : await startSandboxPaySimulator({ port: 0, secret });
   const sandbox = sandboxPayChannel({
     name: "sandbox",
     url: config.paySandboxUrl ?? (simulator as SandboxPaySimulator).url,
-    secret: config.paySandboxSecret,
+    secret,
     timeoutMs: 10_000,
   });
   // No real WeChat Pay or Alipay credentials are configurable yet, so with its own sandbox the service
@@ -93,6 +95,18 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   if (alipay) tenders.alipay = alipayChannel({ ...alipay.merchantConfig, timeoutMs: 10_000 });
   // The key that seals shop credentials: AFTERSALES_SECRET_KEY, or the embedded database's key file.
   const secrets = loadKeyring(config.databaseUrl ? {} : { dataDir: config.dataDir });
+  const paymentTaken = (p: PaymentTaken) => {
+    if (p.tender !== "alipay" || !alipay) return;
+    try {
+      alipay.openTrade({
+        outTradeNo: p.orderRef,
+        total: p.amount,
+        ...(p.transactionId ? { tradeNo: p.transactionId } : {}),
+      });
+    } catch {
+      // Known already (a re-ingest): the trade stands. An order is never refused for its simulator's sake.
+    }
+  };
   const ctx: FlowContext = {
     db: store.db,
     now: () => new Date(),
@@ -114,6 +128,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     settings: { ...DEFAULT_SETTINGS, refundSendGraceMs: config.refundSendGraceMs },
     ...(logistics ? { logistics: logistics.channels } : {}),
     ...(secrets ? { secrets } : {}),
+    ...(alipay ? { paymentTaken } : {}),
   };
   const platforms = new Map<string, PlatformSimulator>();
   return {
@@ -126,14 +141,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
       ...(logistics ? { logistics } : {}),
       platforms,
     },
-    paymentTaken(p) {
-      if (p.tender !== "alipay" || !alipay) return;
-      alipay.openTrade({
-        outTradeNo: p.orderRef,
-        total: p.amount,
-        ...(p.transactionId ? { tradeNo: p.transactionId } : {}),
-      });
-    },
+    paymentTaken,
     async simulatePlatform(shopId, channel) {
       const start = SIMULATORS[channel];
       if (!start) throw new Error(`There is no simulator for the ${channel} channel`);
@@ -173,7 +181,13 @@ export async function openRuntime(config: Config): Promise<Runtime> {
 
 /** `aftersales start`: the HTTP API and, unless turned off, the outbox dispatcher in one process. */
 export async function startService(config: Config, rt: Runtime) {
-  const app = await buildServer({ ctx: rt.ctx, dbKind: rt.store.kind, logger: config.logger });
+  const app = await buildServer({
+    ctx: rt.ctx,
+    dbKind: rt.store.kind,
+    logger: config.logger,
+    publicDocs: config.publicDocs,
+    corsOrigins: config.corsOrigins,
+  });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;

@@ -17,6 +17,21 @@ export interface FlowContext {
   platforms?: PlatformLookup;
   /** Parcel tracking and interception; absent where no logistics integration is set up (nothing is intercepted). */
   logistics?: LogisticsChannels;
+  /**
+   * Told of each payment on an order once its ingest commits. The runtime's own payment simulators learn
+   * of trades this way (Alipay refunds only trades it took), as the real channels know every payment.
+   */
+  paymentTaken?: (p: PaymentTaken) => void;
+}
+
+/** A payment an order was paid with, as a payment channel knows it. */
+export interface PaymentTaken {
+  tender: string;
+  /** The merchant order number (out_trade_no). */
+  orderRef: string;
+  transactionId?: string;
+  /** Minor units. */
+  amount: number;
 }
 
 export interface FlowSettings {

@@ -43,7 +43,7 @@ export async function ingestOrder(
   const normalized = normalizeOrder(input);
   const hash = fingerprint(input);
   const now = ctx.now();
-  return ctx.db.transaction().execute(async (tx) => {
+  const result = await ctx.db.transaction().execute(async (tx) => {
     if (!(await findShop(tx, input.shop)))
       fail("SHOP_NOT_FOUND", `Shop "${input.shop}" does not exist`, { shop: input.shop });
     if (input.customer) {
@@ -152,6 +152,17 @@ export async function ingestOrder(
       .execute();
     return { id: existing.id, outcome };
   });
+  if (result.outcome !== "unchanged") {
+    for (const p of normalized.payments) {
+      ctx.paymentTaken?.({
+        tender: p.tender,
+        orderRef: input.externalId,
+        ...(p.transactionId ? { transactionId: p.transactionId } : {}),
+        amount: p.amount,
+      });
+    }
+  }
+  return result;
 }
 
 type Tx = Parameters<typeof insertLines>[0];

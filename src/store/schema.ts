@@ -528,6 +528,12 @@ export interface ImportTable {
   started_at: Timestamp;
   updated_at: Timestamp;
   completed_at: Timestamp | null;
+  /** 015_import_jobs.sql: rows in the file (null until counted), progress and the current run. */
+  rows_total: number | null;
+  bytes_read: Generated<number>;
+  run_started_at: Timestamp | null;
+  run_start_row: Generated<number>;
+  error: Json<{ code: string; message: string }> | null;
 }
 
 export interface ImportRejectTable {

@@ -45,7 +45,10 @@ describe("the runtime `aftersales start` opens", () => {
 
   it("sends every tender to an external sandbox when PAY_SANDBOX_URL is given, as before", async () => {
     const rt = await openRuntime(
-      readConfig(["--data-dir", dataDir()], { PAY_SANDBOX_URL: "http://127.0.0.1:9" }).config,
+      readConfig(["--data-dir", dataDir()], {
+        PAY_SANDBOX_URL: "http://127.0.0.1:9",
+        PAY_SANDBOX_SECRET: "the-external-sandbox-secret",
+      }).config,
     );
     try {
       expect(rt.ctx.payments.has("wechat_pay") || rt.ctx.payments.has("alipay")).toBe(false);
