@@ -38,6 +38,7 @@ export const PERMISSIONS = [
   "inventory.read",
   "inventory.write",
   "audit.read",
+  "imports.write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -76,6 +77,7 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
   "inventory.read": "read stock, stock movements and warehouses",
   "inventory.write": "count stock in or out (stock adjustments)",
   "audit.read": "read the audit log of settings, rules, shops and tokens (their own shops' entries)",
+  "imports.write": "import order history and its refunds from CSV/XLSX files, and follow the imports",
 };
 
 /**
@@ -111,6 +113,7 @@ export const ROLES: Record<string, readonly Permission[]> = {
     "settings.write",
     "finance.read",
     "audit.read",
+    "imports.write",
   ],
   warehouse: [
     ...READ,

@@ -17,6 +17,7 @@ import { callbackRoutes } from "./routes/callbacks.ts";
 import { caseRoutes } from "./routes/cases.ts";
 import { financeRoutes } from "./routes/finance.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { importRoutes } from "./routes/imports.ts";
 import { inventoryRoutes } from "./routes/inventory.ts";
 import { logisticsCallbackRoutes } from "./routes/logistics-callbacks.ts";
 import { orderRoutes } from "./routes/orders.ts";
@@ -131,6 +132,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       await api.register(receivingRoutes, { ctx: opts.ctx });
       await api.register(inventoryRoutes, { ctx: opts.ctx });
       await api.register(reconciliationRoutes, { ctx: opts.ctx });
+      await api.register(importRoutes, { ctx: opts.ctx });
     },
     { prefix: "/api/v1" },
   );

@@ -1,10 +1,17 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { stringify } from "csv-stringify/sync";
+import { createReadStream, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, extname } from "node:path";
+import { Readable } from "node:stream";
 import { AppError } from "../domain/errors.ts";
 import { REJECT_REASONS } from "../domain/import/rows.ts";
-import { type ImportProgress, type ImportResult, importOrders } from "../flows/import-orders.ts";
-import { importRejects } from "../store/imports.ts";
+import {
+  type ImportCounts,
+  type ImportProgress,
+  type ImportResult,
+  importOrders,
+  rejectedRowsCsv,
+} from "../flows/import-orders.ts";
 import { readConfig } from "./config.ts";
+import { localOrService, type ServiceClient } from "./local-service.ts";
 import { usageError } from "./messages.ts";
 import { openRuntime } from "./service.ts";
 
@@ -95,7 +102,7 @@ function progressReporter(stream: NodeJS.WriteStream) {
 
 export async function runImport(argv: string[]): Promise<void> {
   const [what, ...args] = argv;
-  if (what === "help" || what === "--help" || what === undefined) {
+  if (what === "help" || what === undefined || argv.includes("--help") || argv.includes("-h")) {
     console.log(IMPORT_USAGE);
     return;
   }
@@ -112,37 +119,31 @@ export async function runImport(argv: string[]): Promise<void> {
       value: own.batch,
     });
   const mapping = readMapping(own.mapping);
-  const rt = await openRuntime({ ...config, paySandboxUrl: config.paySandboxUrl ?? "http://127.0.0.1:9" });
+  const opts = {
+    file,
+    shop: own.shop ?? "imported",
+    ...(own.preset ? { preset: own.preset } : {}),
+    ...(mapping !== undefined ? { mapping } : {}),
+    ...(batch ? { batchSize: batch } : {}),
+  };
+  // The running service holds the embedded database: the same import goes through its API.
+  const opened = await localOrService(config, () =>
+    openRuntime({ ...config, paySandboxUrl: config.paySandboxUrl ?? "http://127.0.0.1:9" }),
+  );
   const bar = progressReporter(process.stderr);
   // Ctrl-C stops after the batch in flight; the next run resumes from there.
   const abort = new AbortController();
   process.once("SIGINT", () => abort.abort());
-  try {
-    const t0 = performance.now();
-    const result = await importOrders(rt.ctx, {
-      file,
-      shop: own.shop ?? "imported",
-      createShop: true,
-      ...(own.preset ? { preset: own.preset } : {}),
-      ...(mapping !== undefined ? { mapping } : {}),
-      ...(batch ? { batchSize: batch } : {}),
-      signal: abort.signal,
-      onProgress: (p) => bar.update(p),
-    });
+  const t0 = performance.now();
+  const finish = async (result: ImportResult, rejectsCsv: () => Promise<string>) => {
     bar.end();
     const rejectsFile = own.rejects ?? `${file}.rejects.csv`;
     let written: string | undefined;
     if (result.rejectedRows > 0 && result.status !== "already_imported") {
-      const rows = await importRejects(rt.store.db, result.importId);
+      const csv = await rejectsCsv();
       try {
         // The row's own cells follow its number and reason, so the file opens like the input.
-        writeFileSync(
-          rejectsFile,
-          stringify([
-            ["row", "reason", "message", "cells"],
-            ...rows.map((r) => [String(r.row_no), r.reason, r.message, ...r.cells]),
-          ]),
-        );
+        writeFileSync(rejectsFile, csv);
         written = rejectsFile;
       } catch (e) {
         // The import itself is done and kept; only the copy of its rejected rows could not be written.
@@ -153,10 +154,129 @@ export async function runImport(argv: string[]): Promise<void> {
     }
     console.log(summary(result, (performance.now() - t0) / 1000, written));
     if (result.status === "stopped") process.exitCode = 130;
+  };
+  if (opened.service) {
+    const svc = opened.service;
+    const result = await importThroughService(svc, {
+      ...opts,
+      signal: abort.signal,
+      onProgress: (p) => bar.update(p),
+    });
+    await finish(result, () => svc.request<string>("GET", `/api/v1/imports/${result.importId}/rejects`));
+    return;
+  }
+  const rt = opened.local;
+  try {
+    const result = await importOrders(rt.ctx, {
+      ...opts,
+      createShop: true,
+      signal: abort.signal,
+      onProgress: (p) => bar.update(p),
+    });
+    await finish(result, () => rejectedRowsCsv(rt.ctx, result.importId));
   } finally {
     await rt.close();
   }
 }
+
+/** An import job as GET /api/v1/imports/{id} answers (the fields the CLI prints). */
+interface Job {
+  id: number;
+  state: "running" | "stopped" | "failed" | "completed";
+  preset: string;
+  format: "csv" | "xlsx";
+  fileSha256: string;
+  rows: { read: number; total: number | null };
+  bytes: { read: number; total: number };
+  resumedFromRow: number;
+  counts: Partial<ImportCounts>;
+  rejected: { rows: number; byReason: { reason: string; rows: number }[] };
+  error: { code: string; message: string } | null;
+  alreadyImported?: boolean;
+}
+
+const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/**
+ * The import as the service runs it: the file uploaded (POST /api/v1/imports), then its job followed
+ * until it ends, its progress shown as a local import's; Ctrl-C asks the service to stop it.
+ */
+async function importThroughService(
+  svc: ServiceClient,
+  o: {
+    file: string;
+    shop: string;
+    preset?: string;
+    mapping?: unknown;
+    batchSize?: number;
+    signal: AbortSignal;
+    onProgress: (p: ImportProgress) => void;
+  },
+): Promise<ImportResult> {
+  const format = extname(o.file).toLowerCase() === ".xlsx" ? "xlsx" : "csv";
+  if (!existsSync(o.file))
+    throw new AppError("IMPORT_FILE_NOT_FOUND", `Cannot read ${o.file}`, { file: o.file });
+  let job = await svc.request<Job>("POST", "/api/v1/imports", {
+    query: {
+      shop: o.shop,
+      createShop: true,
+      preset: o.preset,
+      mapping: o.mapping === undefined ? undefined : JSON.stringify(o.mapping),
+      batch: o.batchSize,
+      name: basename(o.file),
+    },
+    body: Readable.toWeb(createReadStream(o.file)) as ReadableStream,
+    type: format === "xlsx" ? XLSX_TYPE : "text/csv",
+  });
+  const alreadyImported = job.alreadyImported === true;
+  const startByte = job.bytes.read;
+  const progress = (j: Job) =>
+    o.onProgress({
+      startRow: j.resumedFromRow,
+      startByte,
+      bytesRead: j.bytes.read,
+      totalBytes: j.bytes.total,
+      rowsRead: j.rows.read,
+      batches: 0,
+      counts: { ...ZERO, ...j.counts },
+    });
+  let stopAsked = false;
+  while (job.state === "running") {
+    progress(job);
+    if (o.signal.aborted && !stopAsked) {
+      stopAsked = true;
+      await svc.request("POST", `/api/v1/imports/${job.id}/stop`).catch(() => {});
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    job = await svc.request<Job>("GET", `/api/v1/imports/${job.id}`);
+  }
+  if (job.state === "failed") {
+    const err = job.error ?? { code: "INTERNAL", message: "The import failed" };
+    throw new AppError(err.code, err.message, { importId: job.id });
+  }
+  if (!alreadyImported) progress(job);
+  return {
+    importId: job.id,
+    status: alreadyImported ? "already_imported" : job.state === "stopped" ? "stopped" : "completed",
+    resumedFromRow: job.resumedFromRow,
+    preset: job.preset,
+    format: job.format,
+    fileSha256: job.fileSha256,
+    counts: { ...ZERO, ...job.counts },
+    rejected: job.rejected.byReason.map((r) => ({ reason: r.reason, rows: r.rows })),
+    rejectedRows: job.rejected.rows,
+  };
+}
+
+const ZERO: ImportCounts = {
+  rowsRead: 0,
+  ordersCreated: 0,
+  ordersExisting: 0,
+  refundsImported: 0,
+  refundsExisting: 0,
+  cases: 0,
+  orphanRefunds: 0,
+};
 
 export function summary(r: ImportResult, seconds: number, rejectsFile?: string): string {
   const c = r.counts;

@@ -5,6 +5,7 @@ import { openStore } from "../store/db.ts";
 import { migrate } from "../store/migrate.ts";
 import { createToken } from "../store/tokens.ts";
 import { readConfig } from "./config.ts";
+import { publishLocalService } from "./local-service.ts";
 import { formatError, usageError } from "./messages.ts";
 import { openRuntime, startService } from "./service.ts";
 
@@ -64,8 +65,13 @@ async function main(argv: string[]) {
     await runSimulate(argv.slice(1));
     return;
   }
+  // No command, or asking for help, prints the usage: a server starts only when asked for (`start`).
+  if (argv.length === 0 || argv[0] === "help" || argv.includes("--help") || argv.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
   const { config, positionals } = readConfig(argv);
-  const command = positionals[0] ?? "start";
+  const command = positionals[0] ?? "help";
   switch (command) {
     case "start": {
       const rt = await openRuntime(config);
@@ -82,6 +88,11 @@ async function main(argv: string[]) {
       const admin = await rotateDemoAdmin(rt, config.demo);
       const platform = await simulateDemoPlatform(rt, config.demo);
       const svc = await startService(config, rt);
+      // While it holds the embedded database, CLI commands work through it (cli/local-service.ts).
+      const unpublish =
+        rt.store.kind === "pglite"
+          ? await publishLocalService(rt.store.db, config.dataDir, svc.url)
+          : undefined;
       console.log(
         `\nAftersales is running on ${rt.store.kind === "pglite" ? `the embedded database in ${config.dataDir}` : "PostgreSQL"}`,
       );
@@ -92,6 +103,7 @@ async function main(argv: string[]) {
       if (sims.length) console.log(`  Simulators on loopback:\n${sims.map((s) => `    ${s}`).join("\n")}`);
       if (platform) console.log(`  ${platform}`);
       const stop = async () => {
+        await unpublish?.();
         await svc.close();
         await rt.close();
         process.exit(0);

@@ -54,6 +54,10 @@ A fresh simulator gets a few orders and requests unless --no-seed.`;
 
 /** `aftersales simulate <channel>`: a platform simulator to develop and demo against. */
 export async function runSimulate(argv: string[]) {
+  if (argv[0] === "help" || argv.includes("--help") || argv.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -1,9 +1,17 @@
 import { readFileSync } from "node:fs";
-import { formatMinor } from "../domain/money.ts";
+import { AppError } from "../domain/errors.ts";
+import { formatMinor, parseMinor } from "../domain/money.ts";
 import { canFetchBills } from "../domain/reconcile/bill.ts";
-import { addDays, beijingDate } from "../domain/reconcile/match.ts";
+import {
+  addDays,
+  beijingDate,
+  PROBLEMS,
+  type ReconciliationItem,
+  type ReconciliationSummary,
+} from "../domain/reconcile/match.ts";
 import { RECONCILABLE_CHANNELS, type ReconcileResult, reconcileDay } from "../flows/reconcile.ts";
 import { readConfig } from "./config.ts";
+import { localOrService, type ServiceClient } from "./local-service.ts";
 import { usageError } from "./messages.ts";
 import { openRuntime } from "./service.ts";
 
@@ -93,8 +101,11 @@ export async function runReconcile(argv: string[]): Promise<void> {
   }
   if (own.file && !own.channel)
     throw usageError("--file needs --channel", "needs_option", { option: "--file", needs: "--channel" });
-  const file = own.file ? readFileSync(own.file) : undefined;
-  const rt = await openRuntime(config);
+  const file = own.file ? readBill(own.file) : undefined;
+  // The running service holds the embedded database: the same reconciliation goes through its API.
+  const opened = await localOrService(config, () => openRuntime(config));
+  if (opened.service) return reconcileThroughService(opened.service, own.channel, own.date, file);
+  const rt = opened.local;
   try {
     const date = own.date ?? addDays(beijingDate(rt.ctx.now()), -1);
     const channels = own.channel
@@ -113,4 +124,89 @@ export async function runReconcile(argv: string[]): Promise<void> {
   } finally {
     await rt.close();
   }
+}
+
+function readBill(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new AppError("BILL_FILE_UNREADABLE", `Cannot read ${path} (${(e as NodeJS.ErrnoException).code})`, {
+      file: path,
+    });
+  }
+}
+
+/** A report as the API answers it (amounts as decimal strings), back in the shape printReport reads. */
+interface ApiRun {
+  id: number;
+  channel: string;
+  date: string;
+  source: "channel" | "upload";
+  billRows: number;
+  counts: ReconciliationSummary["counts"];
+  problems: number;
+  ignored: number;
+  currency: string;
+  billSucceededTotal: string;
+  ourSucceededTotal: string;
+  items: (Omit<ReconciliationItem, "ourAmount" | "billAmount"> & {
+    ourAmount: string | null;
+    billAmount: string | null;
+  })[];
+}
+
+function fromApi(r: ApiRun): ReconcileResult {
+  const minor = (v: string | null, currency: string) =>
+    v === null ? null : parseMinor(v, currency, { allowNegative: true });
+  const items: ReconciliationItem[] = r.items.map((i) => ({
+    ...i,
+    ourAmount: minor(i.ourAmount, i.currency),
+    billAmount: minor(i.billAmount, i.currency),
+  }));
+  return {
+    runId: r.id,
+    channel: r.channel,
+    date: r.date,
+    source: r.source,
+    summary: {
+      counts: r.counts,
+      problems: r.problems,
+      ignored: r.ignored,
+      billRows: r.billRows,
+      currency: r.currency,
+      billSucceededTotal: minor(r.billSucceededTotal, r.currency) ?? 0,
+      ourSucceededTotal: minor(r.ourSucceededTotal, r.currency) ?? 0,
+    },
+    problems: items.filter((i) => PROBLEMS.includes(i.category)),
+    awaiting: items.filter((i) => i.category === "awaiting_next_bill"),
+  };
+}
+
+/**
+ * POST /api/v1/reconciliations for each channel, printed as a local run prints. Without --channel,
+ * every channel the service can fetch bills for (the others answer RECONCILIATION_CHANNEL_NOT_CONFIGURED).
+ */
+async function reconcileThroughService(
+  svc: ServiceClient,
+  channel: string | undefined,
+  day: string | undefined,
+  file: Buffer | undefined,
+) {
+  const date = day ?? addDays(beijingDate(new Date()), -1);
+  let done = 0;
+  for (const c of channel ? [channel] : RECONCILABLE_CHANNELS) {
+    let run: ApiRun;
+    try {
+      run = await svc.request<ApiRun>("POST", "/api/v1/reconciliations", {
+        query: { channel: c, date },
+        ...(file ? { body: file, type: "application/octet-stream" } : {}),
+      });
+    } catch (e) {
+      if (!channel && e instanceof AppError && e.code === "RECONCILIATION_CHANNEL_NOT_CONFIGURED") continue;
+      throw e;
+    }
+    printReport(fromApi(run));
+    done++;
+  }
+  if (done === 0) throw usageError("no payment channel can fetch bills here; use --file", "no_bill_channel");
 }

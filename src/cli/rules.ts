@@ -12,6 +12,7 @@ import type { Actor } from "../flows/context.ts";
 import { activateRules, createRuleDraft } from "../flows/rules.ts";
 import { findRuleVersion, listRuleVersions } from "../store/rules.ts";
 import { readConfig } from "./config.ts";
+import { localOrService, type ServiceClient } from "./local-service.ts";
 import { usageError as cliUsageError, fromParseArgs } from "./messages.ts";
 import { openRuntime, type Runtime } from "./service.ts";
 
@@ -328,6 +329,24 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr, label =
 
 // ─── the commands ───────────────────────────────────────────────────────────────────────────────
 
+/** As withRuntime; when the running service holds the embedded database, `remote` works through it. */
+async function withRuntimeOrService<T>(
+  rest: string[],
+  run: (rt: Runtime) => Promise<T>,
+  remote: (svc: ServiceClient) => Promise<T>,
+) {
+  const { config } = readConfig(rest);
+  const opened = await localOrService(config, () =>
+    openRuntime({ ...config, paySandboxUrl: config.paySandboxUrl ?? "http://127.0.0.1:9" }),
+  );
+  if (opened.service) return remote(opened.service);
+  try {
+    return await run(opened.local);
+  } finally {
+    await opened.local.close();
+  }
+}
+
 async function withRuntime<T>(rest: string[], run: (rt: Runtime, args: string[]) => Promise<T>) {
   const { config, positionals } = readConfig(rest);
   // No refunds are sent from here: no payment simulator of our own.
@@ -339,13 +358,15 @@ async function withRuntime<T>(rest: string[], run: (rt: Runtime, args: string[])
   }
 }
 
+const noActiveRules = () =>
+  new AppError(
+    "NO_ACTIVE_RULES",
+    "No rule set is active yet; give --version N, or start from the defaults: aftersales rules export --default",
+  );
+
 async function liveVersion(rt: Runtime): Promise<VersionRow> {
   const active = (await listRuleVersions(rt.ctx.db)).find((v) => v.status === "active");
-  if (!active)
-    throw new AppError(
-      "NO_ACTIVE_RULES",
-      "No rule set is active yet; give --version N, or start from the defaults: aftersales rules export --default",
-    );
+  if (!active) throw noActiveRules();
   return active;
 }
 
@@ -505,37 +526,70 @@ export async function runRules(argv: string[]): Promise<void> {
       const to = typeof own.to === "string" ? parseInstant(own.to, "to") : undefined;
       const file = typeof own.file === "string" ? own.file : undefined;
       const definition = file === undefined ? undefined : readRuleSetFile(file);
-      return withRuntime(rest, async (rt) => {
+      /** What is backtested, in words; the version's status and the live version come from `lookup`. */
+      const subjectOf = async (lookup: { status(n: number): Promise<string>; live(): Promise<number> }) => {
         let n: number | undefined;
         let subject: string;
         if (file !== undefined) {
           subject = `the rule set in ${file}`;
         } else if (own.version) {
           n = parseVersion(own.version);
-          subject = `rule set version ${n} (${(await version(rt, n)).status})`;
+          subject = `rule set version ${n} (${await lookup.status(n)})`;
         } else {
-          n = (await liveVersion(rt)).version;
+          n = await lookup.live();
           subject = `the live rule set (version ${n})`;
         }
         if (from || to)
           subject += `, cases opened ${from ? `from ${from}` : ""}${from && to ? " " : ""}${to ? `until ${to}` : ""}`;
-        const bar = progressBar();
-        let report: BacktestReport;
-        try {
-          report = await explainInvalid(file ?? "The rule set", () =>
-            backtestRules(rt.ctx, {
-              ...(definition !== undefined ? { definition } : { version: n as number }),
-              ...(from ? { from } : {}),
-              ...(to ? { to } : {}),
-              onProgress: (done, total) => bar.update(done, total),
-            }),
-          );
-        } finally {
-          bar.end();
-        }
+        return {
+          input: {
+            ...(definition !== undefined ? { definition } : { version: n as number }),
+            ...(from ? { from } : {}),
+            ...(to ? { to } : {}),
+          },
+          subject,
+        };
+      };
+      const show = (report: BacktestReport, subject: string) => {
         if (own.json) printJson(report);
         else print(backtestText(report, subject));
-      });
+      };
+      return withRuntimeOrService(
+        rest,
+        async (rt) => {
+          const { input, subject } = await subjectOf({
+            status: async (n) => (await version(rt, n)).status,
+            live: async () => (await liveVersion(rt)).version,
+          });
+          const bar = progressBar();
+          let report: BacktestReport;
+          try {
+            report = await explainInvalid(file ?? "The rule set", () =>
+              backtestRules(rt.ctx, { ...input, onProgress: (done, total) => bar.update(done, total) }),
+            );
+          } finally {
+            bar.end();
+          }
+          show(report, subject);
+        },
+        // The service's backtest answers once, with the report: no progress bar then.
+        async (svc) => {
+          const { input, subject } = await subjectOf({
+            status: async (n) =>
+              (await svc.request<{ status: string }>("GET", `/api/v1/rules/versions/${n}`)).status,
+            live: async () => {
+              const { active } = await svc.request<{ active: number | null }>("GET", "/api/v1/rules");
+              if (active === null) throw noActiveRules();
+              return active;
+            },
+          });
+          process.stderr.write("Backtest: running in the service…\n");
+          const report = await explainInvalid(file ?? "The rule set", () =>
+            svc.request<BacktestReport>("POST", "/api/v1/rules/backtests", { json: input }),
+          );
+          show(report, subject);
+        },
+      );
     }
   }
 }

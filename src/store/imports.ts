@@ -53,15 +53,70 @@ export const lockImport = (tx: Tx, id: number) =>
     .forUpdate()
     .executeTakeFirstOrThrow();
 
+/** A run of the import begins (a new one, or resuming a stopped, failed or killed one): its job is running. */
+export async function beginRun(db: Tx, id: number, v: { now: Date; rowsTotal?: number | null }) {
+  await db
+    .updateTable("imports")
+    .set({
+      status: "running",
+      error: null,
+      run_started_at: v.now,
+      run_start_row: sql`rows_done`,
+      ...(v.rowsTotal != null ? { rows_total: v.rowsTotal } : {}),
+    })
+    .where("id", "=", id)
+    .where("status", "!=", "completed")
+    .execute();
+}
+
+/** A run ends without finishing: asked to stop, or failed (with the error people read). */
+export async function endRun(
+  db: Tx,
+  id: number,
+  v: { status: "stopped" | "failed"; now: Date; error?: { code: string; message: string } },
+) {
+  await db
+    .updateTable("imports")
+    .set({ status: v.status, updated_at: v.now, error: v.error ? JSON.stringify(v.error) : null })
+    .where("id", "=", id)
+    .where("status", "=", "running")
+    .execute();
+}
+
+export const setRowsTotal = (db: Tx, id: number, rows: number) =>
+  db.updateTable("imports").set({ rows_total: rows }).where("id", "=", id).execute();
+
+export const findImportById = (db: Tx, id: number) =>
+  db.selectFrom("imports").selectAll().where("id", "=", id).executeTakeFirst();
+
+/** Imports newest first, in some shops (null: all). */
+export const listImports = (db: Tx, v: { shops: readonly string[] | null; limit: number; before?: number }) =>
+  db
+    .selectFrom("imports")
+    .selectAll()
+    .$if(v.shops !== null, (q) => q.where("shop_id", "in", v.shops?.length ? [...(v.shops ?? [])] : [""]))
+    .$if(v.before !== undefined, (q) => q.where("id", "<", v.before as number))
+    .orderBy("id", "desc")
+    .limit(v.limit)
+    .execute();
+
 export async function saveProgress(
   tx: Tx,
   id: number,
-  p: { byteOffset: number; rowsDone: number; counts: Record<string, number>; now: Date; completed: boolean },
+  p: {
+    byteOffset: number;
+    bytesRead: number;
+    rowsDone: number;
+    counts: Record<string, number>;
+    now: Date;
+    completed: boolean;
+  },
 ) {
   await tx
     .updateTable("imports")
     .set({
       byte_offset: p.byteOffset,
+      bytes_read: p.bytesRead,
       rows_done: p.rowsDone,
       counts: JSON.stringify(p.counts) as never,
       batches: sql`batches + 1`,
