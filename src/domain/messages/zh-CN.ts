@@ -210,7 +210,7 @@ export const zhCN: Messages = {
     // 请求与权限
     BAD_REQUEST: "请求格式不正确",
     VALIDATION_ERROR: "请求参数不正确",
-    UNKNOWN_FIELD: ["不认识的字段 {field}", "请求中有不认识的字段"],
+    UNKNOWN_FIELD: ["未知字段 {field}：该接口不接受", "请求中有该接口不接受的字段"],
     INTERNAL: "服务器内部出错；数据没有丢失，请重试",
     NOT_FOUND: "找不到请求的资源",
     UNAUTHENTICATED: (d) =>
@@ -233,17 +233,17 @@ export const zhCN: Messages = {
     TOKEN_NOT_FOUND: ["令牌 {tokenId} 不存在", "令牌不存在"],
     TOKEN_NAME_INVALID: "令牌名称应为 1 到 100 个字符",
     TOKEN_ROLE_FORBIDDEN: [
-      "你不能授予{role}角色（可授予：{grantable}）",
-      "你不能吊销{role}角色的令牌",
-      "你不能授予或吊销这个角色",
+      "您不能授予{role}角色（可授予：{grantable}）",
+      "您不能吊销{role}角色的令牌",
+      "您不能授予或吊销这个角色",
     ],
     TOKEN_SHOPS_EMPTY: "令牌至少要限定一个店铺，否则什么也看不到",
     TOKEN_SHOPS_FORBIDDEN: (d, say) =>
       d.shops === null
-        ? "你的令牌只限部分店铺，不能创建适用于所有店铺的令牌"
+        ? "您的令牌只限部分店铺，不能创建适用于所有店铺的令牌"
         : d.yours
-          ? `只能为你自己的店铺创建令牌（你的店铺：${say("yours")}）`
-          : "只能为你自己的店铺创建令牌",
+          ? `只能为您自己的店铺创建令牌（您的店铺：${say("yours")}）`
+          : "只能为您自己的店铺创建令牌",
     CONFLICT: ["店铺 {shop} 已存在", "数据同时被其他操作修改了，请刷新后重试"],
 
     // 金额
@@ -307,7 +307,7 @@ export const zhCN: Messages = {
       return d.action ? `${now}不能${say("action")}${d.state ? can : ""}` : "售后单当前状态不允许这个操作";
     },
     GUARD_FAILED: ["不能{action}：{guard}", "不满足执行这个操作的条件"],
-    VERSION_CONFLICT: "售后单在你打开之后已被修改，请刷新后重试",
+    VERSION_CONFLICT: "售后单在您打开之后已被修改，请刷新后重试",
     VERSION_REQUIRED: "请提供要补偿的售后单版本号（expectedVersion）",
     INVALID_DECISION: [
       "决定只能是 approve（同意）或 reject（拒绝），收到“{decision}”",
@@ -316,7 +316,7 @@ export const zhCN: Messages = {
     NOTE_REQUIRED: "推翻规则的决定时，请写明原因",
     NOTHING_TO_OVERRIDE: "只能推翻规则做出的决定，并且须在售后单有其他进展之前",
     OVERRIDE_SAME_DECISION: ["规则已经决定{decision}，无需推翻", "规则已经做出了同样的决定，无需推翻"],
-    SECOND_APPROVER_REQUIRED: "第一次审批是你做的，第二次审批须由另一个人完成",
+    SECOND_APPROVER_REQUIRED: "第一次审批是您做的，第二次审批须由另一个人完成",
     INVALID_COMPENSATION: ["补偿类型只能是：{known}", "补偿类型无效"],
 
     // 退款
@@ -341,7 +341,7 @@ export const zhCN: Messages = {
     ],
     REFERENCE_REQUIRED: "请填写银行转账（或钱包）的交易流水号",
     INVALID_TENDER_ORDER: [
-      "不认识的支付方式：{unknown}",
+      "未知的支付方式：{unknown}",
       "退款顺序中有重复的支付方式：{order}",
       "退款顺序应为由支付方式组成的非空列表，可选：{tenders}",
       "退款顺序无效",
@@ -439,7 +439,7 @@ export const zhCN: Messages = {
 
     // 设置
     INVALID_SETTING: ["没有“{key}”这项审核设置", "审核设置无效"],
-    INVALID_POLICY: ["不认识的售后政策：{unknown}；可选：{known}", "售后政策无效"],
+    INVALID_POLICY: ["未知的售后政策：{unknown}；可选：{known}", "售后政策无效"],
     INVALID_POLICY_SCOPE: "售后政策按 SKU 或类目设置，并需填写 SKU 或类目名称",
     INVALID_TIMEZONE: ["没有“{timeZone}”这个时区", "时区无效"],
     INVALID_FEES: [
@@ -517,7 +517,7 @@ export const zhCN: Messages = {
       "请上传 CSV（text/csv）或 XLSX 文件",
     ],
     IMPORT_NOT_RUNNING: ["导入任务 {id} 当前没有在运行（{state}）", "该导入任务当前没有在运行"],
-    IMPORT_MAPPING_INVALID: "列映射（--mapping）无效，请检查其中的 JSON",
+    IMPORT_MAPPING_INVALID: "列映射无效，请检查映射的 JSON 内容",
     IMPORT_MAPPING_CHANGED: "这个文件之前是用另一套列映射导入的，请使用相同的映射",
     IMPORT_RUNNING_ELSEWHERE: "另一个进程正在导入这个文件；请等它完成，或先停止它",
     IMPORT_UNKNOWN_PRESET: ["没有名为“{preset}”的预设；可选：{known}", "没有这个预设"],
@@ -554,8 +554,8 @@ export const zhCN: Messages = {
     CREDENTIAL_FIELDS_MISSING: ["缺少凭证字段：{missing}", "缺少凭证字段"],
     UNKNOWN_CREDENTIAL_FIELD: [
       "这些不是{channel}的凭证字段：{unknown}；可用：{allowed}",
-      "不认识的凭证字段：{unknown}",
-      "不认识的凭证字段",
+      "未知的凭证字段：{unknown}",
+      "未知的凭证字段",
     ],
     INVALID_GATEWAY: "gateway 必须是 http(s) 地址",
     PUSH_NOT_SUPPORTED: ["{channel}不接收推送消息", "该渠道不接收推送消息"],
@@ -617,7 +617,7 @@ export const zhCN: Messages = {
       const line = typeof d.problem === "string" ? usage[d.problem]?.(say) : undefined;
       return line ?? "命令参数有误";
     },
-    ERR_PARSE_ARGS_UNKNOWN_OPTION: ["没有 {option} 这个选项", "有不认识的选项"],
+    ERR_PARSE_ARGS_UNKNOWN_OPTION: ["没有 {option} 这个选项", "有未知的选项"],
     ERR_PARSE_ARGS_INVALID_OPTION_VALUE: ["选项 {option} 的值不正确", "选项的值不正确"],
     ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL: ["多余的参数“{value}”", "有多余的参数"],
     DATA_DIR_LOCKED: [
