@@ -76,6 +76,17 @@ export function formatMinor(amount: number, currency: string): string {
 
 export const formatMoney = (m: Money): string => formatMinor(m.amount, m.currency);
 
+/**
+ * Amounts for an error's details, as the API speaks money: decimal strings in `currency`, with the
+ * currency beside them. (An amount that is not a whole number of minor units is shown as it is.)
+ */
+export function moneyDetails(currency: string, amounts: Record<string, number>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(amounts))
+    out[k] = Number.isSafeInteger(v) && isCurrency(currency) ? formatMinor(v, currency) : String(v);
+  return { ...out, currency };
+}
+
 export const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
 /**

@@ -1,6 +1,6 @@
 import type { CustomerTier } from "./catalogue.ts";
 import { fail } from "./errors.ts";
-import { parseMinor, prorate, sum } from "./money.ts";
+import { moneyDetails, parseMinor, prorate, sum } from "./money.ts";
 
 export const CHANNELS = [
   "taobao",
@@ -174,10 +174,11 @@ export function normalizeOrder(input: OrderInput): NormalizedOrder {
     transactionId: p.transactionId ?? null,
   }));
   if (payments.length > 0 && sum(payments.map((p) => p.amount)) !== paidTotal) {
-    fail("PAYMENT_MISMATCH", "Payments do not add up to the order's paid total", {
-      paidTotal,
-      payments: sum(payments.map((p) => p.amount)),
-    });
+    fail(
+      "PAYMENT_MISMATCH",
+      "Payments do not add up to the order's paid total",
+      moneyDetails(cur, { paidTotal, payments: sum(payments.map((p) => p.amount)) }),
+    );
   }
   return {
     currency: cur,

@@ -1,6 +1,6 @@
 import { REASONS, type ReasonCode } from "./catalogue.ts";
 import { fail } from "./errors.ts";
-import { prorate, sum } from "./money.ts";
+import { moneyDetails, prorate, sum } from "./money.ts";
 
 /**
  * The refund quote (退款金额计算): what a case may give back, part by part. Pure: the caller passes
@@ -121,17 +121,23 @@ export function quoteRefund(input: QuoteInput): Quote {
       fail("INVALID_AMOUNT", "Deductions must be non-negative");
   }
   let total = cap - sum(deductions.map((d) => d.amount));
-  if (total < 0) fail("DEDUCTIONS_EXCEED_REFUND", "Deductions exceed the refundable amount", { cap });
+  if (total < 0)
+    fail(
+      "DEDUCTIONS_EXCEED_REFUND",
+      "Deductions exceed the refundable amount",
+      moneyDetails(input.currency, { cap, deductions: cap - total }),
+    );
   const overridden = input.overrideAmount !== undefined;
   if (input.overrideAmount !== undefined) {
     if (!Number.isSafeInteger(input.overrideAmount) || input.overrideAmount < 0) {
       fail("INVALID_AMOUNT", "The refund amount must be a non-negative amount");
     }
     if (input.overrideAmount > cap) {
-      fail("REFUND_ABOVE_CAP", "The refund amount exceeds what may be refunded", {
-        cap,
-        requested: input.overrideAmount,
-      });
+      fail(
+        "REFUND_ABOVE_CAP",
+        "The refund amount exceeds what may be refunded",
+        moneyDetails(input.currency, { cap, requested: input.overrideAmount }),
+      );
     }
     total = input.overrideAmount;
   }

@@ -1,5 +1,5 @@
 import { fail } from "./errors.ts";
-import { sum } from "./money.ts";
+import { type Money, moneyDetails, sum } from "./money.ts";
 import { TENDERS, type Tender } from "./order.ts";
 
 /**
@@ -55,12 +55,13 @@ export interface RefundLeg {
  * up to the amount exactly, or nothing is decided.
  */
 export function splitAcrossTenders(
-  amount: number,
+  refund: Money,
   payments: readonly TenderBalance[],
   order: readonly Tender[] = DEFAULT_TENDER_ORDER,
 ): RefundLeg[] {
+  const { amount, currency } = refund;
   if (!Number.isSafeInteger(amount) || amount <= 0)
-    fail("INVALID_AMOUNT", "A refund to split must be a positive amount", { amount });
+    fail("INVALID_AMOUNT", "A refund to split must be a positive amount", moneyDetails(currency, { amount }));
   const rank = (t: Tender) => {
     const i = order.indexOf(t);
     return i < 0 ? order.length : i;
@@ -70,10 +71,11 @@ export function splitAcrossTenders(
   );
   const left = sum(queue.map((p) => Math.max(0, p.amount - p.refunded)));
   if (left < amount)
-    fail("REFUND_EXCEEDS_PAYMENT", "The refund is larger than what the order's payments have left", {
-      refund: amount,
-      refundable: left,
-    });
+    fail(
+      "REFUND_EXCEEDS_PAYMENT",
+      "The refund is larger than what the order's payments have left",
+      moneyDetails(currency, { refund: amount, refundable: left }),
+    );
   const legs: RefundLeg[] = [];
   let rest = amount;
   for (const p of queue) {
@@ -107,6 +109,7 @@ export interface LegShare {
  */
 export function shareQuote(
   quote: {
+    currency: string;
     lines: readonly { lineId: number; quantity: number; amount: number; computed: number }[];
     shipping: number;
   },
@@ -114,10 +117,11 @@ export function shareQuote(
 ): LegShare[] {
   const parts = [...quote.lines.map((l) => l.amount), quote.shipping];
   if (sum(parts) !== sum(legAmounts))
-    fail("INVALID_AMOUNT", "The legs do not add up to the refund", {
-      parts: sum(parts),
-      legs: sum(legAmounts),
-    });
+    fail(
+      "INVALID_AMOUNT",
+      "The legs do not add up to the refund",
+      moneyDetails(quote.currency, { parts: sum(parts), legs: sum(legAmounts) }),
+    );
   const shares: LegShare[] = legAmounts.map(() => ({ goods: 0, shipping: 0, lines: [] }));
   let leg = 0;
   let room = legAmounts[0] ?? 0;

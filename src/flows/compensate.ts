@@ -42,7 +42,10 @@ export async function compensate(
       const { kase } = l;
       const amount = parseMinor(input.amount, kase.currency);
       if (amount <= 0)
-        fail("INVALID_AMOUNT", "A compensation is a positive amount", { amount: input.amount });
+        fail("INVALID_AMOUNT", "A compensation is a positive amount", {
+          amount: input.amount,
+          currency: kase.currency,
+        });
       if (input.expectedVersion !== kase.version)
         fail("VERSION_CONFLICT", "The case changed since you loaded it; reload and try again", {
           expected: input.expectedVersion,

@@ -3,7 +3,7 @@ import type { CaseType } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
 import { refundHold } from "../domain/interception.ts";
 import { type CaseState, transitionsFor } from "../domain/lifecycle.ts";
-import { sum } from "../domain/money.ts";
+import { formatMinor, sum } from "../domain/money.ts";
 import type { Tender } from "../domain/order.ts";
 import type { Quote } from "../domain/refund-quote.ts";
 import { type LegLine, type LegShare, shareQuote, splitAcrossTenders } from "../domain/tenders.ts";
@@ -223,7 +223,7 @@ async function freshLegs(ctx: FlowContext, l: Locked, input: GrantInput) {
     };
   }
   const split = splitAcrossTenders(
-    quote.total,
+    { amount: quote.total, currency: quote.currency },
     payments.map((p) => ({
       paymentId: p.id,
       tender: p.tender as Tender,
@@ -286,7 +286,12 @@ async function failedLegs(l: Locked, input: GrantInput) {
       "REFUND_PARTLY_PAID",
       "Part of this refund was already paid back; only its failed part can be sent again",
       {
-        failed: failed.map((x) => ({ refundId: x.id, channel: x.channel, amount: Number(x.amount) })),
+        failed: failed.map((x) => ({
+          refundId: x.id,
+          channel: x.channel,
+          amount: formatMinor(Number(x.amount), order.currency),
+        })),
+        currency: order.currency,
       },
     );
   const lines = await tx

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { CaseType } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
 import { type Action, type CaseState, transitionsFor } from "../domain/lifecycle.ts";
+import { formatMinor } from "../domain/money.ts";
 import { claimedAmount } from "../store/cases.ts";
 import { advance, type Locked, type StepOptions, type StepResult, withCase } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
@@ -52,6 +53,8 @@ async function approveLocked(
     fail("SECOND_APPROVER_REQUIRED", "You gave the first approval; a different person must give the second", {
       firstApproval: first,
       threshold: review.secondApprovalAbove,
+      amount: formatMinor(Number(amount), kase.currency),
+      currency: kase.currency,
     });
   }
   if (first) {

@@ -10,7 +10,7 @@ import {
 import { fail } from "../domain/errors.ts";
 import { OPEN_INTERCEPTION_STATUSES } from "../domain/interception.ts";
 import { type CaseState, RELEASES_QUANTITY } from "../domain/lifecycle.ts";
-import { parseMinor } from "../domain/money.ts";
+import { moneyDetails, parseMinor } from "../domain/money.ts";
 import { lockedTransaction, safeId } from "../store/locked-transaction.ts";
 import { findOrderId } from "../store/orders.ts";
 import { type AutoReviewResult, reviewAfterCommit } from "./auto-review.ts";
@@ -199,10 +199,11 @@ async function openCase(ctx: FlowContext, actor: Actor, input: SubmitCaseInput):
         if (MONEY_TYPES.includes(input.type)) {
           const quote = await quoteForOrder(tx, ctx, order, { items: input.items, reason: input.reason });
           if (requested > quote.cap) {
-            fail("REFUND_ABOVE_CAP", "The requested amount is more than may be refunded", {
-              cap: quote.cap,
-              requested,
-            });
+            fail(
+              "REFUND_ABOVE_CAP",
+              "The requested amount is more than may be refunded",
+              moneyDetails(order.currency, { cap: quote.cap, requested }),
+            );
           }
         }
       }

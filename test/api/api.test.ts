@@ -264,7 +264,11 @@ describe("HTTP API", () => {
     const sent = env.sim.refunds().length;
     const res = await call("reviewer", "POST", `/cases/${caseId}/grant-refund`, { amount: "1000.00" });
     expect(res.status).toBe(422);
-    expect(res.body).toMatchObject({ code: "REFUND_ABOVE_CAP", details: { cap: 24590 } });
+    // What a person reads: decimal strings in the order's currency, never fen.
+    expect(res.body).toMatchObject({
+      code: "REFUND_ABOVE_CAP",
+      details: { cap: "245.90", requested: "1000.00", currency: "CNY" },
+    });
     expect(await snapshot(env.ctx)).toEqual(before);
     expect(env.sim.refunds().length).toBe(sent);
     const ok = await call("reviewer", "POST", `/cases/${caseId}/grant-refund`, { amount: "100.00" });

@@ -142,12 +142,32 @@ describe("money and names in every answer", () => {
       expect(res.body).toMatchObject({ amount: "5.00", currency: expect.any(String) });
       bad.push(...check("compensate", res.body));
     }
-    const quote = await call("POST", "/refund-quotes", {
-      orderId: (await call("POST", "/orders", sampleOrder({ shop: "tmall-flagship" }))).body.id,
-      items: [{ lineId: 0, quantity: 1 }],
-      reason: "quality",
-    });
-    bad.push(...check("refund-quotes error", quote.body));
+    // Refusals over money carry their amounts the same way, in their details.
+    const orderId = (await call("POST", "/orders", sampleOrder({ shop: "tmall-flagship" }))).body.id;
+    const line = (await call("GET", `/orders/${orderId}`)).body.lines[0].id;
+    const items = [{ lineId: line, quantity: 1 }];
+    const refusals = [
+      await call("POST", "/refund-quotes", { orderId, items, reason: "quality", amount: "9999.00" }),
+      await call("POST", "/refund-quotes", {
+        orderId,
+        items,
+        reason: "quality",
+        deductions: [{ kind: "other", amount: "9999.00" }],
+      }),
+      await call("POST", "/cases", {
+        orderId,
+        items,
+        type: "refund_only",
+        reason: "quality",
+        requestedAmount: "9999.00",
+      }),
+    ];
+    expect(refusals.map((r) => [r.status, r.body.code, r.body.details?.currency])).toEqual([
+      [422, "REFUND_ABOVE_CAP", "CNY"],
+      [422, "DEDUCTIONS_EXCEED_REFUND", "CNY"],
+      [422, "REFUND_ABOVE_CAP", "CNY"],
+    ]);
+    for (const r of refusals) bad.push(...check(r.body.code, r.body));
     const bill = readFileSync(new URL("../fixtures/bills/wechat-refund-2026-11-22.csv", import.meta.url));
     const rec = await call("POST", "/reconciliations?channel=wechat_pay&date=2026-11-22", bill, "text/csv");
     expect(rec.status).toBe(201);

@@ -262,7 +262,7 @@ describe("normalizeOrder: payments", () => {
         ),
       "PAYMENT_MISMATCH",
     );
-    expect(err.details).toEqual({ paidTotal: 11000, payments: 10000 });
+    expect(err.details).toEqual({ paidTotal: "110.00", payments: "100.00", currency: "CNY" });
     expectCode(
       () =>
         normalizeOrder(

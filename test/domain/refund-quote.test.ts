@@ -201,7 +201,7 @@ describe("quoteRefund: deductions", () => {
       () => quoteRefund(input({ deductions: [{ kind: "other", amount: 3334 }] })),
       "DEDUCTIONS_EXCEED_REFUND",
     );
-    expect(err.details).toEqual({ cap: 3333 });
+    expect(err.details).toEqual({ cap: "33.33", deductions: "33.34", currency: "CNY" });
   });
 
   it("rejects negative or fractional deductions", () => {
@@ -231,7 +231,7 @@ describe("quoteRefund: a person's amount (override)", () => {
 
   it("REFUND_ABOVE_CAP above the cap", () => {
     const err = expectCode(() => quoteRefund(input({ overrideAmount: 3334 })), "REFUND_ABOVE_CAP");
-    expect(err.details).toEqual({ cap: 3333, requested: 3334 });
+    expect(err.details).toEqual({ cap: "33.33", requested: "33.34", currency: "CNY" });
     // shipping is not part of the cap when the policy does not refund it
     expectCode(
       () => quoteRefund(input({ reason: "changed_mind", items: ALL, overrideAmount: 15001 })),

@@ -18,11 +18,15 @@ const pay = (paymentId: number, tender: Tender, amount: number, refunded = 0): T
   refunded,
 });
 
+const cny = (amount: number) => ({ amount, currency: "CNY" });
+
 describe("splitting a refund across tenders", () => {
   it("gives cash back first by default: points only once the cash is used up", () => {
     const paid = [pay(1, "points", 2000), pay(2, "wechat_pay", 8000)];
-    expect(splitAcrossTenders(5000, paid)).toEqual([{ paymentId: 2, tender: "wechat_pay", amount: 5000 }]);
-    expect(splitAcrossTenders(9000, paid)).toEqual([
+    expect(splitAcrossTenders(cny(5000), paid)).toEqual([
+      { paymentId: 2, tender: "wechat_pay", amount: 5000 },
+    ]);
+    expect(splitAcrossTenders(cny(9000), paid)).toEqual([
       { paymentId: 2, tender: "wechat_pay", amount: 8000 },
       { paymentId: 1, tender: "points", amount: 1000 },
     ]);
@@ -31,7 +35,7 @@ describe("splitting a refund across tenders", () => {
   it("follows the merchant's stated order, and skips what earlier refunds already took", () => {
     const order = validateTenderOrder(["coupon", "points"]);
     const paid = [pay(1, "alipay", 10000), pay(2, "coupon", 1500, 500), pay(3, "points", 300)];
-    expect(splitAcrossTenders(2000, paid, order)).toEqual([
+    expect(splitAcrossTenders(cny(2000), paid, order)).toEqual([
       { paymentId: 2, tender: "coupon", amount: 1000 },
       { paymentId: 3, tender: "points", amount: 300 },
       { paymentId: 1, tender: "alipay", amount: 700 },
@@ -40,10 +44,10 @@ describe("splitting a refund across tenders", () => {
 
   it("refuses more than the payments have left, naming what is left", () => {
     const err = expectCode(
-      () => splitAcrossTenders(9001, [pay(1, "wechat_pay", 8000, 0), pay(2, "points", 2000, 1000)]),
+      () => splitAcrossTenders(cny(9001), [pay(1, "wechat_pay", 8000, 0), pay(2, "points", 2000, 1000)]),
       "REFUND_EXCEEDS_PAYMENT",
     );
-    expect(err.details).toMatchObject({ refund: 9001, refundable: 9000 });
+    expect(err.details).toEqual({ refund: "90.01", refundable: "90.00", currency: "CNY" });
   });
 
   it("rejects a stated order with unknown or repeated tenders", () => {
@@ -79,7 +83,7 @@ describe("splitting a refund across tenders", () => {
           fc.pre(left > 0);
           const amount = Math.max(1, Math.floor(left * share));
           const order = validateTenderOrder(stated);
-          const legs = splitAcrossTenders(amount, payments, order);
+          const legs = splitAcrossTenders(cny(amount), payments, order);
           expect(legs.reduce((a, l) => a + l.amount, 0)).toBe(amount);
           for (const leg of legs) {
             const p = payments.find((x) => x.paymentId === leg.paymentId) as TenderBalance;

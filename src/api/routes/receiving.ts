@@ -24,7 +24,7 @@ import { caseInspections, caseReceiptLines } from "../../store/inventory.ts";
 import { canSeeShop, type Principal, principal } from "../auth.ts";
 import { money } from "../serialize.ts";
 import type { App } from "../server.ts";
-import { Enum } from "./schemas.ts";
+import { Amount, Enum } from "./schemas.ts";
 
 const Photos = Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), {
   description: "References (URLs) of photos; the files live elsewhere",
@@ -309,9 +309,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
               result: Enum(["pass", "fail"]),
               disposition: Type.Optional(Enum(DISPOSITIONS)),
               finding: Type.Optional(Enum(FINDING_CODES)),
-              deduction: Type.Optional(
-                Type.String({ description: 'Decimal amount kept back, e.g. "12.00"' }),
-              ),
+              deduction: Type.Optional(Amount),
               note: Type.Optional(Type.String()),
             }),
             { minItems: 1 },

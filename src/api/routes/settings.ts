@@ -23,12 +23,12 @@ import {
 import { listPolicies } from "../../store/settings.ts";
 import { actorOf, canSeeShop, principal } from "../auth.ts";
 import type { App } from "../server.ts";
-import { Enum } from "./schemas.ts";
+import { Amount, Enum } from "./schemas.ts";
 
-const Limit = Type.Union([
-  Type.String({ description: 'Decimal amount in each case\'s own currency, e.g. "200.00"' }),
-  Type.Null(),
-]);
+// A limit applies to each case in that case's own currency (a shop sells in one).
+const Limit = Type.Union([Amount, Type.Null()], {
+  description: 'Decimal amount in each case\'s currency, e.g. "200.00"; null: none',
+});
 
 /** Review settings per shop, risk and quality thresholds, the time zone and product policies. */
 export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
