@@ -37,7 +37,7 @@ const DAY = 86_400_000;
 const rate = (claimed: number, sold: number) => (sold > 0 ? claimed / sold : null);
 
 /** The integrated case view (售后全景): the case and every fact around it, in one response. */
-export function caseViewJson(d: Detail, a: Around, now: Date) {
+export function caseViewJson(d: Detail, a: Around, now: Date, actions: string[] = []) {
   const c = d.kase.currency;
   const m = (v: number | null | undefined) =>
     v === null || v === undefined ? null : formatMinor(Number(v), c);
@@ -129,7 +129,7 @@ export function caseViewJson(d: Detail, a: Around, now: Date) {
   return {
     // The order's (and the case's) currency; the customer's other orders and cases state their own.
     currency: c,
-    case: caseJson(d, null),
+    case: caseJson(d, null, actions),
     order: {
       id: d.order.id,
       externalId: d.order.external_id,

@@ -1,5 +1,5 @@
-import { type CaseType, REASONS, type ReasonCode } from "../domain/catalogue.ts";
-import { availableActions, CASE_STATES, type CaseState } from "../domain/lifecycle.ts";
+import { REASONS, type ReasonCode } from "../domain/catalogue.ts";
+import { CASE_STATES, type CaseState } from "../domain/lifecycle.ts";
 import { formatMinor, isCurrency } from "../domain/money.ts";
 import { ORDER_AFTERSALES_STATUSES, type OrderAftersalesStatus } from "../domain/order-status.ts";
 import type { Quote } from "../domain/refund-quote.ts";
@@ -155,7 +155,12 @@ export function quoteJson(q: Quote) {
   };
 }
 
-export function caseJson(d: NonNullable<Awaited<ReturnType<typeof caseDetail>>>, preview: Quote | null) {
+/** `actions`: what the caller could do to the case now (routes/cases.ts availableActions). */
+export function caseJson(
+  d: NonNullable<Awaited<ReturnType<typeof caseDetail>>>,
+  preview: Quote | null,
+  actions: string[] = [],
+) {
   const k = d.kase;
   const c = k.currency;
   const status = k.status as CaseState;
@@ -183,7 +188,7 @@ export function caseJson(d: NonNullable<Awaited<ReturnType<typeof caseDetail>>>,
     version: k.version,
     createdAt: k.created_at,
     updatedAt: k.updated_at,
-    availableActions: availableActions(k.type as CaseType, status),
+    availableActions: actions,
     items: d.items.map((i) => ({
       lineId: i.order_line_id,
       sku: i.sku,

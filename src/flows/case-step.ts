@@ -106,6 +106,14 @@ const LOAD = (caseId: number) => sql<{
     from cases c join orders o on o.id = c.order_id
    where c.id = ${caseId}`;
 
+/** Thrown by a dry run's case step once it has run: the step would succeed; its transaction rolls back. */
+export class DryRun extends Error {
+  constructor() {
+    super("dry run: rolled back");
+    this.name = "DryRun";
+  }
+}
+
 /**
  * Run `fn` in one transaction holding the lock of the case's order. Every write to a case or its
  * order happens under that one lock, so two flows on one order queue instead of racing.
@@ -126,7 +134,7 @@ export async function withCase<T>(
     if (!r || (opts.shops && !opts.shops.includes(r.c_shop_id))) {
       return fail("CASE_NOT_FOUND", `Case ${caseId} does not exist`, { caseId });
     }
-    return fn({
+    const result = await fn({
       tx,
       kase: {
         id: r.c_id,
@@ -158,6 +166,8 @@ export async function withCase<T>(
       openInterception: r.open_interception,
       interceptionStatus: r.interception_status,
     });
+    if (ctx.dryRun) throw new DryRun();
+    return result;
   });
 }
 

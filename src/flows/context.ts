@@ -22,6 +22,11 @@ export interface FlowContext {
    * of trades this way (Alipay refunds only trades it took), as the real channels know every payment.
    */
   paymentTaken?: (p: PaymentTaken) => void;
+  /**
+   * Try, do not do: every case step runs to its end and is then rolled back (case-step.ts throws
+   * DryRun instead of committing). How the API knows which actions would succeed now.
+   */
+  dryRun?: boolean;
 }
 
 /** A payment an order was paid with, as a payment channel knows it. */

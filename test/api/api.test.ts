@@ -91,7 +91,8 @@ describe("HTTP API", () => {
       reasonLabel: { zh: "质量问题" },
       quote: { total: "245.90", shipping: "8.00", wholeOrder: true },
       refunds: [{ amount: "245.90", status: "succeeded", idempotencyKey: `AS${INST}C${caseId}R1` }],
-      availableActions: [],
+      // Closed: the reviewer may still compensate the customer, or have the rules look again (they only annotate).
+      availableActions: ["compensate", "review"],
     });
     expect((detail.body.timeline as { to: string }[]).map((e) => e.to)).toEqual([
       "requested",

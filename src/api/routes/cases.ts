@@ -5,7 +5,7 @@ import { COMPENSATION_TYPES } from "../../domain/ledger.ts";
 import { CASE_STATE_NAMES } from "../../domain/lifecycle.ts";
 import { formatMinor } from "../../domain/money.ts";
 import { autoReview } from "../../flows/auto-review.ts";
-import type { StepResult } from "../../flows/case-step.ts";
+import { DryRun, type StepResult } from "../../flows/case-step.ts";
 import { compensate } from "../../flows/compensate.ts";
 import type { Actor, FlowContext } from "../../flows/context.ts";
 import { grantRefund } from "../../flows/grant-refund.ts";
@@ -19,7 +19,7 @@ import { submitCase } from "../../flows/submit-case.ts";
 import { caseSurroundings } from "../../store/case-view.ts";
 import { findCase } from "../../store/cases.ts";
 import { caseDetail, listCases, reviewQueue } from "../../store/views.ts";
-import { canSeeShop, type Permission, type Principal, principal } from "../auth.ts";
+import { canSeeShop, type Permission, type Principal, principal, roleMay } from "../auth.ts";
 import { caseViewJson } from "../case-view.ts";
 import { caseJson, caseSummaryJson } from "../serialize.ts";
 import type { App } from "../server.ts";
@@ -34,7 +34,11 @@ interface CaseAction {
   summary: string;
   // biome-ignore lint/suspicious/noExplicitAny: each body is validated by its own schema above
   run: (ctx: FlowContext, actor: Actor, id: number, body: any) => Promise<StepResult & object>;
+  /** Bodies a person could send now (any that would succeed lists the action); default `{}`. */
+  probe?: (kase: { version: number }) => object[];
 }
+
+const PARCEL_PROBE = () => [{ carrier: "SF", trackingNo: "SF0000000000" }];
 
 /** Every lifecycle action, one line each: URL slug → who may, what it takes, which flow runs. */
 const ACTIONS: Record<string, CaseAction> = {
@@ -49,6 +53,7 @@ const ACTIONS: Record<string, CaseAction> = {
     body: Type.Object({ ...Common, note: Type.String({ minLength: 1 }) }),
     summary: "Reject with a reason (拒绝)",
     run: rejectCase,
+    probe: () => [{ note: "-" }],
   },
   cancel: {
     permission: "case.cancel",
@@ -61,17 +66,20 @@ const ACTIONS: Record<string, CaseAction> = {
     body: Parcel,
     summary: "Record the buyer's return parcel",
     run: recordReturnShipment,
+    probe: PARCEL_PROBE,
   },
   receive: {
     permission: "case.receive",
     body: Type.Object({ ...Common, quantity: Type.Integer(), condition: Enum(CONDITIONS) }),
     summary: "Receive returned goods (收货)",
     run: receiveReturn,
+    probe: () => [{ quantity: 1, condition: "intact" }],
   },
   inspect: {
     permission: "case.inspect",
     body: Type.Object({ ...Common, result: Enum(["pass", "fail"]) }),
     summary: "Quality control result (质检)",
+    probe: () => [{ result: "pass" }, { result: "fail" }],
     run: async (ctx, actor, id, body) => {
       const r = await inspectReturn(ctx, actor, id, body);
       if (!r.recommendation) return r;
@@ -111,6 +119,7 @@ const ACTIONS: Record<string, CaseAction> = {
       if (!head || (body.shops && !body.shops.includes(head.shop_id))) {
         throw new AppError("NOTHING_TO_SEND", "This case has no refund waiting to be sent");
       }
+      if (ctx.dryRun) throw new DryRun();
       return sendNow(ctx, { status: head.status as StepResult["status"], version: head.version }, pending);
     },
   },
@@ -119,6 +128,7 @@ const ACTIONS: Record<string, CaseAction> = {
     body: Parcel,
     summary: "Ship the replacement (换货/补发)",
     run: shipReplacement,
+    probe: PARCEL_PROBE,
   },
   close: { permission: "case.close", body: Type.Object(Common), summary: "Close (完结)", run: closeCase },
   compensate: {
@@ -131,6 +141,7 @@ const ACTIONS: Record<string, CaseAction> = {
       expectedVersion: Type.Integer(),
     }),
     summary: "Compensate the customer — cash, coupon, points or return postage (补偿) — posted to the ledger",
+    probe: (k) => [{ type: "cash", amount: "0.01", expectedVersion: k.version }],
     run: async (ctx, actor, id, body) => {
       const r = await compensate(ctx, actor, id, body);
       return { ...r, amount: formatMinor(r.amount, r.currency) };
@@ -145,6 +156,10 @@ const ACTIONS: Record<string, CaseAction> = {
     }),
     summary: "Override a rule's decision (人工改判); the timeline keeps both",
     run: overrideDecision,
+    probe: () => [
+      { decision: "approve", note: "-" },
+      { decision: "reject", note: "-" },
+    ],
   },
   review: {
     permission: "case.approve",
@@ -154,6 +169,7 @@ const ACTIONS: Record<string, CaseAction> = {
       const kase = await findCase(ctx.db, id);
       if (!kase || (body.shops && !body.shops.includes(kase.shop_id)))
         throw new AppError("CASE_NOT_FOUND", `Case ${id} does not exist`, { caseId: id });
+      if (ctx.dryRun) throw new DryRun();
       const r = await autoReview(ctx, id, "manual");
       const now = await findCase(ctx.db, id);
       return {
@@ -167,6 +183,34 @@ const ACTIONS: Record<string, CaseAction> = {
 };
 
 const actorOf = (p: Principal): Actor => ({ kind: "user", id: p.name });
+
+/**
+ * What `p` can do to the case now: every action its role allows, tried as a dry run of the action's
+ * own flow with a body the person could send (the flow's guards, caps, second approval, stock… all
+ * decide, then everything is rolled back). Listed means it would succeed; unlisted means it would not.
+ */
+export async function availableActions(
+  ctx: FlowContext,
+  p: Principal,
+  kase: { id: number; version: number },
+) {
+  const dry: FlowContext = { ...ctx, dryRun: true };
+  const out: string[] = [];
+  for (const [slug, a] of Object.entries(ACTIONS)) {
+    if (!roleMay(p.role, a.permission)) continue;
+    for (const body of a.probe?.(kase) ?? [{}]) {
+      const ok = await a.run(dry, actorOf(p), kase.id, { ...body, shops: p.shops }).then(
+        () => true,
+        (e) => (e instanceof DryRun ? true : e instanceof AppError ? false : Promise.reject(e)),
+      );
+      if (ok) {
+        out.push(slug);
+        break;
+      }
+    }
+  }
+  return out;
+}
 
 export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   const visibleCase = async (p: Principal, id: number) => {
@@ -234,7 +278,7 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
           reason: d.kase.reason as never,
         }).catch((e) => (e instanceof AppError ? null : Promise.reject(e)));
       }
-      return caseJson(d, preview);
+      return caseJson(d, preview, await availableActions(ctx, p, d.kase));
     },
   );
 
@@ -286,7 +330,12 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
           caseId: req.params.id,
         });
       const now = ctx.now();
-      return caseViewJson(d, await caseSurroundings(ctx.db, d.kase, now), now);
+      return caseViewJson(
+        d,
+        await caseSurroundings(ctx.db, d.kase, now),
+        now,
+        await availableActions(ctx, p, d.kase),
+      );
     },
   );
 
