@@ -258,6 +258,7 @@ export const en: Messages = {
     INVALID_AMOUNT: [
       '"{value}" is not an amount; send a decimal string such as "19.90"',
       "The amount must be more than zero, got {amount}",
+      "The legs add up to {legs}, not to the refund {parts}",
       "The amount is not valid",
     ],
     NEGATIVE_AMOUNT: ["The amount must not be negative: {value}", "The amount must not be negative"],
@@ -350,6 +351,7 @@ export const en: Messages = {
       "The refund is above what may be refunded",
     ],
     DEDUCTIONS_EXCEED_REFUND: [
+      "The deductions {deductions} exceed the refundable {cap}",
       "The deductions exceed the refundable {cap}",
       "The deductions exceed the refundable amount",
     ],

@@ -250,6 +250,7 @@ export const zhCN: Messages = {
     INVALID_AMOUNT: [
       '“{value}”不是有效的金额，请使用如 "19.90" 的小数字符串',
       "金额必须大于零，收到 {amount}",
+      "各笔退款合计 {legs}，与应退金额 {parts} 不符",
       "金额无效",
     ],
     NEGATIVE_AMOUNT: ["金额不能为负数：{value}", "金额不能为负数"],
@@ -326,7 +327,11 @@ export const zhCN: Messages = {
       "商品行 {lineId} 失败的那部分已经由另一张售后单退过了",
       "退款金额超过可退上限",
     ],
-    DEDUCTIONS_EXCEED_REFUND: ["扣款合计超过了可退金额 {cap}", "扣款合计超过了可退金额"],
+    DEDUCTIONS_EXCEED_REFUND: [
+      "扣款合计 {deductions} 超过了可退金额 {cap}",
+      "扣款合计超过了可退金额 {cap}",
+      "扣款合计超过了可退金额",
+    ],
     QUANTITY_EXCEEDS_REFUNDABLE: ["商品行 {lineId} 最多还能退 {refundable} 件", "退款数量超过了可退数量"],
     REFUND_EXCEEDS_PAYMENT: [
       "退款金额 {refund} 超过了订单各笔支付剩余的可退金额 {refundable}",
