@@ -235,7 +235,7 @@ describe("every operation, fed bad input", () => {
         const res = await send(op.method, v.url, v.body, v.headers);
         sent++;
         const type = String(res.headers["content-type"] ?? "");
-        const code = type.includes("json") ? res.json().code : undefined;
+        const code = type.includes("json") ? (res.json() as { code?: string } | null)?.code : undefined;
         if (
           res.statusCode >= 500 ||
           res.statusCode < 400 ||
