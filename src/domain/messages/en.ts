@@ -363,6 +363,22 @@ export const en: Messages = {
       "The refund {refund} is larger than what the order's payments have left ({refundable})",
       "The refund is larger than what the order's payments have left",
     ],
+    REFUND_ALREADY_REPLACED: [
+      "Refund {refundId} was already sent again or switched",
+      "This refund was already sent again or switched",
+    ],
+    REFUND_NOT_FAILED: [
+      "Refund {refundId} is {status}: only a refund its channel refused for good can go another way",
+      "Only a refund its channel refused for good can go another way",
+    ],
+    NOT_AN_OFFLINE_TENDER: [
+      '"{tender}" is not a tender finance pays out by hand',
+      "That is not a tender finance pays out by hand",
+    ],
+    SHIPPING_EXCEEDS_REFUNDABLE: [
+      "Only {refundable} of shipping is left to refund; {requested} was asked for",
+      "The shipping to refund exceeds what is left of it",
+    ],
     REFUND_PARTLY_PAID: "Part of this refund was already paid back; only its failed part can be sent again",
     REFUND_ALREADY_SETTLED: ["Refund {refundId} is already {status}", "This refund is already settled"],
     NOTHING_TO_SEND: "This case has no refund waiting to be sent",

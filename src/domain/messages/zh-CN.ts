@@ -337,6 +337,19 @@ export const zhCN: Messages = {
       "退款金额 {refund} 超过了订单各笔支付剩余的可退金额 {refundable}",
       "退款金额超过了订单各笔支付剩余的可退金额",
     ],
+    REFUND_ALREADY_REPLACED: [
+      "退款 {refundId} 已经重新发送或改走其他方式",
+      "这笔退款已经重新发送或改走其他方式",
+    ],
+    REFUND_NOT_FAILED: [
+      "退款 {refundId} 当前为 {status}：只有被渠道最终拒绝的退款才能改走其他方式",
+      "只有被渠道最终拒绝的退款才能改走其他方式",
+    ],
+    NOT_AN_OFFLINE_TENDER: ["“{tender}”不是由财务人工打款的退款方式", "这不是由财务人工打款的退款方式"],
+    SHIPPING_EXCEEDS_REFUNDABLE: [
+      "运费只剩 {refundable} 可退，本次申请退 {requested}",
+      "申请退的运费超过了剩余可退运费",
+    ],
     REFUND_PARTLY_PAID: "这笔退款已有一部分退成功，只能重新发送失败的部分",
     REFUND_ALREADY_SETTLED: ["退款 {refundId} 已经结束（{status}）", "这笔退款已经结束"],
     NOTHING_TO_SEND: "这张售后单没有待发送的退款",
