@@ -1,4 +1,5 @@
 import { AppError } from "../domain/errors.ts";
+import { issueSetupToken } from "../flows/tokens.ts";
 import { dispatchOnce } from "../jobs/dispatcher.ts";
 import { startWorkers } from "../jobs/workers.ts";
 import { openStore } from "../store/db.ts";
@@ -22,6 +23,7 @@ Commands:
   bench     Run the HTTP flow benchmark (see bench/README)
   import    \`import orders <file.csv|xlsx>\`: import order history and its refunds (aftersales import help)
   rules     Rule set versions: list, show, import, activate, export, backtest (aftersales rules help)
+  admin     API tokens: create-token --name N [--role R] [--shops a,b], tokens, revoke-token ID (aftersales admin help)
   alerts    \`alerts scan\`: raise quality alerts for SKUs and categories whose refund rate jumped
   sync      One pass of the platform sync over connected shops (--shop ID for one), with counts
   reconcile [--channel C] [--date YYYY-MM-DD] [--file bill]: compare a payment channel's refund bill
@@ -59,6 +61,12 @@ async function main(argv: string[]) {
     await runImport(argv.slice(1));
     return;
   }
+  // So do the token commands (--name, --role, --shops).
+  if (argv[0] === "admin") {
+    const { runAdmin } = await import("./admin.ts");
+    await runAdmin(argv.slice(1));
+    return;
+  }
   // So does the platform simulator (--port, --push, …).
   if (argv[0] === "simulate") {
     const { runSimulate } = await import("./platforms.ts");
@@ -86,6 +94,8 @@ async function main(argv: string[]) {
         console.log(summary.text);
       }
       const admin = await rotateDemoAdmin(rt, config.demo);
+      // Without the demo, an installation that has never had a token gets one admin token, printed once.
+      const setup = config.demo ? undefined : await issueSetupToken(rt.ctx);
       const platform = await simulateDemoPlatform(rt, config.demo);
       const svc = await startService(config, rt);
       // While it holds the embedded database, CLI commands work through it (cli/local-service.ts).
@@ -99,6 +109,12 @@ async function main(argv: string[]) {
       console.log(`  API:      ${svc.url}/api/v1`);
       console.log(`  API docs: ${svc.url}/api/docs`);
       if (admin) console.log(`  Admin token (demo): ${admin}`);
+      if (setup) {
+        console.log(`  Setup token (admin, token ${setup.id}; shown this once, never again): ${setup.token}`);
+        console.log(
+          `    Make your own tokens with it (POST /api/v1/tokens), then revoke it: DELETE /api/v1/tokens/${setup.id}`,
+        );
+      }
       const sims = rt.describeSimulators();
       if (sims.length) console.log(`  Simulators on loopback:\n${sims.map((s) => `    ${s}`).join("\n")}`);
       if (platform) console.log(`  ${platform}`);
