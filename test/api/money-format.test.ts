@@ -47,8 +47,8 @@ const MONEY_WORDS = new Set(
   ),
 );
 const NOT_MONEY = new Set("qty quantity rate multiple count hours days score weight bp id at".split(" "));
-/** Counts whose names read like money: the quality threshold's refunded units. */
-const COUNTS = new Set(["minRefunded"]);
+/** Counts whose names read like money: units refunded (a quality threshold, a quality alert's data). */
+const COUNTS = new Set(["minRefunded", "recentRefunded", "baselineRefunded"]);
 function isMoneyName(key: string): boolean {
   if (COUNTS.has(key)) return false;
   const words = key
