@@ -15,7 +15,16 @@ const m = (amount: number | null | undefined, currency: string) =>
 export const money = m;
 
 /** Keys under which stored JSON (timeline data, risk signal data) holds minor units. */
-const MONEY_KEYS = new Set(["amount", "cap", "requested", "requestedAmount", "paid", "typicalOrderAmount"]);
+const MONEY_KEYS = new Set([
+  "amount",
+  "cap",
+  "goods",
+  "shipping",
+  "requested",
+  "requestedAmount",
+  "paid",
+  "typicalOrderAmount",
+]);
 
 /**
  * Stored JSON written with minor units (a timeline event's data, a risk signal's data) as the API

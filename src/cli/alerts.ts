@@ -20,7 +20,7 @@ export async function runAlerts(config: Config, args: string[]): Promise<void> {
       `SKUs and categories with recent claims: ${result.subjects}; ${n === 0 ? "no alerts" : `${n} alert${n === 1 ? "" : "s"} raised or updated`}.`,
     );
     for (const a of result.raised) {
-      console.log(`  ${a.severity.padEnd(8)}  ${a.kind} ${a.key}  (suspected ${a.suspected})`);
+      console.log(`  ${a.severity.padEnd(8)}  ${a.kind} ${a.key} in ${a.shop}  (suspected ${a.suspected})`);
       console.log(`            ${a.reason.en}`);
     }
   } finally {

@@ -46,8 +46,9 @@ function recordDecision(
   const alert =
     risk.level === "high"
       ? sql`, alert as (
-          insert into alerts (kind, subject, severity, dedupe_key, case_id, reason, data, created_at, updated_at)
+          insert into alerts (kind, subject, severity, dedupe_key, case_id, shop_id, reason, data, created_at, updated_at)
           values ('case_risk', ${context.customerId ?? `case:${caseId}`}, 'critical', ${`case_risk:${caseId}`}, ${caseId},
+                  (select shop_id from cases where id = ${caseId}),
                   ${JSON.stringify({
                     zh: risk.signals.map((x) => x.reason.zh).join("；"),
                     en: risk.signals.map((x) => x.reason.en).join("; "),

@@ -10,6 +10,8 @@ export interface TrackingInput {
   trackingNo: string;
   events: { at: string; status: LogisticsStatus; description: string; location?: string }[];
   eta?: string;
+  /** The shops the caller may touch (null: all): a parcel of any other shop's order is unknown to them. */
+  shops?: readonly string[] | null;
 }
 
 /**
@@ -30,11 +32,21 @@ export async function recordTracking(ctx: FlowContext, input: TrackingInput) {
   const result = await ctx.db.transaction().execute(async (tx) => {
     const shipments = await tx
       .selectFrom("shipments")
-      .select(["id", "order_id", "direction", "signed_at"])
-      .where("carrier", "=", carrier)
-      .where("tracking_no", "=", trackingNo)
-      .forUpdate()
+      .innerJoin("orders", "orders.id", "shipments.order_id")
+      .select([
+        "shipments.id",
+        "shipments.order_id",
+        "shipments.direction",
+        "shipments.signed_at",
+        "orders.shop_id",
+      ])
+      .where("shipments.carrier", "=", carrier)
+      .where("shipments.tracking_no", "=", trackingNo)
+      .forUpdate("shipments")
       .execute();
+    // Scans move every shipment with this number: only a caller who may touch them all may record them.
+    const shops = input.shops;
+    if (shops && shipments.some((s) => !shops.includes(s.shop_id))) shipments.length = 0;
     if (shipments.length === 0)
       fail("TRACKING_NOT_FOUND", `No parcel ${carrier} ${trackingNo} is known`, { carrier, trackingNo });
     let added = 0;

@@ -66,12 +66,35 @@ export async function recordParcel(
 export const findParcel = (db: Tx, id: number) =>
   db.selectFrom("unidentified_parcels").selectAll().where("id", "=", id).executeTakeFirst();
 
-export async function listParcels(db: Tx, f: { status?: string; cursor?: number; limit: number }) {
+/**
+ * Open parcels belong to no shop yet, so every receiver sees them; a matched one belongs to its case's
+ * shop, and a caller limited to other shops does not see it.
+ */
+export async function listParcels(
+  db: Tx,
+  f: { status?: string; cursor?: number; limit: number; shops?: readonly string[] | null },
+) {
   let q = db
     .selectFrom("unidentified_parcels")
     .selectAll()
     .orderBy("id", "desc")
     .limit(f.limit + 1);
+  const shops = f.shops;
+  if (shops) {
+    q = q.where((eb) =>
+      eb.or([
+        eb("status", "=", "open"),
+        eb(
+          "case_id",
+          "in",
+          eb
+            .selectFrom("cases")
+            .select("id")
+            .where("shop_id", "in", shops.length ? [...shops] : [""]),
+        ),
+      ]),
+    );
+  }
   if (f.status) q = q.where("status", "=", f.status);
   if (f.cursor !== undefined) q = q.where("id", "<", f.cursor);
   const rows = await q.execute();
@@ -103,7 +126,11 @@ export async function matchParcel(
   input: MatchInput,
 ): Promise<ReceiveResult & { parcelId: number }> {
   const parcel = await findParcel(ctx.db, parcelId);
-  if (!parcel)
+  // A parcel matched to another shop's case is that shop's: for this caller it does not exist.
+  const owner = parcel?.case_id
+    ? await ctx.db.selectFrom("cases").select("shop_id").where("id", "=", parcel.case_id).executeTakeFirst()
+    : undefined;
+  if (!parcel || (input.shops && owner && !input.shops.includes(owner.shop_id)))
     return fail("PARCEL_NOT_FOUND", `Unidentified parcel ${parcelId} does not exist`, { parcelId });
   if (parcel.status === "matched" && parcel.case_id !== input.caseId) {
     fail("PARCEL_ALREADY_MATCHED", `Parcel ${parcelId} was matched to case ${parcel.case_id}`, {

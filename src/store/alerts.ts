@@ -1,6 +1,8 @@
 import type { Tx } from "./orders.ts";
 
 export interface AlertFilter {
+  /** The shops the caller may see (null: all); an alert of no one shop is for all-shops callers only. */
+  shops?: readonly string[] | null;
   status?: string;
   kind?: string;
   /** Keyset cursor: the last id of the previous page (newest first). */
@@ -14,6 +16,7 @@ export async function listAlerts(db: Tx, f: AlertFilter) {
     .selectAll()
     .orderBy("id", "desc")
     .limit(f.limit + 1);
+  if (f.shops) q = q.where("shop_id", "in", f.shops.length ? [...f.shops] : [""]);
   if (f.status) q = q.where("status", "=", f.status);
   if (f.kind) q = q.where("kind", "=", f.kind);
   if (f.cursor !== undefined) q = q.where("id", "<", f.cursor);

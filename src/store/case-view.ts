@@ -10,7 +10,12 @@ export async function caseSurroundings(
   db: Tx,
   c: { id: number; order_id: number; customer_id: string | null },
   now: Date,
+  /** The shops the caller may see (null: all): a buyer's history elsewhere counts only those. */
+  shops: readonly string[] | null = null,
 ) {
+  // The case's own order is in a visible shop; the buyer's other orders and cases may not be.
+  const inShops = (column: string) =>
+    shops ? sql`and ${sql.ref(column)} = any(${[...shops]}::text[])` : sql``;
   const parcels = await sql<{
     id: number;
     direction: string;
@@ -47,20 +52,21 @@ export async function caseSurroundings(
         paid_total: number;
         refunded_total: number;
       }>`
-        select (select count(*) from orders where customer_id = ${c.customer_id})::int as orders,
-               (select count(*) from orders where customer_id = ${c.customer_id}
+        select (select count(*) from orders where customer_id = ${c.customer_id} ${inShops("shop_id")})::int as orders,
+               (select count(*) from orders where customer_id = ${c.customer_id} ${inShops("shop_id")}
                   and coalesce(paid_at, placed_at, created_at) >= ${now}::timestamptz - interval '365 days')::int as orders_365,
-               (select count(*) from cases where customer_id = ${c.customer_id} and id <> ${c.id}
+               (select count(*) from cases where customer_id = ${c.customer_id} and id <> ${c.id} ${inShops("shop_id")}
                   and type in ('refund_only', 'return_refund') and status not in ('rejected', 'cancelled')
                   and created_at >= ${now}::timestamptz - interval '365 days')::int as money_cases_365,
-               (select coalesce(sum(paid_total), 0) from orders where customer_id = ${c.customer_id})::bigint as paid_total,
-               (select coalesce(sum(refunded_total), 0) from orders where customer_id = ${c.customer_id})::bigint as refunded_total`
+               (select coalesce(sum(paid_total), 0) from orders where customer_id = ${c.customer_id} ${inShops("shop_id")})::bigint as paid_total,
+               (select coalesce(sum(refunded_total), 0) from orders where customer_id = ${c.customer_id} ${inShops("shop_id")})::bigint as refunded_total`
         .execute(db)
         .then((r) => r.rows[0])
     : undefined;
   const recentOrders = c.customer_id
     ? await db
         .selectFrom("orders")
+        .$if(shops !== null, (q) => q.where("shop_id", "in", shops?.length ? [...shops] : [""]))
         .select([
           "id",
           "shop_id",
@@ -90,7 +96,7 @@ export async function caseSurroundings(
         select k.id, k.order_id, k.type, k.reason, k.status, k.currency, k.created_at,
                coalesce((select sum(amount) from refunds r where r.case_id = k.id and r.status = 'succeeded'), 0)::bigint as refunded
           from cases k
-         where k.customer_id = ${c.customer_id} and k.id <> ${c.id}
+         where k.customer_id = ${c.customer_id} and k.id <> ${c.id} ${inShops("k.shop_id")}
          order by k.id desc limit 20`
         .execute(db)
         .then((r) => r.rows)
@@ -117,10 +123,11 @@ export async function caseSurroundings(
            coalesce((select array_agg(distinct p) from catalog_policies cp, unnest(cp.policies) p
                       where (cp.kind = 'sku' and cp.key = l.sku) or (cp.kind = 'category' and cp.key = l.category)), '{}') as policies,
            (select coalesce(sum(x.quantity), 0) from order_lines x join orders o on o.id = x.order_id
-             where x.sku = l.sku and coalesce(o.paid_at, o.placed_at, o.created_at) >= ${now}::timestamptz - interval '90 days')::int as sold_90,
+             where x.sku = l.sku ${inShops("o.shop_id")}
+               and coalesce(o.paid_at, o.placed_at, o.created_at) >= ${now}::timestamptz - interval '90 days')::int as sold_90,
            (select coalesce(sum(ci.quantity), 0) from case_items ci join order_lines x on x.id = ci.order_line_id
               join cases k on k.id = ci.case_id
-             where x.sku = l.sku and k.created_at >= ${now}::timestamptz - interval '90 days'
+             where x.sku = l.sku ${inShops("k.shop_id")} and k.created_at >= ${now}::timestamptz - interval '90 days'
                and k.type in ('refund_only', 'return_refund', 'exchange') and k.status not in ('rejected', 'cancelled'))::int as claimed_90
       from case_items ci join order_lines l on l.id = ci.order_line_id
      where ci.case_id = ${c.id}

@@ -89,7 +89,16 @@ export async function applyMovements(tx: Tx, movements: readonly Movement[]): Pr
   return applied;
 }
 
+/**
+ * Stock is the merchant's, shared by its shops; a caller limited to some shops sees the SKUs those
+ * shops sell, and the movements of their cases (or of no case, for such a SKU).
+ */
+const soldIn = (shops: readonly string[], sku: ReturnType<typeof sql.ref>) =>
+  sql<boolean>`exists (select 1 from order_lines l join orders o on o.id = l.order_id
+                        where l.sku = ${sku} and o.shop_id = any(${[...shops]}::text[]))`;
+
 export interface BalanceFilter {
+  shops?: readonly string[] | null;
   sku?: string;
   warehouse?: string;
   /** Keyset cursor: the last row of the previous page, "warehouse/sku". */
@@ -116,6 +125,7 @@ export async function listBalances(db: Tx, f: BalanceFilter) {
     .orderBy("b.warehouse_id")
     .orderBy("b.sku")
     .limit(f.limit + 1);
+  if (f.shops) q = q.where(soldIn(f.shops, sql.ref("b.sku")));
   if (f.sku) q = q.where("b.sku", "=", f.sku);
   if (f.warehouse) q = q.where("b.warehouse_id", "=", f.warehouse);
   if (f.after) {
@@ -130,6 +140,7 @@ export async function listBalances(db: Tx, f: BalanceFilter) {
 }
 
 export interface MovementFilter {
+  shops?: readonly string[] | null;
   sku?: string;
   warehouse?: string;
   sourceKind?: string;
@@ -148,6 +159,22 @@ export async function listMovements(db: Tx, f: MovementFilter) {
     .selectAll()
     .orderBy("id", "desc")
     .limit(f.limit + 1);
+  const shops = f.shops;
+  if (shops) {
+    q = q.where((eb) =>
+      eb.or([
+        eb(
+          "case_id",
+          "in",
+          eb
+            .selectFrom("cases")
+            .select("id")
+            .where("shop_id", "in", shops.length ? [...shops] : [""]),
+        ),
+        eb.and([eb("case_id", "is", null), soldIn(shops, sql.ref("inventory_movements.sku"))]),
+      ]),
+    );
+  }
   if (f.sku) q = q.where("sku", "=", f.sku);
   if (f.warehouse) q = q.where("warehouse_id", "=", f.warehouse);
   if (f.sourceKind) q = q.where("source_kind", "=", f.sourceKind);

@@ -1,4 +1,12 @@
-import type { OurRefund, ReconciliationItem, ReconciliationSummary } from "../domain/reconcile/match.ts";
+import { sql } from "kysely";
+import {
+  CATEGORIES,
+  type OurRefund,
+  PROBLEMS,
+  type ReconciliationCategory,
+  type ReconciliationItem,
+  type ReconciliationSummary,
+} from "../domain/reconcile/match.ts";
 import type { Tx } from "./orders.ts";
 
 /**
@@ -113,11 +121,20 @@ export interface RunFilter {
   channel?: string;
   from?: string;
   to?: string;
-  /** Only runs with problems to look at. */
+  /** Only runs with problems to look at (for a caller limited to some shops: problems of theirs). */
   problems?: boolean;
   cursor?: number;
   limit: number;
+  shops?: readonly string[] | null;
 }
+
+/**
+ * A day's report spans every shop paid through the channel. A caller limited to some shops sees the
+ * items of their shops' refunds only; a bill line tied to no refund of ours belongs to no shop we know.
+ */
+const itemInShops = (shops: readonly string[]) =>
+  sql<boolean>`exists (select 1 from refunds f join cases c on c.id = f.case_id
+                        where f.id = reconciliation_items.refund_id and c.shop_id = any(${[...shops]}::text[]))`;
 
 /** Newest day first. */
 export async function listRuns(db: Tx, f: RunFilter) {
@@ -130,7 +147,19 @@ export async function listRuns(db: Tx, f: RunFilter) {
   if (f.channel) q = q.where("channel", "=", f.channel);
   if (f.from) q = q.where("bill_date", ">=", f.from);
   if (f.to) q = q.where("bill_date", "<=", f.to);
-  if (f.problems) q = q.where("problems", ">", 0);
+  const shops = f.shops;
+  if (f.problems && shops) {
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("reconciliation_items")
+          .select("run_id")
+          .whereRef("reconciliation_items.run_id", "=", "reconciliation_runs.id")
+          .where("category", "in", [...PROBLEMS])
+          .where(itemInShops(shops)),
+      ),
+    );
+  } else if (f.problems) q = q.where("problems", ">", 0);
   if (f.cursor !== undefined) {
     const c = f.cursor;
     const at = await db
@@ -164,11 +193,64 @@ export const findRunByDay = (db: Tx, channel: string, date: string) =>
     .where("bill_date", "=", date)
     .executeTakeFirst();
 
-export const runItems = (db: Tx, runId: number, categories?: readonly string[]) => {
+export const runItems = (
+  db: Tx,
+  runId: number,
+  categories?: readonly string[],
+  shops?: readonly string[] | null,
+) => {
   let q = db.selectFrom("reconciliation_items").selectAll().where("run_id", "=", runId).orderBy("item_no");
   if (categories?.length) q = q.where("category", "in", [...categories]);
+  if (shops) q = q.where(itemInShops(shops));
   return q.execute();
 };
+
+export interface RunShare {
+  counts: Record<ReconciliationCategory, number>;
+  problems: number;
+  awaiting: number;
+  /** Minor units, over the shops' items: what this day's bill shows as succeeded, and what we do. */
+  billSucceededTotal: number;
+  ourSucceededTotal: number;
+}
+
+/** Each report as a caller limited to `shops` sees it: counts and totals over their shops' items only. */
+export async function runShares(db: Tx, runIds: readonly number[], shops: readonly string[]) {
+  const shares = new Map<number, RunShare>();
+  for (const id of runIds) {
+    const counts = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<
+      ReconciliationCategory,
+      number
+    >;
+    shares.set(id, { counts, problems: 0, awaiting: 0, billSucceededTotal: 0, ourSucceededTotal: 0 });
+  }
+  if (runIds.length === 0) return shares;
+  const { rows } = await sql<{
+    run_id: number;
+    category: ReconciliationCategory;
+    n: number;
+    bill: number;
+    ours: number;
+  }>`
+    select i.run_id, i.category, count(*)::int as n,
+           coalesce(sum(i.bill_amount) filter (where i.bill_status = 'succeeded' and i.bill_date = r.bill_date), 0)::bigint as bill,
+           coalesce(sum(i.our_amount) filter (where i.our_status = 'succeeded'), 0)::bigint as ours
+      from reconciliation_items i
+      join reconciliation_runs r on r.id = i.run_id
+      join refunds f on f.id = i.refund_id
+      join cases c on c.id = f.case_id
+     where i.run_id = any(${[...runIds]}::bigint[]) and c.shop_id = any(${[...shops]}::text[])
+     group by i.run_id, i.category`.execute(db);
+  for (const r of rows) {
+    const s = shares.get(Number(r.run_id)) as RunShare;
+    s.counts[r.category] = r.n;
+    if (PROBLEMS.includes(r.category)) s.problems += r.n;
+    if (r.category === "awaiting_next_bill") s.awaiting += r.n;
+    s.billSucceededTotal += Number(r.bill);
+    s.ourSucceededTotal += Number(r.ours);
+  }
+  return shares;
+}
 
 /**
  * Claim a (channel, day) for the daily job: true for exactly one worker. A claim whose worker died

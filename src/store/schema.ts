@@ -258,6 +258,8 @@ export interface RefundTable {
   succeeded_at: Timestamp | null;
   /** The nth grant of the case; its legs (one per tender) share it. */
   grant_no: number;
+  /** The offline leg that took the place of this failed one (switch-to-offline); null: none. */
+  replaced_by: Generated<number | null>;
 }
 
 export interface LedgerEntryTable {
@@ -385,6 +387,8 @@ export interface AlertTable {
   status: Generated<string>;
   dedupe_key: string;
   case_id: number | null;
+  /** The shop the alert is about; null: no one shop (seen only by tokens for every shop). */
+  shop_id: string | null;
   reason: Json<{ zh: string; en: string }>;
   data: Json<Record<string, unknown>>;
   created_at: Timestamp;

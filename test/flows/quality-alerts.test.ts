@@ -75,9 +75,10 @@ describe("quality alerts", () => {
     const sku = res.raised.find((a) => a.key === "KETTLE-1");
     expect(sku).toMatchObject({ suspected: "quality", recentRate: 0.25, baselineRate: 0.02 });
     const rows = await env.ctx.db.selectFrom("alerts").selectAll().orderBy("kind", "desc").execute();
-    expect(rows.map((r) => [r.kind, r.subject, r.status])).toEqual([
-      ["sku_quality", "KETTLE-1", "open"],
-      ["category_quality", "kitchen", "open"],
+    // Judged per shop: each alert is the shop's whose sales it counts, so only that shop's staff see it.
+    expect(rows.map((r) => [r.kind, r.subject, r.status, r.shop_id])).toEqual([
+      ["sku_quality", "KETTLE-1", "open", "tmall-1"],
+      ["category_quality", "kitchen", "open", "tmall-1"],
     ]);
     expect(rows[0]?.reason.zh).toContain("KETTLE-1");
   });

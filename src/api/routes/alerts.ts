@@ -13,6 +13,7 @@ const alertJson = (a: Awaited<ReturnType<typeof listAlerts>>["items"][number]) =
   severity: a.severity,
   status: a.status,
   caseId: a.case_id,
+  shop: a.shop_id,
   reason: a.reason,
   data: a.data,
   createdAt: a.created_at,
@@ -39,7 +40,12 @@ export async function alertRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const { items, nextCursor } = await listAlerts(ctx.db, { ...req.query, limit: req.query.limit ?? 50 });
+      const p = principal(req);
+      const { items, nextCursor } = await listAlerts(ctx.db, {
+        ...req.query,
+        shops: p.shops,
+        limit: req.query.limit ?? 50,
+      });
       return { items: items.map(alertJson), nextCursor: nextCursor ?? null };
     },
   );
@@ -57,7 +63,7 @@ export async function alertRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     async (req) => {
       const p = principal(req);
       return alertJson(
-        await acknowledgeAlert(ctx, { kind: "user", id: p.name }, req.params.id, req.body?.note),
+        await acknowledgeAlert(ctx, { kind: "user", id: p.name }, req.params.id, req.body?.note, p.shops),
       );
     },
   );

@@ -93,6 +93,8 @@ const ACTIONS: Record<string, CaseAction> = {
       ...Common,
       amount: Type.Optional(Amount),
       deductions: Type.Optional(Deductions),
+      /** The part of the shipping fee to give back (部分退运费), at most what is left of it. */
+      shipping: Type.Optional(Amount),
     }),
     summary: "Decide the refund and send it through the original payment channel (同意退款)",
     run: async (ctx, actor, id, body) => {
@@ -332,7 +334,7 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       const now = ctx.now();
       return caseViewJson(
         d,
-        await caseSurroundings(ctx.db, d.kase, now),
+        await caseSurroundings(ctx.db, d.kase, now, p.shops),
         now,
         await availableActions(ctx, p, d.kase),
       );

@@ -47,6 +47,7 @@ export async function inventoryRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     async (req) => {
       const { cursor, ...q } = req.query;
       const { items, next } = await listBalances(ctx.db, {
+        shops: principal(req).shops,
         ...q,
         ...(cursor ? { after: decodeCursor(cursor) } : {}),
         limit: q.limit ?? 100,
@@ -92,6 +93,7 @@ export async function inventoryRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     async (req) => {
       const { from, to, ...q } = req.query;
       const { items, nextCursor } = await listMovements(ctx.db, {
+        shops: principal(req).shops,
         ...q,
         ...(from ? { from: new Date(from) } : {}),
         ...(to ? { to: new Date(to) } : {}),

@@ -192,7 +192,11 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      const { items, nextCursor } = await listParcels(ctx.db, { ...req.query, limit: req.query.limit ?? 50 });
+      const { items, nextCursor } = await listParcels(ctx.db, {
+        ...req.query,
+        limit: req.query.limit ?? 50,
+        shops: principal(req).shops,
+      });
       return {
         items: items.map((x) => ({
           id: x.id,

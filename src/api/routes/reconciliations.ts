@@ -4,7 +4,7 @@ import { formatMinor } from "../../domain/money.ts";
 import { CATEGORIES, type ReconciliationSummary } from "../../domain/reconcile/match.ts";
 import type { FlowContext } from "../../flows/context.ts";
 import { RECONCILABLE_CHANNELS, reconcileDay } from "../../flows/reconcile.ts";
-import { findRun, listRuns, runItems } from "../../store/reconciliations.ts";
+import { findRun, listRuns, type RunShare, runItems, runShares } from "../../store/reconciliations.ts";
 import { principal } from "../auth.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
@@ -13,22 +13,28 @@ const money = (amount: number | null, currency: string) =>
   amount === null ? null : formatMinor(amount, currency);
 
 type Run = NonNullable<Awaited<ReturnType<typeof findRun>>>;
-const runJson = (r: Run) => {
+/**
+ * A report as the caller sees it: whole for a token of every shop; for a token limited to some shops,
+ * counts and totals over their shops' items (`shops` says so), and nothing of the bill as a whole.
+ */
+const runJson = (r: Run, share?: { shops: readonly string[]; of: RunShare | undefined }) => {
   const s = r.summary as unknown as ReconciliationSummary;
+  const mine = share?.of;
   return {
     id: r.id,
     channel: r.channel,
     date: r.bill_date,
     source: r.source,
-    billSha1: r.bill_sha1,
-    billRows: r.bill_rows,
-    counts: s.counts,
-    problems: r.problems,
-    awaiting: r.awaiting,
-    ignored: s.ignored,
+    shops: share ? share.shops : null,
+    billSha1: share ? null : r.bill_sha1,
+    billRows: share ? null : r.bill_rows,
+    counts: mine ? mine.counts : s.counts,
+    problems: mine ? mine.problems : r.problems,
+    awaiting: mine ? mine.awaiting : r.awaiting,
+    ignored: share ? null : s.ignored,
     currency: s.currency,
-    billSucceededTotal: formatMinor(s.billSucceededTotal, s.currency),
-    ourSucceededTotal: formatMinor(s.ourSucceededTotal, s.currency),
+    billSucceededTotal: formatMinor(mine ? mine.billSucceededTotal : s.billSucceededTotal, s.currency),
+    ourSucceededTotal: formatMinor(mine ? mine.ourSucceededTotal : s.ourSucceededTotal, s.currency),
     reconciledBy: r.reconciled_by,
     reconciledAt: r.reconciled_at,
     runs: r.runs,
@@ -89,8 +95,23 @@ export async function reconciliationRoutes(app: App, { ctx }: { ctx: FlowContext
       },
     },
     async (req) => {
-      const { items, nextCursor } = await listRuns(ctx.db, { ...req.query, limit: req.query.limit ?? 50 });
-      return { items: items.map(runJson), nextCursor: nextCursor ?? null };
+      const { shops } = principal(req);
+      const { items, nextCursor } = await listRuns(ctx.db, {
+        ...req.query,
+        shops,
+        limit: req.query.limit ?? 50,
+      });
+      const shares = shops
+        ? await runShares(
+            ctx.db,
+            items.map((r) => r.id),
+            shops,
+          )
+        : undefined;
+      return {
+        items: items.map((r) => runJson(r, shops ? { shops, of: shares?.get(r.id) } : undefined)),
+        nextCursor: nextCursor ?? null,
+      };
     },
   );
 
@@ -111,8 +132,10 @@ export async function reconciliationRoutes(app: App, { ctx }: { ctx: FlowContext
         throw new AppError("RECONCILIATION_NOT_FOUND", `No reconciliation ${req.params.id}`, {
           id: req.params.id,
         });
-      const items = await runItems(ctx.db, run.id, req.query.category);
-      return { ...runJson(run), items: items.map(itemJson) };
+      const { shops } = principal(req);
+      const items = await runItems(ctx.db, run.id, req.query.category, shops);
+      const share = shops ? { shops, of: (await runShares(ctx.db, [run.id], shops)).get(run.id) } : undefined;
+      return { ...runJson(run, share), items: items.map(itemJson) };
     },
   );
 

@@ -1,7 +1,8 @@
 import { Type } from "@fastify/type-provider-typebox";
 import { LOGISTICS_STATUSES } from "../../domain/order.ts";
 import type { FlowContext } from "../../flows/context.ts";
-import { recordTracking } from "../../flows/record-tracking.ts";
+import { recordTracking, type TrackingInput } from "../../flows/record-tracking.ts";
+import { principal } from "../auth.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
 
@@ -29,7 +30,7 @@ export async function trackingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => {
-      return recordTracking(ctx, req.body as never);
+      return recordTracking(ctx, { ...(req.body as TrackingInput), shops: principal(req).shops });
     },
   );
 }
