@@ -185,10 +185,26 @@ export function authenticator(db: Database, onFailure?: FailureLimiter) {
       });
     const row = await findToken(db, token);
     if (!row) throw new AppError("UNAUTHENTICATED", "Unknown or revoked API token", { reason: "unknown" });
-    // "Last used" to the minute: no write while the stored time is under a minute old.
-    if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) await touchToken(db, row.id);
     req.principal = { tokenId: row.id, name: row.name, role: row.role, shops: row.shops };
+    lastUsed.set(req.principal, row.last_used_at);
   }
+}
+
+/** When each request's token was last used, as read at authentication. */
+const lastUsed = new WeakMap<Principal, Date | null>();
+
+/**
+ * onSend: note the token's use when its request succeeded, to the minute — no write while the stored time
+ * is under a minute old, and none for a refused request (a refused request changes nothing).
+ */
+export function recordTokenUse(db: Database) {
+  return async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const p = req.principal;
+    const last = p && lastUsed.get(p);
+    if (p && last !== undefined && reply.statusCode < 400 && (!last || Date.now() - last.getTime() > 60_000))
+      await touchToken(db, p.tokenId);
+    return payload;
+  };
 }
 
 export function principal(req: FastifyRequest): Principal {

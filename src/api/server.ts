@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance } from "fastify";
 import { AppError } from "../domain/errors.ts";
 import type { FlowContext } from "../flows/context.ts";
-import { authenticator, authorize, declarePermission } from "./auth.ts";
+import { authenticator, authorize, declarePermission, recordTokenUse } from "./auth.ts";
 import { errorHandler, frameworkErrors, notFoundHandler } from "./problems.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { alertRoutes } from "./routes/alerts.ts";
@@ -114,6 +114,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       api.addHook("onRequest", authenticate);
       // Each route declares its permission (config.permission); one hook checks it.
       api.addHook("onRequest", authorize);
+      api.addHook("onSend", recordTokenUse(opts.ctx.db));
       api.addHook("onRoute", declarePermission);
       api.addHook("onRoute", requireSchemas);
       await api.register(adminRoutes, { ctx: opts.ctx });

@@ -105,6 +105,13 @@ describe("listing and revoking tokens", () => {
     // The admin's own token has been used by now.
     const me = all.body.items.find((t: { name: string }) => t.name === "admin");
     expect(me.lastUsedAt).not.toBeNull();
+    // A refused request is no use of the token: it changes nothing.
+    const idle = await call("admin", "POST", "/tokens", { name: "idle", role: "reviewer" });
+    expect(
+      (await call(idle.body.token, "POST", "/shops", { id: "x", name: "x", channel: "jd" })).status,
+    ).toBe(403);
+    const after = await call("admin", "GET", "/tokens");
+    expect(after.body.items.find((t: { id: number }) => t.id === idle.body.id).lastUsedAt).toBeNull();
     const mine = await call("tmallAdmin", "GET", "/tokens");
     for (const t of mine.body.items) expect(t.shops).toEqual(["tmall-flagship"]);
     expect(mine.body.items.map((t: { name: string }) => t.name)).not.toContain("admin");
