@@ -449,6 +449,10 @@ const SAMPLES: Record<string, SampleFn> = {
     url: `/api/v1/refunds/${f.refundId}/offline-settlement`,
     payload: { reference: "BANK-1" },
   }),
+  "POST /api/v1/refunds/{id}/switch-to-offline": (f) => ({
+    url: `/api/v1/refunds/${f.refundId}/switch-to-offline`,
+    payload: { tender: "bank_transfer", note: "改线下退款" },
+  }),
   "GET /api/v1/finance/report": () => ({
     url: "/api/v1/finance/report?from=2026-01-01&to=2026-12-31&by=shop,reason",
   }),
