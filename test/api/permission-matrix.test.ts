@@ -18,7 +18,7 @@ import { sampleOrder } from "../support/fixtures.ts";
  * keys are marked strings.
  */
 
-/** Public by design: channels sign their callbacks, and health is for load balancers. */
+/** Public by design: channels sign their callbacks (and /healthz, not in the document, is for load balancers). */
 const PUBLIC = new Set([
   "POST /api/v1/callbacks/payments/{channel}",
   "POST /api/v1/callbacks/platforms/{shop}",
@@ -706,7 +706,7 @@ afterAll(async () => {
 });
 
 describe("the permission matrix", () => {
-  it("covers every operation: a permission each, or public by design", () => {
+  it("covers every operation: a permission each, or public by design", async () => {
     const undeclared = operations.filter((o) => !o.permission && !PUBLIC.has(o.key)).map((o) => o.key);
     expect(undeclared, "operations without x-permission").toEqual([]);
     expect(
@@ -716,6 +716,9 @@ describe("the permission matrix", () => {
         .sort(),
     ).toEqual([...PUBLIC].sort());
     expect(operations.length).toBeGreaterThan(80);
+    // Health is public too, and kept out of the document.
+    expect(operations.some((o) => o.path === "/healthz")).toBe(false);
+    expect((await call(undefined, "GET", "/healthz")).status).toBe(200);
   });
 
   it("answers every operation × role × shop scope as the permission table says, and shows no other shop's data", async () => {
