@@ -35,6 +35,11 @@ export interface QuoteInput {
   deductions?: readonly DeductionInput[];
   /** A person's amount instead of the computed one; must not exceed the cap. */
   overrideAmount?: number;
+  /**
+   * The merchant's share of the shipping fee to give back (部分退运费), instead of the policy's: at most
+   * the shipping paid minus what earlier refunds gave back, so the last one may take exactly the rest.
+   */
+  shipping?: number;
 }
 
 export interface QuotePart {
@@ -106,13 +111,27 @@ export function quoteRefund(input: QuoteInput): Quote {
 
   const taken = new Map(parts.map((p) => [p.lineId, p.quantity]));
   const wholeOrder = input.lines.every((l) => l.quantity - l.refundedQuantity === (taken.get(l.lineId) ?? 0));
-  const shippingComputed = shippingRefundable(
-    input.shippingPolicy ?? "seller_fault_full_return",
-    input.reason,
-    wholeOrder,
-  )
-    ? input.shippingFee - input.shippingRefunded
-    : 0;
+  const shippingLeft = input.shippingFee - input.shippingRefunded;
+  if (input.shipping !== undefined) {
+    if (!Number.isSafeInteger(input.shipping) || input.shipping < 0)
+      fail("INVALID_AMOUNT", "The shipping to refund must be a non-negative amount");
+    if (input.shipping > shippingLeft)
+      fail(
+        "SHIPPING_EXCEEDS_REFUNDABLE",
+        "The shipping to refund exceeds the shipping paid minus what was already refunded",
+        moneyDetails(input.currency, {
+          refundable: shippingLeft,
+          requested: input.shipping,
+          paid: input.shippingFee,
+          refunded: input.shippingRefunded,
+        }),
+      );
+  }
+  const shippingComputed =
+    input.shipping ??
+    (shippingRefundable(input.shippingPolicy ?? "seller_fault_full_return", input.reason, wholeOrder)
+      ? shippingLeft
+      : 0);
   const goods = sum(parts.map((p) => p.computed));
   const cap = goods + shippingComputed;
   const deductions = [...(input.deductions ?? [])];

@@ -3,7 +3,7 @@ import type { CaseType } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
 import { refundHold } from "../domain/interception.ts";
 import { type CaseState, transitionsFor } from "../domain/lifecycle.ts";
-import { formatMinor, sum } from "../domain/money.ts";
+import { formatMinor, moneyDetails, sum } from "../domain/money.ts";
 import type { Tender } from "../domain/order.ts";
 import type { Quote } from "../domain/refund-quote.ts";
 import { type LegLine, type LegShare, shareQuote, splitAcrossTenders } from "../domain/tenders.ts";
@@ -15,7 +15,14 @@ import type { RefundToSend } from "./issue-refund.ts";
 import { type QuoteRequest, quoteForOrder } from "./quote-refund.ts";
 import { refundTenderOrder } from "./settings.ts";
 
-export type GrantInput = StepOptions & Pick<QuoteRequest, "amount" | "deductions" | "shippingPolicy">;
+export type GrantInput = StepOptions &
+  Pick<QuoteRequest, "amount" | "deductions" | "shippingPolicy" | "shipping"> & {
+    /**
+     * 改线下退款: send the failed part of the latest grant again with this failed leg over an offline
+     * tender (bank transfer, wallet) instead of its channel, which refused it for good.
+     */
+    switchLeg?: { refundId: number; tender: string };
+  };
 
 /** One refund row to write: a leg of the grant, on one payment (none: the platform holds the money). */
 interface LegPlan {
@@ -27,6 +34,8 @@ interface LegPlan {
   lines: LegLine[];
   transactionId: string | null;
   paymentAmount: number | null;
+  /** The failed leg this one is sent in place of (a retried or switched leg). */
+  replaces?: number;
 }
 
 /**
@@ -51,6 +60,8 @@ export async function grantRefund(
     caseId,
     async (l) => {
       const { tx, kase, order } = l;
+      // Which leg and why not, before the case's state has its say (a leg still processing: wait).
+      if (input.switchLeg) await checkSwitch(ctx, l, input.switchLeg);
       // A case that cannot take a refund now says so before any amount is worked out.
       transitionsFor(kase.type as CaseType, kase.status as CaseState, "grant_refund");
       // 拦截中: the parcel is being stopped; its refund goes out once it is back (interception-outcome).
@@ -74,6 +85,7 @@ export async function grantRefund(
               ? { legs: legs.map((x) => ({ tender: x.tender, amount: x.amount })) }
               : {}),
             ...(retried ? { retried: true } : {}),
+            ...(input.switchLeg ? { switched: switchedData(legs, input.switchLeg) } : {}),
           },
         },
       );
@@ -107,6 +119,14 @@ export async function grantRefund(
         select r.id, r.idempotency_key as key, (select external_id from cases where id = ${kase.id}) as case_external_id
           from r order by r.id`.execute(tx);
       const byKey = new Map(rows.rows.map((x) => [x.key, x]));
+      // A failed leg sent again is superseded by its new leg: it can never be sent, nor switched, again.
+      const replaced = legs.flatMap((x, i) =>
+        x.replaces === undefined
+          ? []
+          : [{ old: x.replaces, now: byKey.get(keys[i] as string)?.id as number }],
+      );
+      for (const r of replaced)
+        await tx.updateTable("refunds").set({ replaced_by: r.now }).where("id", "=", r.old).execute();
       const refunds: RefundToSend[] = legs.map((x, i) => {
         const row = byKey.get(keys[i] as string) as { id: number; case_external_id: string | null };
         return {
@@ -181,6 +201,7 @@ async function freshLegs(ctx: FlowContext, l: Locked, input: GrantInput) {
     ...(input.amount !== undefined ? { amount: input.amount } : {}),
     ...(input.deductions ? { deductions: input.deductions } : {}),
     ...(input.shippingPolicy ? { shippingPolicy: input.shippingPolicy } : {}),
+    ...(input.shipping !== undefined ? { shipping: input.shipping } : {}),
   });
   // Nothing to give back: the lifecycle's guard says so, in its words.
   if (quote.total <= 0) return { quote, legs: [] as LegPlan[], retried: false };
@@ -253,9 +274,47 @@ async function freshLegs(ctx: FlowContext, l: Locked, input: GrantInput) {
   return { quote, legs, retried: false };
 }
 
+/** The timeline's record of a switch: which leg went where. */
+const switchedData = (legs: LegPlan[], to: { refundId: number; tender: string }) => {
+  const leg = legs.find((x) => x.replaces === to.refundId);
+  return { refundId: to.refundId, tender: to.tender, amount: leg?.amount ?? null };
+};
+
+/**
+ * The leg to switch to an offline tender: a leg of the latest grant that its channel refused for good
+ * (status failed — never processing, whose money may yet arrive), not already replaced, going to a
+ * tender a person pays out. Anything else could pay the customer twice.
+ */
+async function checkSwitch(ctx: FlowContext, l: Locked, to: { refundId: number; tender: string }) {
+  const leg = await l.tx
+    .selectFrom("refunds")
+    .select(["id", "status", "channel", "grant_no", "replaced_by"])
+    .where("id", "=", to.refundId)
+    .where("case_id", "=", l.kase.id)
+    .executeTakeFirst();
+  if (!leg)
+    return fail("REFUND_NOT_FOUND", `Refund ${to.refundId} does not exist`, { refundId: to.refundId });
+  if (leg.replaced_by !== null || leg.grant_no !== l.grantCount)
+    fail("REFUND_ALREADY_REPLACED", `Refund ${leg.id} was already sent again or switched`, {
+      refundId: leg.id,
+      replacedBy: leg.replaced_by,
+    });
+  if (leg.status !== "failed")
+    fail(
+      "REFUND_NOT_FAILED",
+      `Refund ${leg.id} is ${leg.status}: only a refund its channel refused for good can go another way`,
+      { refundId: leg.id, status: leg.status },
+    );
+  if (!ctx.payments.has(to.tender) || !ctx.payments.get(to.tender).awaitsPerson)
+    fail("NOT_AN_OFFLINE_TENDER", `"${to.tender}" is not a tender finance pays out by hand`, {
+      tender: to.tender,
+    });
+}
+
 /**
  * The failed legs of the latest grant when others of it succeeded — the part of the refund still owed.
- * They go out again as they were decided; a new amount would re-decide money already paid back.
+ * They go out again as they were decided; a new amount would re-decide money already paid back. A
+ * switch sends them again even when every leg failed, the switched one over its offline tender.
  */
 async function failedLegs(l: Locked, input: GrantInput) {
   if (l.grantCount === 0) return undefined;
@@ -272,6 +331,7 @@ async function failedLegs(l: Locked, input: GrantInput) {
       "r.goods_amount",
       "r.shipping_amount",
       "r.quote",
+      "r.replaced_by",
       "p.transaction_id",
       "p.amount as payment_amount",
     ])
@@ -279,9 +339,9 @@ async function failedLegs(l: Locked, input: GrantInput) {
     .where("r.grant_no", "=", l.grantCount)
     .orderBy("r.id")
     .execute();
-  const failed = legs.filter((x) => x.status === "failed");
-  if (failed.length === 0 || failed.length === legs.length) return undefined;
-  if (input.amount !== undefined || input.deductions?.length)
+  const failed = legs.filter((x) => x.status === "failed" && x.replaced_by === null);
+  if (failed.length === 0 || (failed.length === legs.length && !input.switchLeg)) return undefined;
+  if (input.amount !== undefined || input.shipping !== undefined || input.deductions?.length)
     fail(
       "REFUND_PARTLY_PAID",
       "Part of this refund was already paid back; only its failed part can be sent again",
@@ -316,13 +376,26 @@ async function failedLegs(l: Locked, input: GrantInput) {
         lineId: Number(line.order_line_id),
       });
   }
+  const shipping = sum(failed.map((x) => Number(x.shipping_amount)));
+  if (now.shipping + shipping > order.shipping_fee)
+    fail(
+      "SHIPPING_EXCEEDS_REFUNDABLE",
+      "The failed part's shipping has since been refunded by another case",
+      {
+        ...moneyDetails(order.currency, {
+          refundable: order.shipping_fee - now.shipping,
+          requested: shipping,
+        }),
+      },
+    );
   return {
     quote: failed[0]?.quote as Quote,
     retried: true,
     legs: failed.map(
       (x): LegPlan => ({
+        replaces: x.id,
         paymentId: x.payment_id,
-        tender: x.channel,
+        tender: x.id === input.switchLeg?.refundId ? input.switchLeg.tender : x.channel,
         amount: Number(x.amount),
         goods: Number(x.goods_amount),
         shipping: Number(x.shipping_amount),
@@ -334,7 +407,7 @@ async function failedLegs(l: Locked, input: GrantInput) {
             amount: Number(y.amount),
             consumed: Number(y.consumed),
           })),
-        transactionId: x.transaction_id,
+        transactionId: x.id === input.switchLeg?.refundId ? null : x.transaction_id,
         paymentAmount: x.payment_amount === null ? null : Number(x.payment_amount),
       }),
     ),

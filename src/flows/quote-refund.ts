@@ -12,6 +12,8 @@ export interface QuoteRequest {
   amount?: string;
   deductions?: { kind: DeductionInput["kind"]; amount: string; note?: string }[];
   shippingPolicy?: ShippingPolicy;
+  /** Decimal string: the part of the shipping fee to give back, instead of the policy's. */
+  shipping?: string;
 }
 
 /** Quote a refund against an order as it stands now: what was paid, minus what refunds already hold. */
@@ -37,6 +39,7 @@ export async function quoteForOrder(
       ...(d.note ? { note: d.note } : {}),
     })),
     ...(req.amount !== undefined ? { overrideAmount: parseMinor(req.amount, cur) } : {}),
+    ...(req.shipping !== undefined ? { shipping: parseMinor(req.shipping, cur) } : {}),
   });
 }
 

@@ -132,6 +132,7 @@ export async function orderRoutes(app: App, { ctx }: { ctx: FlowContext }) {
           reason: Reason,
           amount: Type.Optional(Amount),
           deductions: Type.Optional(Deductions),
+          shipping: Type.Optional(Amount),
         }),
       },
     },

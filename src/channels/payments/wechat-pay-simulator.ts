@@ -109,6 +109,8 @@ export interface WechatPayFaults {
   abnormalNext: number;
   /** Refuse the next n new refunds with 403 NOT_ENOUGH (基本账户余额不足). */
   notEnoughNext: number;
+  /** Refuse the next n new refunds with 403 USER_ACCOUNT_ABNORMAL (用户账户异常): refused for good. */
+  accountAbnormalNext: number;
   /** New refunds answer PROCESSING and settle after this many ms (0: settled in the answer). */
   processingFor: number;
   /** Latency added before every API answer (and before a timeoutNext drop). */
@@ -132,6 +134,7 @@ const NO_FAULTS: WechatPayFaults = {
   declineNext: 0,
   abnormalNext: 0,
   notEnoughNext: 0,
+  accountAbnormalNext: 0,
   processingFor: 0,
   delayMs: 0,
   notifyBeforeAnswer: 0,
@@ -504,6 +507,8 @@ export async function startWechatPaySimulator(
       return error(403, "NOT_ENOUGH", `only ${left} fen left to refund on this payment`);
     }
     if (take("notEnoughNext")) return error(403, "NOT_ENOUGH", "基本账户余额不足，请充值后重新发起");
+    if (take("accountAbnormalNext"))
+      return error(403, "USER_ACCOUNT_ABNORMAL", "退款请求失败，用户账户异常，请通过其他方式退款");
 
     if (!payment) {
       // The simulator has no payments of its own: the first refund tells it what was paid.
