@@ -382,6 +382,8 @@ export const en: Messages = {
     REFUND_PARTLY_PAID: "Part of this refund was already paid back; only its failed part can be sent again",
     REFUND_ALREADY_SETTLED: ["Refund {refundId} is already {status}", "This refund is already settled"],
     NOTHING_TO_SEND: "This case has no refund waiting to be sent",
+    CHANNEL_UNAVAILABLE:
+      "The payment channel did not answer clearly; the refund is asked about again before it is ever sent again",
     NOT_AN_OFFLINE_REFUND: [
       "Refund {refundId} goes back through {channel}; the channel settles it, not a person",
       "This refund goes back through its payment channel; the channel settles it, not a person",

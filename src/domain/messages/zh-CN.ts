@@ -353,6 +353,7 @@ export const zhCN: Messages = {
     REFUND_PARTLY_PAID: "这笔退款已有一部分退成功，只能重新发送失败的部分",
     REFUND_ALREADY_SETTLED: ["退款 {refundId} 已经结束（{status}）", "这笔退款已经结束"],
     NOTHING_TO_SEND: "这张售后单没有待发送的退款",
+    CHANNEL_UNAVAILABLE: "支付渠道暂时没有给出明确结果；系统会先向渠道查询再决定是否重发，不会重复退款",
     NOT_AN_OFFLINE_REFUND: [
       "退款 {refundId} 通过{channel}原路退回，由渠道自动完成，不能人工标记",
       "这笔退款通过原支付渠道退回，由渠道自动完成，不能人工标记",
