@@ -546,7 +546,10 @@ async function checkXlsx(file: string): Promise<number | null> {
     });
   } catch (e) {
     if (e instanceof ArchiveInvalid)
-      fail("IMPORT_FILE_INVALID", `${basename(file)} is not a readable XLSX file: ${e.message}`);
+      fail("IMPORT_FILE_INVALID", `${basename(file)} is not a readable XLSX file: ${e.message}`, {
+        file: basename(file),
+        format: "xlsx",
+      });
     throw e;
   }
   return rows > 0 ? rows - 1 : null;
@@ -557,8 +560,15 @@ async function checkCsv(file: string): Promise<null> {
   for await (const head of createReadStream(file, { start: 0, end: 4095 })) {
     const b = head as Buffer;
     if (b.subarray(0, 4).equals(Buffer.from("PK\u0003\u0004")))
-      fail("IMPORT_FILE_INVALID", `${basename(file)} is a zip (an XLSX?), not CSV text`);
-    if (b.includes(0)) fail("IMPORT_FILE_INVALID", `${basename(file)} is not CSV text (it has NUL bytes)`);
+      fail("IMPORT_FILE_INVALID", `${basename(file)} is a zip (an XLSX?), not CSV text`, {
+        file: basename(file),
+        format: "csv",
+      });
+    if (b.includes(0))
+      fail("IMPORT_FILE_INVALID", `${basename(file)} is not CSV text (it has NUL bytes)`, {
+        file: basename(file),
+        format: "csv",
+      });
     break;
   }
   return null;
@@ -590,10 +600,13 @@ async function fileHash(file: string) {
 }
 
 /** A file the CSV parser or ExcelJS cannot read is the merchant's to fix: a code, not a crash. */
-function unreadable(file: string, e: unknown): never {
+function unreadable(file: string, format: "csv" | "xlsx", e: unknown): never {
   if (e instanceof AppError) throw e;
   if (e instanceof CsvError || e instanceof Error)
-    fail("IMPORT_FILE_INVALID", `${basename(file)} cannot be read: ${e.message}`);
+    fail("IMPORT_FILE_INVALID", `${basename(file)} cannot be read: ${e.message}`, {
+      file: basename(file),
+      format,
+    });
   throw e;
 }
 
@@ -607,7 +620,7 @@ async function readHeader(file: string, format: "csv" | "xlsx"): Promise<string[
   try {
     for await (const rec of parser) return (rec as string[]).map((c) => c.trim());
   } catch (e) {
-    unreadable(file, e);
+    unreadable(file, "csv", e);
   } finally {
     input.destroy();
   }
@@ -639,7 +652,7 @@ async function* csvRows(
       start = end;
     }
   } catch (e) {
-    unreadable(file, e);
+    unreadable(file, "csv", e);
   }
 }
 
@@ -680,7 +693,7 @@ async function* xlsxRows(
       return; // the first worksheet only
     }
   } catch (e) {
-    unreadable(file, e);
+    unreadable(file, "xlsx", e);
   } finally {
     input.destroy();
   }

@@ -270,6 +270,18 @@ describe("files that are refused before anything is written", () => {
       orders: await count("orders"),
       shops: await count("shops"),
     }).toEqual(before);
+    // The message names the file as it was sent, in the caller's language.
+    const named = await app.inject({
+      method: "POST",
+      url: "/api/v1/imports?shop=uk&name=photo.csv",
+      headers: {
+        authorization: `Bearer ${tokens.admin}`,
+        "content-type": "text/csv",
+        "accept-language": "en",
+      },
+      payload: png,
+    });
+    expect(named.json().detail).toBe("photo.csv is not a readable CSV (text) file");
   });
 
   it("refuses an XLSX bomb (300 MiB of sheet in 300 KB) with ARCHIVE_RATIO_TOO_HIGH, memory bounded, and still answers", async () => {

@@ -1,7 +1,7 @@
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { extname, join } from "node:path";
+import { basename, extname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Type } from "@fastify/type-provider-typebox";
@@ -167,7 +167,9 @@ export async function importRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       }
       const dir = await mkdtemp(join(tmpdir(), "aftersales-import-"));
       const cleanUp = () => rm(dir, { recursive: true, force: true });
-      const file = join(dir, `upload.${format}`);
+      // Under its own name (messages name it), in a directory of its own.
+      const safe = basename(q.name ?? "").replace(/[\\/]/g, "_");
+      const file = join(dir, safe && safe !== "." && safe !== ".." ? safe : `upload.${format}`);
       try {
         await saveUpload(req.body, req.headers["content-length"], file);
         const abort = new AbortController();

@@ -592,10 +592,8 @@ export const en: Messages = {
       'The file has no column "{column}" (mapped to {field}); it has: {header}',
       "The file lacks a column the mapping needs",
     ],
-    IMPORT_FILE_INVALID: [
-      "{file} is not a readable XLSX file",
-      "The file to import is not a readable XLSX file",
-    ],
+    IMPORT_FILE_INVALID: (d) =>
+      `${typeof d.file === "string" ? d.file : "The file to import"} is not a readable ${d.format === "csv" ? "CSV (text) file" : "XLSX file"}`,
     IMPORT_NOT_FOUND: ["No import {id}", "No such import"],
     IMPORT_FILE_TYPE_UNSUPPORTED: [
       "Files of type {contentType} are not imported; send a CSV (text/csv) or an XLSX file",

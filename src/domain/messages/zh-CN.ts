@@ -529,7 +529,8 @@ export const zhCN: Messages = {
       "文件中没有“{column}”列（映射到 {field}）；文件中的列有：{header}",
       "文件缺少映射所需的列",
     ],
-    IMPORT_FILE_INVALID: ["{file} 不是可读取的 XLSX 文件", "导入文件无法读取：不是有效的 XLSX 文件"],
+    IMPORT_FILE_INVALID: (d) =>
+      `${typeof d.file === "string" ? d.file : "导入文件"} 不是可读取的${d.format === "csv" ? " CSV 文本文件" : " XLSX 文件"}`,
     IMPORT_NOT_FOUND: ["导入任务 {id} 不存在", "导入任务不存在"],
     IMPORT_FILE_TYPE_UNSUPPORTED: [
       "不支持这种文件类型（{contentType}）；请上传 CSV（text/csv）或 XLSX 文件",
