@@ -3,6 +3,7 @@ import { issueSetupToken } from "../flows/tokens.ts";
 import { dispatchOnce } from "../jobs/dispatcher.ts";
 import { startWorkers } from "../jobs/workers.ts";
 import { openStore } from "../store/db.ts";
+import { stopOrphanedRuns } from "../store/imports.ts";
 import { migrate } from "../store/migrate.ts";
 import { createToken } from "../store/tokens.ts";
 import { readConfig } from "./config.ts";
@@ -97,6 +98,8 @@ async function main(argv: string[]) {
       // Without the demo, an installation that has never had a token gets one admin token, printed once.
       const setup = config.demo ? undefined : await issueSetupToken(rt.ctx);
       const platform = await simulateDemoPlatform(rt, config.demo);
+      // Imports a killed process left "running" are not: nothing else can have this database open.
+      if (rt.store.kind === "pglite") await stopOrphanedRuns(rt.store.db, new Date());
       const svc = await startService(config, rt);
       // While it holds the embedded database, CLI commands work through it (cli/local-service.ts).
       const unpublish =

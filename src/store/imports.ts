@@ -83,6 +83,17 @@ export async function endRun(
     .execute();
 }
 
+/**
+ * Runs no process is doing: on the embedded database only the process holding DATA_DIR can run one, so
+ * at its start any "running" import was killed with its process. They are stopped; the same file resumes.
+ */
+export const stopOrphanedRuns = (db: Tx, now: Date) =>
+  db
+    .updateTable("imports")
+    .set({ status: "stopped", updated_at: now })
+    .where("status", "=", "running")
+    .execute();
+
 export const setRowsTotal = (db: Tx, id: number, rows: number) =>
   db.updateTable("imports").set({ rows_total: rows }).where("id", "=", id).execute();
 

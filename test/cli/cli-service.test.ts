@@ -99,6 +99,22 @@ describe.skipIf(usingPostgres)("the CLI while the service runs on the embedded d
       loadDataDir: new Blob([readFileSync(TEMPLATE_FILE)]),
       migrate: false,
     });
+    // An import a killed process left "running".
+    await store.db.insertInto("shops").values({ id: "orphan", name: "orphan", channel: "manual" }).execute();
+    await store.db
+      .insertInto("imports")
+      .values({
+        shop_id: "orphan",
+        file_sha256: "0".repeat(64),
+        file_name: "killed.csv",
+        file_size: 100,
+        format: "csv",
+        mapping: JSON.stringify({ preset: "generic" }),
+        status: "running",
+        started_at: new Date(),
+        updated_at: new Date(),
+      })
+      .execute();
     await store.close();
     svc = await startServiceProcess({ ...env(), ...LANG });
   }, 300_000);
@@ -114,9 +130,11 @@ describe.skipIf(usingPostgres)("the CLI while the service runs on the embedded d
     return res.json() as Promise<Record<string, unknown>>;
   };
 
-  it("publishes its address and a local token for its owner only", () => {
+  it("publishes its address and a local token for its owner only, and stops imports a killed process left running", async () => {
     const mode = statSync(join(dataDir, "service.json")).mode & 0o777;
     expect(mode.toString(8)).toBe("600");
+    const orphans = (await api("/api/v1/imports?shop=orphan")) as { items: { state: string }[] };
+    expect(orphans.items.map((i) => i.state)).toEqual(["stopped"]);
   });
 
   it("imports orders through the service: same progress, same summary, the orders are there", async () => {
