@@ -109,18 +109,21 @@ export async function activateRules(ctx: FlowContext, actor: Actor, version: num
   });
 }
 
-const compiled = new Map<number, CompiledRuleSet>();
+/** Per database: a process may hold several (the tests do), each numbering its versions from 1. */
+const compiled = new WeakMap<object, Map<number, CompiledRuleSet>>();
 const EMPTY = compileRuleSet(validateRuleSet({ rules: [], solutions: [] }), 0);
 
 /** A version's rules, compiled; versions that went live never change, so those are compiled once. */
 export async function compiledVersion(ctx: FlowContext, version: number): Promise<CompiledRuleSet> {
-  const hit = compiled.get(version);
+  const cache = compiled.get(ctx.db) ?? new Map<number, CompiledRuleSet>();
+  compiled.set(ctx.db, cache);
+  const hit = cache.get(version);
   if (hit) return hit;
   const row =
     (await findRuleVersion(ctx.db, version)) ??
     fail("RULE_VERSION_NOT_FOUND", `Rule set version ${version} does not exist`, { version });
   const rules = compileRuleSet(validateRuleSet(row.definition), version);
-  if (row.status !== "draft") compiled.set(version, rules);
+  if (row.status !== "draft") cache.set(version, rules);
   return rules;
 }
 

@@ -6,7 +6,7 @@ import { ingestOrder } from "../../src/flows/ingest-order.ts";
 import { receiveReturn } from "../../src/flows/receive-return.ts";
 import { recordTracking } from "../../src/flows/record-tracking.ts";
 import { approveCase, overrideDecision } from "../../src/flows/review-case.ts";
-import { activateRules, createRuleDraft, updateRuleDraft } from "../../src/flows/rules.ts";
+import { activateRules, compiledVersion, createRuleDraft, updateRuleDraft } from "../../src/flows/rules.ts";
 import { setPolicies, setShopReview } from "../../src/flows/settings.ts";
 import { recordReturnShipment } from "../../src/flows/shipments.ts";
 import { submitCase } from "../../src/flows/submit-case.ts";
@@ -471,6 +471,43 @@ describe("rule versions", () => {
     expect(err.details.errors[0].message).toContain("case.reason");
     const rows = await env.ctx.db.selectFrom("rule_versions").select("version").execute();
     expect(rows).toHaveLength(1);
+  });
+
+  it("judges by each database's own rules, though two in one process both have a version 1", async () => {
+    await compiledVersion(env.ctx, version); // this database's version 1, compiled and kept
+    const other = await testEnv();
+    try {
+      await addShop(other.ctx);
+      const draft = await createRuleDraft(other.ctx, SUPERVISOR, {
+        definition: {
+          rules: [
+            {
+              id: "all-to-people",
+              name: "All to people",
+              priority: 1,
+              when: { all: [] },
+              then: [{ action: "route", queue: "elsewhere" }],
+            },
+          ],
+        },
+      });
+      expect(draft.version).toBe(version);
+      await activateRules(other.ctx, SUPERVISOR, draft.version);
+      const { id } = await ingestOrder(other.ctx, sampleOrder({ externalId: "OTHER-V1" }));
+      const lines = await orderLines(other.ctx.db, id);
+      const res = await submitCase(other.ctx, REVIEWER, {
+        orderId: id,
+        type: "refund_only",
+        reason: "quality",
+        source: "chat",
+        items: [{ lineId: lines[1]?.id as number, quantity: 1 }],
+      });
+      // Not this file's small-refund-only approval: the other database's own rule routed it.
+      expect(res.status).toBe("requested");
+      expect(res.review?.decision).toMatchObject({ outcome: "manual", queue: "elsewhere" });
+    } finally {
+      await other.close();
+    }
   });
 });
 
