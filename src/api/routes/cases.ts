@@ -1,8 +1,13 @@
 import { type TSchema, Type } from "@fastify/type-provider-typebox";
-import { CASE_SOURCES, CASE_TYPES } from "../../domain/catalogue.ts";
+import { CASE_SOURCES, CASE_TYPES, type CaseType } from "../../domain/catalogue.ts";
 import { AppError } from "../../domain/errors.ts";
 import { COMPENSATION_TYPES } from "../../domain/ledger.ts";
-import { CASE_STATE_NAMES } from "../../domain/lifecycle.ts";
+import {
+  type Action,
+  CASE_STATE_NAMES,
+  type CaseState,
+  availableActions as machineMoves,
+} from "../../domain/lifecycle.ts";
 import { formatMinor } from "../../domain/money.ts";
 import { autoReview } from "../../flows/auto-review.ts";
 import { DryRun, type StepResult } from "../../flows/case-step.ts";
@@ -186,6 +191,19 @@ const ACTIONS: Record<string, CaseAction> = {
 
 const actorOf = (p: Principal): Actor => ({ kind: "user", id: p.name });
 
+/** The machine's move each action's flow fires (the others — compensate, override, review, issue-refund — fire none of their own). */
+const MOVES: Readonly<Record<string, Action>> = {
+  approve: "approve",
+  reject: "reject",
+  cancel: "cancel",
+  "return-shipment": "ship_return",
+  receive: "receive",
+  inspect: "inspect",
+  "grant-refund": "grant_refund",
+  "replacement-shipment": "ship_replacement",
+  close: "close",
+};
+
 /**
  * What `p` can do to the case now: every action its role allows, tried as a dry run of the action's
  * own flow with a body the person could send (the flow's guards, caps, second approval, stock… all
@@ -194,12 +212,16 @@ const actorOf = (p: Principal): Actor => ({ kind: "user", id: p.name });
 export async function availableActions(
   ctx: FlowContext,
   p: Principal,
-  kase: { id: number; version: number },
+  kase: { id: number; version: number; type: string; status: string },
 ) {
   const dry: FlowContext = { ...ctx, dryRun: true };
+  // A move the machine has no row for from this state fails first in its flow: not worth a dry run.
+  const moves = machineMoves(kase.type as CaseType, kase.status as CaseState);
   const out: string[] = [];
   for (const [slug, a] of Object.entries(ACTIONS)) {
     if (!roleMay(p.role, a.permission)) continue;
+    const move = MOVES[slug];
+    if (move && !moves.includes(move)) continue;
     for (const body of a.probe?.(kase) ?? [{}]) {
       const ok = await a.run(dry, actorOf(p), kase.id, { ...body, shops: p.shops }).then(
         () => true,
