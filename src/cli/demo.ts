@@ -339,7 +339,7 @@ async function payLeg(c: FlowContext, leg: { id: number; channel: string }) {
   if (result.status !== "succeeded") {
     throw new AppError(
       "DEMO_REFUND_NOT_SENT",
-      `Demo refund ${leg.id} was not sent: ${result.error ?? result.status}`,
+      `Demo refund ${leg.id} was not sent: ${result.error ? `${result.error.code}: ${result.error.message}` : result.status}`,
     );
   }
 }
