@@ -60,6 +60,79 @@ describe("partial shipping refunds (部分退运费), as a property of the quote
   });
 });
 
+describe("partial shipping refunds through the flows, as a property", () => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await testEnv({ refundSendGraceMs: 0 });
+    await addShop(env.ctx);
+  });
+  afterAll(() => env.close());
+
+  it("grants of part of the shipping never exceed it (a refused refund gives its share back), and the last takes the rest", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 3_000 }),
+        fc.array(fc.record({ ask: fc.integer({ min: 0, max: 2_000 }), declined: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        async (fee, asks) => {
+          const ctx = env.ctx;
+          const { id: orderId } = await ingestOrder(
+            ctx,
+            sampleOrder({
+              lines: [{ externalId: "L1", sku: "MUG-01", title: "马克杯", quantity: 6, unitPrice: "40.00" }],
+              discounts: [],
+              shippingFee: (fee / 100).toFixed(2),
+              payments: [{ tender: "alipay", amount: ((24_000 + fee) / 100).toFixed(2) }],
+            }),
+          );
+          const [line] = await orderLines(ctx.db, orderId);
+          const oneMug = async () => {
+            const c = await submitCase(ctx, REVIEWER, {
+              orderId,
+              type: "refund_only",
+              reason: "changed_mind",
+              source: "chat",
+              items: [{ lineId: line?.id as number, quantity: 1 }],
+            });
+            await approveCase(ctx, REVIEWER, c.id);
+            return c.id;
+          };
+          let given = 0;
+          for (const { ask, declined } of asks) {
+            const id = await oneMug();
+            if (ask > fee - given) {
+              expect(await codeOf(grantRefund(ctx, REVIEWER, id, { shipping: (ask / 100).toFixed(2) }))).toBe(
+                "SHIPPING_EXCEEDS_REFUNDABLE",
+              );
+              continue;
+            }
+            env.sim.faults({ declineNext: declined ? 1 : 0 });
+            const g = await grantRefund(ctx, REVIEWER, id, { shipping: (ask / 100).toFixed(2) });
+            expect(g.quote.shipping).toBe(ask);
+            const [sent] = await issueRefunds(ctx, g.refunds);
+            if (sent?.status === "succeeded") given += ask;
+            else expect(sent?.status).toBe("failed"); // its shipping is free again
+          }
+          const last = await oneMug();
+          const rest = fee - given;
+          const g = await grantRefund(ctx, REVIEWER, last, { shipping: (rest / 100).toFixed(2) });
+          await issueRefunds(ctx, g.refunds);
+          const posted = await ctx.db
+            .selectFrom("ledger_entries")
+            .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("amount"), eb.lit(0)).as("s"))
+            .where("order_id", "=", orderId)
+            .where("kind", "=", "refund_shipping")
+            .executeTakeFirstOrThrow();
+          expect(Number(posted.s)).toBe(fee);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  }, 120_000);
+});
+
 describe("a failed leg of a split refund switched to bank transfer (改线下退款)", () => {
   let env: TestEnv;
   let ctx: FlowContext;
