@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildServer } from "../../src/api/server.ts";
-import type { JdSimulator } from "../../src/channels/platforms/jd-simulator.ts";
+import type { JdSimulator } from "../../src/channels/platforms/jd/simulator.ts";
 import type { FlowContext } from "../../src/flows/context.ts";
 import { grantRefund } from "../../src/flows/grant-refund.ts";
 import { settleStaleRefunds } from "../../src/flows/settle-refunds.ts";

@@ -7,7 +7,7 @@ import {
   caseState,
   douyinAdapter,
   orderFromDouyin,
-} from "../../src/channels/platforms/douyin.ts";
+} from "../../src/channels/platforms/douyin/adapter.ts";
 import {
   AFTERSALE_STATUSES,
   AFTERSALE_TYPES,
@@ -25,7 +25,7 @@ import {
   reasonOf,
   signedRequest,
   verifyDouyinRequest,
-} from "../../src/channels/platforms/douyin-protocol.ts";
+} from "../../src/channels/platforms/douyin/protocol.ts";
 import { PlatformRejectedError } from "../../src/channels/platforms/platform.ts";
 import { normalizeOrder } from "../../src/domain/order.ts";
 

@@ -1,8 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChannelUnavailableError } from "../../src/channels/payments/channel.ts";
-import { connectDouyin, type DouyinCase, douyinAdapter } from "../../src/channels/platforms/douyin.ts";
-import { PATHS, signedRequest } from "../../src/channels/platforms/douyin-protocol.ts";
-import { type DouyinSimulator, startDouyinSimulator } from "../../src/channels/platforms/douyin-simulator.ts";
+import {
+  connectDouyin,
+  type DouyinCase,
+  douyinAdapter,
+} from "../../src/channels/platforms/douyin/adapter.ts";
+import { PATHS, signedRequest } from "../../src/channels/platforms/douyin/protocol.ts";
+import { type DouyinSimulator, startDouyinSimulator } from "../../src/channels/platforms/douyin/simulator.ts";
 import {
   type PlatformCase,
   type PlatformClient,

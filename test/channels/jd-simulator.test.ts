@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChannelUnavailableError } from "../../src/channels/payments/channel.ts";
-import { jdAdapter } from "../../src/channels/platforms/jd.ts";
-import { JD_ROUTER_PATH, jdRoot, signedJdParams } from "../../src/channels/platforms/jd-protocol.ts";
-import { type JdSimulator, startJdSimulator } from "../../src/channels/platforms/jd-simulator.ts";
+import { jdAdapter } from "../../src/channels/platforms/jd/adapter.ts";
+import { JD_ROUTER_PATH, jdRoot, signedJdParams } from "../../src/channels/platforms/jd/protocol.ts";
+import { type JdSimulator, startJdSimulator } from "../../src/channels/platforms/jd/simulator.ts";
 import {
   type PlatformCase,
   type PlatformClient,

@@ -6,7 +6,7 @@ import {
   parseJdOrder,
   parseJdRefundApply,
   parseJdService,
-} from "../../src/channels/platforms/jd.ts";
+} from "../../src/channels/platforms/jd/adapter.ts";
 import {
   formatJdTime,
   JD_REFUND_APPLY_STATUS,
@@ -16,7 +16,7 @@ import {
   parseJdJson,
   signedJdParams,
   verifyJdRequest,
-} from "../../src/channels/platforms/jd-protocol.ts";
+} from "../../src/channels/platforms/jd/protocol.ts";
 import { PLATFORM_STATES } from "../../src/channels/platforms/platform.ts";
 import { normalizeOrder } from "../../src/domain/order.ts";
 import { expectCode } from "../domain/expect-code.ts";

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChannelUnavailableError } from "../../src/channels/payments/channel.ts";
-import { pddAdapter } from "../../src/channels/platforms/pdd.ts";
-import { PDD_ROUTER_PATH, pddSign, signedPddParams } from "../../src/channels/platforms/pdd-protocol.ts";
-import { type PddSimulator, startPddSimulator } from "../../src/channels/platforms/pdd-simulator.ts";
+import { pddAdapter } from "../../src/channels/platforms/pdd/adapter.ts";
+import { PDD_ROUTER_PATH, pddSign, signedPddParams } from "../../src/channels/platforms/pdd/protocol.ts";
+import { type PddSimulator, startPddSimulator } from "../../src/channels/platforms/pdd/simulator.ts";
 import {
   type PlatformCase,
   type PlatformClient,

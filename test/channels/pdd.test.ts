@@ -7,7 +7,7 @@ import {
   parsePddOrder,
   pddAdapter,
   pddReason,
-} from "../../src/channels/platforms/pdd.ts";
+} from "../../src/channels/platforms/pdd/adapter.ts";
 import {
   PDD_AFTER_SALES_STATUS,
   PDD_DETAIL_TYPES,
@@ -16,8 +16,8 @@ import {
   pddYuan,
   signedPddParams,
   verifyPddRequest,
-} from "../../src/channels/platforms/pdd-protocol.ts";
-import { PDD_REASON_TEXT } from "../../src/channels/platforms/pdd-simulator.ts";
+} from "../../src/channels/platforms/pdd/protocol.ts";
+import { PDD_REASON_TEXT } from "../../src/channels/platforms/pdd/simulator.ts";
 import { PLATFORM_STATES, PlatformRejectedError } from "../../src/channels/platforms/platform.ts";
 import { REASON_CODES } from "../../src/domain/catalogue.ts";
 import { normalizeOrder } from "../../src/domain/order.ts";

@@ -3,7 +3,11 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { NotificationRejectedError } from "../../src/channels/payments/channel.ts";
-import { caseFromReturn, connectShopify, parseShopifyWebhook } from "../../src/channels/platforms/shopify.ts";
+import {
+  caseFromReturn,
+  connectShopify,
+  parseShopifyWebhook,
+} from "../../src/channels/platforms/shopify/adapter.ts";
 import {
   DECLINE_REASONS,
   declineReasonOf,
@@ -19,7 +23,7 @@ import {
   throttleWaitMs,
   WEBHOOK_HEADERS,
   webhookHmac,
-} from "../../src/channels/platforms/shopify-protocol.ts";
+} from "../../src/channels/platforms/shopify/protocol.ts";
 
 /** Shopify samples: Admin GraphQL docs responses and shopify_python_api REST fixtures (see PROVENANCE.csv). */
 const FIXTURES = new URL("../fixtures/payloads/shopify/", import.meta.url);

@@ -6,11 +6,11 @@ import {
   parseShopifyWebhook,
   type ShopifyCase,
   shopifyAdapter,
-} from "../../src/channels/platforms/shopify.ts";
+} from "../../src/channels/platforms/shopify/adapter.ts";
 import {
   type ShopifySimulator,
   startShopifySimulator,
-} from "../../src/channels/platforms/shopify-simulator.ts";
+} from "../../src/channels/platforms/shopify/simulator.ts";
 import { normalizeOrder } from "../../src/domain/order.ts";
 
 let sim: ShopifySimulator;

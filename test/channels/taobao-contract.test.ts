@@ -13,15 +13,15 @@ import {
   type TopRefund,
   type TopTrade,
   taobaoReason,
-} from "../../src/channels/platforms/taobao.ts";
+} from "../../src/channels/platforms/taobao/adapter.ts";
 import {
   fromTopTime,
   signingString,
   signTop,
   toTopTime,
   verifyTopSignature,
-} from "../../src/channels/platforms/taobao-protocol.ts";
-import { SIMULATED_REASON_TEXT } from "../../src/channels/platforms/taobao-simulator.ts";
+} from "../../src/channels/platforms/taobao/protocol.ts";
+import { SIMULATED_REASON_TEXT } from "../../src/channels/platforms/taobao/simulator.ts";
 import { REASON_CODES } from "../../src/domain/catalogue.ts";
 import { normalizeOrder } from "../../src/domain/order.ts";
 import { REJECT_REASON_CODES } from "../../src/domain/rules/actions.ts";

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChannelUnavailableError } from "../../src/channels/payments/channel.ts";
 import { type PlatformClient, PlatformRejectedError } from "../../src/channels/platforms/platform.ts";
-import { taobaoAdapter } from "../../src/channels/platforms/taobao.ts";
-import { signTop, toTopTime } from "../../src/channels/platforms/taobao-protocol.ts";
-import { startTaobaoSimulator, type TaobaoSimulator } from "../../src/channels/platforms/taobao-simulator.ts";
+import { taobaoAdapter } from "../../src/channels/platforms/taobao/adapter.ts";
+import { signTop, toTopTime } from "../../src/channels/platforms/taobao/protocol.ts";
+import { startTaobaoSimulator, type TaobaoSimulator } from "../../src/channels/platforms/taobao/simulator.ts";
 import { simOrder } from "../support/platforms.ts";
 
 /** The simulator as the adapter meets it: the gateway's checks, the refund state machine, pagination. */

@@ -9,7 +9,7 @@ import {
   parseWechatPush,
   wechatChannelsAdapter,
   wechatEchoResponse,
-} from "../../src/channels/platforms/wechat-channels.ts";
+} from "../../src/channels/platforms/wechat-channels/adapter.ts";
 import {
   acceptExchangeReshipBody,
   encryptMessage,
@@ -21,7 +21,7 @@ import {
   type WechatAftersaleOrder,
   wechatReason,
   wechatSignature,
-} from "../../src/channels/platforms/wechat-channels-protocol.ts";
+} from "../../src/channels/platforms/wechat-channels/protocol.ts";
 
 /** The recorded WeChat samples (SKIT.FlurlHttpClient.Wechat test fixtures, MIT; see PROVENANCE.csv). */
 const FIXTURES = new URL("../fixtures/payloads/wechat/", import.meta.url);

@@ -11,12 +11,12 @@ import {
   parseWechatPush,
   type WechatChannelsCase,
   wechatChannelsAdapter,
-} from "../../src/channels/platforms/wechat-channels.ts";
+} from "../../src/channels/platforms/wechat-channels/adapter.ts";
 import {
   simulatedLineKey,
   startWechatChannelsSimulator,
   type WechatChannelsSimulator,
-} from "../../src/channels/platforms/wechat-channels-simulator.ts";
+} from "../../src/channels/platforms/wechat-channels/simulator.ts";
 
 let sim: WechatChannelsSimulator;
 let client: PlatformClient;

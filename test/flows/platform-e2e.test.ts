@@ -2,11 +2,11 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildServer } from "../../src/api/server.ts";
-import type { DouyinSimulator } from "../../src/channels/platforms/douyin-simulator.ts";
-import type { PddSimulator } from "../../src/channels/platforms/pdd-simulator.ts";
+import type { DouyinSimulator } from "../../src/channels/platforms/douyin/simulator.ts";
+import type { PddSimulator } from "../../src/channels/platforms/pdd/simulator.ts";
 import type { PlatformSimulator, SimulatedOrder } from "../../src/channels/platforms/platform.ts";
-import { signTop, toTopTime } from "../../src/channels/platforms/taobao-protocol.ts";
-import type { TaobaoSimulator } from "../../src/channels/platforms/taobao-simulator.ts";
+import { signTop, toTopTime } from "../../src/channels/platforms/taobao/protocol.ts";
+import type { TaobaoSimulator } from "../../src/channels/platforms/taobao/simulator.ts";
 import type { CaseType } from "../../src/domain/catalogue.ts";
 import type { Actor } from "../../src/flows/context.ts";
 import { grantRefund } from "../../src/flows/grant-refund.ts";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { TaobaoSimulator } from "../../src/channels/platforms/taobao-simulator.ts";
+import type { TaobaoSimulator } from "../../src/channels/platforms/taobao/simulator.ts";
 import { autoReview } from "../../src/flows/auto-review.ts";
 import { applyPlatformCase, connectShop, syncShop } from "../../src/flows/sync-platform.ts";
 import { reviewQueue } from "../../src/store/views.ts";

@@ -9,8 +9,8 @@ import type {
   SimulatedOrder,
 } from "../../src/channels/platforms/platform.ts";
 import { PLATFORMS, SIMULATORS } from "../../src/channels/platforms/registry.ts";
-import { type TaobaoAdapterOptions, taobaoAdapter } from "../../src/channels/platforms/taobao.ts";
-import { startTaobaoSimulator, type TaobaoSimulator } from "../../src/channels/platforms/taobao-simulator.ts";
+import { type TaobaoAdapterOptions, taobaoAdapter } from "../../src/channels/platforms/taobao/adapter.ts";
+import { startTaobaoSimulator, type TaobaoSimulator } from "../../src/channels/platforms/taobao/simulator.ts";
 import type { Channel } from "../../src/domain/order.ts";
 import type { FlowContext } from "../../src/flows/context.ts";
 import { setReturnAddress } from "../../src/flows/platform-decision.ts";

@@ -1,17 +1,17 @@
 import type { Channel } from "../../domain/order.ts";
-import { douyinAdapter } from "./douyin.ts";
-import { startDouyinSimulator } from "./douyin-simulator.ts";
-import { jdAdapter } from "./jd.ts";
-import { startJdSimulator } from "./jd-simulator.ts";
-import { pddAdapter } from "./pdd.ts";
-import { startPddSimulator } from "./pdd-simulator.ts";
+import { douyinAdapter } from "./douyin/adapter.ts";
+import { startDouyinSimulator } from "./douyin/simulator.ts";
+import { jdAdapter } from "./jd/adapter.ts";
+import { startJdSimulator } from "./jd/simulator.ts";
+import { pddAdapter } from "./pdd/adapter.ts";
+import { startPddSimulator } from "./pdd/simulator.ts";
 import type { PlatformAdapter, PlatformLookup, SimulatorFactory } from "./platform.ts";
-import { shopifyAdapter } from "./shopify.ts";
-import { startShopifySimulator } from "./shopify-simulator.ts";
-import { taobaoAdapter } from "./taobao.ts";
-import { startTaobaoSimulator } from "./taobao-simulator.ts";
-import { wechatChannelsAdapter } from "./wechat-channels.ts";
-import { startWechatChannelsSimulator } from "./wechat-channels-simulator.ts";
+import { shopifyAdapter } from "./shopify/adapter.ts";
+import { startShopifySimulator } from "./shopify/simulator.ts";
+import { taobaoAdapter } from "./taobao/adapter.ts";
+import { startTaobaoSimulator } from "./taobao/simulator.ts";
+import { wechatChannelsAdapter } from "./wechat-channels/adapter.ts";
+import { startWechatChannelsSimulator } from "./wechat-channels/simulator.ts";
 
 /** Channel → its platform adapter: one line per platform. Tmall speaks the Taobao (TOP) protocol. */
 export const PLATFORMS: Partial<Record<Channel, PlatformAdapter>> = {

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
-import type { PlatformRejectedError, PlatformState } from "./platform.ts";
+import type { CaseType, ReasonCode } from "../../../domain/catalogue.ts";
+import type { PlatformRejectedError, PlatformState } from "../platform.ts";
 
 /**
  * Wire details of WeChat Channels shops (视频号小店 / 微信小店) after-sales, shared by the adapter

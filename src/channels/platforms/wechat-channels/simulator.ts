@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import type { ReasonCode } from "../../domain/catalogue.ts";
-import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOptions } from "./platform.ts";
-import { faultSwitch, isObject, type Reply, send, simulatorKit } from "./simulator-kit.ts";
+import type { ReasonCode } from "../../../domain/catalogue.ts";
+import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOptions } from "../platform.ts";
+import { faultSwitch, isObject, type Reply, send, simulatorKit } from "../simulator-kit.ts";
 import {
   encryptMessage,
   lineKey,
@@ -11,7 +11,7 @@ import {
   WECHAT_MAX_WINDOW_MS,
   WECHAT_STATUSES,
   wechatSignature,
-} from "./wechat-channels-protocol.ts";
+} from "./protocol.ts";
 
 /**
  * A local WeChat Channels shop API: stable_token, the /channels/ec/aftersale and /channels/ec/order

@@ -1,9 +1,9 @@
-import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
-import { AppError } from "../../domain/errors.ts";
-import { parseMinor } from "../../domain/money.ts";
-import type { Channel, LogisticsStatus, OrderInput } from "../../domain/order.ts";
-import { channelFetch } from "../http.ts";
-import { ChannelUnavailableError, NotificationRejectedError } from "../payments/channel.ts";
+import type { CaseType, ReasonCode } from "../../../domain/catalogue.ts";
+import { AppError } from "../../../domain/errors.ts";
+import { parseMinor } from "../../../domain/money.ts";
+import type { Channel, LogisticsStatus, OrderInput } from "../../../domain/order.ts";
+import { channelFetch } from "../../http.ts";
+import { ChannelUnavailableError, NotificationRejectedError } from "../../payments/channel.ts";
 import {
   type ConnectOptions,
   type Page,
@@ -18,7 +18,7 @@ import {
   type PullWindow,
   pickListedReason,
   type ReturnAddress,
-} from "./platform.ts";
+} from "../platform.ts";
 import {
   API_VERSION,
   AUTH_CODES,
@@ -32,7 +32,7 @@ import {
   toTopTime,
   UNAVAILABLE_CODES,
   verifyTopSignature,
-} from "./taobao-protocol.ts";
+} from "./protocol.ts";
 
 /**
  * Taobao and Tmall (TOP): refunds (`taobao.refunds.receive.get`, `taobao.refund.get`), trades

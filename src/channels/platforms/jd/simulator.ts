@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
-import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
-import { formatMinor } from "../../domain/money.ts";
-import { ASC_PREFIX, REFUND_APPLY_PREFIX } from "./jd.ts";
+import type { CaseType, ReasonCode } from "../../../domain/catalogue.ts";
+import { formatMinor } from "../../../domain/money.ts";
+import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOptions } from "../platform.ts";
+import { faultSwitch, formParams, send, sendHtml, simulatorKit } from "../simulator-kit.ts";
+import { ASC_PREFIX, REFUND_APPLY_PREFIX } from "./adapter.ts";
 import {
   formatJdTime,
   JD_ERRORS,
@@ -15,9 +17,7 @@ import {
   jdRoot,
   jdTimeMs,
   verifyJdRequest,
-} from "./jd-protocol.ts";
-import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOptions } from "./platform.ts";
-import { faultSwitch, formParams, send, sendHtml, simulatorKit } from "./simulator-kit.ts";
+} from "./protocol.ts";
 
 /**
  * A local JD open platform (JOS) on loopback: `/routerjson`, the same signature, gateway error codes,

@@ -1,12 +1,12 @@
-import { formatMinor } from "../../domain/money.ts";
-import type { OrderInput } from "../../domain/order.ts";
-import type { RejectReasonCode } from "../../domain/rules/actions.ts";
-import { channelFetch } from "../http.ts";
+import { formatMinor } from "../../../domain/money.ts";
+import type { OrderInput } from "../../../domain/order.ts";
+import type { RejectReasonCode } from "../../../domain/rules/actions.ts";
+import { channelFetch } from "../../http.ts";
 import {
   ChannelUnavailableError,
   type ChannelUnavailableKind,
   NotificationRejectedError,
-} from "../payments/channel.ts";
+} from "../../payments/channel.ts";
 import {
   type ConnectOptions,
   type Page,
@@ -20,7 +20,7 @@ import {
   type PullWindow,
   type Refusal,
   refusalCode,
-} from "./platform.ts";
+} from "../platform.ts";
 import {
   acceptApplyBody,
   BUSY_ERRCODE,
@@ -46,7 +46,7 @@ import {
   type WechatOrder,
   wechatReason,
   wechatSignature,
-} from "./wechat-channels-protocol.ts";
+} from "./protocol.ts";
 
 /**
  * WeChat Channels shop (视频号小店 / 微信小店) adapter: getaftersalelist + getaftersaleorder for requests,

@@ -1,6 +1,14 @@
 import { randomBytes } from "node:crypto";
-import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
-import { formatMinor } from "../../domain/money.ts";
+import type { CaseType, ReasonCode } from "../../../domain/catalogue.ts";
+import { formatMinor } from "../../../domain/money.ts";
+import type {
+  PlatformSimulator,
+  ReturnAddress,
+  SimulatedOrder,
+  SimulatedRequest,
+  SimulatorOptions,
+} from "../platform.ts";
+import { faultSwitch, formParams, send, sendHtml, simulatorKit } from "../simulator-kit.ts";
 import {
   formatPddDateTime,
   PDD_ALL,
@@ -11,15 +19,7 @@ import {
   PDD_ROUTER_PATH,
   pddErrorBody,
   verifyPddRequest,
-} from "./pdd-protocol.ts";
-import type {
-  PlatformSimulator,
-  ReturnAddress,
-  SimulatedOrder,
-  SimulatedRequest,
-  SimulatorOptions,
-} from "./platform.ts";
-import { faultSwitch, formParams, send, sendHtml, simulatorKit } from "./simulator-kit.ts";
+} from "./protocol.ts";
 
 /**
  * A local Pinduoduo open platform on loopback: the same router, form fields, MD5 signature, error

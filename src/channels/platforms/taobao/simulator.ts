@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
-import { formatMinor, parseMinor } from "../../domain/money.ts";
-import type { Channel } from "../../domain/order.ts";
-import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOptions } from "./platform.ts";
-import { formParams, send, simulatorKit } from "./simulator-kit.ts";
+import type { CaseType, ReasonCode } from "../../../domain/catalogue.ts";
+import { formatMinor, parseMinor } from "../../../domain/money.ts";
+import type { Channel } from "../../../domain/order.ts";
+import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOptions } from "../platform.ts";
+import { formParams, send, simulatorKit } from "../simulator-kit.ts";
 import {
   API_VERSION,
   fromTopTime,
@@ -18,7 +18,7 @@ import {
   type TopErrorBody,
   toTopTime,
   verifyTopSignature,
-} from "./taobao-protocol.ts";
+} from "./protocol.ts";
 
 /**
  * A local Taobao/Tmall Open Platform: the TOP gateway at `/router/rest` (form-encoded calls, the same

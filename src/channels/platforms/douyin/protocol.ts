@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
-import type { PlatformRejectedError, PlatformState } from "./platform.ts";
+import type { CaseType, ReasonCode } from "../../../domain/catalogue.ts";
+import type { PlatformRejectedError, PlatformState } from "../platform.ts";
 
 /**
  * Wire details of the Douyin shop open platform (抖店开放平台), shared by the adapter (douyin.ts) and

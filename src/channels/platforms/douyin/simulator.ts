@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { REASONS } from "../../domain/catalogue.ts";
+import { REASONS } from "../../../domain/catalogue.ts";
+import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOptions } from "../platform.ts";
+import { faultSwitch, isObject, type Reply, send, simulatorKit } from "../simulator-kit.ts";
 import {
   AFTERSALE_STATUSES,
   AFTERSALE_TYPES,
@@ -10,9 +12,7 @@ import {
   PATHS,
   pushSign,
   verifyDouyinRequest,
-} from "./douyin-protocol.ts";
-import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOptions } from "./platform.ts";
-import { faultSwitch, isObject, type Reply, send, simulatorKit } from "./simulator-kit.ts";
+} from "./protocol.ts";
 
 /**
  * A local Douyin shop open platform: the same paths, signing (HMAC-SHA256 over param_json), int64 ids,

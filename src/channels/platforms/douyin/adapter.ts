@@ -1,11 +1,26 @@
-import { formatMinor } from "../../domain/money.ts";
-import type { OrderInput } from "../../domain/order.ts";
-import { channelFetch } from "../http.ts";
+import { formatMinor } from "../../../domain/money.ts";
+import type { OrderInput } from "../../../domain/order.ts";
+import { channelFetch } from "../../http.ts";
 import {
   ChannelUnavailableError,
   type ChannelUnavailableKind,
   NotificationRejectedError,
-} from "../payments/channel.ts";
+} from "../../payments/channel.ts";
+import {
+  type ConnectOptions,
+  type Page,
+  type PlatformAdapter,
+  type PlatformCase,
+  type PlatformClient,
+  type PlatformCredentials,
+  type PlatformPush,
+  type PlatformRef,
+  PlatformRejectedError,
+  type PlatformState,
+  type PullWindow,
+  pickListedReason,
+  type ReturnAddress,
+} from "../platform.ts";
 import {
   ADDRESS_OPERATE_TYPES,
   AFTERSALE_STATUSES,
@@ -35,22 +50,7 @@ import {
   reasonOf,
   safeEqual,
   signedRequest,
-} from "./douyin-protocol.ts";
-import {
-  type ConnectOptions,
-  type Page,
-  type PlatformAdapter,
-  type PlatformCase,
-  type PlatformClient,
-  type PlatformCredentials,
-  type PlatformPush,
-  type PlatformRef,
-  PlatformRejectedError,
-  type PlatformState,
-  type PullWindow,
-  pickListedReason,
-  type ReturnAddress,
-} from "./platform.ts";
+} from "./protocol.ts";
 
 /**
  * Douyin shop (抖店) adapter: afterSale/List and afterSale/Detail for requests, order/searchList and

@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { ReasonCode } from "../../domain/catalogue.ts";
-import { parseMinor } from "../../domain/money.ts";
-import type { RejectReasonCode } from "../../domain/rules/actions.ts";
-import type { PlatformRejectedError, PlatformState } from "./platform.ts";
+import type { ReasonCode } from "../../../domain/catalogue.ts";
+import { parseMinor } from "../../../domain/money.ts";
+import type { RejectReasonCode } from "../../../domain/rules/actions.ts";
+import type { PlatformRejectedError, PlatformState } from "../platform.ts";
 
 /**
  * Wire details of Shopify returns and refunds, shared by the adapter (shopify.ts) and its simulator

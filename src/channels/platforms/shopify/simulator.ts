@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ReasonCode } from "../../domain/catalogue.ts";
-import { formatMinor, parseMinor } from "../../domain/money.ts";
-import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOptions } from "./platform.ts";
+import type { ReasonCode } from "../../../domain/catalogue.ts";
+import { formatMinor, parseMinor } from "../../../domain/money.ts";
+import type { PlatformSimulator, SimulatedOrder, SimulatedRequest, SimulatorOptions } from "../platform.ts";
+import { faultSwitch, isObject, send, simulatorKit } from "../simulator-kit.ts";
 import {
   DECLINE_NOTE_MAX,
   DECLINE_REASONS,
@@ -13,8 +14,7 @@ import {
   SHOPIFY_API_VERSION,
   WEBHOOK_HEADERS,
   webhookHmac,
-} from "./shopify-protocol.ts";
-import { faultSwitch, isObject, send, simulatorKit } from "./simulator-kit.ts";
+} from "./protocol.ts";
 
 /**
  * A local Shopify Admin GraphQL endpoint for returns: the same path, access-token header, `{data,

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { AppError } from "../../domain/errors.ts";
-import { parseMinor } from "../../domain/money.ts";
+import { AppError } from "../../../domain/errors.ts";
+import { parseMinor } from "../../../domain/money.ts";
 
 /**
  * Wire facts of the Pinduoduo open platform (拼多多开放平台, POP), shared by the adapter and its

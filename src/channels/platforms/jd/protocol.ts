@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { AppError } from "../../domain/errors.ts";
-import { parseMinor } from "../../domain/money.ts";
+import { AppError } from "../../../domain/errors.ts";
+import { parseMinor } from "../../../domain/money.ts";
 
 /**
  * Wire facts of the JD open platform (京东宙斯 JOS), shared by the adapter and its simulator.

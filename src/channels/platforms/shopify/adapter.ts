@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import { formatMinor } from "../../domain/money.ts";
-import type { OrderInput } from "../../domain/order.ts";
-import { channelFetch } from "../http.ts";
+import { formatMinor } from "../../../domain/money.ts";
+import type { OrderInput } from "../../../domain/order.ts";
+import { channelFetch } from "../../http.ts";
 import {
   ChannelUnavailableError,
   type ChannelUnavailableKind,
   NotificationRejectedError,
-} from "../payments/channel.ts";
+} from "../../payments/channel.ts";
 import {
   type ConnectOptions,
   type Page,
@@ -18,7 +18,7 @@ import {
   type PlatformRef,
   PlatformRejectedError,
   refusalCode,
-} from "./platform.ts";
+} from "../platform.ts";
 import {
   DECLINE_NOTE_MAX,
   DOCUMENTS,
@@ -43,7 +43,7 @@ import {
   updatedWindowQuery,
   verifyWebhookHmac,
   WEBHOOK_HEADERS,
-} from "./shopify-protocol.ts";
+} from "./protocol.ts";
 
 /**
  * Shopify adapter: Returns through the Admin GraphQL API (orders → returns, return(id:),

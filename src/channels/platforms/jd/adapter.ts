@@ -1,10 +1,24 @@
-import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
-import { AppError } from "../../domain/errors.ts";
-import { formatMinor } from "../../domain/money.ts";
-import type { LogisticsStatus, OrderInput } from "../../domain/order.ts";
-import type { RejectReasonCode } from "../../domain/rules/actions.ts";
-import { channelFetch } from "../http.ts";
-import { ChannelUnavailableError } from "../payments/channel.ts";
+import type { CaseType, ReasonCode } from "../../../domain/catalogue.ts";
+import { AppError } from "../../../domain/errors.ts";
+import { formatMinor } from "../../../domain/money.ts";
+import type { LogisticsStatus, OrderInput } from "../../../domain/order.ts";
+import type { RejectReasonCode } from "../../../domain/rules/actions.ts";
+import { channelFetch } from "../../http.ts";
+import { ChannelUnavailableError } from "../../payments/channel.ts";
+import {
+  type ConnectOptions,
+  type Page,
+  type PlatformAdapter,
+  type PlatformCase,
+  type PlatformClient,
+  type PlatformCredentials,
+  type PlatformRef,
+  PlatformRejectedError,
+  type PlatformState,
+  type PullWindow,
+  type Refusal,
+  refusalCode,
+} from "../platform.ts";
 import {
   formatJdTime,
   JD_MAX_PAGE_INDEX,
@@ -21,21 +35,7 @@ import {
   parseJdJson,
   parseJdTime,
   signedJdParams,
-} from "./jd-protocol.ts";
-import {
-  type ConnectOptions,
-  type Page,
-  type PlatformAdapter,
-  type PlatformCase,
-  type PlatformClient,
-  type PlatformCredentials,
-  type PlatformRef,
-  PlatformRejectedError,
-  type PlatformState,
-  type PullWindow,
-  type Refusal,
-  refusalCode,
-} from "./platform.ts";
+} from "./protocol.ts";
 
 /**
  * JD (京东) adapter over two lists that JD keeps apart:

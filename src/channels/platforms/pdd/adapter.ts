@@ -1,9 +1,23 @@
-import type { CaseType, ReasonCode } from "../../domain/catalogue.ts";
-import { AppError } from "../../domain/errors.ts";
-import { formatMinor } from "../../domain/money.ts";
-import { addressKey, type LogisticsStatus, type OrderInput } from "../../domain/order.ts";
-import { channelFetch } from "../http.ts";
-import { ChannelUnavailableError } from "../payments/channel.ts";
+import type { CaseType, ReasonCode } from "../../../domain/catalogue.ts";
+import { AppError } from "../../../domain/errors.ts";
+import { formatMinor } from "../../../domain/money.ts";
+import { addressKey, type LogisticsStatus, type OrderInput } from "../../../domain/order.ts";
+import { channelFetch } from "../../http.ts";
+import { ChannelUnavailableError } from "../../payments/channel.ts";
+import {
+  type ConnectOptions,
+  type Page,
+  type PlatformAdapter,
+  type PlatformCase,
+  type PlatformClient,
+  type PlatformCredentials,
+  type PlatformRef,
+  PlatformRejectedError,
+  type PlatformState,
+  type PullWindow,
+  type Refusal,
+  type ReturnAddress,
+} from "../platform.ts";
 import {
   PDD_AFTER_SALES_STATUS,
   PDD_ALL,
@@ -19,21 +33,7 @@ import {
   pddFen,
   pddYuan,
   signedPddParams,
-} from "./pdd-protocol.ts";
-import {
-  type ConnectOptions,
-  type Page,
-  type PlatformAdapter,
-  type PlatformCase,
-  type PlatformClient,
-  type PlatformCredentials,
-  type PlatformRef,
-  PlatformRejectedError,
-  type PlatformState,
-  type PullWindow,
-  type Refusal,
-  type ReturnAddress,
-} from "./platform.ts";
+} from "./protocol.ts";
 
 /**
  * Pinduoduo (拼多多) adapter: after-sales requests from pdd.refund.list.increment.get (30-minute windows,
