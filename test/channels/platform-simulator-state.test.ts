@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { PlatformSimulator, SimulatorOptions } from "../../src/channels/platforms/platform.ts";
-import { PLATFORMS, SIMULATORS } from "../../src/channels/platforms/registry.ts";
+import { PLATFORM_CHANNELS, PLATFORMS, SIMULATORS } from "../../src/channels/platforms/registry.ts";
 import { SimulatorStateError } from "../../src/channels/platforms/simulator-kit.ts";
 import type { Channel } from "../../src/domain/order.ts";
 import { shortIds, simOrder } from "../support/platforms.ts";
@@ -17,7 +17,8 @@ const dir = mkdtempSync(join(tmpdir(), "aftersales-sim-state-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const clock = { now: new Date("2026-11-02T08:00:00Z") };
-const CHANNELS: Channel[] = ["taobao", "tmall", "jd", "pdd", "douyin", "wechat_channels", "shopify"];
+/** Every platform in the registry: a new one is held to the same. */
+const CHANNELS = Object.keys(PLATFORM_CHANNELS) as Channel[];
 
 const start = (channel: Channel, over: SimulatorOptions = {}) =>
   (SIMULATORS[channel] as (o: SimulatorOptions) => Promise<PlatformSimulator>)({

@@ -13,27 +13,38 @@ import { startTaobaoSimulator } from "./taobao/simulator.ts";
 import { wechatChannelsAdapter } from "./wechat-channels/adapter.ts";
 import { startWechatChannelsSimulator } from "./wechat-channels/simulator.ts";
 
-/** Channel → its platform adapter: one line per platform. Tmall speaks the Taobao (TOP) protocol. */
-export const PLATFORMS: Partial<Record<Channel, PlatformAdapter>> = {
-  taobao: taobaoAdapter({ channel: "taobao" }),
-  tmall: taobaoAdapter({ channel: "tmall" }),
-  jd: jdAdapter,
-  pdd: pddAdapter,
-  douyin: douyinAdapter,
-  wechat_channels: wechatChannelsAdapter,
-  shopify: shopifyAdapter,
+/** A platform as the registry holds it: its adapter, and how to start its local simulator. */
+export interface PlatformEntry {
+  adapter: PlatformAdapter;
+  /** `aftersales simulate <channel>`, the demo's marketplaces, the tests. */
+  simulator: SimulatorFactory;
+}
+
+/** Tmall speaks the Taobao (TOP) protocol: one adapter and simulator presenting as either. */
+const top = (channel: "taobao" | "tmall"): PlatformEntry => ({
+  adapter: taobaoAdapter({ channel }),
+  simulator: (o) => startTaobaoSimulator({ ...o, channel }),
+});
+
+/** Channel → its platform (a folder under platforms/): one line per platform, all the rest reads it. */
+export const PLATFORM_CHANNELS: Partial<Record<Channel, PlatformEntry>> = {
+  taobao: top("taobao"),
+  tmall: top("tmall"),
+  jd: { adapter: jdAdapter, simulator: startJdSimulator },
+  pdd: { adapter: pddAdapter, simulator: startPddSimulator },
+  douyin: { adapter: douyinAdapter, simulator: startDouyinSimulator },
+  wechat_channels: { adapter: wechatChannelsAdapter, simulator: startWechatChannelsSimulator },
+  shopify: { adapter: shopifyAdapter, simulator: startShopifySimulator },
 };
 
-/** Channel → how to start its local simulator (`aftersales simulate <channel>`, tests, the demo). */
-export const SIMULATORS: Partial<Record<Channel, SimulatorFactory>> = {
-  taobao: (o) => startTaobaoSimulator({ ...o, channel: "taobao" }),
-  tmall: (o) => startTaobaoSimulator({ ...o, channel: "tmall" }),
-  jd: startJdSimulator,
-  pdd: startPddSimulator,
-  douyin: startDouyinSimulator,
-  wechat_channels: startWechatChannelsSimulator,
-  shopify: startShopifySimulator,
-};
+const each = <T>(pick: (e: PlatformEntry) => T) =>
+  Object.fromEntries(Object.entries(PLATFORM_CHANNELS).map(([c, e]) => [c, pick(e)])) as Partial<
+    Record<Channel, T>
+  >;
+/** Channel → its platform adapter. */
+export const PLATFORMS = each((e) => e.adapter);
+/** Channel → how to start its local simulator. */
+export const SIMULATORS = each((e) => e.simulator);
 
 /** The registry as a lookup (FlowContext.platforms defaults to it; tests pass their own). */
 export const platformFor: PlatformLookup = (channel) => PLATFORMS[channel as Channel];
