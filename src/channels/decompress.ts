@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createInflateRaw, gunzipSync } from "node:zlib";
+import { createInflateRaw, gunzipSync, inflateRawSync } from "node:zlib";
 import { AppError } from "../domain/errors.ts";
 
 /**
@@ -72,6 +72,8 @@ interface Source {
   size: number;
   read(pos: number, len: number): Promise<Buffer>;
   chunks(start: number, end: number): AsyncIterable<Uint8Array>;
+  /** Bytes in memory inflate in one call, stopping past `max` (undefined then): no stream to feed. */
+  inflate?(start: number, end: number, max: number): Buffer | undefined;
 }
 
 const LOCAL = 0x04034b50;
@@ -115,7 +117,7 @@ async function walkZip(
     const end = known ? start + size : await findDescriptor(src, start);
     if (end > src.size) throw new ArchiveInvalid(`${name} runs past the end of the file`);
     const index = names.push(name) - 1;
-    const count = async (source: AsyncIterable<Buffer>) => {
+    const count = async (source: AsyncIterable<Buffer> | Iterable<Buffer>) => {
       for await (const chunk of source) {
         out += chunk.length;
         if (out > allowed) throw refusal(what, src.size, limits);
@@ -125,7 +127,11 @@ async function walkZip(
     try {
       // Every method but "stored" is inflated, as the streaming readers do.
       if (method === 0) await pipeline(Readable.from(src.chunks(start, end)), count);
-      else await pipeline(Readable.from(src.chunks(start, end)), createInflateRaw(), count);
+      else if (src.inflate) {
+        const data = src.inflate(start, end, allowed - out);
+        if (!data) throw refusal(what, src.size, limits);
+        await count([data]);
+      } else await pipeline(Readable.from(src.chunks(start, end)), createInflateRaw(), count);
     } catch (e) {
       if (e instanceof AppError || e instanceof ArchiveInvalid) throw e;
       throw new ArchiveInvalid(`${name} cannot be inflated: ${(e as Error).message}`);
@@ -171,6 +177,14 @@ function memorySource(buf: Uint8Array): Source {
     read: async (pos, len) => b.subarray(pos, Math.min(b.length, pos + len)),
     async *chunks(start, end) {
       for (let i = start; i < end; i += SLICE) yield b.subarray(i, Math.min(end, i + SLICE));
+    },
+    inflate(start, end, max) {
+      try {
+        return inflateRawSync(b.subarray(start, end), { maxOutputLength: Math.max(1, max) });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return undefined;
+        throw e;
+      }
     },
   };
 }
@@ -219,6 +233,11 @@ export async function scanZipFile(
     await fh.close();
   }
 }
+
+/** A channel API's answer is JSON or a form, never megabytes; the cap also bounds what fetch inflates. */
+export const ANSWER_LIMIT = 16 * MiB;
+export const readAnswer = async (res: Response) =>
+  (await readBodyCapped(res, ANSWER_LIMIT, "the answer")).toString("utf8");
 
 /** A response body, refused once it passes `maxBytes` (after any Content-Encoding fetch undid). */
 export async function readBodyCapped(res: Response, maxBytes: number, what: string): Promise<Buffer> {

@@ -1,3 +1,4 @@
+import { readAnswer } from "./decompress.ts";
 import { ChannelUnavailableError } from "./payments/channel.ts";
 
 /**
@@ -14,7 +15,7 @@ export async function channelFetch(
   const { timeoutMs, ...rest } = init;
   try {
     const res = await fetch(url, { ...rest, signal: AbortSignal.timeout(timeoutMs) });
-    return { status: res.status, text: await res.text(), headers: res.headers };
+    return { status: res.status, text: await readAnswer(res), headers: res.headers };
   } catch (e) {
     const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
     throw new ChannelUnavailableError(

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildServer } from "../../src/api/server.ts";
@@ -10,6 +12,8 @@ import {
   unzipCapped,
   XLSX_LIMITS,
 } from "../../src/channels/decompress.ts";
+import { channelFetch } from "../../src/channels/http.ts";
+import { ChannelUnavailableError } from "../../src/channels/payments/channel.ts";
 import { AppError } from "../../src/domain/errors.ts";
 import { createToken } from "../../src/store/tokens.ts";
 import { gzipBomb, xlsxBomb, zip, zipBomb } from "../support/bombs.ts";
@@ -28,6 +32,20 @@ beforeAll(async () => {
   env = await testEnv();
   token = (await createToken(env.ctx.db, { name: "finance", role: "finance" })).token;
   app = await buildServer({ ctx: env.ctx, dbKind: env.store.kind });
+  // Real bills first, so the process has done everything once (the database's own memory included)
+  // and what the bombs add is what is measured.
+  for (const [channel, type, file] of [
+    ["wechat_pay", "text/csv", "wechat-refund-2026-11-22.csv"],
+    ["alipay", "application/zip", "20880000000000000156_20261122.csv.zip"],
+  ]) {
+    const res = await app.inject({
+      method: "POST",
+      url: `/api/v1/reconciliations?channel=${channel}&date=2026-11-22`,
+      headers: { authorization: `Bearer ${token}`, "content-type": type as string },
+      payload: readFileSync(`test/fixtures/bills/${file}`),
+    });
+    expect(res.statusCode, res.body).toBe(201);
+  }
 });
 afterAll(async () => {
   await app.close();
@@ -84,6 +102,32 @@ describe("bill uploads that unpack to 300 MiB", () => {
       expect((await app.inject({ url: "/healthz" })).statusCode).toBe(200);
     },
   );
+});
+
+describe("a channel answering with a compressed bomb", () => {
+  it("is cut off at 16 MiB of answer: the call fails as unavailable (outcome unknown), memory bounded", async () => {
+    const bomb = gzipBomb(300);
+    // fetch undoes Content-Encoding by itself: the bomb goes off inside it unless the reading stops.
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
+      res.end(bomb);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const { result, mb } = await peakGrowthMb(() =>
+        channelFetch("test", "GET /refunds", `http://127.0.0.1:${port}/refunds`, { timeoutMs: 60_000 }).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
+      expect(result).toBeInstanceOf(ChannelUnavailableError);
+      expect((result as Error).message).toMatch(/more than 16 MiB/);
+      if (mb !== undefined) expect(mb).toBeLessThan(150);
+    } finally {
+      server.close();
+    }
+  });
 });
 
 describe("the unpacking caps", () => {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { readAnswer } from "../decompress.ts";
 import {
   type Kuaidi100PushParam,
   kuaidi100Carrier,
@@ -74,7 +75,7 @@ export function kuaidi100Tracking(opts: Kuaidi100Options): TrackingProvider {
         body: new URLSearchParams(form).toString(),
         signal: AbortSignal.timeout(timeoutMs),
       });
-      text = await res.text();
+      text = await readAnswer(res);
     } catch (e) {
       throw new TrackingUnavailableError(NAME, `request failed: ${(e as Error).message}`, { cause: e });
     }

@@ -5,7 +5,7 @@ import {
   type RefundBillFetch,
   type RefundBillSource,
 } from "../../domain/reconcile/bill.ts";
-import { BILL_LIMITS, readBodyCapped } from "../decompress.ts";
+import { BILL_LIMITS, readAnswer, readBodyCapped } from "../decompress.ts";
 import { readAlipayBillFile } from "./alipay-bill.ts";
 import {
   AlipayProtocolError,
@@ -271,7 +271,7 @@ export function alipayChannel(opts: AlipayChannelOptions): AlipayChannel {
         body: formBody(params),
         signal: AbortSignal.timeout(timeoutMs),
       });
-      raw = await res.text();
+      raw = await readAnswer(res);
     } catch (e) {
       const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
       throw timedOut

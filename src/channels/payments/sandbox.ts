@@ -1,3 +1,4 @@
+import { readAnswer } from "../decompress.ts";
 import {
   ChannelUnavailableError,
   type ChannelUnavailableKind,
@@ -64,7 +65,7 @@ export function sandboxPayChannel(opts: SandboxPayChannelOptions): PaymentChanne
         ...(payload === undefined ? {} : { body: text }),
         signal: AbortSignal.timeout(timeoutMs),
       });
-      raw = await res.text();
+      raw = await readAnswer(res);
     } catch (e) {
       const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
       throw timedOut

@@ -5,7 +5,7 @@ import {
   type RefundBillFetch,
   type RefundBillSource,
 } from "../../domain/reconcile/bill.ts";
-import { ArchiveInvalid, BILL_LIMITS, gunzipCapped, readBodyCapped } from "../decompress.ts";
+import { ArchiveInvalid, BILL_LIMITS, gunzipCapped, readAnswer, readBodyCapped } from "../decompress.ts";
 import {
   ChannelUnavailableError,
   type ChannelUnavailableKind,
@@ -213,7 +213,7 @@ export function wechatPayChannel(opts: WechatPayChannelOptions): PaymentChannel 
         redirect: "manual",
         signal: AbortSignal.timeout(timeoutMs),
       });
-      raw = await res.text();
+      raw = await readAnswer(res);
     } catch (e) {
       const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
       throw timedOut
