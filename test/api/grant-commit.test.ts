@@ -164,6 +164,8 @@ describe("a grant is answered as what it is", () => {
       status: "refunding",
       refund: { status: "processing", error: { code: "CHANNEL_UNAVAILABLE" } },
     });
+    // Said in the caller's language (zh-CN unless asked otherwise), like every problem.
+    expect(res.body.refund.error.message).toMatch(/支付渠道/);
     await expectEveryOpenRefundCovered(p.ctx);
     await drainOutbox();
     expect((await call("GET", `/cases/${id}`)).body).toMatchObject({

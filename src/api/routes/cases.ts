@@ -8,6 +8,7 @@ import {
   type CaseState,
   availableActions as machineMoves,
 } from "../../domain/lifecycle.ts";
+import { describeError, type Lang } from "../../domain/messages/index.ts";
 import { formatMinor } from "../../domain/money.ts";
 import { autoReview } from "../../flows/auto-review.ts";
 import { DryRun, type StepResult } from "../../flows/case-step.ts";
@@ -26,6 +27,7 @@ import { findCase } from "../../store/cases.ts";
 import { caseDetail, listCases, reviewQueue } from "../../store/views.ts";
 import { canSeeShop, type Permission, type Principal, principal, roleMay } from "../auth.ts";
 import { caseViewJson } from "../case-view.ts";
+import { langOf } from "../problems.ts";
 import { caseJson, caseSummaryJson } from "../serialize.ts";
 import type { App } from "../server.ts";
 import { Amount, Deductions, Enum, Items, Reason } from "./schemas.ts";
@@ -190,6 +192,19 @@ const ACTIONS: Record<string, CaseAction> = {
 };
 
 const actorOf = (p: Principal): Actor => ({ kind: "user", id: p.name });
+
+type Sent = { error?: { code: string; message: string } };
+/** A sending problem reported inside a success, said in the caller's language where the catalogue knows its code. */
+export function inCallersWords<T extends object>(res: T, lang: Lang): T {
+  const { refund, refunds } = res as { refund?: Sent; refunds?: Sent[] };
+  const say = (r: Sent): Sent =>
+    r.error ? { ...r, error: { code: r.error.code, message: describeError(r.error, lang) } } : r;
+  return {
+    ...res,
+    ...(refund ? { refund: say(refund) } : {}),
+    ...(refunds ? { refunds: refunds.map(say) } : {}),
+  };
+}
 
 /** The machine's move each action's flow fires (the others — compensate, override, review, issue-refund — fire none of their own). */
 const MOVES: Readonly<Record<string, Action>> = {
@@ -417,7 +432,7 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         const p = principal(req);
         // The token's shops travel into the flow, which treats any other shop's case as absent.
         const res = await a.run(ctx, actorOf(p), req.params.id, { ...(req.body as object), shops: p.shops });
-        return { id: req.params.id, ...res };
+        return { id: req.params.id, ...inCallersWords(res, langOf(req)) };
       },
     );
   }

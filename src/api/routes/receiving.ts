@@ -22,8 +22,10 @@ import { listParcels, type MatchInput, matchParcel, recordParcel } from "../../f
 import { findCase } from "../../store/cases.ts";
 import { caseInspections, caseReceiptLines } from "../../store/inventory.ts";
 import { canSeeShop, type Principal, principal } from "../auth.ts";
+import { langOf } from "../problems.ts";
 import { money } from "../serialize.ts";
 import type { App } from "../server.ts";
+import { inCallersWords } from "./cases.ts";
 import { Amount, Enum } from "./schemas.ts";
 
 const Photos = Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), {
@@ -373,7 +375,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         shops: p.shops,
       });
       // Sent at once like any grant, answered as granted whatever sending says; the outbox sends it later.
-      const sent = await sendNow(ctx, granted, granted.refunds);
+      const sent = inCallersWords(await sendNow(ctx, granted, granted.refunds), langOf(req));
       return {
         id: req.params.id,
         status: sent.status,

@@ -4,7 +4,9 @@ import { sendNow } from "../../flows/issue-refund.ts";
 import { settleOfflineRefund } from "../../flows/settle-offline-refund.ts";
 import { switchRefundToOffline } from "../../flows/switch-refund.ts";
 import { principal } from "../auth.ts";
+import { langOf } from "../problems.ts";
 import type { App } from "../server.ts";
+import { inCallersWords } from "./cases.ts";
 import { Enum } from "./schemas.ts";
 
 /** 退款: what finance does to a refund directly. */
@@ -55,7 +57,10 @@ export async function refundRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         shops: p.shops,
       });
       // Sent at once: the offline channel records that finance owes it; answered as granted whatever happens.
-      return { id: granted.caseId, ...(await sendNow(ctx, granted, granted.refunds)) };
+      return {
+        id: granted.caseId,
+        ...inCallersWords(await sendNow(ctx, granted, granted.refunds), langOf(req)),
+      };
     },
   );
 }
