@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { AppError } from "../domain/errors.ts";
 import type { FlowContext } from "../flows/context.ts";
 import { authenticator, authorize, declarePermission, recordTokenUse } from "./auth.ts";
+import { addSharedSchemas, declareResponses } from "./operations.ts";
 import { errorHandler, frameworkErrors, notFoundHandler } from "./problems.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { alertRoutes } from "./routes/alerts.ts";
@@ -71,6 +72,9 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
   app.setValidatorCompiler(validatorCompiler);
+  // Response schemas document what is sent (operations.ts) and never change it: no property is dropped.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  addSharedSchemas(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   await app.register(helmet, {
@@ -99,6 +103,8 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       security: [{ bearer: [] }],
     },
+    // Shared schemas appear under components.schemas by their own names.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(swaggerUi, {
     routePrefix: "/api/docs",
@@ -117,6 +123,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       api.addHook("onSend", recordTokenUse(opts.ctx.db));
       api.addHook("onRoute", declarePermission);
       api.addHook("onRoute", requireSchemas);
+      api.addHook("onRoute", declareResponses);
       await api.register(adminRoutes, { ctx: opts.ctx });
       await api.register(tokenRoutes, { ctx: opts.ctx });
       await api.register(auditRoutes, { ctx: opts.ctx });
@@ -141,6 +148,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   await app.register(
     async (open) => {
       open.addHook("onRequest", publicLimit);
+      open.addHook("onRoute", declareResponses);
       await open.register(callbackRoutes, { ctx: opts.ctx });
       await open.register(platformCallbackRoutes, { ctx: opts.ctx });
       await open.register(logisticsCallbackRoutes, { ctx: opts.ctx });
