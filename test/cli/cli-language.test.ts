@@ -9,7 +9,7 @@ function aftersales(locale: Record<string, string>, ...args: string[]) {
   for (const k of ["LC_ALL", "LC_MESSAGES", "LANG", "AFTERSALES_LANG", "DATABASE_URL"])
     if (!(k in locale)) delete env[k];
   return new Promise<{ code: number; stderr: string }>((resolve) => {
-    execFile(process.execPath, ["src/cli/main.ts", ...args], { env, timeout: 60_000 }, (err, _out, stderr) =>
+    execFile(process.execPath, ["src/cli/main.ts", ...args], { env, timeout: 180_000 }, (err, _out, stderr) =>
       resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stderr }),
     );
   });

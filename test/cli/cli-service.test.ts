@@ -228,6 +228,6 @@ describe.skipIf(usingPostgres)("the CLI while the service runs on the embedded d
       } catch {
         return true;
       }
-    }, 60_000);
+    }, 180_000);
   }, 300_000);
 });

@@ -31,7 +31,7 @@ beforeAll(async () => {
     now: NOW,
     progress: (m) => progress.push(m),
   });
-}, 60_000);
+}, 180_000);
 afterAll(() => store?.close());
 
 interface Decided {
@@ -168,7 +168,7 @@ describe("aftersales demo --history", () => {
     expect(same.cases).toEqual(first.cases);
     const other = await again(8);
     expect(other.cases.map((c) => c.action)).not.toEqual(first.cases.map((c) => c.action));
-  }, 60_000);
+  }, 180_000);
 
   it("plants patterns the rules' facts can see, and people decide them as documented", async () => {
     const { db } = store;

@@ -132,7 +132,7 @@ describe("aftersales import orders", () => {
     expect(r.stderr).toMatch(/Rechnung.*\[IMPORT_COLUMN_MISSING\]/);
     const bad = await aftersales("import", "orders", SLICE, "--mapping", "{not json");
     expect(bad.stderr).toMatch(/\[IMPORT_MAPPING_INVALID\]/);
-  }, 60_000);
+  }, 180_000);
 });
 
 /** Sale invoices of the slice whose every row is rejected, so they make no order. */

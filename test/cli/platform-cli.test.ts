@@ -29,7 +29,7 @@ function aftersales(...args: string[]): Promise<{ code: number; stdout: string; 
       ["src/cli/main.ts", ...args],
       {
         env: { ...process.env, ...dbEnv, AFTERSALES_DEMO: "0", AFTERSALES_SECRET_KEY: KEY },
-        timeout: 60_000,
+        timeout: 180_000,
       },
       (err, stdout, stderr) =>
         resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),

@@ -43,7 +43,7 @@ function aftersales(...args: string[]): Promise<Run> {
     execFile(
       process.execPath,
       ["src/cli/main.ts", ...args],
-      { env: { ...process.env, ...dbEnv, AFTERSALES_DEMO: "0" }, timeout: 60_000 },
+      { env: { ...process.env, ...dbEnv, AFTERSALES_DEMO: "0" }, timeout: 180_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
         resolve({ code, stdout, stderr });
@@ -202,7 +202,7 @@ describe("aftersales rules", () => {
     expect(b.stderr).toContain("[RULES_FILE_NOT_JSON]");
 
     expect(await json<ListedVersion[]>("list", "--json")).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 
   it("starts from the default rules: export --default, import as a draft, activate", async () => {
     const exported = await rules("export", "--default");
@@ -231,7 +231,7 @@ describe("aftersales rules", () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain(`Rule set version ${version} — active`);
     expect(shown.stdout).toContain("unshipped-refund-only");
-  }, 60_000);
+  }, 180_000);
 
   it("exports the live rule set as JSON that imports back to an equal definition", async () => {
     const live = await json<unknown>("export");
@@ -242,7 +242,7 @@ describe("aftersales rules", () => {
     expect(imported.code, imported.stderr).toBe(0);
     const again = Number(/draft version (\d+)/.exec(imported.stdout)?.[1]);
     expect(await json<unknown>("export", "--version", String(again))).toEqual(live);
-  }, 60_000);
+  }, 180_000);
 
   it("backtests the live rules against the cases people decided", async () => {
     const report = await json<BacktestReport>("backtest", "--json");
@@ -280,11 +280,11 @@ describe("aftersales rules", () => {
     expect((await json<BacktestReport>("backtest", "--json", "--from", "2030-01-01")).cases).toBe(0);
     const clash = await rules("backtest", "--version", "1", "--file", "x.json");
     expect(clash.code).toBe(1);
-  }, 90_000);
+  }, 240_000);
 
   it("scans for quality alerts", async () => {
     const r = await aftersales("alerts", "scan");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("SKUs and categories with recent claims");
-  }, 60_000);
+  }, 180_000);
 });

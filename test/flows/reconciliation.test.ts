@@ -474,7 +474,7 @@ describe("CLI", () => {
 function run(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, {
-      env: { ...process.env, DATABASE_URL: "" },
+      env: { ...process.env, DATABASE_URL: "", AFTERSALES_LANG: "en" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
