@@ -10,6 +10,9 @@ import { type Actor, actorName, type FlowContext } from "./context.ts";
 export const AUDIT_ACTIONS = {
   "shop.create": { global: false },
   "shop.review": { global: false },
+  "shop.credentials": { global: false },
+  "shop.disconnect": { global: false },
+  "shop.return_address": { global: false },
   "settings.risk": { global: true },
   "settings.quality": { global: true },
   "settings.fees": { global: true },

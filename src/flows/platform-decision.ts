@@ -12,7 +12,8 @@ import type { CaseType } from "../domain/catalogue.ts";
 import { AppError, fail } from "../domain/errors.ts";
 import { REJECT_REASON_CODES, REJECT_REASONS, type RejectReasonCode } from "../domain/rules/actions.ts";
 import { getSetting, putSetting } from "../store/settings.ts";
-import type { FlowContext } from "./context.ts";
+import { audit, SYSTEM_ACTOR } from "./audit.ts";
+import type { Actor, FlowContext } from "./context.ts";
 import { applyPlatformCase, connectShop, type ShopConnection } from "./sync-platform.ts";
 
 /**
@@ -70,7 +71,12 @@ export async function getReturnAddress(ctx: FlowContext, shop: string): Promise<
   return (await getSetting(ctx.db, returnAddressKey(shop))) as ReturnAddress | undefined;
 }
 
-export async function setReturnAddress(ctx: FlowContext, shop: string, address: ReturnAddress) {
+export async function setReturnAddress(
+  ctx: FlowContext,
+  shop: string,
+  address: ReturnAddress,
+  actor: Actor = SYSTEM_ACTOR,
+) {
   for (const k of ["name", "phone", "address"] as const) {
     if (typeof address[k] !== "string" || !address[k].trim())
       fail("INVALID_RETURN_ADDRESS", `The return address needs a ${k}`, { part: k });
@@ -82,7 +88,17 @@ export async function setReturnAddress(ctx: FlowContext, shop: string, address: 
     ...(address.postcode ? { postcode: address.postcode.trim() } : {}),
     ...(address.addressId ? { addressId: address.addressId.trim() } : {}),
   };
-  await putSetting(ctx.db, returnAddressKey(shop), clean);
+  await ctx.db.transaction().execute(async (tx) => {
+    const before = (await getSetting(tx, returnAddressKey(shop))) ?? null;
+    await putSetting(tx, returnAddressKey(shop), clean);
+    await audit(tx, ctx, actor, {
+      action: "shop.return_address",
+      subject: shop,
+      shops: [shop],
+      before,
+      after: clean,
+    });
+  });
   return clean;
 }
 

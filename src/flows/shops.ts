@@ -1,4 +1,6 @@
 import { fail } from "../domain/errors.ts";
+import { type Credentials, credentialSummary, saveCredentials } from "../store/credentials.ts";
+import type { Tx } from "../store/orders.ts";
 import { audit } from "./audit.ts";
 import type { Actor, FlowContext } from "./context.ts";
 
@@ -28,5 +30,50 @@ export async function createShop(ctx: FlowContext, actor: Actor, input: ShopInpu
       after: shop,
     });
     return shop;
+  });
+}
+
+/** Which credential fields a shop has, for the audit log (never their values); null: not connected. */
+async function credentialFields(tx: Tx, ctx: FlowContext, shopId: string) {
+  try {
+    return (await credentialSummary(tx, ctx.secrets, shopId))?.fields ?? null;
+  } catch {
+    return ["(sealed with a key not configured)"];
+  }
+}
+
+/** Connect a shop to its platform: credentials sealed with the installation's key. */
+export async function setShopCredentials(
+  ctx: FlowContext,
+  actor: Actor,
+  shopId: string,
+  credentials: Credentials,
+) {
+  await ctx.db.transaction().execute(async (tx) => {
+    const before = await credentialFields(tx, ctx, shopId);
+    await saveCredentials(tx, ctx.secrets, shopId, credentials, ctx.now());
+    await audit(tx, ctx, actor, {
+      action: "shop.credentials",
+      subject: shopId,
+      shops: [shopId],
+      before: before && { fields: before },
+      after: { fields: Object.keys(credentials).sort() },
+    });
+  });
+}
+
+/** Disconnect a shop from its platform; nothing to record when it was not connected. */
+export async function removeShopCredentials(ctx: FlowContext, actor: Actor, shopId: string) {
+  await ctx.db.transaction().execute(async (tx) => {
+    const before = await credentialFields(tx, ctx, shopId);
+    const r = await tx.deleteFrom("shop_credentials").where("shop_id", "=", shopId).executeTakeFirst();
+    if (Number(r.numDeletedRows) === 0) return;
+    await audit(tx, ctx, actor, {
+      action: "shop.disconnect",
+      subject: shopId,
+      shops: [shopId],
+      before: { fields: before },
+      after: null,
+    });
   });
 }

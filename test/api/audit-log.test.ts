@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildServer } from "../../src/api/server.ts";
+import { keyring } from "../../src/store/secrets.ts";
 import { createToken } from "../../src/store/tokens.ts";
 import { type TestEnv, testEnv } from "../support/db.ts";
 import { addShop } from "../support/fixtures.ts";
@@ -12,7 +14,9 @@ const ids: Record<string, number> = {};
 
 beforeAll(async () => {
   env = await testEnv();
+  env.ctx.secrets = keyring([randomBytes(32)]); // shop credentials are sealed
   await addShop(env.ctx, "tmall-1", "tmall");
+  await addShop(env.ctx, "tb-1", "taobao");
   await addShop(env.ctx, "jd-1", "jd");
   for (const [who, role, shops] of [
     ["admin", "admin", null],
@@ -249,6 +253,34 @@ describe("the audit log", () => {
     ]);
     // Revoking again changes nothing, so records nothing.
     expect((await change("admin", "DELETE", `/tokens/${t.res.body.id}`, undefined)).made).toEqual([]);
+  });
+
+  it("records a shop's platform connection (field names, never values) and its return address", async () => {
+    const secret = { app_key: "12345678", app_secret: "c0ffee00c0ffee00", session: "6100secret" };
+    const c = await change("admin", "PUT", "/shops/tb-1/credentials", secret);
+    expect(c.made).toMatchObject([
+      {
+        action: "shop.credentials",
+        subject: "tb-1",
+        shops: ["tb-1"],
+        before: null,
+        after: { fields: ["app_key", "app_secret", "session"] },
+      },
+    ]);
+    expect(JSON.stringify(c.made)).not.toMatch(/c0ffee|6100secret|12345678/);
+    await refused("admin", "PUT", "/shops/tb-1/credentials", { app_key: "1" }); // fields missing
+    const d = await change("admin", "DELETE", "/shops/tb-1/credentials", undefined, 204);
+    expect(d.made).toMatchObject([
+      { action: "shop.disconnect", before: { fields: ["app_key", "app_secret", "session"] }, after: null },
+    ]);
+    expect((await change("admin", "DELETE", "/shops/tb-1/credentials", undefined, 204)).made).toEqual([]);
+
+    const address = { name: "退货仓", phone: "0571-88888888", address: "杭州市余杭区 1 号" };
+    const a = await change("admin", "PUT", "/shops/tb-1/return-address", address);
+    expect(a.made).toMatchObject([
+      { action: "shop.return_address", subject: "tb-1", before: null, after: address },
+    ]);
+    await refused("admin", "PUT", "/shops/tb-1/return-address", { ...address, name: " " });
   });
 
   it("filters by action, subject, actor and time, and pages with a cursor", async () => {

@@ -4,10 +4,11 @@ import { platformFor } from "../../channels/platforms/registry.ts";
 import { AppError } from "../../domain/errors.ts";
 import type { FlowContext } from "../../flows/context.ts";
 import { getReturnAddress, setReturnAddress } from "../../flows/platform-decision.ts";
+import { removeShopCredentials, setShopCredentials } from "../../flows/shops.ts";
 import { receivePlatformPush } from "../../flows/sync-platform.ts";
-import { credentialSummary, saveCredentials } from "../../store/credentials.ts";
+import { credentialSummary } from "../../store/credentials.ts";
 import { findShop } from "../../store/orders.ts";
-import { canSeeShop, principal } from "../auth.ts";
+import { actorOf, canSeeShop, principal } from "../auth.ts";
 import { sendProblem } from "../problems.ts";
 import type { App } from "../server.ts";
 
@@ -100,7 +101,7 @@ export async function platformRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         throw new AppError("CREDENTIAL_FIELDS_MISSING", `Missing: ${missing.join(", ")}`, { missing });
       if (body.gateway && !/^https?:\/\/\S+$/.test(body.gateway))
         throw new AppError("INVALID_GATEWAY", "gateway must be an http(s) URL");
-      await saveCredentials(ctx.db, ctx.secrets, shop.id, body, ctx.now());
+      await setShopCredentials(ctx, actorOf(principal(req)), shop.id, body);
       return describe(shop);
     },
   );
@@ -113,7 +114,7 @@ export async function platformRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     },
     async (req, reply) => {
       const shop = await shopFor(req, req.params.shop);
-      await ctx.db.deleteFrom("shop_credentials").where("shop_id", "=", shop.id).execute();
+      await removeShopCredentials(ctx, actorOf(principal(req)), shop.id);
       return reply.status(204).send();
     },
   );
@@ -154,7 +155,7 @@ export async function platformRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     },
     async (req) => {
       const shop = await shopFor(req, req.params.shop);
-      return setReturnAddress(ctx, shop.id, req.body);
+      return setReturnAddress(ctx, shop.id, req.body, actorOf(principal(req)));
     },
   );
 
