@@ -638,6 +638,57 @@ describe("the responses declared in the OpenAPI document", () => {
     expect([...new Set(broken)]).toEqual([]);
   }, 600_000);
 
+  it("sends every property an answer has, whatever its response schema names", async () => {
+    // Serialization must not read response schemas: Fastify's own drops properties a schema leaves out.
+    const probe = await buildServer({ ctx: env.ctx, dbKind: env.store.kind });
+    probe.get(
+      "/contract-probe",
+      {
+        schema: {
+          hide: true,
+          response: {
+            200: { type: "object", properties: { a: { type: "integer" } }, additionalProperties: false },
+          },
+        },
+      },
+      async () => ({ a: 1, b: "kept", at: new Date(0) }),
+    );
+    const res = await probe.inject({ url: "/contract-probe" });
+    await probe.close();
+    expect(res.json()).toEqual({ a: 1, b: "kept", at: "1970-01-01T00:00:00.000Z" });
+  });
+
+  it("answers a new case's automatic review with its amounts as decimal strings", async () => {
+    // A small refund-only case: the rule "small-refund-only" compares its quote with 30.00.
+    const order = await ok(
+      "POST",
+      "/orders",
+      sampleOrder({
+        shop: SHOP,
+        customer: { id: "contract-new-buyer" },
+        lines: [{ externalId: "L1", sku: "SOCKS-1", title: "袜子", quantity: 1, unitPrice: "20.00" }],
+        discounts: [],
+        payments: [{ tender: "alipay", amount: "28.00", transactionId: "SMALL-1" }],
+      }),
+    );
+    const line = (await ok("GET", `/orders/${order.id}`)).lines[0].id;
+    const created = await ok("POST", "/cases", {
+      orderId: order.id,
+      type: "refund_only",
+      reason: "missing_item",
+      items: [{ lineId: line, quantity: 1 }],
+    });
+    const rule = created.review.decision.matched.find((r: { id: string }) => r.id === "small-refund-only");
+    expect(rule.trace.children).toContainEqual(
+      expect.objectContaining({
+        field: "case.quoted_amount",
+        value: "30.00",
+        actual: "20.00",
+        currency: "CNY",
+      }),
+    );
+  });
+
   it("declares a described success response for every operation", async () => {
     await app.ready();
     const doc = app.swagger() as Body;

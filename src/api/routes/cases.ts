@@ -28,7 +28,7 @@ import { caseDetail, listCases, reviewQueue } from "../../store/views.ts";
 import { canSeeShop, type Permission, type Principal, principal, roleMay } from "../auth.ts";
 import { caseViewJson } from "../case-view.ts";
 import { langOf } from "../problems.ts";
-import { caseJson, caseSummaryJson } from "../serialize.ts";
+import { caseJson, caseSummaryJson, decimalMoney, decisionJson } from "../serialize.ts";
 import type { App } from "../server.ts";
 import { Amount, Deductions, Enum, Items, Reason } from "./schemas.ts";
 
@@ -291,7 +291,15 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       // The token's shops travel into the flow, which treats another shop's order as absent.
       const b = { ...req.body, source: req.body.source ?? "api", shops: p.shops };
       const res = await submitCase(ctx, actorOf(p), b as never);
-      return reply.status(res.created ? 201 : 200).send(res);
+      if (!res.review) return reply.status(res.created ? 201 : 200).send(res);
+      // The review speaks like every answer: amounts in rule traces and risk data as decimal strings.
+      const currency = (await findCase(ctx.db, res.id))?.currency ?? "CNY";
+      const review = {
+        ...res.review,
+        decision: decisionJson(res.review.decision),
+        risk: decimalMoney(res.review.risk, currency),
+      };
+      return reply.status(res.created ? 201 : 200).send({ ...res, review });
     },
   );
 
