@@ -1,9 +1,7 @@
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { startKuaidi100Simulator } from "../channels/logistics/kuaidi100-simulator.ts";
-import { startAlipaySimulator } from "../channels/payments/alipay-simulator.ts";
-import { startWechatPaySimulator } from "../channels/payments/wechat-pay-simulator.ts";
+import { LOGISTICS_CHANNELS } from "../channels/logistics/registry.ts";
+import { PAYMENT_CHANNELS } from "../channels/payments/registry.ts";
 import type { SimulatedOrder } from "../channels/platforms/platform.ts";
 import { SIMULATORS } from "../channels/platforms/registry.ts";
 import { AppError } from "../domain/errors.ts";
@@ -113,26 +111,16 @@ export async function runSimulate(argv: string[]) {
   process.once("SIGTERM", stop);
 }
 
-/** Payment and carrier simulators: what they need to start, and what their adapters need to reach them. */
+/** Payment and carrier simulators, from their registries: what their adapters need to reach them. */
 const CHANNEL_SIMULATORS: Record<
   string,
   (o: { port: number; host: string }) => Promise<{ url: string; config: unknown; close(): Promise<void> }>
-> = {
-  wechat_pay: async (o) => {
-    const s = await startWechatPaySimulator(o);
-    return { url: s.url, config: s.merchantConfig, close: () => s.close() };
-  },
-  alipay: async (o) => {
-    const s = await startAlipaySimulator(o);
-    return { url: s.url, config: s.merchantConfig, close: () => s.close() };
-  },
-  kuaidi100: async (o) => {
-    const key = randomBytes(8).toString("hex");
-    const customer = randomBytes(8).toString("hex").toUpperCase();
-    const s = await startKuaidi100Simulator({ ...o, key, customer, stepMs: 10_000 });
-    return { url: s.url, config: { key, customer, url: s.url }, close: () => s.close() };
-  },
-};
+> = Object.fromEntries(
+  [...Object.entries(PAYMENT_CHANNELS), ...Object.entries(LOGISTICS_CHANNELS)].map(([name, c]) => [
+    name,
+    (o) => c.simulate(o),
+  ]),
+);
 
 /** A few orders and requests, so a fresh simulator has something to sync. */
 function seed(sim: Awaited<ReturnType<NonNullable<(typeof SIMULATORS)[Channel]>>>) {

@@ -1,22 +1,15 @@
 import { join } from "node:path";
 import { buildServer } from "../api/server.ts";
 import { type LogisticsSandbox, startLogisticsSandbox } from "../channels/logistics/sandbox.ts";
-import { alipayChannel } from "../channels/payments/alipay.ts";
-import { type AlipaySimulator, startAlipaySimulator } from "../channels/payments/alipay-simulator.ts";
-import type { PaymentChannel } from "../channels/payments/channel.ts";
+import type { PaymentChannel, SimulatedPayment } from "../channels/payments/channel.ts";
 import { offlineChannel } from "../channels/payments/offline.ts";
 import { platformPayChannel } from "../channels/payments/platform.ts";
-import { createPaymentRegistry } from "../channels/payments/registry.ts";
+import { createPaymentRegistry, PAYMENT_CHANNELS } from "../channels/payments/registry.ts";
 import { sandboxPayChannel } from "../channels/payments/sandbox.ts";
 import {
   type SandboxPaySimulator,
   startSandboxPaySimulator,
 } from "../channels/payments/sandbox-simulator.ts";
-import { wechatPayChannel } from "../channels/payments/wechat-pay.ts";
-import {
-  startWechatPaySimulator,
-  type WechatPaySimulator,
-} from "../channels/payments/wechat-pay-simulator.ts";
 import type { PlatformSimulator } from "../channels/platforms/platform.ts";
 import { SIMULATORS } from "../channels/platforms/registry.ts";
 import type { Channel } from "../domain/order.ts";
@@ -36,8 +29,8 @@ export interface Runtime {
   simulator: SandboxPaySimulator | undefined;
   /** The simulated outside world this process runs on loopback (none when PAY_SANDBOX_URL is given). */
   simulators: {
-    wechatPay?: WechatPaySimulator;
-    alipay?: AlipaySimulator;
+    /** Each registered payment channel (payments/registry.ts) on its simulator, by tender. */
+    payments: Map<string, SimulatedPayment>;
     logistics?: LogisticsSandbox;
     platforms: Map<string, PlatformSimulator>;
   };
@@ -79,34 +72,30 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     timeoutMs: 10_000,
   });
   // No real WeChat Pay or Alipay credentials are configurable yet, so with its own sandbox the service
-  // also runs both channels' simulators and refunds those tenders through the real adapters. Their state
-  // files sit in DATA_DIR next to the embedded database, so a restart keeps their refunds. With
-  // PAY_SANDBOX_URL every tender goes to that external sandbox, as before.
+  // also runs every registered payment channel on its simulator and refunds those tenders through the
+  // real adapters. Their state files (e.g. wechat-pay-simulator.json) sit in DATA_DIR next to the
+  // embedded database, so a restart keeps their refunds. With PAY_SANDBOX_URL every tender goes to that
+  // external sandbox, as before.
   const stateFile = (name: string) => (config.databaseUrl ? {} : { stateFile: join(config.dataDir, name) });
-  const [wechatPay, alipay, logistics] = simulator
+  const [payments, logistics] = simulator
     ? await Promise.all([
-        startWechatPaySimulator({ port: 0, ...stateFile("wechat-pay-simulator.json") }),
-        startAlipaySimulator({ port: 0, ...stateFile("alipay-simulator.json") }),
+        Promise.all(
+          Object.entries(PAYMENT_CHANNELS).map(
+            async ([tender, c]) =>
+              [
+                tender,
+                await c.simulate({ port: 0, ...stateFile(`${tender.replaceAll("_", "-")}-simulator.json`) }),
+              ] as const,
+          ),
+        ).then((all) => new Map<string, SimulatedPayment>(all)),
         startLogisticsSandbox(),
       ])
-    : [];
+    : [new Map<string, SimulatedPayment>(), undefined];
   const tenders: Record<string, PaymentChannel> = {};
-  if (wechatPay) tenders.wechat_pay = wechatPayChannel({ ...wechatPay.merchantConfig, timeoutMs: 10_000 });
-  if (alipay) tenders.alipay = alipayChannel({ ...alipay.merchantConfig, timeoutMs: 10_000 });
+  for (const [tender, p] of payments) tenders[tender] = p.adapter;
   // The key that seals shop credentials: AFTERSALES_SECRET_KEY, or the embedded database's key file.
   const secrets = loadKeyring(config.databaseUrl ? {} : { dataDir: config.dataDir });
-  const paymentTaken = (p: PaymentTaken) => {
-    if (p.tender !== "alipay" || !alipay) return;
-    try {
-      alipay.openTrade({
-        outTradeNo: p.orderRef,
-        total: p.amount,
-        ...(p.transactionId ? { tradeNo: p.transactionId } : {}),
-      });
-    } catch {
-      // Known already (a re-ingest): the trade stands. An order is never refused for its simulator's sake.
-    }
-  };
+  const paymentTaken = (p: PaymentTaken) => payments.get(p.tender)?.paymentTaken?.(p);
   const ctx: FlowContext = {
     db: store.db,
     now: () => new Date(),
@@ -128,7 +117,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     settings: { ...DEFAULT_SETTINGS, refundSendGraceMs: config.refundSendGraceMs },
     ...(logistics ? { logistics: logistics.channels } : {}),
     ...(secrets ? { secrets } : {}),
-    ...(alipay ? { paymentTaken } : {}),
+    ...([...payments.values()].some((p) => p.paymentTaken) ? { paymentTaken } : {}),
   };
   const platforms = new Map<string, PlatformSimulator>();
   return {
@@ -136,8 +125,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     ctx,
     simulator,
     simulators: {
-      ...(wechatPay ? { wechatPay } : {}),
-      ...(alipay ? { alipay } : {}),
+      payments,
       ...(logistics ? { logistics } : {}),
       platforms,
     },
@@ -155,15 +143,13 @@ export async function openRuntime(config: Config): Promise<Runtime> {
       return sim;
     },
     listening(url) {
-      // WeChat Pay calls the notify URL set on the merchant platform for refunds sent without one.
-      wechatPay?.setNotifyUrl(`${url}/api/v1/callbacks/payments/wechat_pay`);
+      for (const p of payments.values()) p.listening?.(url);
       logistics?.setCallbackBase(url);
     },
     describeSimulators() {
       return [
         ...(simulator ? [`sandbox pay ${simulator.url}`] : []),
-        ...(wechatPay ? [`WeChat Pay v3 ${wechatPay.url}`] : []),
-        ...(alipay ? [`Alipay ${alipay.url}`] : []),
+        ...[...payments].map(([tender, p]) => `${PAYMENT_CHANNELS[tender]?.label ?? tender} ${p.url}`),
         ...(logistics ? [`Kuaidi100 + carrier interception ${logistics.kuaidi100.url}`] : []),
         ...[...platforms].map(([shop, sim]) => `${sim.channel} ${sim.url} (shop ${shop})`),
       ];
@@ -171,8 +157,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     async close() {
       await Promise.all([...platforms.values()].map((p) => p.close()));
       await logistics?.close();
-      await alipay?.close();
-      await wechatPay?.close();
+      await Promise.all([...payments.values()].map((p) => p.close()));
       await simulator?.close();
       await store.close();
     },

@@ -1,5 +1,5 @@
 import type { LogisticsChannels } from "../channels/logistics/logistics.ts";
-import type { PaymentChannel } from "../channels/payments/channel.ts";
+import type { PaymentChannel, PaymentTaken } from "../channels/payments/channel.ts";
 import type { PlatformLookup } from "../channels/platforms/platform.ts";
 import type { ShippingPolicy } from "../domain/refund-quote.ts";
 import type { Database } from "../store/db.ts";
@@ -30,14 +30,7 @@ export interface FlowContext {
 }
 
 /** A payment an order was paid with, as a payment channel knows it. */
-export interface PaymentTaken {
-  tender: string;
-  /** The merchant order number (out_trade_no). */
-  orderRef: string;
-  transactionId?: string;
-  /** Minor units. */
-  amount: number;
-}
+export type { PaymentTaken };
 
 export interface FlowSettings {
   shippingPolicy: ShippingPolicy;

@@ -1,13 +1,10 @@
 import { createHash } from "node:crypto";
-import { ArchiveInvalid, BILL_LIMITS, gunzipCapped } from "../channels/decompress.ts";
-import { readAlipayBillFile } from "../channels/payments/alipay-bill.ts";
 import { ChannelUnavailableError } from "../channels/payments/channel.ts";
+import { PAYMENT_CHANNELS } from "../channels/payments/registry.ts";
 import { AppError, fail } from "../domain/errors.ts";
 import {
   BILL_MALFORMED,
   canFetchBills,
-  parseAlipayTradeBill,
-  parseWechatRefundBill,
   type RefundBill,
 } from "../domain/reconcile/bill.ts";
 import {
@@ -30,22 +27,10 @@ import { type Actor, actorName, type FlowContext } from "./context.ts";
  * a summary that does not add up) stops everything before anything is stored.
  */
 
-/** How each channel's bill file (as downloaded or uploaded) becomes rows; a new channel is one entry. */
-const FILE_READERS: Record<string, (file: Uint8Array, date: string) => Promise<RefundBill>> = {
-  wechat_pay: async (file, date) => {
-    let bytes = file;
-    try {
-      if (file[0] === 0x1f && file[1] === 0x8b) bytes = gunzipCapped(file, BILL_LIMITS, "the bill file");
-    } catch (e) {
-      if (e instanceof ArchiveInvalid) fail(BILL_MALFORMED, e.message);
-      throw e;
-    }
-    return parseWechatRefundBill(Buffer.from(bytes).toString("utf8"), date);
-  },
-  alipay: async (file, date) => parseAlipayTradeBill(await readAlipayBillFile(file), date),
-};
-
-export const RECONCILABLE_CHANNELS = Object.keys(FILE_READERS);
+/** The channels whose bills can be reconciled: those whose registry entry reads a bill file. */
+export const RECONCILABLE_CHANNELS = Object.keys(PAYMENT_CHANNELS).filter(
+  (c) => PAYMENT_CHANNELS[c]?.readBill,
+);
 
 export interface ReconcileRequest {
   channel: string;
@@ -126,7 +111,7 @@ export async function reconcileDay(
   req: ReconcileRequest,
 ): Promise<ReconcileResult> {
   const { channel, date } = req;
-  const read = FILE_READERS[channel];
+  const read = PAYMENT_CHANNELS[channel]?.readBill;
   if (!read) {
     return fail(
       "RECONCILIATION_CHANNEL_UNSUPPORTED",

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildServer } from "../../src/api/server.ts";
+import type { AlipaySimulator } from "../../src/channels/payments/alipay-simulator.ts";
 import type { RefundRequest } from "../../src/channels/payments/channel.ts";
 import { sandboxPayChannel } from "../../src/channels/payments/sandbox.ts";
 import { readConfig } from "../../src/cli/config.ts";
@@ -10,6 +11,10 @@ import { openRuntime, type Runtime } from "../../src/cli/service.ts";
 import { createToken } from "../../src/store/tokens.ts";
 import { freshStore, usingPostgres } from "../support/db.ts";
 import { sampleOrder } from "../support/fixtures.ts";
+
+/** The runtime's Alipay simulator. */
+const alipayOf = (rt: Runtime) =>
+  rt.simulators.payments.get("alipay")?.simulator as AlipaySimulator | undefined;
 
 /** The service started without the demo: its own sandbox secret, and orders entered over the API refundable. */
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -106,7 +111,11 @@ describe("an order entered through the API without the demo", () => {
       const order = await call("POST", "/orders", input);
       // Entering it again changes nothing and opens no second trade.
       expect((await call("POST", "/orders", input)).id).toBe(order.id);
-      expect(rt.simulators.alipay?.trades().map((t) => t.total)).toEqual([24590]);
+      expect(
+        alipayOf(rt)
+          ?.trades()
+          .map((t) => t.total),
+      ).toEqual([24590]);
       const detail = await call("GET", `/orders/${order.id}`);
       const kase = await call("POST", "/cases", {
         orderId: order.id,
@@ -121,7 +130,7 @@ describe("an order entered through the API without the demo", () => {
         status: "refunded",
         refund: { status: "succeeded" },
       });
-      expect(rt.simulators.alipay?.refunds()).toHaveLength(1);
+      expect(alipayOf(rt)?.refunds()).toHaveLength(1);
     } finally {
       await app.close();
       await rt.close();

@@ -2,8 +2,13 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { AlipaySimulator } from "../../src/channels/payments/alipay-simulator.ts";
 import { readConfig } from "../../src/cli/config.ts";
-import { openRuntime } from "../../src/cli/service.ts";
+import { openRuntime, type Runtime } from "../../src/cli/service.ts";
+
+/** The runtime's Alipay simulator. */
+const alipayOf = (rt: Runtime) =>
+  rt.simulators.payments.get("alipay")?.simulator as AlipaySimulator | undefined;
 
 const dirs: string[] = [];
 const dataDir = () => {
@@ -35,13 +40,17 @@ describe("the runtime `aftersales start` opens", () => {
         amount: 990,
       });
       rt.paymentTaken({ tender: "wechat_pay", orderRef: "T-2", amount: 990 });
-      expect(rt.simulators.alipay?.trades().map((t) => t.out_trade_no)).toEqual(["T-1"]);
+      expect(
+        alipayOf(rt)
+          ?.trades()
+          .map((t) => t.out_trade_no),
+      ).toEqual(["T-1"]);
     } finally {
       await rt.close();
     }
     expect(existsSync(join(dir, "wechat-pay-simulator.json"))).toBe(true);
     expect(existsSync(join(dir, "alipay-simulator.json"))).toBe(true);
-  }, 60_000);
+  }, 180_000);
 
   it("sends every tender to an external sandbox when PAY_SANDBOX_URL is given, as before", async () => {
     const rt = await openRuntime(
@@ -58,5 +67,5 @@ describe("the runtime `aftersales start` opens", () => {
     } finally {
       await rt.close();
     }
-  }, 60_000);
+  }, 180_000);
 });

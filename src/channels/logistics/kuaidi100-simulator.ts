@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -12,6 +13,7 @@ import {
   stateOf,
   toBeijingTime,
 } from "./kuaidi100-protocol.ts";
+import type { SimulatedLogistics } from "./logistics.ts";
 
 /**
  * A local Kuaidi100 (快递100) on loopback that speaks the same protocol as the real one: it takes
@@ -594,4 +596,12 @@ function send(res: ServerResponse, status: number, payload: unknown) {
   if (res.destroyed) return;
   res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
   res.end(JSON.stringify(payload));
+}
+
+/** Kuaidi100 on its simulator with fresh credentials, parcels moving every 10 s (`aftersales simulate kuaidi100`). */
+export async function simulateKuaidi100(o: { port?: number; host?: string }): Promise<SimulatedLogistics> {
+  const key = randomBytes(8).toString("hex");
+  const customer = randomBytes(8).toString("hex").toUpperCase();
+  const s = await startKuaidi100Simulator({ ...o, key, customer, stepMs: 10_000 });
+  return { url: s.url, config: { key, customer, url: s.url }, close: () => s.close() };
 }

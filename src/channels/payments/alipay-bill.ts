@@ -1,6 +1,6 @@
 import { zipSync } from "fflate";
 import { AppError } from "../../domain/errors.ts";
-import { BILL_MALFORMED } from "../../domain/reconcile/bill.ts";
+import { BILL_MALFORMED, parseAlipayTradeBill, type RefundBill } from "../../domain/reconcile/bill.ts";
 import { ArchiveInvalid, BILL_LIMITS, unzipCapped } from "../decompress.ts";
 
 /**
@@ -25,6 +25,10 @@ export function decodeBillText(bytes: Uint8Array): string {
 const isZip = (b: Uint8Array) => b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
 /** The detail table's header names the trade number and the business type; the 汇总 file has neither. */
 const isDetail = (text: string) => /支付宝交易号/.test(text) && /业务类型/.test(text);
+
+/** A downloaded (or uploaded) Alipay trade bill (zip or CSV) as rows, for reconciliation. */
+export const readAlipayBill = async (file: Uint8Array, date: string): Promise<RefundBill> =>
+  parseAlipayTradeBill(await readAlipayBillFile(file), date);
 
 /**
  * A downloaded (or uploaded) Alipay bill → the 业务明细 CSV text. Takes the zip as Alipay sends it, or

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { alipayChannel } from "./alipay.ts";
 import { type AlipayBillRow, renderAlipayTradeBill, zipAlipayBill } from "./alipay-bill.ts";
 import {
   beijingTime,
@@ -25,6 +26,7 @@ import {
   toFen,
   toYuan,
 } from "./alipay-protocol.ts";
+import type { SimulatedPayment } from "./channel.ts";
 
 /**
  * A local Alipay gateway speaking the same OpenAPI protocol as openapi.alipay.com for refunds: it checks
@@ -683,4 +685,30 @@ function sendText(res: ServerResponse, status: number, text: string, type: strin
   if (res.destroyed) return;
   res.writeHead(status, { "content-type": `${type}; charset=utf-8` });
   res.end(text);
+}
+
+/** Alipay on its simulator, refunded through the real adapter (`aftersales start`, `aftersales simulate alipay`). */
+export async function simulateAlipay(
+  opts: Pick<AlipaySimulatorOptions, "port" | "host" | "stateFile">,
+): Promise<SimulatedPayment> {
+  const sim = await startAlipaySimulator(opts);
+  return {
+    simulator: sim,
+    url: sim.url,
+    config: sim.merchantConfig,
+    adapter: alipayChannel({ ...sim.merchantConfig, timeoutMs: 10_000 }),
+    // Alipay refunds only trades it took: every payment ingested elsewhere is opened as one.
+    paymentTaken(p) {
+      try {
+        sim.openTrade({
+          outTradeNo: p.orderRef,
+          total: p.amount,
+          ...(p.transactionId ? { tradeNo: p.transactionId } : {}),
+        });
+      } catch {
+        // Known already (a re-ingest): the trade stands. An order is never refused for its simulator's sake.
+      }
+    },
+    close: () => sim.close(),
+  };
 }

@@ -1,3 +1,5 @@
+import type { RefundBill } from "../../domain/reconcile/bill.ts";
+
 /**
  * The money leg's view of a payment channel (WeChat Pay, Alipay, platform wallets, the sandbox).
  * Every adapter speaks its own protocol but answers in these terms, so issue-refund never branches on
@@ -102,4 +104,39 @@ export class ChannelUnavailableError extends Error {
     this.kind = kind;
     this.httpStatus = opts.httpStatus;
   }
+}
+
+/** A payment an order was paid with, as a payment channel knows it. */
+export interface PaymentTaken {
+  tender: string;
+  /** The merchant order number (out_trade_no). */
+  orderRef: string;
+  transactionId?: string;
+  /** Minor units. */
+  amount: number;
+}
+
+/** A payment channel running on its local simulator, refunded through its real adapter. */
+export interface SimulatedPayment {
+  /** The simulator itself (tests look inside it). */
+  simulator: unknown;
+  url: string;
+  /** What the adapter needs to reach the simulator (`aftersales simulate` prints it). */
+  config: unknown;
+  adapter: PaymentChannel;
+  /** Once our API listens at `apiUrl`: where the channel sends its notifications. */
+  listening?(apiUrl: string): void;
+  /** A payment taken outside the simulator (an ingested order), for channels that refund only trades they know. */
+  paymentTaken?(p: PaymentTaken): void;
+  close(): Promise<void>;
+}
+
+/** A payment channel as the registry holds it (registry.ts PAYMENT_CHANNELS). */
+export interface PaymentEntry {
+  /** For people: the start banner, `aftersales simulate`. */
+  label: string;
+  /** Run the channel's simulator with the real adapter pointed at it; state kept in `stateFile` when given. */
+  simulate(o: { port?: number; host?: string; stateFile?: string }): Promise<SimulatedPayment>;
+  /** The channel's refund bill file (as downloaded or uploaded) as rows, for reconciliation; absent: no bills. */
+  readBill?(file: Uint8Array, date: string): Promise<RefundBill>;
 }

@@ -12,6 +12,9 @@ import {
   X509Certificate,
 } from "node:crypto";
 import { promisify } from "node:util";
+import { fail } from "../../domain/errors.ts";
+import { BILL_MALFORMED, parseWechatRefundBill, type RefundBill } from "../../domain/reconcile/bill.ts";
+import { ArchiveInvalid, BILL_LIMITS, gunzipCapped } from "../decompress.ts";
 
 /**
  * WeChat Pay API v3 (微信支付 APIv3) wire rules, shared by the adapter and its simulator so the two
@@ -320,4 +323,16 @@ export async function generateRsaKeyPair(): Promise<RsaKeyPair> {
     privateKey: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     publicKey: publicKey.export({ type: "spki", format: "pem" }).toString(),
   };
+}
+
+/** A REFUND trade bill (交易账单) as 下载账单 serves it (gzip) or a person saved it (CSV text), as rows. */
+export async function readWechatPayBill(file: Uint8Array, date: string): Promise<RefundBill> {
+  let bytes = file;
+  try {
+    if (file[0] === 0x1f && file[1] === 0x8b) bytes = gunzipCapped(file, BILL_LIMITS, "the bill file");
+  } catch (e) {
+    if (e instanceof ArchiveInvalid) fail(BILL_MALFORMED, e.message);
+    throw e;
+  }
+  return parseWechatRefundBill(Buffer.from(bytes).toString("utf8"), date);
 }

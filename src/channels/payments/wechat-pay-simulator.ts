@@ -2,6 +2,8 @@ import { createHash, type KeyObject, randomBytes, randomInt } from "node:crypto"
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { SimulatedPayment } from "./channel.ts";
+import { wechatPayChannel } from "./wechat-pay.ts";
 import {
   beijingTime,
   encryptResource,
@@ -1019,4 +1021,20 @@ export function renderRefundBill(
       .join(","),
   );
   return `${lines.join("\r\n")}\r\n`;
+}
+
+/** WeChat Pay on its simulator, refunded through the real adapter (`aftersales start`, `aftersales simulate wechat_pay`). */
+export async function simulateWechatPay(
+  opts: Pick<WechatPaySimulatorOptions, "port" | "host" | "stateFile">,
+): Promise<SimulatedPayment> {
+  const sim = await startWechatPaySimulator(opts);
+  return {
+    simulator: sim,
+    url: sim.url,
+    config: sim.merchantConfig,
+    adapter: wechatPayChannel({ ...sim.merchantConfig, timeoutMs: 10_000 }),
+    // WeChat Pay calls the notify URL set on the merchant platform for refunds sent without one.
+    listening: (api) => sim.setNotifyUrl(`${api}/api/v1/callbacks/payments/wechat_pay`),
+    close: () => sim.close(),
+  };
 }
