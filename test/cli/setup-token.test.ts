@@ -63,7 +63,7 @@ async function api(url: string, token: string, method = "GET", body?: unknown) {
     },
     ...(method === "POST" ? { body: JSON.stringify(body) } : {}),
   });
-  return { status: r.status, body: await r.json() };
+  return { status: r.status, body: (await r.json()) as { items: { id: number; name: string }[] } };
 }
 
 describe("an installation without the demo", () => {
@@ -107,8 +107,8 @@ describe("an installation without the demo", () => {
       await eventually(async () => (/Simulators on loopback/.test(second.output()) ? true : undefined));
       expect(svc.output()).not.toMatch(/Setup token/);
       const setupId = (await api(svc.url, setup as string, "GET")).body.items.find(
-        (t: { name: string }) => t.name === "setup",
-      ).id;
+        (t) => t.name === "setup",
+      )?.id;
       expect((await api(svc.url, setup as string, "DELETE", setupId)).status).toBe(200);
       expect((await api(svc.url, setup as string, "GET")).status).toBe(401);
     } finally {
