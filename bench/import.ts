@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import pg from "pg";
-import { offlineChannel } from "../src/channels/payments/offline.ts";
+import { offlineChannel } from "../src/channels/payments/offline/adapter.ts";
 import { createPaymentRegistry } from "../src/channels/payments/registry.ts";
 import { DEFAULT_SETTINGS, type FlowContext } from "../src/flows/context.ts";
 import { type ImportResult, importOrders } from "../src/flows/import-orders.ts";

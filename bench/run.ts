@@ -31,7 +31,7 @@ import pg from "pg";
 import {
   type SandboxPaySimulator,
   startSandboxPaySimulator,
-} from "../src/channels/payments/sandbox-simulator.ts";
+} from "../src/channels/payments/sandbox/simulator.ts";
 import { mulberry32 } from "../src/cli/random.ts";
 import { formatMinor, parseMinor } from "../src/domain/money.ts";
 import { openStore } from "../src/store/db.ts";

@@ -2,14 +2,14 @@ import { join } from "node:path";
 import { buildServer } from "../api/server.ts";
 import { type LogisticsSandbox, startLogisticsSandbox } from "../channels/logistics/sandbox.ts";
 import type { PaymentChannel, SimulatedPayment } from "../channels/payments/channel.ts";
-import { offlineChannel } from "../channels/payments/offline.ts";
-import { platformPayChannel } from "../channels/payments/platform.ts";
+import { offlineChannel } from "../channels/payments/offline/adapter.ts";
+import { platformPayChannel } from "../channels/payments/platform/adapter.ts";
 import { createPaymentRegistry, PAYMENT_CHANNELS } from "../channels/payments/registry.ts";
-import { sandboxPayChannel } from "../channels/payments/sandbox.ts";
+import { sandboxPayChannel } from "../channels/payments/sandbox/adapter.ts";
 import {
   type SandboxPaySimulator,
   startSandboxPaySimulator,
-} from "../channels/payments/sandbox-simulator.ts";
+} from "../channels/payments/sandbox/simulator.ts";
 import type { PlatformSimulator } from "../channels/platforms/platform.ts";
 import { SIMULATORS } from "../channels/platforms/registry.ts";
 import type { Channel } from "../domain/order.ts";

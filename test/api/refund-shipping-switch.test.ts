@@ -1,13 +1,13 @@
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildServer } from "../../src/api/server.ts";
-import { offlineChannel } from "../../src/channels/payments/offline.ts";
+import { offlineChannel } from "../../src/channels/payments/offline/adapter.ts";
 import { createPaymentRegistry } from "../../src/channels/payments/registry.ts";
-import { wechatPayChannel } from "../../src/channels/payments/wechat-pay.ts";
+import { wechatPayChannel } from "../../src/channels/payments/wechat-pay/adapter.ts";
 import {
   startWechatPaySimulator,
   type WechatPaySimulator,
-} from "../../src/channels/payments/wechat-pay-simulator.ts";
+} from "../../src/channels/payments/wechat-pay/simulator.ts";
 import type { FlowContext } from "../../src/flows/context.ts";
 import { dispatchOnce } from "../../src/jobs/dispatcher.ts";
 import { createToken } from "../../src/store/tokens.ts";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AlipayChannel, alipayChannel } from "../../src/channels/payments/alipay.ts";
-import { type AlipaySimulator, startAlipaySimulator } from "../../src/channels/payments/alipay-simulator.ts";
+import { type AlipayChannel, alipayChannel } from "../../src/channels/payments/alipay/adapter.ts";
+import { type AlipaySimulator, startAlipaySimulator } from "../../src/channels/payments/alipay/simulator.ts";
 import { createPaymentRegistry } from "../../src/channels/payments/registry.ts";
 import type { FlowContext } from "../../src/flows/context.ts";
 import { grantRefund } from "../../src/flows/grant-refund.ts";

@@ -11,7 +11,7 @@ import {
   alipayChannel,
   readQueryAnswer,
   readRefundAnswer,
-} from "../../src/channels/payments/alipay.ts";
+} from "../../src/channels/payments/alipay/adapter.ts";
 import {
   AlipayProtocolError,
   beijingTime,
@@ -29,8 +29,8 @@ import {
   topLevelMembers,
   toYuan,
   verifyResponse,
-} from "../../src/channels/payments/alipay-protocol.ts";
-import { type AlipaySimulator, startAlipaySimulator } from "../../src/channels/payments/alipay-simulator.ts";
+} from "../../src/channels/payments/alipay/protocol.ts";
+import { type AlipaySimulator, startAlipaySimulator } from "../../src/channels/payments/alipay/simulator.ts";
 import {
   ChannelUnavailableError,
   NotificationRejectedError,

@@ -2,12 +2,12 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logisticsCallbackRoutes } from "../../src/api/routes/logistics-callbacks.ts";
 import { type App, buildServer } from "../../src/api/server.ts";
-import { kuaidi100Tracking } from "../../src/channels/logistics/kuaidi100.ts";
-import { pushSign } from "../../src/channels/logistics/kuaidi100-protocol.ts";
+import { kuaidi100Tracking } from "../../src/channels/logistics/kuaidi100/adapter.ts";
+import { pushSign } from "../../src/channels/logistics/kuaidi100/protocol.ts";
 import {
   type Kuaidi100Simulator,
   startKuaidi100Simulator,
-} from "../../src/channels/logistics/kuaidi100-simulator.ts";
+} from "../../src/channels/logistics/kuaidi100/simulator.ts";
 import type { TrackingProvider } from "../../src/channels/logistics/tracking.ts";
 import { recordTracking } from "../../src/flows/record-tracking.ts";
 import { queryTracking, resubscribeDue, subscribeTracking } from "../../src/flows/track-parcel.ts";

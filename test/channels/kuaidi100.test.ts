@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, test } from "vitest";
-import { kuaidi100Tracking } from "../../src/channels/logistics/kuaidi100.ts";
+import { kuaidi100Tracking } from "../../src/channels/logistics/kuaidi100/adapter.ts";
 import {
   beijingToIso,
   KUAIDI100_STATES,
@@ -10,11 +10,11 @@ import {
   stateOf,
   statusOfState,
   toBeijingTime,
-} from "../../src/channels/logistics/kuaidi100-protocol.ts";
+} from "../../src/channels/logistics/kuaidi100/protocol.ts";
 import {
   type Kuaidi100Simulator,
   startKuaidi100Simulator,
-} from "../../src/channels/logistics/kuaidi100-simulator.ts";
+} from "../../src/channels/logistics/kuaidi100/simulator.ts";
 import {
   PushRejectedError,
   type TrackingProvider,

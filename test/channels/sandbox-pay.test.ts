@@ -9,12 +9,12 @@ import {
   type PaymentChannel,
   type RefundRequest,
 } from "../../src/channels/payments/channel.ts";
-import { sandboxPayChannel } from "../../src/channels/payments/sandbox.ts";
-import { HEADER_SIGNATURE, sign, signedHeaders } from "../../src/channels/payments/sandbox-protocol.ts";
+import { sandboxPayChannel } from "../../src/channels/payments/sandbox/adapter.ts";
+import { HEADER_SIGNATURE, sign, signedHeaders } from "../../src/channels/payments/sandbox/protocol.ts";
 import {
   type SandboxPaySimulator,
   startSandboxPaySimulator,
-} from "../../src/channels/payments/sandbox-simulator.ts";
+} from "../../src/channels/payments/sandbox/simulator.ts";
 
 const SECRET = "sandbox-test-secret";
 let sim: SandboxPaySimulator;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildServer } from "../../src/api/server.ts";
 import type { PaymentChannel } from "../../src/channels/payments/channel.ts";
 import { createPaymentRegistry } from "../../src/channels/payments/registry.ts";
-import { wechatPayChannel } from "../../src/channels/payments/wechat-pay.ts";
+import { wechatPayChannel } from "../../src/channels/payments/wechat-pay/adapter.ts";
 import {
   encryptResource,
   generateRsaKeyPair,
@@ -10,7 +10,7 @@ import {
   type RsaKeyPair,
   signedHeaders,
   unixSeconds,
-} from "../../src/channels/payments/wechat-pay-protocol.ts";
+} from "../../src/channels/payments/wechat-pay/protocol.ts";
 import type { FlowContext } from "../../src/flows/context.ts";
 import { grantRefund } from "../../src/flows/grant-refund.ts";
 import { approveCase } from "../../src/flows/review-case.ts";

@@ -8,7 +8,7 @@ import {
   type PaymentChannel,
   type RefundRequest,
 } from "../../src/channels/payments/channel.ts";
-import { refundRequestBody, wechatPayChannel } from "../../src/channels/payments/wechat-pay.ts";
+import { refundRequestBody, wechatPayChannel } from "../../src/channels/payments/wechat-pay/adapter.ts";
 import {
   decryptResource,
   encryptResource,
@@ -24,7 +24,7 @@ import {
   rsaVerify,
   signedHeaders,
   unixSeconds,
-} from "../../src/channels/payments/wechat-pay-protocol.ts";
+} from "../../src/channels/payments/wechat-pay/protocol.ts";
 
 /**
  * The adapter against WeChat Pay's own published samples (fixtures from the SDK test suites, read in

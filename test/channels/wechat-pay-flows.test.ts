@@ -7,11 +7,11 @@ import {
   type RefundRequest,
 } from "../../src/channels/payments/channel.ts";
 import { createPaymentRegistry } from "../../src/channels/payments/registry.ts";
-import { wechatPayChannel } from "../../src/channels/payments/wechat-pay.ts";
+import { wechatPayChannel } from "../../src/channels/payments/wechat-pay/adapter.ts";
 import {
   startWechatPaySimulator,
   type WechatPaySimulator,
-} from "../../src/channels/payments/wechat-pay-simulator.ts";
+} from "../../src/channels/payments/wechat-pay/simulator.ts";
 import { rng } from "../../src/cli/random.ts";
 import type { FlowContext } from "../../src/flows/context.ts";
 import { grantRefund } from "../../src/flows/grant-refund.ts";

@@ -11,19 +11,19 @@ import {
   type RefundNotification,
   type RefundRequest,
 } from "../../src/channels/payments/channel.ts";
-import { wechatPayChannel } from "../../src/channels/payments/wechat-pay.ts";
+import { wechatPayChannel } from "../../src/channels/payments/wechat-pay/adapter.ts";
 import {
   authorization,
   generateRsaKeyPair,
   privateKeyOf,
   type RsaKeyPair,
   unixSeconds,
-} from "../../src/channels/payments/wechat-pay-protocol.ts";
+} from "../../src/channels/payments/wechat-pay/protocol.ts";
 import {
   NOTIFY_RETRY_SCHEDULE_MS,
   startWechatPaySimulator,
   type WechatPaySimulator,
-} from "../../src/channels/payments/wechat-pay-simulator.ts";
+} from "../../src/channels/payments/wechat-pay/simulator.ts";
 
 /** The adapter against the simulator: the same protocol on both sides, faults included. */
 

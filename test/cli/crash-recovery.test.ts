@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type SandboxPaySimulator,
   startSandboxPaySimulator,
-} from "../../src/channels/payments/sandbox-simulator.ts";
+} from "../../src/channels/payments/sandbox/simulator.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
 import { createToken } from "../../src/store/tokens.ts";
 import { freshStore, installationId, SIM_SECRET, usingPostgres } from "../support/db.ts";

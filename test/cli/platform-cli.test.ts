@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { wechatPayChannel } from "../../src/channels/payments/wechat-pay.ts";
+import { wechatPayChannel } from "../../src/channels/payments/wechat-pay/adapter.ts";
 import { saveCredentials } from "../../src/store/credentials.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
 import { keyring } from "../../src/store/secrets.ts";

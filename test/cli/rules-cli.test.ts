@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPaymentRegistry } from "../../src/channels/payments/registry.ts";
-import { sandboxPayChannel } from "../../src/channels/payments/sandbox.ts";
+import { sandboxPayChannel } from "../../src/channels/payments/sandbox/adapter.ts";
 import {
   type SandboxPaySimulator,
   startSandboxPaySimulator,
-} from "../../src/channels/payments/sandbox-simulator.ts";
+} from "../../src/channels/payments/sandbox/simulator.ts";
 import type { BacktestReport } from "../../src/domain/rules/backtest.ts";
 import { DEFAULT_RULE_SET } from "../../src/domain/rules/default-rules.ts";
 import { validateRuleSet } from "../../src/domain/rules/definition.ts";

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { AlipaySimulator } from "../../src/channels/payments/alipay-simulator.ts";
+import type { AlipaySimulator } from "../../src/channels/payments/alipay/simulator.ts";
 import { readConfig } from "../../src/cli/config.ts";
 import { openRuntime, type Runtime } from "../../src/cli/service.ts";
 

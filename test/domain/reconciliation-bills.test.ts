@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodeGbk, readAlipayBillFile, zipAlipayBill } from "../../src/channels/payments/alipay-bill.ts";
-import { renderRefundBill, type SimRefund } from "../../src/channels/payments/wechat-pay-simulator.ts";
+import { encodeGbk, readAlipayBillFile, zipAlipayBill } from "../../src/channels/payments/alipay/bill.ts";
+import { renderRefundBill, type SimRefund } from "../../src/channels/payments/wechat-pay/simulator.ts";
 import { AppError } from "../../src/domain/errors.ts";
 import {
   parseAlipayTradeBill,

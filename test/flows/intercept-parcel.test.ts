@@ -5,12 +5,12 @@ import { type App, buildServer } from "../../src/api/server.ts";
 import {
   createInterceptionSimulator,
   type InterceptionSimulator,
-} from "../../src/channels/logistics/interception-simulator.ts";
-import { kuaidi100Tracking } from "../../src/channels/logistics/kuaidi100.ts";
+} from "../../src/channels/logistics/interception/simulator.ts";
+import { kuaidi100Tracking } from "../../src/channels/logistics/kuaidi100/adapter.ts";
 import {
   type Kuaidi100Simulator,
   startKuaidi100Simulator,
-} from "../../src/channels/logistics/kuaidi100-simulator.ts";
+} from "../../src/channels/logistics/kuaidi100/simulator.ts";
 import type { ReasonCode } from "../../src/domain/catalogue.ts";
 import { OPEN_INTERCEPTION_STATUSES } from "../../src/domain/interception.ts";
 import type { CaseState } from "../../src/domain/lifecycle.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it, test } from "vitest";
+import { createInterceptionSimulator } from "../../src/channels/logistics/interception/simulator.ts";
 import { InterceptionRefusedError } from "../../src/channels/logistics/interception.ts";
-import { createInterceptionSimulator } from "../../src/channels/logistics/interception-simulator.ts";
 import type { CaseType } from "../../src/domain/catalogue.ts";
 import {
   canMoveInterception,

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { offlineChannel } from "../../src/channels/payments/offline.ts";
+import { offlineChannel } from "../../src/channels/payments/offline/adapter.ts";
 import { compensate } from "../../src/flows/compensate.ts";
 import type { FlowContext } from "../../src/flows/context.ts";
 import { financeReport } from "../../src/flows/finance-report.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { offlineChannel } from "../../src/channels/payments/offline.ts";
+import { offlineChannel } from "../../src/channels/payments/offline/adapter.ts";
 import type { FlowContext } from "../../src/flows/context.ts";
 import { grantRefund } from "../../src/flows/grant-refund.ts";
 import { ingestOrder } from "../../src/flows/ingest-order.ts";

@@ -4,16 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildServer } from "../../src/api/server.ts";
-import { type AlipayChannel, alipayChannel } from "../../src/channels/payments/alipay.ts";
-import { type AlipaySimulator, startAlipaySimulator } from "../../src/channels/payments/alipay-simulator.ts";
+import { type AlipayChannel, alipayChannel } from "../../src/channels/payments/alipay/adapter.ts";
+import { type AlipaySimulator, startAlipaySimulator } from "../../src/channels/payments/alipay/simulator.ts";
 import type { PaymentChannel } from "../../src/channels/payments/channel.ts";
 import { createPaymentRegistry } from "../../src/channels/payments/registry.ts";
-import { wechatPayChannel } from "../../src/channels/payments/wechat-pay.ts";
+import { wechatPayChannel } from "../../src/channels/payments/wechat-pay/adapter.ts";
 import {
   renderRefundBill,
   startWechatPaySimulator,
   type WechatPaySimulator,
-} from "../../src/channels/payments/wechat-pay-simulator.ts";
+} from "../../src/channels/payments/wechat-pay/simulator.ts";
 import { AppError } from "../../src/domain/errors.ts";
 import type { RefundBillSource } from "../../src/domain/reconcile/bill.ts";
 import { addDays, beijingDate } from "../../src/domain/reconcile/match.ts";

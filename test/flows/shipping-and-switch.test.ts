@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { offlineChannel } from "../../src/channels/payments/offline.ts";
+import { offlineChannel } from "../../src/channels/payments/offline/adapter.ts";
 import { quoteRefund } from "../../src/domain/refund-quote.ts";
 import type { FlowContext } from "../../src/flows/context.ts";
 import { grantRefund } from "../../src/flows/grant-refund.ts";

@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import { createPaymentRegistry } from "../../src/channels/payments/registry.ts";
-import { sandboxPayChannel } from "../../src/channels/payments/sandbox.ts";
+import { sandboxPayChannel } from "../../src/channels/payments/sandbox/adapter.ts";
 import {
   type SandboxPaySimulator,
   startSandboxPaySimulator,
-} from "../../src/channels/payments/sandbox-simulator.ts";
+} from "../../src/channels/payments/sandbox/simulator.ts";
 import { DEFAULT_SETTINGS, type FlowContext, type FlowSettings } from "../../src/flows/context.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
 import { adminUrl, TEMPLATE_FILE, templateDbName, withDb } from "./env.ts";

@@ -1,8 +1,8 @@
 // biome-ignore-all lint/suspicious/noThenProperty: "then" is the rule document's own word for a rule's actions.
 import { expect } from "vitest";
-import { platformPayChannel } from "../../src/channels/payments/platform.ts";
+import { platformPayChannel } from "../../src/channels/payments/platform/adapter.ts";
 import { createPaymentRegistry } from "../../src/channels/payments/registry.ts";
-import { sandboxPayChannel } from "../../src/channels/payments/sandbox.ts";
+import { sandboxPayChannel } from "../../src/channels/payments/sandbox/adapter.ts";
 import type {
   PlatformAdapter,
   PlatformSimulator,

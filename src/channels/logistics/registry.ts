@@ -1,4 +1,4 @@
-import { simulateKuaidi100 } from "./kuaidi100-simulator.ts";
+import { simulateKuaidi100 } from "./kuaidi100/simulator.ts";
 import type { LogisticsEntry } from "./logistics.ts";
 
 /**

@@ -3,10 +3,10 @@ import {
   createInterceptionSimulator,
   type InterceptionSimulator,
   type SimInterceptionRequest,
-} from "./interception-simulator.ts";
-import { kuaidi100Tracking } from "./kuaidi100.ts";
-import { kuaidi100Carrier } from "./kuaidi100-protocol.ts";
-import { type Kuaidi100Simulator, startKuaidi100Simulator } from "./kuaidi100-simulator.ts";
+} from "./interception/simulator.ts";
+import { kuaidi100Tracking } from "./kuaidi100/adapter.ts";
+import { kuaidi100Carrier } from "./kuaidi100/protocol.ts";
+import { type Kuaidi100Simulator, startKuaidi100Simulator } from "./kuaidi100/simulator.ts";
 import type { LogisticsChannels } from "./logistics.ts";
 
 /**

@@ -1,9 +1,9 @@
 import { AppError } from "../../domain/errors.ts";
-import { readAlipayBill } from "./alipay-bill.ts";
-import { simulateAlipay } from "./alipay-simulator.ts";
+import { readAlipayBill } from "./alipay/bill.ts";
+import { simulateAlipay } from "./alipay/simulator.ts";
 import type { PaymentChannel, PaymentEntry } from "./channel.ts";
-import { readWechatPayBill } from "./wechat-pay-protocol.ts";
-import { simulateWechatPay } from "./wechat-pay-simulator.ts";
+import { readWechatPayBill } from "./wechat-pay/protocol.ts";
+import { simulateWechatPay } from "./wechat-pay/simulator.ts";
 
 /**
  * Tender → its payment channel (a folder under payments/): one line per channel with an outside protocol.

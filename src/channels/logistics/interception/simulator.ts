@@ -3,7 +3,7 @@ import {
   type CarrierInterceptionStatus,
   type CarrierInterceptor,
   InterceptionRefusedError,
-} from "./interception.ts";
+} from "../interception.ts";
 
 /**
  * A simulated carrier interception desk. A request is taken at once and answered later: it stays

@@ -1,5 +1,15 @@
 import { createHash } from "node:crypto";
-import { readAnswer } from "../decompress.ts";
+import { readAnswer } from "../../decompress.ts";
+import {
+  PushRejectedError,
+  type QueryResult,
+  type SubscribeResult,
+  type TrackingMonitor,
+  type TrackingProvider,
+  type TrackingPush,
+  TrackingRejectedError,
+  TrackingUnavailableError,
+} from "../tracking.ts";
 import {
   type Kuaidi100PushParam,
   kuaidi100Carrier,
@@ -11,17 +21,7 @@ import {
   readResult,
   SUBSCRIBE_PATH,
   signaturesEqual,
-} from "./kuaidi100-protocol.ts";
-import {
-  PushRejectedError,
-  type QueryResult,
-  type SubscribeResult,
-  type TrackingMonitor,
-  type TrackingProvider,
-  type TrackingPush,
-  TrackingRejectedError,
-  TrackingUnavailableError,
-} from "./tracking.ts";
+} from "./protocol.ts";
 
 /** Kuaidi100 (快递100) subscription, push and real-time query; see kuaidi100-protocol.ts for the wire. */
 

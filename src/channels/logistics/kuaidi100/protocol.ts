@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { LogisticsStatus } from "../../domain/order.ts";
-import type { TrackingScan, TrackingSnapshot } from "./tracking.ts";
+import type { LogisticsStatus } from "../../../domain/order.ts";
+import type { TrackingScan, TrackingSnapshot } from "../tracking.ts";
 
 /**
  * Kuaidi100 (快递100) wire details shared by the adapter and its simulator, so they cannot drift apart.

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { SimulatedLogistics } from "../logistics.ts";
 import {
   type Kuaidi100PushParam,
   type Kuaidi100Result,
@@ -12,8 +13,7 @@ import {
   signaturesEqual,
   stateOf,
   toBeijingTime,
-} from "./kuaidi100-protocol.ts";
-import type { SimulatedLogistics } from "./logistics.ts";
+} from "./protocol.ts";
 
 /**
  * A local Kuaidi100 (快递100) on loopback that speaks the same protocol as the real one: it takes

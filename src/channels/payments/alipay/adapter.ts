@@ -1,12 +1,22 @@
 import { createHash } from "node:crypto";
-import { AppError } from "../../domain/errors.ts";
+import { AppError } from "../../../domain/errors.ts";
 import {
   parseAlipayTradeBill,
   type RefundBillFetch,
   type RefundBillSource,
-} from "../../domain/reconcile/bill.ts";
-import { BILL_LIMITS, readAnswer, readBodyCapped } from "../decompress.ts";
-import { readAlipayBillFile } from "./alipay-bill.ts";
+} from "../../../domain/reconcile/bill.ts";
+import { BILL_LIMITS, readAnswer, readBodyCapped } from "../../decompress.ts";
+import {
+  ChannelUnavailableError,
+  type ChannelUnavailableKind,
+  NotificationRejectedError,
+  type PaymentChannel,
+  type RefundNotification,
+  type RefundOutcome,
+  type RefundQueryResult,
+  type RefundRequest,
+} from "../channel.ts";
+import { readAlipayBillFile } from "./bill.ts";
 import {
   AlipayProtocolError,
   beijingTime,
@@ -31,17 +41,7 @@ import {
   toFen,
   toYuan,
   verifyResponse,
-} from "./alipay-protocol.ts";
-import {
-  ChannelUnavailableError,
-  type ChannelUnavailableKind,
-  NotificationRejectedError,
-  type PaymentChannel,
-  type RefundNotification,
-  type RefundOutcome,
-  type RefundQueryResult,
-  type RefundRequest,
-} from "./channel.ts";
+} from "./protocol.ts";
 
 /**
  * 支付宝 refunds through the OpenAPI gateway: `alipay.trade.refund` to refund, keyed by our idempotency

@@ -1,7 +1,7 @@
 import { zipSync } from "fflate";
-import { AppError } from "../../domain/errors.ts";
-import { BILL_MALFORMED, parseAlipayTradeBill, type RefundBill } from "../../domain/reconcile/bill.ts";
-import { ArchiveInvalid, BILL_LIMITS, unzipCapped } from "../decompress.ts";
+import { AppError } from "../../../domain/errors.ts";
+import { BILL_MALFORMED, parseAlipayTradeBill, type RefundBill } from "../../../domain/reconcile/bill.ts";
+import { ArchiveInvalid, BILL_LIMITS, unzipCapped } from "../../decompress.ts";
 
 /**
  * Alipay's bill files (对账单): `alipay.data.dataservice.bill.downloadurl.query` hands out a URL of a

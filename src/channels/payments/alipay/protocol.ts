@@ -5,8 +5,8 @@ import {
   verify as cryptoVerify,
   type KeyObject,
 } from "node:crypto";
-import { AppError } from "../../domain/errors.ts";
-import { formatMinor, parseMinor } from "../../domain/money.ts";
+import { AppError } from "../../../domain/errors.ts";
+import { formatMinor, parseMinor } from "../../../domain/money.ts";
 
 /**
  * Wire details of the Alipay OpenAPI gateway (支付宝开放平台, the `gateway.do` protocol with RSA2),

@@ -2,8 +2,9 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { alipayChannel } from "./alipay.ts";
-import { type AlipayBillRow, renderAlipayTradeBill, zipAlipayBill } from "./alipay-bill.ts";
+import type { SimulatedPayment } from "../channel.ts";
+import { alipayChannel } from "./adapter.ts";
+import { type AlipayBillRow, renderAlipayTradeBill, zipAlipayBill } from "./bill.ts";
 import {
   beijingTime,
   CODE_BUSINESS_FAILED,
@@ -25,8 +26,7 @@ import {
   signedResponse,
   toFen,
   toYuan,
-} from "./alipay-protocol.ts";
-import type { SimulatedPayment } from "./channel.ts";
+} from "./protocol.ts";
 
 /**
  * A local Alipay gateway speaking the same OpenAPI protocol as openapi.alipay.com for refunds: it checks

@@ -1,4 +1,4 @@
-import type { PaymentChannel, RefundOutcome, RefundQueryResult } from "./channel.ts";
+import type { PaymentChannel, RefundOutcome, RefundQueryResult } from "../channel.ts";
 
 /**
  * Offline refunds (bank transfer, a wallet topped up by hand): no channel to call. Sending records

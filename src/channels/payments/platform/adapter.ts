@@ -1,13 +1,13 @@
-import { AppError } from "../../domain/errors.ts";
-import type { PlatformCase, PlatformClient, PlatformState } from "../platforms/platform.ts";
-import { PlatformRejectedError } from "../platforms/platform.ts";
+import { AppError } from "../../../domain/errors.ts";
+import type { PlatformCase, PlatformClient, PlatformState } from "../../platforms/platform.ts";
+import { PlatformRejectedError } from "../../platforms/platform.ts";
 import {
   ChannelUnavailableError,
   type PaymentChannel,
   type RefundOutcome,
   type RefundQueryResult,
   type RefundRequest,
-} from "./channel.ts";
+} from "../channel.ts";
 
 /**
  * The tender `platform`: the marketplace (Taobao, Tmall, JD…) holds the buyer's money, so a refund is

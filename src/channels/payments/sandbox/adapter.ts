@@ -1,4 +1,4 @@
-import { readAnswer } from "../decompress.ts";
+import { readAnswer } from "../../decompress.ts";
 import {
   ChannelUnavailableError,
   type ChannelUnavailableKind,
@@ -6,9 +6,9 @@ import {
   type RefundOutcome,
   type RefundQueryResult,
   type RefundRequest,
-} from "./channel.ts";
-import { RESPONSE_METHOD, signedHeaders, verifySigned } from "./sandbox-protocol.ts";
-import type { SandboxRefund, SandboxRefundStatus } from "./sandbox-simulator.ts";
+} from "../channel.ts";
+import { RESPONSE_METHOD, signedHeaders, verifySigned } from "./protocol.ts";
+import type { SandboxRefund, SandboxRefundStatus } from "./simulator.ts";
 
 /** Client for the sandbox payment protocol (see sandbox-simulator.ts); the shape WeChat/Alipay adapters follow. */
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { MAX_SKEW_SECONDS, RESPONSE_METHOD, signedHeaders, verifySigned } from "./sandbox-protocol.ts";
+import { MAX_SKEW_SECONDS, RESPONSE_METHOD, signedHeaders, verifySigned } from "./protocol.ts";
 
 /**
  * A local payment provider that speaks the sandbox refund protocol (modelled on WeChat Pay v3 refunds):

@@ -1,11 +1,11 @@
 import { createHash, type KeyObject } from "node:crypto";
-import { AppError } from "../../domain/errors.ts";
+import { AppError } from "../../../domain/errors.ts";
 import {
   parseWechatRefundBill,
   type RefundBillFetch,
   type RefundBillSource,
-} from "../../domain/reconcile/bill.ts";
-import { ArchiveInvalid, BILL_LIMITS, gunzipCapped, readAnswer, readBodyCapped } from "../decompress.ts";
+} from "../../../domain/reconcile/bill.ts";
+import { ArchiveInvalid, BILL_LIMITS, gunzipCapped, readAnswer, readBodyCapped } from "../../decompress.ts";
 import {
   ChannelUnavailableError,
   type ChannelUnavailableKind,
@@ -15,7 +15,7 @@ import {
   type RefundOutcome,
   type RefundQueryResult,
   type RefundRequest,
-} from "./channel.ts";
+} from "../channel.ts";
 import {
   apiV3KeyBytes,
   authorization,
@@ -27,7 +27,7 @@ import {
   publicKeyOf,
   verifySigned,
   WechatPayProtocolError,
-} from "./wechat-pay-protocol.ts";
+} from "./protocol.ts";
 
 /**
  * WeChat Pay API v3 refunds (微信支付 退款): 申请退款 `POST /v3/refund/domestic/refunds`, 查询单笔退款

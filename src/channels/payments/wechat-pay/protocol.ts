@@ -12,9 +12,9 @@ import {
   X509Certificate,
 } from "node:crypto";
 import { promisify } from "node:util";
-import { fail } from "../../domain/errors.ts";
-import { BILL_MALFORMED, parseWechatRefundBill, type RefundBill } from "../../domain/reconcile/bill.ts";
-import { ArchiveInvalid, BILL_LIMITS, gunzipCapped } from "../decompress.ts";
+import { fail } from "../../../domain/errors.ts";
+import { BILL_MALFORMED, parseWechatRefundBill, type RefundBill } from "../../../domain/reconcile/bill.ts";
+import { ArchiveInvalid, BILL_LIMITS, gunzipCapped } from "../../decompress.ts";
 
 /**
  * WeChat Pay API v3 (微信支付 APIv3) wire rules, shared by the adapter and its simulator so the two

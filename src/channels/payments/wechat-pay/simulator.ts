@@ -2,8 +2,8 @@ import { createHash, type KeyObject, randomBytes, randomInt } from "node:crypto"
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { SimulatedPayment } from "./channel.ts";
-import { wechatPayChannel } from "./wechat-pay.ts";
+import type { SimulatedPayment } from "../channel.ts";
+import { wechatPayChannel } from "./adapter.ts";
 import {
   beijingTime,
   encryptResource,
@@ -19,7 +19,7 @@ import {
   requestMessage,
   rsaVerify,
   signedHeaders,
-} from "./wechat-pay-protocol.ts";
+} from "./protocol.ts";
 
 /**
  * A local WeChat Pay that speaks API v3 refunds the way the real one does: it checks the merchant's
