@@ -1,5 +1,11 @@
 import { type TSchema, Type } from "@fastify/type-provider-typebox";
 import type { RouteOptions } from "fastify";
+import { CASE_TYPES, REASON_CODES } from "../domain/catalogue.ts";
+import { FINDING_CODES } from "../domain/inspection.ts";
+import { CONDITIONS, DISPOSITIONS, SOURCE_KINDS } from "../domain/inventory.ts";
+import { COMPENSATION_TYPES, LEDGER_KINDS } from "../domain/ledger.ts";
+import { TENDERS } from "../domain/order.ts";
+import { AUDIT_ACTION_NAMES } from "../flows/audit.ts";
 import {
   Alert,
   Amount,
@@ -130,7 +136,7 @@ const CASE_ACTIONS: Record<string, Answer> = {
   close: json("Closed", Step),
   compensate: json(
     "Compensation posted to the ledger",
-    Obj({ ...step, type: Str, amount: M, currency: Str, entryId: Str }),
+    Obj({ ...step, type: Enum(COMPENSATION_TYPES), amount: M, currency: Str, entryId: Str }),
   ),
   override: json("The rule's decision is overridden", Approved),
   review: json(
@@ -224,7 +230,7 @@ const CaseView = Obj(
         inCase: Bool,
       }),
     ),
-    payments: Type.Array(Obj({ id: Int, tender: Str, amount: M, transactionId: Nullable(Str) })),
+    payments: Type.Array(Obj({ id: Int, tender: Enum(TENDERS), amount: M, transactionId: Nullable(Str) })),
     parcel: Nullable(Parcel),
     parcels: Type.Array(Parcel),
     customer: Nullable(
@@ -255,8 +261,8 @@ const CaseView = Obj(
           Obj({
             id: Int,
             orderId: Int,
-            type: Str,
-            reason: Str,
+            type: Enum(CASE_TYPES),
+            reason: Enum(REASON_CODES),
             status: CaseStatus,
             currency: Str,
             refunded: M,
@@ -277,7 +283,14 @@ const CaseView = Obj(
       }),
     ),
     sameOrderCases: Type.Array(
-      Obj({ id: Int, type: Str, reason: Str, status: CaseStatus, resolved: Bool, createdAt: Time }),
+      Obj({
+        id: Int,
+        type: Enum(CASE_TYPES),
+        reason: Enum(REASON_CODES),
+        status: CaseStatus,
+        resolved: Bool,
+        createdAt: Time,
+      }),
     ),
     risk: Nullable(ref(Risk)),
     decision: Nullable(
@@ -298,7 +311,11 @@ const CaseView = Obj(
       }),
     ),
     recommendation: Nullable(ref(Recommendation)),
-    highlights: Obj({ reason: Str, reasonLabel: Nullable(Text), items: Type.Array(Highlight) }),
+    highlights: Obj({
+      reason: Enum(REASON_CODES),
+      reasonLabel: Nullable(Text),
+      items: Type.Array(Highlight),
+    }),
   },
   { description: "The case and every fact around it (售后全景)" },
 );
@@ -310,9 +327,9 @@ const Candidate = Obj({
   orderId: Int,
   orderExternalId: Str,
   shop: Str,
-  type: Str,
+  type: Enum(CASE_TYPES),
   status: CaseStatus,
-  reason: Str,
+  reason: Enum(REASON_CODES),
   matchedBy: Enum(["tracking", "sku"]),
   returnParcel: Nullable(Obj({ carrier: Str, trackingNo: Str, signedAt: Nullable(Time) })),
   outstanding: Type.Array(Obj({ lineId: Int, sku: Str, title: Nullable(Str), quantity: Int })),
@@ -425,7 +442,7 @@ const FinanceReport = Obj({
 const LedgerEntry = Obj({
   id: Int,
   source: Type.String({ description: "What posted it, once: refund:<id>:goods, compensation:…" }),
-  kind: Str,
+  kind: Enum(LEDGER_KINDS),
   tender: Nullable(Str),
   caseId: Nullable(Int),
   orderId: Nullable(Int),
@@ -446,7 +463,7 @@ const AuditEntry = Obj({
   at: Time,
   actor: Str,
   actorTokenId: Nullable(Int),
-  action: Str,
+  action: Enum(AUDIT_ACTION_NAMES),
   subject: Nullable(Str),
   shops: Nullable(Strs),
   before: Any("The setting, rule, shop or token before (null: it did not exist)"),
@@ -537,7 +554,7 @@ export const OPERATIONS: Record<string, Declared> = {
   ...Object.fromEntries(
     Object.entries(CASE_ACTIONS).map(([slug, answer]) => [
       `POST /cases/:id/${slug}`,
-      { ok: { 200: answer }, errors: [409, 422] },
+      { ok: { 200: answer }, errors: slug.endsWith("-refund") ? [409, 422, 503] : [409, 422] },
     ]),
   ),
 
@@ -738,7 +755,7 @@ export const OPERATIONS: Record<string, Declared> = {
   },
   "POST /refunds/:id/switch-to-offline": {
     ok: { 200: json("Granted again over the offline tender", Granted) },
-    errors: [409, 422],
+    errors: [409, 422, 503],
   },
   "GET /finance/report": {
     ok: {
@@ -764,7 +781,10 @@ export const OPERATIONS: Record<string, Declared> = {
     ok: {
       200: json(
         "Cases by reason",
-        Obj({ cases: Int, rows: Type.Array(Obj({ reason: Str, cases: Int, share: Nullable(Num) })) }),
+        Obj({
+          cases: Int,
+          rows: Type.Array(Obj({ reason: Enum(REASON_CODES), cases: Int, share: Nullable(Num) })),
+        }),
       ),
     },
   },
@@ -808,7 +828,11 @@ export const OPERATIONS: Record<string, Declared> = {
     ok: {
       200: json(
         "After-sales cost by month and kind",
-        Obj({ rows: Type.Array(Obj({ month: Str, kind: Str, currency: Str, amount: M, entries: Int })) }),
+        Obj({
+          rows: Type.Array(
+            Obj({ month: Str, kind: Enum(LEDGER_KINDS), currency: Str, amount: M, entries: Int }),
+          ),
+        }),
       ),
     },
   },
@@ -833,7 +857,7 @@ export const OPERATIONS: Record<string, Declared> = {
       201: json("Received into a case, or recorded as an unidentified parcel", ScanResult),
       200: json("Several cases match (choose one), or the scan's key was seen already", ScanResult),
     },
-    errors: [409, 422],
+    errors: [404, 409, 422],
   },
   "POST /receiving/receive": {
     ok: { 201: json("Received", ScanReceived), 200: json("The key was received already", ScanReceived) },
@@ -865,6 +889,7 @@ export const OPERATIONS: Record<string, Declared> = {
       201: json("Recorded", Obj({ id: Int, replayed: Bool })),
       200: json("The key was recorded already", Obj({ id: Int, replayed: Bool })),
     },
+    errors: [404],
   },
   "GET /unidentified-parcels": {
     ok: {
@@ -913,7 +938,7 @@ export const OPERATIONS: Record<string, Declared> = {
               lineId: Int,
               sku: Str,
               quantity: Int,
-              condition: Str,
+              condition: Enum(CONDITIONS),
               photos: Strs,
               stocked: Type.Boolean({ description: "The units went into stock (quarantine)" }),
               qualityHold: Bool,
@@ -929,8 +954,8 @@ export const OPERATIONS: Record<string, Declared> = {
               receiptLineId: Int,
               quantity: Int,
               result: Enum(["pass", "fail"]),
-              disposition: Str,
-              finding: Nullable(Str),
+              disposition: Enum(DISPOSITIONS),
+              finding: Nullable(Enum(FINDING_CODES)),
               deduction: Nullable(M),
               note: Nullable(Str),
               inspectedBy: Str,
@@ -968,7 +993,7 @@ export const OPERATIONS: Record<string, Declared> = {
         }),
       ),
     },
-    errors: [409, 422],
+    errors: [409, 422, 503],
   },
 
   // Inventory
@@ -1001,7 +1026,7 @@ export const OPERATIONS: Record<string, Declared> = {
         Page(
           Obj({
             id: Int,
-            source: Obj({ kind: Str, key: Str }),
+            source: Obj({ kind: Enum(SOURCE_KINDS), key: Str }),
             warehouse: Str,
             sku: Str,
             change: Obj({

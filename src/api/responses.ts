@@ -4,6 +4,7 @@ import { CONDITIONS } from "../domain/inventory.ts";
 import { CASE_STATE_NAMES } from "../domain/lifecycle.ts";
 import { CHANNELS, LOGISTICS_STATUSES, TENDERS } from "../domain/order.ts";
 import { ORDER_AFTERSALES_STATUSES } from "../domain/order-status.ts";
+import { CATEGORIES as RECONCILIATION_CATEGORIES } from "../domain/reconcile/match.ts";
 import { Enum } from "./routes/schemas.ts";
 
 /**
@@ -526,7 +527,7 @@ export const Reconciliation = Obj(runHead, {
 });
 export const ReconciliationItem = Obj(
   {
-    category: Str,
+    category: Enum(RECONCILIATION_CATEGORIES),
     key: Nullable(Str),
     refundId: Nullable(Int),
     currency: Str,
