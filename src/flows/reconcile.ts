@@ -2,11 +2,7 @@ import { createHash } from "node:crypto";
 import { ChannelUnavailableError } from "../channels/payments/channel.ts";
 import { PAYMENT_CHANNELS } from "../channels/payments/registry.ts";
 import { AppError, fail } from "../domain/errors.ts";
-import {
-  BILL_MALFORMED,
-  canFetchBills,
-  type RefundBill,
-} from "../domain/reconcile/bill.ts";
+import { BILL_MALFORMED, canFetchBills, type RefundBill } from "../domain/reconcile/bill.ts";
 import {
   addDays,
   beijingDay,
