@@ -918,7 +918,8 @@ function caseExternalId(r: Rng, p: CasePlan, n: number): string | undefined {
   const seq = String(n).padStart(4, "0");
   switch (p.order.shop.channel) {
     case "jd":
-      return `AS${r.digits(8)}${seq}`;
+      // JD's own id forms (a refund application, or a service order for goods coming back).
+      return `${p.type === "refund_only" ? "refundapply:" : "asc:"}${r.digits(8)}${seq}`;
     case "shopify":
       return `RET-${r.digits(6)}${seq}`;
     default:
