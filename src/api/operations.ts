@@ -736,7 +736,9 @@ export const OPERATIONS: Record<string, Declared> = {
             Obj({
               stream: Str,
               syncedTo: Nullable(Time),
-              inWindow: Nullable(Str),
+              inWindow: Nullable(
+                Dict(Type.Unknown(), "Where the sync stands inside its window (the platform's paging)"),
+              ),
               running: Bool,
               lastError: Nullable(Str),
             }),

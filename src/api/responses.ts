@@ -302,7 +302,7 @@ export const QueuedCase = Obj(
     queue: Str,
     priority: Int,
     slaDueAt: Nullable(Time),
-    riskScore: Nullable(Int),
+    riskScore: Int,
     tags: Strs,
     awaitingSecondApproval: Bool,
     firstApproval: Nullable(Type.String({ description: "Who gave the first of two approvals" })),

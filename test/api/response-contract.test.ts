@@ -258,9 +258,10 @@ describe("the responses declared in the OpenAPI document", () => {
     await call("POST", `/cases/${qc.id}/grant-recommended-refund`, {});
 
     // Scans that match several cases, none (无头件), and batches; unidentified parcels matched later.
+    const receivable = await approved(await newCase("return_refund", "size_fit"));
+    const matchable = await approved(await newCase("return_refund", "size_fit"));
     await call("POST", "/receiving/scan", { code: "TEE-BLK-M", kind: "sku" });
     await call("POST", "/receiving/scan", { code: `NOBODY-${trackingNo()}`, contents: "一件T恤" });
-    const receivable = await approved(await newCase("return_refund", "size_fit"));
     await call("POST", "/receiving/receive", { caseId: receivable.id, quantity: 1, condition: "intact" });
     await call("POST", "/receiving/batch", {
       scans: [
@@ -274,7 +275,6 @@ describe("the responses declared in the OpenAPI document", () => {
       carrier: "SF",
       photos: ["https://x/1.jpg"],
     });
-    const matchable = await approved(await newCase("return_refund", "size_fit"));
     await call("POST", `/unidentified-parcels/${unknown.id}/match`, { caseId: matchable.id, quantity: 1 });
     await call("POST", `/unidentified-parcels/${unknown.id}/match`, { caseId: matchable.id, quantity: 1 });
     await call("GET", "/unidentified-parcels");
@@ -437,6 +437,29 @@ describe("the responses declared in the OpenAPI document", () => {
       Object.fromEntries((creds.required as string[]).map((k) => [k, `test-${k}`])),
     );
     await call("GET", "/shops/jd-store/credentials");
+    // A sync part-way through its window, and a platform request it could not take.
+    await env.ctx.db
+      .insertInto("sync_cursors")
+      .values({
+        shop_id: "jd-store",
+        stream: "aftersales",
+        synced_to: env.clock.now,
+        cursor: JSON.stringify({ page: 2 }),
+        last_error: "PLATFORM_UNAVAILABLE: timeout",
+      } as never)
+      .execute();
+    await env.ctx.db
+      .insertInto("platform_requests")
+      .values({
+        shop_id: "jd-store",
+        external_id: "JD-AS-1",
+        order_external_id: "JD-1",
+        error: "ORDER_NOT_FOUND: JD-1",
+        attempts: 3,
+        seen_at: env.clock.now,
+        updated_at: env.clock.now,
+      } as never)
+      .execute();
     await call("GET", "/shops/jd-store/sync");
     await call("DELETE", "/shops/jd-store/credentials");
     await call("GET", `/shops/${SHOP}/return-address`);
