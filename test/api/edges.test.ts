@@ -182,6 +182,15 @@ describe("a shop is made of the fields a shop has", () => {
     expect(order.status).toBe(201);
   });
 
+  it("does not make up settings for a shop that does not exist", async () => {
+    await refused(() => call("GET", "/shops/no-such-shop/review-settings"), 422, "SHOP_NOT_FOUND");
+  });
+
+  it("takes an empty JSON body where a route takes none, next to a file upload", async () => {
+    const res = await call("POST", "/imports/999999/stop", {});
+    expect(res.body.code).toBe("IMPORT_NOT_FOUND");
+  });
+
   it("refuses a review limit that is not an amount", async () => {
     await refused(
       () => call("PUT", "/shops/tmall-1/review-settings", { autoRefundLimit: "abc" }),

@@ -106,8 +106,9 @@ async function saveUpload(body: unknown, declared: string | undefined, file: str
 }
 
 export async function importRoutes(app: App, { ctx }: { ctx: FlowContext }) {
-  // Any body reaches the handler as a stream; it says which types it takes.
-  app.removeAllContentTypeParsers();
+  // A file reaches the upload handler as a stream, whatever its type (the handler says which it takes);
+  // JSON stays JSON, so the other routes here validate their bodies as everywhere else.
+  app.removeContentTypeParser("text/plain");
   app.addContentTypeParser("*", (_req, payload, done) => done(null, payload));
 
   /** Imports running in this process: stopped (after the batch in flight) when the server closes. */

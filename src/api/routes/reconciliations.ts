@@ -142,7 +142,8 @@ export async function reconciliationRoutes(app: App, { ctx }: { ctx: FlowContext
   app.post(
     "/reconciliations",
     {
-      config: { permission: "reconciliations.run", allShops: true },
+      config: { permission: "reconciliations.run", allShops: true, fileBody: true },
+      bodyLimit: 64 * 1024 * 1024,
       schema: {
         tags: ["reconciliations"],
         summary:

@@ -20,6 +20,7 @@ import {
   setTimeZone,
   timeZone,
 } from "../../flows/settings.ts";
+import { findShop } from "../../store/orders.ts";
 import { listPolicies } from "../../store/settings.ts";
 import { actorOf, canSeeShop, principal } from "../auth.ts";
 import type { App } from "../server.ts";
@@ -38,7 +39,7 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     { config: { permission: "cases.read" }, schema: { tags: ["settings"], params: shopParams } },
     async (req) => {
       const p = principal(req);
-      if (!canSeeShop(p, req.params.shop))
+      if (!canSeeShop(p, req.params.shop) || !(await findShop(ctx.db, req.params.shop)))
         throw new AppError("SHOP_NOT_FOUND", `Shop "${req.params.shop}" does not exist`, {
           shop: req.params.shop,
         });
