@@ -1,5 +1,6 @@
 import { scanQuality } from "../flows/alerts.ts";
 import type { Config } from "./config.ts";
+import { localOrService } from "./local-service.ts";
 import { usageError } from "./messages.ts";
 import { openRuntime } from "./service.ts";
 
@@ -12,7 +13,21 @@ export async function runAlerts(config: Config, args: string[]): Promise<void> {
       "alerts_usage",
     );
   }
-  const rt = await openRuntime({ ...config, paySandboxUrl: config.paySandboxUrl ?? "http://127.0.0.1:9" });
+  const opened = await localOrService(config, () =>
+    openRuntime({ ...config, paySandboxUrl: config.paySandboxUrl ?? "http://127.0.0.1:9" }),
+  );
+  if (opened.service) {
+    // The running service scans; its alerts are listed by GET /api/v1/alerts (and the console).
+    const r = await opened.service.request<{ subjects: number; alerts: number }>(
+      "POST",
+      "/api/v1/alerts/quality-scan",
+    );
+    console.log(
+      `SKUs and categories with recent claims: ${r.subjects}; ${r.alerts === 0 ? "no alerts" : `${r.alerts} alert${r.alerts === 1 ? "" : "s"} raised or updated (GET /api/v1/alerts lists them)`}.`,
+    );
+    return;
+  }
+  const rt = opened.local;
   try {
     const result = await scanQuality(rt.ctx);
     const n = result.alerts;

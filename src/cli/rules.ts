@@ -347,15 +347,78 @@ async function withRuntimeOrService<T>(
   }
 }
 
-async function withRuntime<T>(rest: string[], run: (rt: Runtime, args: string[]) => Promise<T>) {
-  const { config, positionals } = readConfig(rest);
-  // No refunds are sent from here: no payment simulator of our own.
-  const rt = await openRuntime({ ...config, paySandboxUrl: config.paySandboxUrl ?? "http://127.0.0.1:9" });
-  try {
-    return await run(rt, positionals.slice(1));
-  } finally {
-    await rt.close();
-  }
+/** Rule set versions as the commands need them: read and written here, or through the running service. */
+interface RuleVersions {
+  list(): Promise<VersionRow[]>;
+  find(n: number): Promise<VersionRow | undefined>;
+  create(definition: unknown, note: string | undefined): Promise<VersionRow>;
+  activate(n: number): Promise<VersionRow>;
+}
+
+function localVersions(rt: Runtime): RuleVersions {
+  return {
+    list: () => listRuleVersions(rt.ctx.db),
+    find: (n) => findRuleVersion(rt.ctx.db, n),
+    create: (definition, note) =>
+      createRuleDraft(rt.ctx, cliActor(), note === undefined ? { definition } : { definition, note }),
+    activate: (n) => activateRules(rt.ctx, cliActor(), n),
+  };
+}
+
+/** The API's version JSON, as the row the commands print. */
+type VersionJson = {
+  version: number;
+  status: string;
+  note: string | null;
+  createdBy: string;
+  createdAt: string;
+  activatedBy: string | null;
+  activatedAt: string | null;
+  definition: unknown;
+};
+const rowOf = (v: VersionJson) =>
+  ({
+    version: v.version,
+    status: v.status,
+    note: v.note,
+    created_by: v.createdBy,
+    created_at: new Date(v.createdAt),
+    activated_by: v.activatedBy,
+    activated_at: v.activatedAt === null ? null : new Date(v.activatedAt),
+    definition: v.definition,
+  }) as unknown as VersionRow;
+
+function serviceVersions(svc: ServiceClient): RuleVersions {
+  return {
+    list: async () =>
+      (await svc.request<{ versions: VersionJson[] }>("GET", "/api/v1/rules")).versions.map(rowOf),
+    find: async (n) => {
+      try {
+        return rowOf(await svc.request<VersionJson>("GET", `/api/v1/rules/versions/${n}`));
+      } catch (e) {
+        if (e instanceof AppError && e.code === "RULE_VERSION_NOT_FOUND") return undefined;
+        throw e;
+      }
+    },
+    create: async (definition, note) =>
+      rowOf(
+        await svc.request<VersionJson>("POST", "/api/v1/rules/versions", {
+          json: note === undefined ? { definition } : { definition, note },
+        }),
+      ),
+    activate: async (n) =>
+      rowOf(await svc.request<VersionJson>("POST", `/api/v1/rules/versions/${n}/activate`)),
+  };
+}
+
+/** The rule versions of the database, here or — when the running service holds it — through its API. */
+async function withVersions<T>(rest: string[], run: (v: RuleVersions, args: string[]) => Promise<T>) {
+  const { positionals } = readConfig(rest);
+  return withRuntimeOrService(
+    rest,
+    (rt) => run(localVersions(rt), positionals.slice(1)),
+    (svc) => run(serviceVersions(svc), positionals.slice(1)),
+  );
 }
 
 const noActiveRules = () =>
@@ -364,14 +427,14 @@ const noActiveRules = () =>
     "No rule set is active yet; give --version N, or start from the defaults: aftersales rules export --default",
   );
 
-async function liveVersion(rt: Runtime): Promise<VersionRow> {
-  const active = (await listRuleVersions(rt.ctx.db)).find((v) => v.status === "active");
+async function liveVersion(versions: RuleVersions): Promise<VersionRow> {
+  const active = (await versions.list()).find((v) => v.status === "active");
   if (!active) throw noActiveRules();
   return active;
 }
 
-async function version(rt: Runtime, n: number): Promise<VersionRow> {
-  const row = await findRuleVersion(rt.ctx.db, n);
+async function version(versions: RuleVersions, n: number): Promise<VersionRow> {
+  const row = await versions.find(n);
   if (!row)
     throw new AppError("RULE_VERSION_NOT_FOUND", `Rule set version ${n} does not exist`, { version: n });
   return row;
@@ -429,8 +492,8 @@ export async function runRules(argv: string[]): Promise<void> {
 
   switch (sub) {
     case "list":
-      return withRuntime(rest, async (rt) => {
-        const rows = await listRuleVersions(rt.ctx.db);
+      return withVersions(rest, async (versions) => {
+        const rows = await versions.list();
         if (own.json) {
           printJson(
             rows.map((v) => ({
@@ -470,19 +533,17 @@ export async function runRules(argv: string[]): Promise<void> {
         print(lines.join("\n"));
       });
     case "show":
-      return withRuntime(rest, async (rt, [v]) => {
-        const row = await version(rt, parseVersion(v));
+      return withVersions(rest, async (versions, [v]) => {
+        const row = await version(versions, parseVersion(v));
         if (own.json) printJson({ ...row, definition: definitionOf(row) });
         else print(versionText(row));
       });
     case "import":
-      return withRuntime(rest, async (rt, [file]) => {
+      return withVersions(rest, async (versions, [file]) => {
         const path = file as string;
         const definition = readRuleSetFile(path);
         const note = typeof own.note === "string" ? own.note : undefined;
-        const row = await explainInvalid(path, () =>
-          createRuleDraft(rt.ctx, cliActor(), note === undefined ? { definition } : { definition, note }),
-        );
+        const row = await explainInvalid(path, () => versions.create(definition, note));
         const def = definitionOf(row);
         print(
           `Saved ${path} as draft version ${row.version} (${def.rules.length} rules, ${def.solutions.length} solutions).\n` +
@@ -491,14 +552,14 @@ export async function runRules(argv: string[]): Promise<void> {
         );
       });
     case "activate":
-      return withRuntime(rest, async (rt, [v]) => {
+      return withVersions(rest, async (versions, [v]) => {
         const n = parseVersion(v);
-        const before = (await listRuleVersions(rt.ctx.db)).find((x) => x.status === "active");
+        const before = (await versions.list()).find((x) => x.status === "active");
         if (before?.version === n) {
           print(`Version ${n} is already the live rule set.`);
           return;
         }
-        const row = await activateRules(rt.ctx, cliActor(), n);
+        const row = await versions.activate(n);
         print(
           `Version ${row.version} is now the live rule set${before ? ` (version ${before.version} retired)` : ""}; new cases are judged by it.`,
         );
@@ -512,8 +573,10 @@ export async function runRules(argv: string[]): Promise<void> {
         printJson(DEFAULT_RULE_SET);
         return;
       }
-      return withRuntime(rest, async (rt) => {
-        const row = own.version ? await version(rt, parseVersion(own.version)) : await liveVersion(rt);
+      return withVersions(rest, async (versions) => {
+        const row = own.version
+          ? await version(versions, parseVersion(own.version))
+          : await liveVersion(versions);
         printJson(definitionOf(row));
       });
     }
@@ -558,8 +621,8 @@ export async function runRules(argv: string[]): Promise<void> {
         rest,
         async (rt) => {
           const { input, subject } = await subjectOf({
-            status: async (n) => (await version(rt, n)).status,
-            live: async () => (await liveVersion(rt)).version,
+            status: async (n) => (await version(localVersions(rt), n)).status,
+            live: async () => (await liveVersion(localVersions(rt))).version,
           });
           const bar = progressBar();
           let report: BacktestReport;
@@ -575,13 +638,8 @@ export async function runRules(argv: string[]): Promise<void> {
         // The service's backtest answers once, with the report: no progress bar then.
         async (svc) => {
           const { input, subject } = await subjectOf({
-            status: async (n) =>
-              (await svc.request<{ status: string }>("GET", `/api/v1/rules/versions/${n}`)).status,
-            live: async () => {
-              const { active } = await svc.request<{ active: number | null }>("GET", "/api/v1/rules");
-              if (active === null) throw noActiveRules();
-              return active;
-            },
+            status: async (n) => (await version(serviceVersions(svc), n)).status,
+            live: async () => (await liveVersion(serviceVersions(svc))).version,
           });
           process.stderr.write("Backtest: running in the service…\n");
           const report = await explainInvalid(file ?? "The rule set", () =>

@@ -10,7 +10,8 @@ import { eventually, type ServiceProcess, startServiceProcess } from "../support
 
 /**
  * The CLI next to a running service on the embedded database: `aftersales start` holds DATA_DIR, and
- * `import`, `reconcile` and `rules backtest` do their work through its API instead of stopping with
+ * `import`, `reconcile`, `rules` (list, show, import, activate, export, backtest), `alerts scan` and `admin`
+ * do their work through its API instead of stopping with
  * DATA_DIR_LOCKED. And the command line's own manners: help, unknown commands, one-line errors.
  */
 
@@ -214,6 +215,26 @@ describe.skipIf(usingPostgres)("the CLI while the service runs on the embedded d
     const live = await aftersales(env(), "rules", "backtest");
     expect(live.code).toBe(1);
     expect(live.stderr).toMatch(/\[NO_ACTIVE_RULES\]/);
+  }, 300_000);
+
+  it("manages rule set versions and scans for quality alerts through the service", async () => {
+    const rules = join(dir, "rules-v.json");
+    writeFileSync(rules, (await aftersales(env(), "rules", "export", "--default")).stdout);
+    const imported = await aftersales(env(), "rules", "import", rules, "--note", "from the CLI");
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stderr).toMatch(/working through its API/);
+    const n = Number(/draft version (\d+)/.exec(imported.stdout)?.[1]);
+    const activated = await aftersales(env(), "rules", "activate", String(n));
+    expect(activated.code, activated.stderr).toBe(0);
+    expect(activated.stdout).toMatch(new RegExp(`Version ${n} is now the live rule set`));
+    const listed = await aftersales(env(), "rules", "list");
+    expect(listed.stdout).toMatch(new RegExp(`^\\s*${n}\\s+active\\s+\\d+.*from the CLI`, "m"));
+    expect(await api("/api/v1/rules")).toMatchObject({ active: n });
+    const shown = await aftersales(env(), "rules", "show", "999");
+    expect(shown.stderr).toMatch(/\[RULE_VERSION_NOT_FOUND\]/);
+    const scan = await aftersales(env(), "alerts", "scan");
+    expect(scan.code, scan.stderr).toBe(0);
+    expect(scan.stdout).toMatch(/^SKUs and categories with recent claims: \d+/);
   }, 300_000);
 
   it("still refuses what it cannot do through the service, and leaves nothing behind when the service stops", async () => {
