@@ -313,6 +313,32 @@ export interface ApiTokenTable {
   last_used_at: Timestamp | null;
 }
 
+/** A person who signs in to the console (migration 018). */
+export interface UserTable {
+  id: Generated<number>;
+  login: string;
+  name: string;
+  password_hash: string;
+  role: string;
+  shops: string[] | null;
+  on_duty: Generated<boolean>;
+  language: string | null;
+  failed_sign_ins: Generated<number>;
+  locked_until: Timestamp | null;
+  last_sign_in_at: Timestamp | null;
+  disabled_at: Timestamp | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface UserSessionTable {
+  id_hash: string;
+  user_id: number;
+  data: Generated<Record<string, unknown>>;
+  expires_at: Timestamp;
+  created_at: Generated<Date>;
+}
+
 export interface AuditLogTable {
   id: Generated<number>;
   at: Timestamp;
@@ -598,6 +624,8 @@ export interface DB {
   ledger_entries: LedgerEntryTable;
   outbox: OutboxTable;
   api_tokens: ApiTokenTable;
+  users: UserTable;
+  user_sessions: UserSessionTable;
   audit_log: AuditLogTable;
   tracking_events: TrackingEventTable;
   catalog_policies: CatalogPolicyTable;
