@@ -1,0 +1,89 @@
+/**
+ * Builds the console into web/dist when its sources changed since the last build (npm start and npm test
+ * run this first): a fingerprint of every input is kept in dist/.source-hash, so an unchanged tree starts
+ * at once. Prints the build time and what a first visit downloads (gzip).
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { gzipSync } from "node:zlib";
+
+const WEB = import.meta.dirname;
+const ROOT = join(WEB, "..");
+const DIST = join(WEB, "dist");
+const HASH_FILE = join(DIST, ".source-hash");
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+  );
+}
+
+/** Every input of the build: sources, the page, the config and the locked dependency versions. */
+export function sourceHash(): string {
+  const inputs = [
+    ...files(join(WEB, "src")),
+    join(WEB, "index.html"),
+    join(WEB, "vite.config.ts"),
+    join(ROOT, "package-lock.json"),
+  ].sort();
+  const h = createHash("sha256");
+  for (const f of inputs) h.update(relative(ROOT, f)).update("\0").update(readFileSync(f)).update("\0");
+  return h.digest("hex");
+}
+
+interface ManifestChunk {
+  file: string;
+  css?: string[];
+  imports?: string[];
+  isEntry?: boolean;
+}
+
+/** What the browser fetches before the first screen shows: the entry, its static imports and their CSS. */
+export function firstLoad(): { files: string[]; gzipBytes: number; rawBytes: number } {
+  const manifest = JSON.parse(readFileSync(join(DIST, ".vite", "manifest.json"), "utf8")) as Record<
+    string,
+    ManifestChunk
+  >;
+  const seen = new Set<string>();
+  const out = new Set<string>(["index.html"]);
+  const visit = (key: string) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    const c = manifest[key];
+    if (!c) return;
+    out.add(c.file);
+    for (const css of c.css ?? []) out.add(css);
+    for (const i of c.imports ?? []) visit(i);
+  };
+  for (const [key, c] of Object.entries(manifest)) if (c.isEntry) visit(key);
+  let gzipBytes = 0;
+  let rawBytes = 0;
+  for (const f of out) {
+    const body = readFileSync(join(DIST, f));
+    rawBytes += body.length;
+    gzipBytes += gzipSync(body, { level: 9 }).length;
+  }
+  return { files: [...out], gzipBytes, rawBytes };
+}
+
+export async function buildConsole({ force = false } = {}): Promise<"fresh" | "built"> {
+  const hash = sourceHash();
+  if (!force && existsSync(HASH_FILE) && readFileSync(HASH_FILE, "utf8") === hash) return "fresh";
+  const started = performance.now();
+  const { build } = await import("vite");
+  await build({ configFile: join(WEB, "vite.config.ts"), logLevel: "warn" });
+  writeFileSync(HASH_FILE, hash);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const load = firstLoad();
+  const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+  const total = files(DIST).reduce((s, f) => s + statSync(f).size, 0);
+  console.log(
+    `Console built in ${seconds} s: a first visit downloads ${kb(load.gzipBytes)} gzip (${kb(load.rawBytes)} raw, ${load.files.length} files); ${kb(total)} in all`,
+  );
+  return "built";
+}
+
+if (import.meta.main) {
+  await buildConsole({ force: process.argv.includes("--force") });
+}

@@ -1,0 +1,37 @@
+import { AppstoreOutlined, InboxOutlined, TeamOutlined } from "@ant-design/icons";
+import type { ComponentType, ReactNode } from "react";
+import type { Permission } from "../shared/session.ts";
+
+/**
+ * The console's screens, one line each: the URL (folders under console/ mirror it), the code (loaded
+ * when first opened, so the first visit downloads only what it shows), and where it sits in the menu.
+ */
+export interface Screen {
+  path: string;
+  load: () => Promise<{ default: ComponentType }>;
+  permission: Permission;
+  /** Shown in the menu under this common.nav key; absent: reached by links only. */
+  nav?: { key: "queue" | "board" | "users"; icon: ReactNode };
+}
+
+export const SCREENS: Screen[] = [
+  {
+    path: "queue",
+    load: () => import("./queue/index.tsx"),
+    permission: "cases.read",
+    nav: { key: "queue", icon: <InboxOutlined /> },
+  },
+  { path: "cases/:id", load: () => import("./cases/[id]/index.tsx"), permission: "cases.read" },
+  {
+    path: "board",
+    load: () => import("./board/index.tsx"),
+    permission: "cases.read",
+    nav: { key: "board", icon: <AppstoreOutlined /> },
+  },
+  {
+    path: "settings/users",
+    load: () => import("./settings/users/index.tsx"),
+    permission: "users.write",
+    nav: { key: "users", icon: <TeamOutlined /> },
+  },
+];

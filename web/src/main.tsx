@@ -1,0 +1,92 @@
+import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { App as AntApp, ConfigProvider, Result } from "antd";
+import enUS from "antd/locale/en_US";
+import zhCN from "antd/locale/zh_CN";
+import dayjs from "dayjs";
+import "dayjs/locale/zh-cn";
+import { type ComponentType, StrictMode, useEffect } from "react";
+import { createRoot } from "react-dom/client";
+import { useTranslation } from "react-i18next";
+import { createBrowserRouter, Navigate, RouterProvider } from "react-router";
+import { ConsoleLayout } from "./console/layout.tsx";
+import { SCREENS, type Screen } from "./console/routes.tsx";
+import SignIn from "./console/sign-in/index.tsx";
+import { ApiError } from "./shared/api.ts";
+import "./shared/i18n.ts";
+import { keys } from "./shared/keys.ts";
+import { useSession } from "./shared/session.ts";
+
+const client: QueryClient = new QueryClient({
+  defaultOptions: {
+    // Live events refresh what changed; no refetching on a timer or on every focus.
+    queries: {
+      staleTime: 30_000,
+      refetchOnWindowFocus: false,
+      retry: (n, e) => !(e instanceof ApiError) && n < 2,
+    },
+  },
+  // A session that ended (expired, signed out elsewhere, user disabled) sends the person to sign in.
+  queryCache: new QueryCache({
+    onError: (e) => {
+      if (e instanceof ApiError && e.status === 401)
+        void client.invalidateQueries({ queryKey: keys.session() });
+    },
+  }),
+});
+
+/** A screen opens only for a role that holds its permission; others see why not. */
+function Permitted({ screen, Component }: { screen: Screen; Component: ComponentType }) {
+  const { data } = useSession();
+  const { t } = useTranslation();
+  if (!data) return null;
+  if (!data.permissions.includes(screen.permission))
+    return <Result status="403" title="403" subTitle={t("errors.forbidden")} />;
+  return <Component />;
+}
+
+function NotFound() {
+  const { t } = useTranslation();
+  return <Result status="404" title="404" subTitle={t("errors.notFound")} />;
+}
+
+const router = createBrowserRouter([
+  { path: "/sign-in", element: <SignIn /> },
+  {
+    path: "/",
+    element: <ConsoleLayout />,
+    children: [
+      { index: true, element: <Navigate to="/queue" replace /> },
+      ...SCREENS.map((screen) => ({
+        path: screen.path,
+        lazy: async () => {
+          const { default: Component } = await screen.load();
+          return { Component: () => <Permitted screen={screen} Component={Component} /> };
+        },
+      })),
+      { path: "*", element: <NotFound /> },
+    ],
+  },
+]);
+
+function Root() {
+  const { i18n } = useTranslation();
+  const zh = i18n.language !== "en";
+  useEffect(() => {
+    dayjs.locale(zh ? "zh-cn" : "en");
+  }, [zh]);
+  return (
+    <ConfigProvider locale={zh ? zhCN : enUS} theme={{ token: { colorPrimary: "#1557c0" } }}>
+      <AntApp>
+        <QueryClientProvider client={client}>
+          <RouterProvider router={router} />
+        </QueryClientProvider>
+      </AntApp>
+    </ConfigProvider>
+  );
+}
+
+createRoot(document.getElementById("root") as HTMLElement).render(
+  <StrictMode>
+    <Root />
+  </StrictMode>,
+);

@@ -1,0 +1,70 @@
+import { type QueryClient, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { keys } from "./keys.ts";
+
+/** One change as the server announces it (GET /api/v1/events): which case and order it touched. */
+export interface Change {
+  kind: "case";
+  caseId: number;
+  orderId: number;
+  shopId: string;
+  status: string;
+  action: string;
+  at: string;
+}
+
+export type LiveState = "connecting" | "live" | "reconnecting";
+
+/**
+ * Changes arrive in bursts (a batch approval, a platform sync): gather them for a moment and refresh
+ * each touched case and order once, and the lists once.
+ */
+function invalidator(client: QueryClient) {
+  let cases = new Set<number>();
+  let orders = new Set<number>();
+  let pending = false;
+  const flush = () => {
+    pending = false;
+    for (const id of cases) void client.invalidateQueries({ queryKey: keys.case(id) });
+    for (const id of orders) void client.invalidateQueries({ queryKey: keys.order(id) });
+    for (const key of [keys.queue(), keys.board(), keys.views()])
+      void client.invalidateQueries({ queryKey: key });
+    cases = new Set();
+    orders = new Set();
+  };
+  return (c: Change) => {
+    cases.add(c.caseId);
+    orders.add(c.orderId);
+    if (!pending) {
+      pending = true;
+      setTimeout(flush, 150);
+    }
+  };
+}
+
+/**
+ * Keeps every open screen current: the server's event stream names what each change touched and the
+ * matching queries refetch. After a dropped connection everything refetches (events may have been missed).
+ */
+export function useLiveUpdates(enabled: boolean): LiveState {
+  const client = useQueryClient();
+  const [state, setState] = useState<LiveState>("connecting");
+  useEffect(() => {
+    if (!enabled) return;
+    const source = new EventSource("/api/v1/events");
+    const changed = invalidator(client);
+    let dropped = false;
+    source.addEventListener("change", (e) => changed(JSON.parse((e as MessageEvent<string>).data) as Change));
+    source.onopen = () => {
+      setState("live");
+      if (dropped) void client.invalidateQueries();
+      dropped = false;
+    };
+    source.onerror = () => {
+      dropped = true;
+      setState("reconnecting");
+    };
+    return () => source.close();
+  }, [client, enabled]);
+  return state;
+}

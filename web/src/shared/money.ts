@@ -1,0 +1,41 @@
+/**
+ * Amounts travel as decimal strings with their currency ({ amount: "12.50", currency: "CNY" }) and are
+ * shown and typed as such: never through a float, so what the person types is what the server gets.
+ */
+export interface Money {
+  amount: string;
+  currency: string;
+}
+
+const SYMBOLS: Record<string, string> = { CNY: "¥", USD: "$", EUR: "€", GBP: "£", JPY: "¥", HKD: "HK$" };
+
+export function formatMoney(m: Money | null | undefined): string {
+  if (!m) return "—";
+  const negative = m.amount.startsWith("-");
+  const [whole = "0", frac] = (negative ? m.amount.slice(1) : m.amount).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const symbol = SYMBOLS[m.currency];
+  const text = `${grouped}${frac !== undefined ? `.${frac}` : ""}`;
+  return `${negative ? "-" : ""}${symbol ?? ""}${text}${symbol ? "" : ` ${m.currency}`}`;
+}
+
+/** Minor units of each currency (JPY has none). */
+export const decimalsOf = (currency: string) => (currency === "JPY" ? 0 : 2);
+
+/**
+ * A typed amount as the API wants it, or null when it is not an amount: "12.5" → "12.50", "1,200" → "1200.00".
+ * Refuses more decimals than the currency has rather than rounding them away.
+ */
+export function parseMoneyInput(text: string, currency: string): string | null {
+  const t = text
+    .trim()
+    .replace(/,/g, "")
+    .replace(/^[¥$€£]/, "");
+  const d = decimalsOf(currency);
+  const m = /^(\d+)(?:\.(\d*))?$/.exec(t);
+  if (!m) return null;
+  const frac = m[2] ?? "";
+  if (frac.length > d) return null;
+  const whole = m[1]?.replace(/^0+(?=\d)/, "") ?? "0";
+  return d === 0 ? whole : `${whole}.${frac.padEnd(d, "0")}`;
+}
