@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { AppError } from "../domain/errors.ts";
 import type { FlowContext } from "../flows/context.ts";
 import { authenticator, authorize, declarePermission, recordTokenUse } from "./auth.ts";
+import { CONSOLE_DIR, consoleRoutes } from "./console.ts";
 import { addSharedSchemas, declareResponses } from "./operations.ts";
 import { errorHandler, frameworkErrors, notFoundHandler } from "./problems.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -50,6 +51,8 @@ export interface ServerOptions {
   corsOrigins?: readonly string[];
   /** Requests per minute per client address: failed sign-ins and the public endpoints (callbacks, health). */
   rateLimits?: { authFailures?: number; public?: number };
+  /** The built console served at `/`; default web/dist; null: none (API only). */
+  consoleDir?: string | null;
 }
 
 declare module "fastify" {
@@ -76,11 +79,13 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   addSharedSchemas(app);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
   await app.register(helmet, {
     // Swagger UI sets its own script hashes (staticCSP below); elsewhere nothing may run inline.
     contentSecurityPolicy: { directives: { "img-src": ["'self'", "data:"] } },
   });
+  // After helmet, so the console's pages carry its headers too.
+  if (opts.consoleDir === null) app.setNotFoundHandler(notFoundHandler);
+  else await consoleRoutes(app, opts.consoleDir ?? CONSOLE_DIR);
   if (opts.corsOrigins?.length)
     await app.register(cors, { origin: [...opts.corsOrigins], credentials: true });
   await app.register(rateLimit, {
