@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { gzipSync } from "node:zlib";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const WEB = import.meta.dirname;
 const ROOT = join(WEB, "..");
@@ -67,17 +67,30 @@ export function firstLoad(): { files: string[]; gzipBytes: number; rawBytes: num
   return { files: [...out], gzipBytes, rawBytes };
 }
 
+/** Brotli and gzip copies of every text file, served as they are (src/api/console.ts). */
+function precompress() {
+  for (const f of files(DIST)) {
+    if (!/\.(js|css|html|svg|json)$/.test(f)) continue;
+    const body = readFileSync(f);
+    writeFileSync(`${f}.br`, brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+    writeFileSync(`${f}.gz`, gzipSync(body, { level: 9 }));
+  }
+}
+
 export async function buildConsole({ force = false } = {}): Promise<"fresh" | "built"> {
   const hash = sourceHash();
   if (!force && existsSync(HASH_FILE) && readFileSync(HASH_FILE, "utf8") === hash) return "fresh";
   const started = performance.now();
   const { build } = await import("vite");
   await build({ configFile: join(WEB, "vite.config.ts"), logLevel: "warn" });
+  precompress();
   writeFileSync(HASH_FILE, hash);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const load = firstLoad();
   const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
-  const total = files(DIST).reduce((s, f) => s + statSync(f).size, 0);
+  const total = files(DIST)
+    .filter((f) => !/\.(br|gz)$/.test(f))
+    .reduce((s, f) => s + statSync(f).size, 0);
   console.log(
     `Console built in ${seconds} s: a first visit downloads ${kb(load.gzipBytes)} gzip (${kb(load.rawBytes)} raw, ${load.files.length} files); ${kb(total)} in all`,
   );

@@ -20,8 +20,10 @@ export async function consoleRoutes(app: App, dir: string) {
       index: false,
       wildcard: false,
       globIgnore: ["**/.*"],
-      setHeaders: (res, path) => {
-        res.setHeader(
+      // web/build.ts writes .br and .gz beside each file: sent as the browser accepts, never compressed per request.
+      preCompressed: true,
+      setHeaders: (reply, path) => {
+        reply.header(
           "cache-control",
           path.includes("/assets/") ? "public, max-age=31536000, immutable" : "no-cache",
         );

@@ -7,7 +7,8 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance } from "fastify";
 import { AppError } from "../domain/errors.ts";
 import type { FlowContext } from "../flows/context.ts";
-import { authenticator, authorize, declarePermission, recordTokenUse } from "./auth.ts";
+import type { ChangeFeed } from "../store/changes.ts";
+import { authenticator, authorize, declarePermission, recordTokenUse, requireCsrfToken } from "./auth.ts";
 import { CONSOLE_DIR, consoleRoutes } from "./console.ts";
 import { addSharedSchemas, declareResponses } from "./operations.ts";
 import { errorHandler, frameworkErrors, notFoundHandler } from "./problems.ts";
@@ -17,6 +18,7 @@ import { analyticsRoutes } from "./routes/analytics.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { callbackRoutes } from "./routes/callbacks.ts";
 import { caseRoutes } from "./routes/cases.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { financeRoutes } from "./routes/finance.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { importRoutes } from "./routes/imports.ts";
@@ -28,9 +30,12 @@ import { receivingRoutes } from "./routes/receiving.ts";
 import { reconciliationRoutes } from "./routes/reconciliations.ts";
 import { refundRoutes } from "./routes/refunds.ts";
 import { ruleRoutes } from "./routes/rules.ts";
+import { sessionRoutes, signInRoutes } from "./routes/session.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { trackingRoutes } from "./routes/tracking.ts";
+import { userRoutes } from "./routes/users.ts";
+import { registerSessions } from "./sessions.ts";
 import { validatorCompiler } from "./validation.ts";
 
 export type App = FastifyInstance<
@@ -51,6 +56,10 @@ export interface ServerOptions {
   corsOrigins?: readonly string[];
   /** Requests per minute per client address: failed sign-ins and the public endpoints (callbacks, health). */
   rateLimits?: { authFailures?: number; public?: number };
+  /** The store's committed changes, streamed at GET /api/v1/events; absent: that route is not offered. */
+  changes?: ChangeFeed;
+  /** How often an event stream sends a comment and checks its caller may still listen (default 20 s). */
+  eventHeartbeatMs?: number;
   /** The built console served at `/`; default web/dist; null: none (API only). */
   consoleDir?: string | null;
 }
@@ -81,7 +90,10 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   app.setErrorHandler(errorHandler);
   await app.register(helmet, {
     // Swagger UI sets its own script hashes (staticCSP below); elsewhere nothing may run inline.
-    contentSecurityPolicy: { directives: { "img-src": ["'self'", "data:"] } },
+    // No upgrade-insecure-requests: a console reached over plain http on a LAN address must load its own scripts.
+    contentSecurityPolicy: {
+      directives: { "img-src": ["'self'", "data:"], "upgrade-insecure-requests": null },
+    },
   });
   // After helmet, so the console's pages carry its headers too.
   if (opts.consoleDir === null) app.setNotFoundHandler(notFoundHandler);
@@ -98,6 +110,8 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   const authLimit = app.rateLimit({ max: opts.rateLimits?.authFailures ?? 60, timeWindow: 60_000 });
   const publicLimit = app.rateLimit({ max: opts.rateLimits?.public ?? 1200, timeWindow: 60_000 });
   const authenticate = authenticator(opts.ctx.db, authLimit);
+  // Console sessions (cookie + CSRF); API tokens need none of it.
+  await registerSessions(app, opts.ctx);
   await app.register(swagger, {
     openapi: {
       info: {
@@ -123,6 +137,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   await app.register(
     async (api) => {
       api.addHook("onRequest", authenticate);
+      api.addHook("onRequest", requireCsrfToken(app.csrfProtection));
       // Each route declares its permission (config.permission); one hook checks it.
       api.addHook("onRequest", authorize);
       api.addHook("onSend", recordTokenUse(opts.ctx.db));
@@ -131,6 +146,8 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       api.addHook("onRoute", declareResponses);
       await api.register(adminRoutes, { ctx: opts.ctx });
       await api.register(tokenRoutes, { ctx: opts.ctx });
+      await api.register(sessionRoutes, { ctx: opts.ctx });
+      await api.register(userRoutes, { ctx: opts.ctx });
       await api.register(auditRoutes, { ctx: opts.ctx });
       await api.register(orderRoutes, { ctx: opts.ctx });
       await api.register(caseRoutes, { ctx: opts.ctx });
@@ -146,6 +163,21 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       await api.register(inventoryRoutes, { ctx: opts.ctx });
       await api.register(reconciliationRoutes, { ctx: opts.ctx });
       await api.register(importRoutes, { ctx: opts.ctx });
+      if (opts.changes)
+        await api.register(eventRoutes, {
+          changes: opts.changes,
+          authenticate: authenticator(opts.ctx.db),
+          heartbeatMs: opts.eventHeartbeatMs,
+        });
+    },
+    { prefix: "/api/v1" },
+  );
+  // Signing in needs no token or session: each attempt counts against the address's authentication budget.
+  await app.register(
+    async (open) => {
+      open.addHook("onRoute", requireSchemas);
+      open.addHook("onRoute", declareResponses);
+      await open.register(signInRoutes, { ctx: opts.ctx, limit: authLimit });
     },
     { prefix: "/api/v1" },
   );

@@ -1,5 +1,5 @@
 import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { App as AntApp, ConfigProvider, Result } from "antd";
+import { App as AntApp, ConfigProvider, Result, Spin } from "antd";
 import enUS from "antd/locale/en_US";
 import zhCN from "antd/locale/zh_CN";
 import dayjs from "dayjs";
@@ -54,6 +54,7 @@ const router = createBrowserRouter([
   {
     path: "/",
     element: <ConsoleLayout />,
+    hydrateFallbackElement: <Spin style={{ display: "block", marginTop: 120 }} />,
     children: [
       { index: true, element: <Navigate to="/queue" replace /> },
       ...SCREENS.map((screen) => ({

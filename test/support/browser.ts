@@ -1,0 +1,91 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type App, buildServer } from "../../src/api/server.ts";
+
+/**
+ * Browser tests drive Debian's Chromium (apt-get install chromium) with playwright-core against the real
+ * server on the test database. Screenshots land in test-artifacts/screenshots for a person to look at.
+ */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const SCREENSHOTS = join(import.meta.dirname, "..", "..", "test-artifacts", "screenshots");
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // The closed network refuses Chromium's own background calls; without these flags it keeps trying.
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-dev-shm-usage",
+    ],
+  });
+}
+
+/** A fresh browser profile (its own cookies), in a language and at a screen size. */
+export async function newContext(
+  browser: Browser,
+  url: string,
+  opts: { language?: "zh-CN" | "en"; width?: number; height?: number } = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    baseURL: url,
+    locale: opts.language ?? "zh-CN",
+    viewport: { width: opts.width ?? 1440, height: opts.height ?? 900 },
+  });
+  if (opts.language)
+    await context.addInitScript((lang) => localStorage.setItem("aftersales.language", lang), opts.language);
+  return context;
+}
+
+/** Save what the page shows now as test-artifacts/screenshots/<name>.png. */
+export async function shot(page: Page, name: string, fullPage = false) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
+}
+
+const AXE = readFileSync(
+  join(import.meta.dirname, "..", "..", "node_modules", "axe-core", "axe.min.js"),
+  "utf8",
+);
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[]; html: string }[];
+}
+
+/** axe-core's serious and critical findings on the page as it is now (WCAG 2.1 A/AA). */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  // Evaluated by the browser's debugger, not as a <script>: the console's CSP rightly refuses inline scripts.
+  await page.evaluate(AXE);
+  const found = (await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<unknown> } }).axe;
+    const r = (await axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+    })) as { violations: AxeViolation[] };
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, html: n.html.slice(0, 200) })),
+    }));
+  })) as AxeViolation[];
+  return found.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+/** The server as `npm start` builds it (console included), listening on a free loopback port. */
+export async function listeningServer(
+  opts: Parameters<typeof buildServer>[0],
+): Promise<{ app: App; url: string; close(): Promise<void> }> {
+  const app = await buildServer(opts);
+  const url = await app.listen({ port: 0, host: "127.0.0.1" });
+  return { app, url, close: () => app.close() };
+}
