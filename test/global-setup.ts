@@ -6,6 +6,9 @@ import { adminUrl, TEMPLATE_FILE, templateDbName, withDb } from "./support/env.t
  * loads (≈0.4 s instead of ≈5 s fresh); on PostgreSQL a migrated template database is cloned.
  */
 export default async function setup() {
+  // The browser and console tests use the built console: build it once, here, if its sources changed.
+  const { buildConsole } = await import("../web/build.ts");
+  await buildConsole();
   const { openStore } = await import("../src/store/db.ts");
   const url = process.env.DATABASE_URL;
   if (url) {
