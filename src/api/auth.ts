@@ -3,6 +3,7 @@ import { AppError } from "../domain/errors.ts";
 import type { Actor } from "../flows/context.ts";
 import type { Database } from "../store/db.ts";
 import { findToken, touchToken } from "../store/tokens.ts";
+import { findUserById } from "../store/users.ts";
 
 /** Who may do what, as data. A role is a set of permissions; admin has them all. */
 export const PERMISSIONS = [
@@ -39,6 +40,7 @@ export const PERMISSIONS = [
   "inventory.write",
   "audit.read",
   "imports.write",
+  "users.write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -78,6 +80,8 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
   "inventory.write": "count stock in or out (stock adjustments)",
   "audit.read": "read the audit log of settings, rules, shops and tokens (their own shops' entries)",
   "imports.write": "import order history and its refunds from CSV/XLSX files, and follow the imports",
+  "users.write":
+    "create and change console accounts: role, shops, disable, reset password, unlock (only roles and shops of their own)",
 };
 
 /**
@@ -146,8 +150,13 @@ export const ROLE_DESCRIPTIONS: Record<string, string> = {
 };
 export const ROLE_NAMES = Object.keys(ROLES);
 
+/** Who is calling: a person signed in to the console, or an integration's API token. */
 export interface Principal {
-  tokenId: number;
+  /** The signed-in person (users.id); null for an API token. */
+  userId: number | null;
+  /** The API token; null for a console session. */
+  tokenId: number | null;
+  /** The token's name, or the person's login. */
   name: string;
   role: string;
   /** null: every shop. */
@@ -163,9 +172,13 @@ declare module "fastify" {
 /** Counts a failed authentication against the caller's address; throws RATE_LIMITED past the limit. */
 export type FailureLimiter = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
+/** The console's session cookie (server.ts sets it up; routes/session.ts signs in and out). */
+export const SESSION_COOKIE = "aftersales_session";
+
 /**
- * Every request looks its token up (one indexed read; no cache), so a revoked token is refused on its
- * very next request by every process.
+ * A request carries an API token (Authorization: Bearer) or, without one, the console's session cookie.
+ * Every request looks its token or its person up (one indexed read; no cache), so a revoked token, a
+ * disabled person, a changed role or shops count from the very next request, in every process.
  */
 export function authenticator(db: Database, onFailure?: FailureLimiter) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
@@ -179,14 +192,27 @@ export function authenticator(db: Database, onFailure?: FailureLimiter) {
   async function authenticate(req: FastifyRequest) {
     const header = req.headers.authorization ?? "";
     const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
-    if (!token)
-      throw new AppError("UNAUTHENTICATED", "Send an API token: Authorization: Bearer <token>", {
-        reason: "missing",
-      });
+    if (!token) return authenticateSession(req);
     const row = await findToken(db, token);
     if (!row) throw new AppError("UNAUTHENTICATED", "Unknown or revoked API token", { reason: "unknown" });
-    req.principal = { tokenId: row.id, name: row.name, role: row.role, shops: row.shops };
+    req.principal = { userId: null, tokenId: row.id, name: row.name, role: row.role, shops: row.shops };
     lastUsed.set(req.principal, row.last_used_at);
+  }
+  async function authenticateSession(req: FastifyRequest) {
+    const userId = req.session?.userId;
+    const user = userId === undefined ? undefined : await findUserById(db, userId);
+    if (!user || user.disabled_at) {
+      // A cookie whose session is over (signed out, expired, the account disabled) says so.
+      const ended = Boolean(req.cookies?.[SESSION_COOKIE]);
+      throw new AppError(
+        "UNAUTHENTICATED",
+        ended
+          ? "Your session has ended; sign in again"
+          : "Sign in, or send an API token: Authorization: Bearer <token>",
+        { reason: ended ? "session_ended" : "missing" },
+      );
+    }
+    req.principal = { userId: user.id, tokenId: null, name: user.login, role: user.role, shops: user.shops };
   }
 }
 
@@ -201,7 +227,12 @@ export function recordTokenUse(db: Database) {
   return async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const p = req.principal;
     const last = p && lastUsed.get(p);
-    if (p && last !== undefined && reply.statusCode < 400 && (!last || Date.now() - last.getTime() > 60_000))
+    if (
+      p?.tokenId != null &&
+      last !== undefined &&
+      reply.statusCode < 400 &&
+      (!last || Date.now() - last.getTime() > 60_000)
+    )
       await touchToken(db, p.tokenId);
     return payload;
   };
@@ -231,12 +262,19 @@ export function requirePermission(req: FastifyRequest, permission: Permission) {
 
 export const canSeeShop = (p: Principal, shop: string) => p.shops === null || p.shops.includes(shop);
 
-/** The person behind a request, as flows record it (the audit log keeps the token too). */
-export const actorOf = (p: Principal): Actor => ({ kind: "user", id: p.name, tokenId: p.tokenId });
+/**
+ * The person behind a request, as flows record it: a token by its name (the audit log keeps the token
+ * too), a signed-in person by their login.
+ */
+export const actorOf = (p: Principal): Actor =>
+  p.tokenId === null ? { kind: "user", id: p.name } : { kind: "user", id: p.name, tokenId: p.tokenId };
 
 /** The roles `role` may grant: those whose every permission it holds itself. */
 export const grantableRoles = (role: string) =>
   ROLE_NAMES.filter((r) => (ROLES[r] ?? []).every((perm) => roleMay(role, perm)));
+
+/** What a caller may hand out to a token or an account: the roles its own covers, within its own shops. */
+export const grantScopeOf = (p: Principal) => ({ roles: grantableRoles(p.role), shops: p.shops });
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -263,6 +301,22 @@ export function declarePermission(route: import("fastify").RouteOptions) {
   }
   const extensions = { "x-permission": permission, ...(allShops ? { "x-all-shops": true } : {}) };
   route.schema = { ...route.schema, ...extensions };
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * onRequest after authentication: a write made with the session cookie must carry the session's CSRF
+ * token in `x-csrf-token` (403 CSRF_TOKEN_INVALID otherwise; `protect` is @fastify/csrf-protection's
+ * check). A bearer token is no cookie a browser sends by itself, so token requests need none.
+ */
+export function requireCsrfToken(
+  protect: (req: FastifyRequest, reply: FastifyReply, done: (e?: Error) => void) => void,
+) {
+  return (req: FastifyRequest, reply: FastifyReply, done: (e?: Error) => void) => {
+    if (req.principal?.tokenId === null && !SAFE_METHODS.has(req.method)) protect(req, reply, done);
+    else done();
+  };
 }
 
 /** onRequest after authentication: the route's declared permission, and all shops where it says so. */

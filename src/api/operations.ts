@@ -44,6 +44,7 @@ import {
   Risk,
   RuleVersion,
   ref,
+  Session,
   SHARED_SCHEMAS,
   Shop,
   Str,
@@ -52,6 +53,7 @@ import {
   Token,
   TrackingEvent,
   tokenFields,
+  User,
   Warehouse,
 } from "./responses.ts";
 import { Enum } from "./routes/schemas.ts";
@@ -493,6 +495,23 @@ export const OPERATIONS: Record<string, Declared> = {
   },
   "DELETE /tokens/:id": { ok: { 200: json("Revoked (or already revoked)", ref(Token)) } },
   "GET /audit-log": { ok: { 200: json("Entries, newest first", Page(AuditEntry)) } },
+
+  // Console sign-in and accounts
+  "POST /session": {
+    ok: { 200: json("Signed in: the session cookie is set (a new session id)", ref(Session)) },
+    errors: [400, 401, 423, 429],
+  },
+  "GET /session": {
+    ok: { 200: json("The signed-in person", ref(Session)) },
+    errors: [404],
+  },
+  "DELETE /session": { ok: { 204: none("Signed out: the session is over and its cookie cleared") } },
+  "PATCH /me": { ok: { 200: json("Saved", ref(Session)) }, errors: [404, 422] },
+  "GET /users": {
+    ok: { 200: json("People, by login", Obj({ items: Type.Array(ref(User)), total: Int })) },
+  },
+  "POST /users": { ok: { 201: json("Created", ref(User)) }, errors: [409, 422] },
+  "PATCH /users/:id": { ok: { 200: json("Saved", ref(User)) }, errors: [422] },
 
   // Orders and quotes
   "POST /orders": {
@@ -1110,13 +1129,14 @@ export const OPERATIONS: Record<string, Declared> = {
 
 const PROBLEMS: Record<number, string> = {
   400: "Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …)",
-  401: "No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature",
-  403: "The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …)",
+  401: "No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature",
+  403: "The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID)",
   404: "Not found — or not in the token's shops",
   409: "In conflict with the current state (INVALID_TRANSITION, VERSION_CONFLICT, …): reload and decide again",
   413: "The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED)",
   415: "The content type is not one this operation takes",
   422: "Understood, but refused by a business rule: caps, guards, settings that do not hold",
+  423: "The account is locked after too many failed sign-ins (ACCOUNT_LOCKED; details.until)",
   429: "Too many failed authentications (or callbacks) from this address (RATE_LIMITED)",
   502: "A channel answered with something we cannot use",
   503: "Something it needs is not available now; try again",
@@ -1145,7 +1165,8 @@ export function addSharedSchemas(app: { addSchema(schema: unknown): unknown }) {
 
 /**
  * onRoute: the operation's responses from OPERATIONS, with the problems every route can give — an
- * authenticated one 400, 401, 429 and (unless any token may call it) 403; one that takes a body 413
+ * authenticated one 400, 401, 429 and 403 (unless anyone may call it and it only reads: a write with
+ * the session cookie may lack its CSRF token); one that takes a body 413
  * and 415; one with an id in its path 404.
  */
 export function declareResponses(route: RouteOptions) {
@@ -1158,11 +1179,13 @@ export function declareResponses(route: RouteOptions) {
   if (!declared) return;
   const authenticated = route.config?.permission !== undefined;
   const statuses = new Set(declared.errors ?? []);
+  const write = method !== "GET" && method !== "HEAD";
   if (authenticated) {
     for (const s of [400, 401, 429]) statuses.add(s);
-    if (route.config?.permission !== "any" || route.config?.allShops) statuses.add(403);
+    // A write with the session cookie may also lack its CSRF token.
+    if (route.config?.permission !== "any" || route.config?.allShops || write) statuses.add(403);
   }
-  if (method !== "GET" && method !== "HEAD") {
+  if (write) {
     statuses.add(413);
     statuses.add(415);
   }

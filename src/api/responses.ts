@@ -5,6 +5,7 @@ import { CASE_STATE_NAMES } from "../domain/lifecycle.ts";
 import { CHANNELS, LOGISTICS_STATUSES, TENDERS } from "../domain/order.ts";
 import { ORDER_AFTERSALES_STATUSES } from "../domain/order-status.ts";
 import { CATEGORIES as RECONCILIATION_CATEGORIES } from "../domain/reconcile/match.ts";
+import { PERMISSIONS, ROLE_NAMES } from "./auth.ts";
 import { Enum } from "./routes/schemas.ts";
 
 /**
@@ -107,6 +108,37 @@ export const Token = Obj(tokenFields, {
   $id: "Token",
   description: "An API token (its secret is shown once, when it is made)",
 });
+
+export const User = Obj(
+  {
+    id: Int,
+    login: Str,
+    name: Str,
+    role: Enum(ROLE_NAMES),
+    shops: Nullable(Type.Array(Str, { description: "The shops the person works on; null: every shop" })),
+    onDuty: Type.Boolean({ description: "On duty (在岗): takes automatically assigned cases" }),
+    language: Nullable(Type.String({ description: "The console's language they chose (zh-CN, en)" })),
+    disabled: Type.Boolean({ description: "Disabled: may not sign in, and every session ended" }),
+    lockedUntil: Nullable(
+      Type.String({ format: "date-time", description: "Locked after too many failed sign-ins, until then" }),
+    ),
+    lastSignInAt: Nullable(Time),
+    createdAt: Time,
+  },
+  { $id: "User", description: "A person who signs in to the console (人员)" },
+);
+
+export const Session = Obj(
+  {
+    user: ref(User),
+    permissions: Type.Array(Enum(PERMISSIONS), { description: "What the person's role may do" }),
+    csrfToken: Type.String({
+      description:
+        "Send it as the x-csrf-token header with every write (POST, PUT, PATCH, DELETE) made with the session cookie",
+    }),
+  },
+  { $id: "Session", description: "Who is signed in to the console" },
+);
 
 const Payment = Obj({ id: Int, tender: Enum(TENDERS), amount: Money, transactionId: Nullable(Str) });
 export const Shipment = Obj(
@@ -598,6 +630,8 @@ export const SHARED_SCHEMAS: object[] = [
   Problem,
   Shop,
   Token,
+  User,
+  Session,
   Shipment,
   Order,
   Deduction,

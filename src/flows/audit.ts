@@ -25,6 +25,8 @@ export const AUDIT_ACTIONS = {
   "rules.activate": { global: true },
   "token.create": { global: false },
   "token.revoke": { global: false },
+  "user.create": { global: false },
+  "user.update": { global: false },
 } as const satisfies Record<string, { global: boolean }>;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 export const AUDIT_ACTION_NAMES = Object.keys(AUDIT_ACTIONS) as AuditAction[];

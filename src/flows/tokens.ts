@@ -1,21 +1,16 @@
 import { sql } from "kysely";
 import { fail } from "../domain/errors.ts";
-import { findShop } from "../store/orders.ts";
 import { createToken, listTokens, lockToken, revokeToken, type TokenRow } from "../store/tokens.ts";
 import { audit } from "./audit.ts";
 import type { Actor, FlowContext } from "./context.ts";
+import { checkGrantedRole, type GrantScope, grantedShops, requireShops, withinShops } from "./grants.ts";
 
 /**
  * API tokens: create, list, revoke. Whoever manages tokens does so within a scope — the roles it may
  * grant and the shops it is limited to — so no token can be made, seen or revoked beyond what its
  * maker could do itself.
  */
-export interface TokenScope {
-  /** Roles the caller may grant (those whose permissions its own role holds). */
-  roles: readonly string[];
-  /** null: every shop. */
-  shops: readonly string[] | null;
-}
+export type TokenScope = GrantScope;
 
 export interface TokenInput {
   name: string;
@@ -37,36 +32,14 @@ export const tokenJson = (t: TokenRow) => ({
   revokedAt: t.revoked_at,
 });
 
-/** Within the scope: limited to some of its shops (an unlimited scope holds every token). */
-const withinShops = (scope: TokenScope, shops: readonly string[] | null) =>
-  scope.shops === null || Boolean(shops?.every((s) => scope.shops?.includes(s)));
-
 export async function createApiToken(ctx: FlowContext, actor: Actor, scope: TokenScope, input: TokenInput) {
   const name = input.name.trim();
   if (!name || name.length > 100)
     fail("TOKEN_NAME_INVALID", "A token's name is 1 to 100 characters", { name: input.name });
-  if (!scope.roles.includes(input.role)) {
-    fail("TOKEN_ROLE_FORBIDDEN", `You may not grant the ${input.role} role`, {
-      role: input.role,
-      grantable: [...scope.roles],
-    });
-  }
-  const shops =
-    input.shops === undefined ? scope.shops && [...scope.shops] : input.shops && [...new Set(input.shops)];
-  if (shops?.length === 0)
-    fail("TOKEN_SHOPS_EMPTY", "A token limited to no shop could see nothing; name at least one shop");
-  if (!withinShops(scope, shops)) {
-    fail(
-      "TOKEN_SHOPS_FORBIDDEN",
-      shops === null
-        ? "You are limited to some shops and may not create a token for every shop"
-        : "You may only create tokens for your own shops",
-      { shops, yours: scope.shops },
-    );
-  }
+  checkGrantedRole(scope, "TOKEN", input.role);
+  const shops = grantedShops(scope, "TOKEN", input.shops);
   return ctx.db.transaction().execute(async (tx) => {
-    for (const shop of shops ?? [])
-      if (!(await findShop(tx, shop))) fail("SHOP_NOT_FOUND", `Shop "${shop}" does not exist`, { shop });
+    await requireShops(tx, shops);
     const t = await createToken(tx, { name, role: input.role, shops });
     await audit(tx, ctx, actor, {
       action: "token.create",

@@ -1,12 +1,9 @@
 import { Type } from "@fastify/type-provider-typebox";
 import type { FlowContext } from "../../flows/context.ts";
-import { createApiToken, listApiTokens, revokeApiToken, type TokenScope } from "../../flows/tokens.ts";
-import { actorOf, grantableRoles, type Principal, principal, ROLE_NAMES } from "../auth.ts";
+import { createApiToken, listApiTokens, revokeApiToken } from "../../flows/tokens.ts";
+import { actorOf, principal, ROLE_NAMES, grantScopeOf as scopeOf } from "../auth.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
-
-/** What a caller may do with tokens: grant the roles its own covers, within its own shops. */
-const scopeOf = (p: Principal): TokenScope => ({ roles: grantableRoles(p.role), shops: p.shops });
 
 /** API tokens: create (the secret is shown once), list (never the secret), revoke (at once). */
 export async function tokenRoutes(app: App, { ctx }: { ctx: FlowContext }) {

@@ -82,6 +82,7 @@ const PERMISSIONS: Record<string, string> = {
   "audit.read": "read the audit log",
   "imports.write": "import orders",
   "tokens.read": "read API tokens",
+  "users.write": "manage console accounts",
 };
 
 const GUARDS: Record<string, string> = {
@@ -166,6 +167,7 @@ export const en: Messages = {
     414: "URI too long",
     415: "Unsupported media type",
     422: "Unprocessable",
+    423: "Locked",
     429: "Too many requests",
     500: "Internal error",
     502: "Bad gateway",
@@ -216,10 +218,12 @@ export const en: Messages = {
     NOT_FOUND: "Not found",
     UNAUTHENTICATED: (d) =>
       d.reason === "missing"
-        ? "Send an API token: Authorization: Bearer <token>"
+        ? "Sign in, or send an API token: Authorization: Bearer <token>"
         : d.reason === "unknown"
           ? "Unknown or revoked API token"
-          : "Not authenticated; send a valid API token",
+          : d.reason === "session_ended"
+            ? "Your session has ended; sign in again"
+            : "Not authenticated; sign in or send a valid API token",
     FORBIDDEN: ["The {role} role may not {permission}", "You may not do this"],
     SHOP_FORBIDDEN: ["This token may not act on shop {shop}", "This token may not act on this shop"],
     ROUTE_NOT_FOUND: "There is no such endpoint; check the method and the path",
@@ -236,6 +240,34 @@ export const en: Messages = {
     ALL_SHOPS_REQUIRED:
       "This changes what every shop shares; it needs a token that is not limited to some shops",
     TOKEN_NOT_FOUND: ["Token {tokenId} does not exist", "No such token"],
+    CSRF_TOKEN_INVALID:
+      "This change needs the session's CSRF token in the x-csrf-token header; reload the page and try again",
+    SIGN_IN_FAILED: "Wrong login or password",
+    ACCOUNT_LOCKED: [
+      "Too many failed sign-ins: the account is locked until {until}",
+      "Too many failed sign-ins: the account is locked for now; try again later",
+    ],
+    NO_SESSION: "No one is signed in to the console with this request (it carries an API token)",
+    USER_NOT_FOUND: ["User {userId} does not exist", "No such user"],
+    USER_EXISTS: ["The login {login} is taken", "This login is taken"],
+    USER_ROLE_FORBIDDEN: [
+      "You may not grant the {role} role (you may grant: {grantable})",
+      "You may not change the account of a {role}",
+      "You may not grant or change this role",
+    ],
+    USER_SHOPS_FORBIDDEN: (d, say) =>
+      d.shops === null
+        ? "You are limited to some shops and may not give an account every shop"
+        : d.yours
+          ? `You may only give accounts your own shops (${say("yours")})`
+          : "You may only give accounts your own shops",
+    USER_SHOPS_EMPTY: "An account limited to no shop could see nothing; name at least one shop",
+    USER_NAME_INVALID: "A person's name is 1 to 100 characters",
+    LOGIN_INVALID:
+      "A login is 1 to 64 characters: letters, digits and . _ @ -, starting with a letter or digit",
+    PASSWORD_TOO_SHORT: ["A password is at least {min} characters", "The password is too short"],
+    PASSWORD_INCORRECT: "The current password is not right",
+    OWN_ACCOUNT_PROTECTED: "You may not disable your own account or change your own role or shops",
     TOKEN_NAME_INVALID: "A token's name is 1 to 100 characters",
     TOKEN_ROLE_FORBIDDEN: [
       "You may not grant the {role} role (you may grant: {grantable})",

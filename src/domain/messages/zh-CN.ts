@@ -82,6 +82,7 @@ const PERMISSIONS: Record<string, string> = {
   "audit.read": "查看操作日志",
   "imports.write": "导入订单",
   "tokens.read": "查看 API 令牌",
+  "users.write": "管理人员账号",
 };
 
 const GUARDS: Record<string, string> = {
@@ -165,6 +166,7 @@ export const zhCN: Messages = {
     414: "地址过长",
     415: "不支持的内容类型",
     422: "无法处理",
+    423: "已锁定",
     429: "请求过于频繁",
     500: "服务器内部错误",
     502: "上游服务出错",
@@ -215,10 +217,12 @@ export const zhCN: Messages = {
     NOT_FOUND: "找不到请求的资源",
     UNAUTHENTICATED: (d) =>
       d.reason === "missing"
-        ? "请提供 API 令牌：Authorization: Bearer <token>"
+        ? "请先登录，或提供 API 令牌：Authorization: Bearer <token>"
         : d.reason === "unknown"
           ? "API 令牌无效或已被吊销"
-          : "未登录，请提供有效的 API 令牌",
+          : d.reason === "session_ended"
+            ? "登录已失效，请重新登录"
+            : "未登录，请登录或提供有效的 API 令牌",
     FORBIDDEN: ["{role}角色无权{permission}", "没有执行此操作的权限"],
     SHOP_FORBIDDEN: ["此令牌无权操作店铺 {shop}", "此令牌无权操作该店铺"],
     ROUTE_NOT_FOUND: "没有这个接口，请检查请求方法和地址",
@@ -231,6 +235,29 @@ export const zhCN: Messages = {
     RATE_LIMITED: ["请求过于频繁，请 {retryAfterSeconds} 秒后再试", "请求过于频繁，请稍后再试"],
     ALL_SHOPS_REQUIRED: "这项操作影响所有店铺，需要使用不限店铺的令牌",
     TOKEN_NOT_FOUND: ["令牌 {tokenId} 不存在", "令牌不存在"],
+    CSRF_TOKEN_INVALID: "此操作需要在请求头 x-csrf-token 中带上会话的 CSRF 令牌，请刷新页面后重试",
+    SIGN_IN_FAILED: "账号或密码错误",
+    ACCOUNT_LOCKED: ["登录失败次数过多，账号已锁定至 {until}", "登录失败次数过多，账号暂时锁定，请稍后再试"],
+    NO_SESSION: "此请求使用的是 API 令牌，没有登录控制台的人员",
+    USER_NOT_FOUND: ["人员 {userId} 不存在", "人员不存在"],
+    USER_EXISTS: ["账号 {login} 已被使用", "该账号已被使用"],
+    USER_ROLE_FORBIDDEN: [
+      "您不能授予{role}角色（可授予：{grantable}）",
+      "您不能修改{role}角色人员的账号",
+      "您不能授予或修改这个角色",
+    ],
+    USER_SHOPS_FORBIDDEN: (d, say) =>
+      d.shops === null
+        ? "您只限部分店铺，不能给账号开通所有店铺"
+        : d.yours
+          ? `只能给账号开通您自己的店铺（您的店铺：${say("yours")}）`
+          : "只能给账号开通您自己的店铺",
+    USER_SHOPS_EMPTY: "账号至少要限定一个店铺，否则什么也看不到",
+    USER_NAME_INVALID: "姓名应为 1 到 100 个字符",
+    LOGIN_INVALID: "账号为 1 到 64 个字符：字母、数字和 . _ @ -，以字母或数字开头",
+    PASSWORD_TOO_SHORT: ["密码至少 {min} 个字符", "密码太短"],
+    PASSWORD_INCORRECT: "当前密码不正确",
+    OWN_ACCOUNT_PROTECTED: "不能停用自己的账号，也不能修改自己的角色或店铺",
     TOKEN_NAME_INVALID: "令牌名称应为 1 到 100 个字符",
     TOKEN_ROLE_FORBIDDEN: [
       "您不能授予{role}角色（可授予：{grantable}）",
