@@ -169,6 +169,7 @@ export async function startService(config: Config, rt: Runtime) {
   const app = await buildServer({
     ctx: rt.ctx,
     dbKind: rt.store.kind,
+    changes: rt.store.changes,
     logger: config.logger,
     publicDocs: config.publicDocs,
     corsOrigins: config.corsOrigins,

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
+import { type ChangeFeed, pgliteChanges, postgresChanges } from "./changes.ts";
 import { lockDataDir } from "./lock.ts";
 import { migrate } from "./migrate.ts";
 import { PGliteDialect } from "./pglite-dialect.ts";
@@ -14,6 +15,8 @@ export interface Store {
   kind: "pglite" | "postgres";
   /** Embedded only: the PGlite instance (tests dump it as a template). */
   pglite?: PGlite;
+  /** Every change committed in the database, as it commits (GET /api/v1/events); listens once subscribed to. */
+  changes: ChangeFeed;
   close(): Promise<void>;
 }
 
@@ -91,7 +94,16 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     // An idle connection the server drops (restart, failover) must not take the process down.
     pool.on("error", (e) => console.error(`database: idle connection lost: ${e.message}`));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparing(pool) }) });
-    store = { db, kind: "postgres", close: () => db.destroy() };
+    const changes = postgresChanges(opts.databaseUrl);
+    store = {
+      db,
+      kind: "postgres",
+      changes,
+      close: async () => {
+        await changes.close();
+        await db.destroy();
+      },
+    };
   } else {
     const unlock = opts.dataDir ? lockDataDir(opts.dataDir) : () => {};
     try {
@@ -102,11 +114,14 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
         parsers: { [INT8]: toNumber, [NUMERIC]: toNumber },
       });
       const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+      const changes = pgliteChanges(db, pglite);
       store = {
         db,
         kind: "pglite",
         pglite,
+        changes,
         close: async () => {
+          await changes.close();
           await db.destroy();
           unlock();
         },
