@@ -41,6 +41,8 @@ export const PERMISSIONS = [
   "audit.read",
   "imports.write",
   "users.write",
+  "case.claim",
+  "case.assign",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -82,6 +84,8 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
   "imports.write": "import order history and its refunds from CSV/XLSX files, and follow the imports",
   "users.write":
     "create and change console accounts: role, shops, disable, reset password, unlock (only roles and shops of their own)",
+  "case.claim": 'take a case as their own, and let go of their own (the queue\'s "mine")',
+  "case.assign": "assign anyone's case to a colleague, take over or unassign it, and share queue views",
 };
 
 /**
@@ -94,6 +98,8 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
 const READ: Permission[] = ["orders.read", "cases.read", "inventory.read"];
 const REVIEW: Permission[] = [
   ...READ,
+  "case.claim",
+  "case.assign",
   "case.approve",
   "case.reject",
   "case.grant_refund",
@@ -107,7 +113,15 @@ const REVIEW: Permission[] = [
 ];
 export const ROLES: Record<string, readonly Permission[]> = {
   admin: PERMISSIONS,
-  cs_agent: [...READ, "orders.write", "cases.create", "case.cancel", "case.ship_return", "quotes"],
+  cs_agent: [
+    ...READ,
+    "case.claim",
+    "orders.write",
+    "cases.create",
+    "case.cancel",
+    "case.ship_return",
+    "quotes",
+  ],
   reviewer: REVIEW,
   /** Owns the review policy: edits and activates rules, thresholds and per-shop limits. */
   supervisor: [
@@ -121,6 +135,7 @@ export const ROLES: Record<string, readonly Permission[]> = {
   ],
   warehouse: [
     ...READ,
+    "case.claim",
     "case.receive",
     "case.inspect",
     "case.ship_replacement",
@@ -129,6 +144,7 @@ export const ROLES: Record<string, readonly Permission[]> = {
   ],
   finance: [
     ...READ,
+    "case.claim",
     "case.grant_refund",
     "case.issue_refund",
     "case.close",

@@ -18,6 +18,7 @@ export const AUDIT_ACTIONS = {
   "settings.fees": { global: true },
   "settings.refund_tender_order": { global: true },
   "settings.timezone": { global: true },
+  "settings.assignment": { global: true },
   "policies.set": { global: true },
   "rules.draft.create": { global: true },
   "rules.draft.update": { global: true },

@@ -7,6 +7,7 @@ import type { Decision } from "../domain/rules/evaluate.ts";
 import { explainDecision } from "../domain/rules/explain.ts";
 import { claimedAmount } from "../store/cases.ts";
 import { type CaseContext, loadCaseContexts } from "../store/facts.ts";
+import { autoAssign } from "./assign-case.ts";
 import { advance, withCase } from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
 import { grantRefund } from "./grant-refund.ts";
@@ -108,6 +109,8 @@ export async function autoReview(
   const acts = decision.outcome !== "manual" && decision.decidedBy !== null && context.status === "requested";
   if (!acts) {
     const { rows } = await record.execute(ctx.db);
+    // Left for people: the case gets a person (when assignment is automatic and it has none).
+    await autoAssign(ctx, caseId);
     return { decisionId: rows[0]?.id as number, decision, risk, applied: null };
   }
   const { decisionId, applied } = await withCase(ctx, caseId, async (l) => {

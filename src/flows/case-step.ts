@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
-import { AppError, fail } from "../domain/errors.ts";
+import { fail } from "../domain/errors.ts";
 import { OPEN_INTERCEPTION_STATUSES } from "../domain/interception.ts";
 import { type Action, type CaseState, type GuardContext, nextState } from "../domain/lifecycle.ts";
 import { deriveOrderStatus, type OrderStatusFacts } from "../domain/order-status.ts";
@@ -189,12 +189,7 @@ export async function advance(
   } = {},
 ): Promise<StepResult> {
   const { kase } = l;
-  if (opts.expectedVersion !== undefined && opts.expectedVersion !== kase.version) {
-    fail("VERSION_CONFLICT", "The case changed since you loaded it; reload and try again", {
-      expected: opts.expectedVersion,
-      actual: kase.version,
-    });
-  }
+  await checkVersion(l, opts.expectedVersion);
   const from = kase.status as CaseState;
   const to = nextState(kase.type as never, from, action, {
     caseQuantity: l.caseQuantity,
@@ -216,9 +211,9 @@ export async function advance(
        where id = ${kase.id} and version = ${kase.version}
       returning id),
     event as (
-      insert into case_events (case_id, at, actor, action, from_status, to_status, note, data)
+      insert into case_events (case_id, at, actor, action, from_status, to_status, note, data, version)
       select id, ${now}::timestamptz, ${actorName(actor)}::text, ${action}::text, ${from}::text, ${to}::text,
-             ${opts.note ?? null}::text, ${opts.data ? JSON.stringify(opts.data) : null}::jsonb
+             ${opts.note ?? null}::text, ${opts.data ? JSON.stringify(opts.data) : null}::jsonb, ${kase.version + 1}::int
         from moved
       returning id)
     ${orderUpdate(l.order, order, now, sql`exists (select 1 from moved)`)}
@@ -228,16 +223,46 @@ export async function advance(
       sql``,
     )}
     select count(*)::int as n from moved`.execute(l.tx);
-  if (moved.rows[0]?.n !== 1) {
-    throw new AppError(
-      "VERSION_CONFLICT",
-      "Someone else changed this case at the same moment; reload and try again",
-    );
-  }
+  if (moved.rows[0]?.n !== 1) return versionConflict(l.tx, kase.id, kase.version);
   kase.status = to;
   kase.version += 1;
   if (order) applyOrderChange(l.order, order);
   return { status: to, version: kase.version };
+}
+
+/** A stale `expected` version (the one the person was looking at) is a conflict, never a silent overwrite. */
+export async function checkVersion(l: Locked, expected: number | undefined): Promise<void> {
+  if (expected !== undefined && expected !== l.kase.version) await versionConflict(l.tx, l.kase.id, expected);
+}
+
+/**
+ * VERSION_CONFLICT saying what happened since version `since`: the current version and the timeline's
+ * changes after it (newest last), so the screen can say "changed by … at …" rather than only "reload".
+ */
+export async function versionConflict(tx: Tx, caseId: number, since: number): Promise<never> {
+  const current = await tx
+    .selectFrom("cases")
+    .select(["version", "updated_at"])
+    .where("id", "=", caseId)
+    .executeTakeFirst();
+  const changes = await tx
+    .selectFrom("case_events")
+    .select(["action", "actor", "at", "from_status as from", "to_status as to"])
+    .where("case_id", "=", caseId)
+    .where("version", ">", since)
+    .orderBy("id", "desc")
+    .limit(20)
+    .execute();
+  changes.reverse();
+  const last = changes.at(-1);
+  return fail("VERSION_CONFLICT", "The case changed since you loaded it; reload and try again", {
+    expected: since,
+    actual: current?.version ?? null,
+    currentVersion: current?.version ?? null,
+    changedBy: last?.actor ?? null,
+    changedAt: last?.at ?? current?.updated_at ?? null,
+    changes,
+  });
 }
 
 /**

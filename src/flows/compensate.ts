@@ -4,7 +4,7 @@ import { COMPENSATION_TYPES, COMPENSATIONS, type CompensationType } from "../dom
 import type { CaseState } from "../domain/lifecycle.ts";
 import { parseMinor } from "../domain/money.ts";
 import { postCaseEntry } from "../store/ledger.ts";
-import { type StepOptions, type StepResult, withCase } from "./case-step.ts";
+import { checkVersion, type StepOptions, type StepResult, withCase } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 
 export interface CompensationInput extends StepOptions {
@@ -46,11 +46,7 @@ export async function compensate(
           amount: input.amount,
           currency: kase.currency,
         });
-      if (input.expectedVersion !== kase.version)
-        fail("VERSION_CONFLICT", "The case changed since you loaded it; reload and try again", {
-          expected: input.expectedVersion,
-          actual: kase.version,
-        });
+      await checkVersion(l, input.expectedVersion);
       const now = ctx.now();
       const source = `compensation:${kase.id}:v${kase.version}`;
       const what = COMPENSATIONS[input.type];
@@ -69,10 +65,11 @@ export async function compensate(
         with c as (
           update cases set version = version + 1, updated_at = ${now}
            where id = ${kase.id} and version = ${kase.version} returning id)
-        insert into case_events (case_id, at, actor, action, from_status, to_status, note, data)
+        insert into case_events (case_id, at, actor, action, from_status, to_status, note, data, version)
         select id, ${now}::timestamptz, ${actorName(actor)}::text, 'compensate', ${kase.status}::text,
                ${kase.status}::text, ${input.note ?? what.zh}::text,
-               ${JSON.stringify({ type: input.type, amount, reference: input.reference ?? null, source })}::jsonb
+               ${JSON.stringify({ type: input.type, amount, reference: input.reference ?? null, source })}::jsonb,
+               ${kase.version + 1}::int
           from c`.execute(l.tx);
       kase.version += 1;
       return {

@@ -15,7 +15,14 @@ import { type CaseState, transitionsFor } from "../domain/lifecycle.ts";
 import { formatMinor, parseMinor } from "../domain/money.ts";
 import { applyMovements, caseReceiptLines } from "../store/inventory.ts";
 import type { Tx } from "../store/orders.ts";
-import { advance, type Locked, type StepOptions, type StepResult, withCase } from "./case-step.ts";
+import {
+  advance,
+  checkVersion,
+  type Locked,
+  type StepOptions,
+  type StepResult,
+  withCase,
+} from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { type GrantInput, grantRefund } from "./grant-refund.ts";
 
@@ -136,12 +143,7 @@ async function inspectLocked(
   opts: StepOptions & { key: string | null; whole?: boolean; fallback?: "pass" | "fail" },
 ): Promise<InspectResult> {
   const { tx, kase } = l;
-  if (opts.expectedVersion !== undefined && opts.expectedVersion !== kase.version) {
-    fail("VERSION_CONFLICT", "The case changed since you loaded it; reload and try again", {
-      expected: opts.expectedVersion,
-      actual: kase.version,
-    });
-  }
+  await checkVersion(l, opts.expectedVersion);
   const received = await caseReceiptLines(tx, kase.id);
   const byId = new Map(received.map((x) => [x.id, { ...x }]));
   const now = ctx.now();

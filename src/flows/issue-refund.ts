@@ -7,6 +7,7 @@ import { AppError, fail } from "../domain/errors.ts";
 import { refundFee } from "../domain/ledger.ts";
 import type { CaseState } from "../domain/lifecycle.ts";
 import { postRefund } from "../store/ledger.ts";
+import { autoAssignLocked } from "./assign-case.ts";
 import { advance, type StepResult, withCase } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { crashPoint } from "./crash-point.ts";
@@ -303,12 +304,14 @@ export async function recordOutcome(
               refunded: back,
             },
           );
+    // A refund the channel refused waits on a person: it gets one, with the failure, in this step.
+    if (step.status === "refund_failed") await autoAssignLocked(ctx, l);
     return {
       refundId,
       status: outcome.status,
       ...(outcome.status === "failed" ? { error: { code: outcome.code, message: outcome.message } } : {}),
       caseStatus: step.status,
-      caseVersion: step.version,
+      caseVersion: l.kase.version,
     };
   });
 }

@@ -4,7 +4,15 @@ import { fail } from "../domain/errors.ts";
 import { type Action, type CaseState, transitionsFor } from "../domain/lifecycle.ts";
 import { formatMinor } from "../domain/money.ts";
 import { claimedAmount } from "../store/cases.ts";
-import { advance, type Locked, type StepOptions, type StepResult, withCase } from "./case-step.ts";
+import { autoAssignLocked } from "./assign-case.ts";
+import {
+  advance,
+  checkVersion,
+  type Locked,
+  type StepOptions,
+  type StepResult,
+  withCase,
+} from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { above, getShopReview } from "./settings.ts";
 
@@ -71,22 +79,20 @@ async function approveLocked(
     };
   }
   // First of two: record who, keep the state, and make the case's version move so forms reload.
-  if (opts.expectedVersion !== undefined && opts.expectedVersion !== kase.version) {
-    fail("VERSION_CONFLICT", "The case changed since you loaded it; reload and try again", {
-      expected: opts.expectedVersion,
-      actual: kase.version,
-    });
-  }
+  await checkVersion(l, opts.expectedVersion);
   const now = ctx.now();
   await sql`
     with c as (
       update cases set first_approval = ${me}, version = version + 1, updated_at = ${now}
        where id = ${kase.id} and version = ${kase.version} returning id)
-    insert into case_events (case_id, at, actor, action, from_status, to_status, note, data)
+    insert into case_events (case_id, at, actor, action, from_status, to_status, note, data, version)
     select id, ${now}::timestamptz, ${me}::text, 'first_approval', ${kase.status}::text, ${kase.status}::text,
-           ${opts.note ?? null}::text, ${JSON.stringify({ threshold: review.secondApprovalAbove, amount })}::jsonb
+           ${opts.note ?? null}::text, ${JSON.stringify({ threshold: review.secondApprovalAbove, amount })}::jsonb,
+           ${kase.version + 1}::int
       from c`.execute(l.tx);
   kase.version += 1;
+  // The second approval is someone else's: a case nobody owns goes to the next person who may give it.
+  await autoAssignLocked(ctx, l);
   return { status: kase.status as CaseState, version: kase.version, awaitingSecondApproval: true };
 }
 

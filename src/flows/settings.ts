@@ -157,6 +157,31 @@ export async function setFinanceFees(
   return financeFees(ctx.db);
 }
 
+/** How cases left for a person find one (自动分配). */
+export interface AssignmentSettings {
+  /** Give each such case without an owner to the next on-duty reviewer, round robin (flows/assign-case.ts). */
+  auto: boolean;
+}
+export const DEFAULT_ASSIGNMENT: AssignmentSettings = { auto: true };
+
+/** `db` may be a transaction: the case step that assigns reads it under its lock. */
+export async function assignmentSettings(db: Tx): Promise<AssignmentSettings> {
+  const stated = (await getSetting(db, "assignment")) as Partial<AssignmentSettings> | undefined;
+  return { ...DEFAULT_ASSIGNMENT, ...stated };
+}
+export async function setAssignment(
+  ctx: FlowContext,
+  input: AssignmentSettings,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<AssignmentSettings> {
+  const next = { auto: input.auto === true };
+  await putAudited(ctx, actor, "settings.assignment", "assignment", next, next, (v) => ({
+    ...DEFAULT_ASSIGNMENT,
+    ...(v as Partial<AssignmentSettings> | undefined),
+  }));
+  return next;
+}
+
 const DEFAULT_TIME_ZONE = "Asia/Shanghai";
 
 /** The merchant's time zone: hours of day (unusual-hour risk, the rule condition) are local. */

@@ -95,6 +95,9 @@ export interface CaseTable {
   decision_id: number | null;
   first_approval: string | null;
   claim: Json<Record<string, unknown>> | null;
+  /** Who works on the case (019_case_owners.sql); kept after it ends. */
+  owner_id: Generated<number | null>;
+  owner_since: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   version: Generated<number>;
   status_since: Timestamp;
   created_at: Timestamp;
@@ -117,6 +120,8 @@ export interface CaseEventTable {
   to_status: string | null;
   note: string | null;
   data: Json<Record<string, unknown>> | null;
+  /** The case version the event produced; null when it changed nothing a form holds (a note). */
+  version: Generated<number | null>;
 }
 
 export interface ShipmentTable {
@@ -372,6 +377,19 @@ export interface CatalogPolicyTable {
   key: string;
   policies: string[];
   updated_at: Generated<Date>;
+}
+
+/** A saved filter of the reviewer queue (019_case_owners.sql). */
+export interface SavedViewTable {
+  id: Generated<number>;
+  name: string;
+  /** "user:<id>" or "token:<id>": whose personal view it is (shared views too have their creator). */
+  owner_key: string;
+  shared: Generated<boolean>;
+  filters: Json<Record<string, unknown>>;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface SettingTable {
@@ -630,6 +648,7 @@ export interface DB {
   tracking_events: TrackingEventTable;
   catalog_policies: CatalogPolicyTable;
   settings: SettingTable;
+  saved_views: SavedViewTable;
   rule_versions: RuleVersionTable;
   case_decisions: CaseDecisionTable;
   alerts: AlertTable;

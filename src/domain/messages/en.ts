@@ -83,6 +83,8 @@ const PERMISSIONS: Record<string, string> = {
   "imports.write": "import orders",
   "tokens.read": "read API tokens",
   "users.write": "manage console accounts",
+  "case.claim": "take cases as their own",
+  "case.assign": "assign cases",
 };
 
 const GUARDS: Record<string, string> = {
@@ -359,7 +361,46 @@ export const en: Messages = {
         : "The case's state does not allow this";
     },
     GUARD_FAILED: ["Cannot {action}: {guard}", "The case does not meet the conditions for this"],
-    VERSION_CONFLICT: "The case changed since you loaded it; reload and try again",
+    VERSION_CONFLICT: [
+      "{changedBy} changed the case since you loaded it (it is at version {currentVersion} now); reload and try again",
+      "The case changed since you loaded it; reload and try again",
+    ],
+
+    // Ownership, the queue, views, batches
+    USER_REQUIRED: "Only a person signed in with a user account can own a case; an API token cannot",
+    ALREADY_OWNER: ["The case is {ownerName}'s already", "The case already has this owner"],
+    CASE_OWNED: [
+      "Someone else works on this case ({ownerName}); they or a supervisor can hand it over",
+      "Someone else works on this case",
+    ],
+    NO_OWNER: "Nobody owns this case",
+    NOT_YOUR_CASE: [
+      "The case is {ownerName}'s; only they or someone who may assign cases can let it go",
+      "The case is someone else's",
+    ],
+    ASSIGNEE_INVALID: (d) =>
+      d.reason === "disabled"
+        ? "That person's account is disabled"
+        : d.reason === "shop"
+          ? `That person does not see shop ${d.shop ?? "of this case"}`
+          : "No such person",
+    CASE_CLOSED: "The case has ended; its owner no longer changes",
+    INVALID_FILTER: ['"{value}" is not a {field} to filter by', "A filter value is not valid"],
+    VIEW_NOT_FOUND: ["View {viewId} does not exist", "No such view"],
+    VIEW_NAME_REQUIRED: "A view needs a name",
+    VIEW_BUILT_IN: [
+      "{viewId} is a built-in view; save a view of your own instead",
+      "Built-in views cannot be changed",
+    ],
+    BATCH_TARGET_INVALID: "Send either ids, or a filter with expectedCount (the count you saw) — not both",
+    BATCH_COUNT_CHANGED: [
+      "The filter matches {actual} cases now, not {expected}; look again before acting on them",
+      "The cases the filter matches changed; look again before acting on them",
+    ],
+    BATCH_TOO_LARGE: [
+      "The filter matches {count} cases; a batch acts on at most {max}",
+      "Too many cases for one batch",
+    ],
     VERSION_REQUIRED: "Say which version of the case you are compensating (expectedVersion)",
     INVALID_DECISION: [
       'A decision is "approve" or "reject", not "{decision}"',

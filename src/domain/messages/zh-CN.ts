@@ -83,6 +83,8 @@ const PERMISSIONS: Record<string, string> = {
   "imports.write": "导入订单",
   "tokens.read": "查看 API 令牌",
   "users.write": "管理人员账号",
+  "case.claim": "认领售后单",
+  "case.assign": "分配售后单",
 };
 
 const GUARDS: Record<string, string> = {
@@ -335,7 +337,37 @@ export const zhCN: Messages = {
       return d.action ? `${now}不能${say("action")}${d.state ? can : ""}` : "售后单当前状态不允许这个操作";
     },
     GUARD_FAILED: ["不能{action}：{guard}", "不满足执行这个操作的条件"],
-    VERSION_CONFLICT: "售后单在您打开之后已被修改，请刷新后重试",
+    VERSION_CONFLICT: [
+      "售后单在您打开之后已被 {changedBy} 修改（当前版本 {currentVersion}），请刷新后重试",
+      "售后单在您打开之后已被修改，请刷新后重试",
+    ],
+
+    // 负责人、待办队列、视图、批量操作
+    USER_REQUIRED: "只有用人员账号登录的人才能负责售后单，API 令牌不能",
+    ALREADY_OWNER: ["售后单的负责人已经是 {ownerName}", "售后单的负责人已经是这个人"],
+    CASE_OWNED: ["这张售后单由别人（{ownerName}）负责，请由其本人或主管转交", "这张售后单由别人负责"],
+    NO_OWNER: "这张售后单没有负责人",
+    NOT_YOUR_CASE: [
+      "这张售后单由 {ownerName} 负责，只有其本人或有分配权限的人能取消",
+      "这张售后单由别人负责",
+    ],
+    ASSIGNEE_INVALID: (d) =>
+      d.reason === "disabled"
+        ? "此人的账号已停用"
+        : d.reason === "shop"
+          ? `此人看不到店铺 ${d.shop ?? ""}`.trim()
+          : "没有这个人",
+    CASE_CLOSED: "售后单已结束，负责人不再变更",
+    INVALID_FILTER: ["不能按{field}“{value}”筛选", "筛选条件无效"],
+    VIEW_NOT_FOUND: ["视图 {viewId} 不存在", "视图不存在"],
+    VIEW_NAME_REQUIRED: "请给视图起个名字",
+    VIEW_BUILT_IN: ["{viewId} 是内置视图，不能修改；请另存一个自己的视图", "内置视图不能修改"],
+    BATCH_TARGET_INVALID: "请提供售后单 id，或者筛选条件加 expectedCount（您看到的数量），二者选一",
+    BATCH_COUNT_CHANGED: [
+      "筛选条件现在匹配 {actual} 张售后单，而不是 {expected} 张；请重新查看后再操作",
+      "筛选条件匹配的售后单有变化，请重新查看后再操作",
+    ],
+    BATCH_TOO_LARGE: ["筛选条件匹配 {count} 张售后单，一次批量最多 {max} 张", "一次批量的售后单太多"],
     VERSION_REQUIRED: "请提供要补偿的售后单版本号（expectedVersion）",
     INVALID_DECISION: [
       "决定只能是 approve（同意）或 reject（拒绝），收到“{decision}”",
