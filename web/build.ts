@@ -4,7 +4,7 @@
  * at once. Prints the build time and what a first visit downloads (gzip).
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
@@ -12,6 +12,8 @@ const WEB = import.meta.dirname;
 const ROOT = join(WEB, "..");
 const DIST = join(WEB, "dist");
 const HASH_FILE = join(DIST, ".source-hash");
+/** Raise when how the build is made changes, so earlier builds count as stale. */
+const BUILD_FORMAT = 2;
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -27,7 +29,7 @@ export function sourceHash(): string {
     join(WEB, "vite.config.ts"),
     join(ROOT, "package-lock.json"),
   ].sort();
-  const h = createHash("sha256");
+  const h = createHash("sha256").update(`${BUILD_FORMAT}\0`);
   for (const f of inputs) h.update(relative(ROOT, f)).update("\0").update(readFileSync(f)).update("\0");
   return h.digest("hex");
 }
@@ -77,13 +79,30 @@ function precompress() {
   }
 }
 
+/** Chunks no build has written for a day: no open page can still ask for them. */
+function pruneOldAssets() {
+  const dir = join(DIST, "assets");
+  const dayAgo = Date.now() - 86_400_000;
+  for (const f of existsSync(dir) ? files(dir) : []) if (statSync(f).mtimeMs < dayAgo) rmSync(f);
+}
+
 export async function buildConsole({ force = false } = {}): Promise<"fresh" | "built"> {
   const hash = sourceHash();
   if (!force && existsSync(HASH_FILE) && readFileSync(HASH_FILE, "utf8") === hash) return "fresh";
   const started = performance.now();
   const { build } = await import("vite");
-  await build({ configFile: join(WEB, "vite.config.ts"), logLevel: "warn" });
+  // A production build even when run from the tests (vitest sets NODE_ENV=test, which Vite would follow
+  // and bundle React's and Ant Design's development builds).
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({ configFile: join(WEB, "vite.config.ts"), logLevel: "warn", mode: "production" });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   precompress();
+  pruneOldAssets();
   writeFileSync(HASH_FILE, hash);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const load = firstLoad();

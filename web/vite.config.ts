@@ -8,7 +8,9 @@ export default defineConfig({
   // Everything is bundled and served by our own server: no CDN, no external fonts.
   build: {
     outDir: "dist",
-    emptyOutDir: true,
+    // Hashed files of earlier builds stay (web/build.ts prunes old ones): a page loaded before a rebuild
+    // still finds the chunks it asks for later.
+    emptyOutDir: false,
     manifest: true,
     chunkSizeWarningLimit: 2000,
   },

@@ -1,7 +1,10 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { ROLE_NAMES } from "../../src/api/auth.ts";
 import { type App, buildServer } from "../../src/api/server.ts";
+import type { FlowContext } from "../../src/flows/context.ts";
+import { createUser } from "../../src/flows/users.ts";
 
 /**
  * Browser tests drive Debian's Chromium (apt-get install chromium) with playwright-core against the real
@@ -66,18 +69,18 @@ export interface AxeViolation {
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   // Evaluated by the browser's debugger, not as a <script>: the console's CSP rightly refuses inline scripts.
   await page.evaluate(AXE);
-  const found = (await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<unknown> } }).axe;
-    const r = (await axe.run(document, {
+  // A string, not a function: this code runs in the page, which the Node-side types do not describe.
+  const found = (await page.evaluate(`(async () => {
+    const r = await window.axe.run(document, {
       runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
-    })) as { violations: AxeViolation[] };
+    });
     return r.violations.map((v) => ({
       id: v.id,
       impact: v.impact,
       help: v.help,
       nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, html: n.html.slice(0, 200) })),
     }));
-  })) as AxeViolation[];
+  })()`)) as AxeViolation[];
   return found.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
 
@@ -88,4 +91,32 @@ export async function listeningServer(
   const app = await buildServer(opts);
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
   return { app, url, close: () => app.close() };
+}
+
+/** Every test user's password: long enough for the rules, never used outside tests. */
+export const TEST_PASSWORD = "browser-test-pw";
+
+/** A person who can sign in, made the way an administrator makes one. */
+export async function addUser(
+  ctx: FlowContext,
+  login: string,
+  role: string,
+  opts: { name?: string; shops?: string[] | null } = {},
+) {
+  return createUser(
+    ctx,
+    { kind: "system", id: "test" },
+    { roles: ROLE_NAMES, shops: null },
+    { login, name: opts.name ?? login, password: TEST_PASSWORD, role, shops: opts.shops ?? null },
+  );
+}
+
+/** Sign in through the sign-in page, as a person would, and wait for the console to show. */
+export async function signIn(page: Page, login: string, path = "/queue") {
+  await page.goto(path);
+  await page.locator("#login").fill(login);
+  await page.locator("#password").fill(TEST_PASSWORD);
+  await page.locator("button[type=submit]").click();
+  await page.waitForURL((u) => !u.pathname.startsWith("/sign-in"));
+  await page.getByRole("main").waitFor();
 }

@@ -137,10 +137,9 @@ function Frame({ session, live }: { session: Session; live: LiveState }) {
             </Dropdown>
           </Space>
         </Layout.Header>
+        {/* Ant Design's Content is the page's <main> landmark. */}
         <Layout.Content style={{ padding: 16 }}>
-          <main>
-            <Outlet />
-          </main>
+          <Outlet />
         </Layout.Content>
       </Layout>
     </Layout>

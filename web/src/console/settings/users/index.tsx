@@ -1,6 +1,6 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Form, Input, Modal, Select, Space, Switch, Table, Tag, Typography } from "antd";
+import { App, Badge, Button, Form, Input, Modal, Select, Space, Switch, Table, Tag, Typography } from "antd";
 import dayjs from "dayjs";
 import { useState } from "react";
 import { api, call } from "../../../shared/api.ts";
@@ -25,6 +25,7 @@ const TEXT = {
     shopsHint: "留空表示全部店铺",
     password: "密码",
     newPassword: "重设密码",
+    passwordRule: "至少 8 位",
     passwordHint: "至少 8 位；留空则不修改",
     onDuty: "在岗",
     status: "状态",
@@ -51,6 +52,7 @@ const TEXT = {
     shopsHint: "Empty: every shop",
     password: "Password",
     newPassword: "Reset password",
+    passwordRule: "At least 8 characters",
     passwordHint: "At least 8 characters; leave empty to keep",
     onDuty: "On duty",
     status: "Status",
@@ -204,16 +206,16 @@ export default function Users() {
             key: "status",
             render: (_: unknown, u) =>
               u.disabled ? (
-                <Tag color="default">{t("disabled")}</Tag>
+                <Badge status="default" text={t("disabled")} />
               ) : u.lockedUntil && dayjs(u.lockedUntil).isAfter(dayjs()) ? (
                 <Space size={4}>
-                  <Tag color="red">{t("locked", { until: dayjs(u.lockedUntil).format("HH:mm") })}</Tag>
+                  <Badge status="error" text={t("locked", { until: dayjs(u.lockedUntil).format("HH:mm") })} />
                   <Button size="small" onClick={() => unlock.mutate(u.id)}>
                     {t("unlock")}
                   </Button>
                 </Space>
               ) : (
-                <Tag color="green">{t("active")}</Tag>
+                <Badge status="success" text={t("active")} />
               ),
           },
           {
@@ -274,7 +276,7 @@ export default function Users() {
           <Form.Item
             name="password"
             label={editing === "new" ? t("password") : t("newPassword")}
-            extra={t("passwordHint")}
+            extra={editing === "new" ? t("passwordRule") : t("passwordHint")}
             rules={editing === "new" ? [{ required: true, min: 8 }] : [{ min: 8 }]}
           >
             <Input.Password autoComplete="new-password" />

@@ -1,0 +1,147 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  addUser,
+  axeViolations,
+  launchBrowser,
+  listeningServer,
+  newContext,
+  shot,
+  signIn,
+  TEST_PASSWORD,
+} from "../support/browser.ts";
+import { type TestEnv, testEnv } from "../support/db.ts";
+import { addShop } from "../support/fixtures.ts";
+
+let env: TestEnv;
+let server: Awaited<ReturnType<typeof listeningServer>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  env = await testEnv();
+  // Sessions expire by the wall clock the browser keeps: the test clock runs on real time here.
+  env.clock.now = new Date();
+  await addShop(env.ctx, "tmall-1", "tmall");
+  await addUser(env.ctx, "admin", "admin", { name: "王管理" });
+  await addUser(env.ctx, "li.reviewer", "reviewer", { name: "李审核" });
+  await addUser(env.ctx, "locked.out", "reviewer", { name: "Locked Out" });
+  server = await listeningServer({ ctx: env.ctx, dbKind: env.store.kind });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await env?.close();
+});
+
+describe("signing in and out", () => {
+  it("refuses a wrong password, signs in, returns to the page asked for, and signs out", async () => {
+    const context = await newContext(browser, server.url);
+    const page = await context.newPage();
+    await page.goto("/board");
+    await page.waitForURL(/\/sign-in\?from=%2Fboard/);
+    expect(await axeViolations(page)).toEqual([]);
+    await shot(page, "sign-in-zh");
+
+    await page.locator("#login").fill("li.reviewer");
+    await page.locator("#password").fill("not-the-password");
+    await page.locator("button[type=submit]").click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("账号或密码不正确");
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
+    await shot(page, "sign-in-wrong-password-zh");
+
+    await page.locator("#password").fill(TEST_PASSWORD);
+    await page.locator("button[type=submit]").click();
+    await page.waitForURL(/\/board$/);
+    await expect.poll(() => page.locator("header").textContent()).toContain("李审核 · 售后审核");
+    // A reviewer has no people screen: not in the menu, and refused when typed in.
+    expect(await page.getByRole("navigation").textContent()).not.toContain("人员管理");
+    await page.goto("/settings/users");
+    await expect.poll(() => page.getByRole("main").textContent()).toContain("你的角色无权访问此页面");
+
+    await page
+      .locator("header")
+      .getByRole("button", { name: /李审核/ })
+      .hover();
+    await page.getByText("退出登录").click();
+    await page.waitForURL(/\/sign-in/);
+    // The session is gone on the server too: the API refuses the old cookie.
+    const res = await page.request.get("/api/v1/session");
+    expect(res.status()).toBe(401);
+    await page.goto("/queue");
+    await page.waitForURL(/\/sign-in/);
+    await context.close();
+  });
+
+  it("says when an account is locked after repeated failures", async () => {
+    const context = await newContext(browser, server.url, { language: "en" });
+    const page = await context.newPage();
+    await page.goto("/sign-in");
+    for (let i = 0; i < 6; i++) {
+      await page.locator("#login").fill("locked.out");
+      await page.locator("#password").fill(`wrong-${i}`);
+      const answered = page.waitForResponse(
+        (r) => r.url().endsWith("/api/v1/session") && r.request().method() === "POST",
+      );
+      await page.locator("button[type=submit]").click();
+      await answered;
+    }
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("locked until");
+    await shot(page, "sign-in-locked-en");
+    await context.close();
+  });
+});
+
+describe("the console's frame", () => {
+  it("switches between Chinese and English and remembers the choice", async () => {
+    const context = await newContext(browser, server.url);
+    const page = await context.newPage();
+    await signIn(page, "admin", "/settings/users");
+    await expect.poll(() => page.getByRole("navigation").textContent()).toContain("审核工作台");
+    await page.getByRole("radiogroup", { name: "语言" }).getByText("English").click();
+    await expect.poll(() => page.getByRole("navigation").textContent()).toContain("Review workspace");
+    await expect.poll(() => page.locator("h1").textContent()).toBe("People");
+    await page.reload();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("People");
+    expect(await page.locator("html").getAttribute("lang")).toBe("en");
+    await page.getByRole("radiogroup", { name: "Language" }).getByText("中文").click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("人员管理");
+    await context.close();
+  });
+});
+
+describe("people (admin)", () => {
+  it("adds a person who can then sign in with the role given", async () => {
+    const context = await newContext(browser, server.url);
+    const page = await context.newPage();
+    await signIn(page, "admin", "/settings/users");
+    await expect.poll(() => page.locator("tbody").textContent()).toContain("李审核");
+    expect(await axeViolations(page)).toEqual([]);
+    await shot(page, "people-zh");
+
+    await page.getByRole("button", { name: /添加人员/ }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.locator("#name").fill("张仓库");
+    await dialog.locator("#login").fill("zhang.wh");
+    await dialog.locator("#role").click();
+    await page.locator(".ant-select-item-option", { hasText: "仓库" }).click();
+    await dialog.locator("#password").fill("short");
+    await dialog.getByRole("button", { name: /保\s*存/ }).click();
+    // Too short is caught before it is sent.
+    await expect.poll(() => dialog.textContent()).toMatch(/8/);
+    await dialog.locator("#password").fill("warehouse-pw-1");
+    expect(await axeViolations(page)).toEqual([]);
+    await shot(page, "people-add-zh");
+    await dialog.getByRole("button", { name: /保\s*存/ }).click();
+    await expect.poll(() => page.locator("tbody").textContent()).toContain("张仓库");
+
+    const other = await (await newContext(browser, server.url)).newPage();
+    await other.goto("/sign-in");
+    await other.locator("#login").fill("zhang.wh");
+    await other.locator("#password").fill("warehouse-pw-1");
+    await other.locator("button[type=submit]").click();
+    await expect.poll(() => other.locator("header").textContent()).toContain("张仓库 · 仓库");
+    await other.context().close();
+    await context.close();
+  });
+});
