@@ -1,5 +1,6 @@
 import type { ReasonCode } from "../domain/catalogue.ts";
 import { POLICIES, type PolicyCode, REASONS } from "../domain/catalogue.ts";
+import { INTERCEPTION_STATUSES, type InterceptionStatus } from "../domain/interception.ts";
 import { formatMinor } from "../domain/money.ts";
 import type { Decision } from "../domain/rules/evaluate.ts";
 import { explainDecision } from "../domain/rules/explain.ts";
@@ -34,6 +35,10 @@ type Highlight =
   | "policies";
 
 const DAY = 86_400_000;
+const interceptionLabel = (status: string) => {
+  const l = INTERCEPTION_STATUSES[status as InterceptionStatus];
+  return l ? { zh: l.zh, en: l.en } : null;
+};
 const rate = (claimed: number, sold: number) => (sold > 0 ? claimed / sold : null);
 
 /** The integrated case view (售后全景): the case and every fact around it, in one response. */
@@ -54,7 +59,21 @@ export function caseViewJson(d: Detail, a: Around, now: Date, actions: string[] 
     overdue: Boolean(p.eta && !p.signed_at && new Date(p.eta) < now),
     caseId: p.case_id,
     events: p.events,
+    interception: p.interception
+      ? {
+          caseId: p.interception.case_id,
+          method: p.interception.method,
+          status: p.interception.status,
+          label: interceptionLabel(p.interception.status),
+          requestedAt: p.interception.requested_at,
+          resolvedAt: p.interception.resolved_at,
+          lastError: p.interception.last_error,
+        }
+      : null,
   });
+  // A parcel that left carries every line of the order (shipments are per order, not per line).
+  const shipped = a.parcels.some((p) => p.direction === "outbound" && p.status !== "unshipped");
+  const facts = new Map(a.lineFacts.map((f) => [Number(f.id), f]));
   const products = a.products.map((p) => ({
     sku: p.sku,
     title: p.title,
@@ -130,6 +149,17 @@ export function caseViewJson(d: Detail, a: Around, now: Date, actions: string[] 
     // The order's (and the case's) currency; the customer's other orders and cases state their own.
     currency: c,
     case: caseJson(d, null, actions),
+    // What the queue sorts by, for the header: deadline, risk, routing, the two-person rule.
+    review: {
+      slaDueAt: d.kase.sla_due_at,
+      platformDueAt: d.kase.platform_due_at,
+      riskScore: d.kase.risk_score,
+      queue: d.kase.queue,
+      priority: d.kase.priority,
+      tags: d.kase.tags,
+      awaitingSecondApproval: d.kase.first_approval !== null,
+      firstApproval: d.kase.first_approval,
+    },
     order: {
       id: d.order.id,
       externalId: d.order.external_id,
@@ -149,6 +179,11 @@ export function caseViewJson(d: Detail, a: Around, now: Date, actions: string[] 
       unitPrice: m(l.unit_price),
       paid: m(l.paid),
       inCase: d.items.some((i) => i.order_line_id === l.id),
+      caseQuantity: d.items.find((i) => i.order_line_id === l.id)?.quantity ?? 0,
+      shipped: shipped ? l.quantity : 0,
+      returned: Number(facts.get(l.id)?.returned ?? 0),
+      refundedQuantity: Number(facts.get(l.id)?.refunded_qty ?? 0),
+      refunded: m(facts.get(l.id)?.refunded ?? 0),
     })),
     payments: d.payments.map((p) => ({
       id: p.id,

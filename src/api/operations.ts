@@ -169,6 +169,20 @@ const Parcel = Obj({
   overdue: Bool,
   caseId: Nullable(Int),
   events: Type.Array(ref(TrackingEvent)),
+  interception: Nullable(
+    Obj(
+      {
+        caseId: Int,
+        method: Str,
+        status: Str,
+        label: Nullable(Text),
+        requestedAt: Time,
+        resolvedAt: Nullable(Time),
+        lastError: Nullable(Str),
+      },
+      { description: "The latest attempt to stop the parcel (快递拦截) or cancel it before it left" },
+    ),
+  ),
 });
 const Highlight = Type.Union([
   Obj({
@@ -210,6 +224,16 @@ const CaseView = Obj(
   {
     currency: Str,
     case: ref(Case),
+    review: Obj({
+      slaDueAt: Nullable(Time),
+      platformDueAt: Nullable(Time),
+      riskScore: Int,
+      queue: Str,
+      priority: Int,
+      tags: Strs,
+      awaitingSecondApproval: Bool,
+      firstApproval: Nullable(Str),
+    }),
     order: Obj({
       id: Int,
       externalId: Str,
@@ -230,6 +254,11 @@ const CaseView = Obj(
         unitPrice: M,
         paid: M,
         inCase: Bool,
+        caseQuantity: Type.Integer({ description: "Units of the line this case is about" }),
+        shipped: Type.Integer({ description: "Units that left on an outbound parcel" }),
+        returned: Type.Integer({ description: "Units received back by the warehouse (any case)" }),
+        refundedQuantity: Type.Integer({ description: "Units refunds hold (sent or on their way)" }),
+        refunded: M,
       }),
     ),
     payments: Type.Array(Obj({ id: Int, tender: Enum(TENDERS), amount: M, transactionId: Nullable(Str) })),

@@ -91,8 +91,9 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   await app.register(helmet, {
     // Swagger UI sets its own script hashes (staticCSP below); elsewhere nothing may run inline.
     // No upgrade-insecure-requests: a console reached over plain http on a LAN address must load its own scripts.
+    // Images from any https host: a case's evidence photos live on the platforms' own image servers.
     contentSecurityPolicy: {
-      directives: { "img-src": ["'self'", "data:"], "upgrade-insecure-requests": null },
+      directives: { "img-src": ["'self'", "data:", "https:"], "upgrade-insecure-requests": null },
     },
   });
   // After helmet, so the console's pages carry its headers too.

@@ -27,15 +27,42 @@ export async function caseSurroundings(
     eta: Date | null;
     case_id: number | null;
     events: { at: string; status: string; description: string; location: string | null }[];
+    interception: {
+      case_id: number;
+      method: string;
+      status: string;
+      requested_at: string;
+      resolved_at: string | null;
+      last_error: string | null;
+    } | null;
   }>`
     select s.id, s.direction, s.carrier, s.tracking_no, s.status, s.shipped_at, s.signed_at, s.eta, s.case_id,
            coalesce((select json_agg(e order by e.at desc) from (
               select at, status, description, location from tracking_events t
                where t.tracking_no = s.tracking_no and t.carrier = s.carrier
-               order by at desc, id desc limit 20) e), '[]') as events
+               order by at desc, id desc limit 20) e), '[]') as events,
+           -- The latest attempt to stop this parcel (快递拦截), or to cancel an outbound one before it leaves.
+           (select json_build_object('case_id', i.case_id, 'method', i.method, 'status', i.status,
+                     'requested_at', i.requested_at, 'resolved_at', i.resolved_at, 'last_error', i.last_error)
+              from interceptions i
+             where i.order_id = s.order_id
+               and ((i.tracking_no = s.tracking_no and i.carrier = s.carrier)
+                    or (i.tracking_no is null and s.direction = 'outbound'))
+             order by i.id desc limit 1) as interception
       from shipments s
      where s.order_id = ${c.order_id}
      order by s.id`.execute(db);
+
+  // Per order line: units received back (any case of the order) and what refunds hold (not failed).
+  const lineFacts = await sql<{ id: number; returned: number; refunded_qty: number; refunded: number }>`
+    select l.id,
+           coalesce((select sum(rl.quantity) from receipt_lines rl where rl.order_line_id = l.id), 0)::int as returned,
+           coalesce((select sum(fl.quantity) from refund_lines fl join refunds r on r.id = fl.refund_id
+                      where fl.order_line_id = l.id and r.status <> 'failed'), 0)::int as refunded_qty,
+           coalesce((select sum(fl.consumed) from refund_lines fl join refunds r on r.id = fl.refund_id
+                      where fl.order_line_id = l.id and r.status <> 'failed'), 0)::bigint as refunded
+      from order_lines l
+     where l.order_id = ${c.order_id}`.execute(db);
 
   const customer = c.customer_id
     ? await db
@@ -143,6 +170,7 @@ export async function caseSurroundings(
 
   return {
     parcels: parcels.rows,
+    lineFacts: lineFacts.rows,
     customer,
     history,
     recentOrders,

@@ -193,6 +193,24 @@ describe("the integrated case view", () => {
     expect(v.case.id).toBe(caseId);
     expect(v.lines).toHaveLength(2);
     expect(v.lines[0]).toMatchObject({ sku: "TEE-BLK-M", inCase: true });
+    // Ordered, in the case, shipped, back and refunded, per line: nothing came back or was refunded yet.
+    expect(v.lines[0]).toMatchObject({
+      quantity: 2,
+      caseQuantity: 1,
+      shipped: 2,
+      returned: 0,
+      refundedQuantity: 0,
+    });
+    expect(v.lines[0].refunded).toBe("0.00");
+    expect(v.lines[1]).toMatchObject({ inCase: false, caseQuantity: 0 });
+    // The VIP lane's rule routed it and set its deadline.
+    expect(v.review).toMatchObject({
+      queue: "vip",
+      priority: 90,
+      awaitingSecondApproval: false,
+      firstApproval: null,
+    });
+    expect(new Date(v.review.slaDueAt).getTime()).toBeGreaterThan(new Date(v.case.createdAt).getTime());
     expect(v.payments[0]).toMatchObject({ tender: "alipay", amount: "245.90" });
     expect(v.parcel).toMatchObject({ direction: "outbound", status: "delivered" });
     expect(v.customer).toMatchObject({ id: "view-1", tier: "vip", creditScore: 720, orders: 1 });
@@ -248,6 +266,7 @@ describe("the integrated case view", () => {
       proof: { status: "delivered", description: "已签收，前台代收", location: "上海" },
     });
     expect(v.parcel.events[0].description).toBe("已签收，前台代收");
+    expect(v.parcel.interception).toBeNull();
     expect(v.sameOrderCases).toEqual([expect.objectContaining({ id: first.body.id, resolved: false })]);
   });
 });
