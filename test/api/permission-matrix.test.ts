@@ -18,8 +18,12 @@ import { sampleOrder } from "../support/fixtures.ts";
  * keys are marked strings.
  */
 
-/** Public by design: channels sign their callbacks (and /healthz, not in the document, is for load balancers). */
+/**
+ * Public by design: channels sign their callbacks, and signing in is how a person gets a session (and
+ * /healthz, not in the document, is for load balancers).
+ */
 const PUBLIC = new Set([
+  "POST /api/v1/session",
   "POST /api/v1/callbacks/payments/{channel}",
   "POST /api/v1/callbacks/platforms/{shop}",
   "POST /api/v1/callbacks/logistics/{provider}",
@@ -48,6 +52,8 @@ interface Fixture {
   alertId: number;
   parcelId: number;
   runId: number;
+  /** A console account limited to the shop. */
+  userId: number;
 }
 
 interface Sample {
@@ -195,6 +201,17 @@ async function seedShop(shop: string, tag: string): Promise<Fixture> {
     .select("id")
     .where("case_id", "=", refunded)
     .executeTakeFirstOrThrow();
+  const user = await env.ctx.db
+    .insertInto("users")
+    .values({
+      login: `${tag.toLowerCase()}-clerk`,
+      name: `${tag}-CLERK`,
+      password_hash: "-",
+      role: "warehouse",
+      shops: [shop],
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
   return {
     shop,
     probe: false,
@@ -210,6 +227,7 @@ async function seedShop(shop: string, tag: string): Promise<Fixture> {
     alertId: Number(alert.id),
     parcelId: parcel.id,
     runId: 0,
+    userId: user.id,
   };
 }
 
@@ -295,6 +313,20 @@ const SAMPLES: Record<string, SampleFn> = {
     return { url: `/api/v1/tokens/${t.id}` };
   },
   "GET /api/v1/audit-log": () => ({ url: "/api/v1/audit-log" }),
+  "GET /api/v1/session": () => ({ url: "/api/v1/session" }),
+  "PATCH /api/v1/me": () => ({ url: "/api/v1/me", payload: { onDuty: true } }),
+  "GET /api/v1/users": () => ({ url: "/api/v1/users?limit=200" }),
+  "POST /api/v1/users": (f, n) => ({
+    url: "/api/v1/users",
+    payload: {
+      login: `matrix-${n}`,
+      name: "m",
+      password: "matrix-password",
+      role: "cs_agent",
+      shops: [f.shop],
+    },
+  }),
+  "PATCH /api/v1/users/{id}": (f) => ({ url: `/api/v1/users/${f.userId}`, payload: { onDuty: true } }),
   "POST /api/v1/orders": (f, n) => ({
     url: "/api/v1/orders",
     payload: sampleOrder({ shop: f.shop, externalId: `${f.shop}-M${n}`, customer: { id: "m-cust" } }),
@@ -672,7 +704,18 @@ beforeAll(async () => {
   }>`select r.idempotency_key as k from refunds r join cases c on c.id = r.case_id where c.shop_id = ${B}`.execute(
     env.ctx.db,
   );
-  bStrings.push(B, "B-LEGACY", "B-ORD-", "SKU-B-ONLY", "B-SF-", "B-RT", "B-TX-", "B-PARCEL", "B-BILL-ONLY");
+  bStrings.push(
+    B,
+    "B-LEGACY",
+    "B-ORD-",
+    "SKU-B-ONLY",
+    "B-SF-",
+    "B-RT",
+    "B-TX-",
+    "B-PARCEL",
+    "B-BILL-ONLY",
+    "B-CLERK",
+  );
   bStrings.push(...keys.rows.map((r) => r.k));
   for (const role of ROLE_NAMES) {
     tokens[role] = {
@@ -736,9 +779,8 @@ describe("the permission matrix", () => {
       cells++;
       if (r0.status !== 401) wrong.push(`${op.key} without a token: ${r0.status}`);
       // Operations on one shop-owned object by its id (rules, warehouses and reconciliations are no shop's).
-      const hasId = /^\/api\/v1\/(cases|orders|alerts|refunds|unidentified-parcels|tokens|shops)\/\{/.test(
-        op.path,
-      );
+      const hasId =
+        /^\/api\/v1\/(cases|orders|alerts|refunds|unidentified-parcels|tokens|shops|users)\/\{/.test(op.path);
       for (const role of ROLE_NAMES) {
         const may = roleMay(role, op.permission as never) || op.permission === "any";
         for (const scope of ["all", "limited", "probe"] as const) {

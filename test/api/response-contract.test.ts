@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROLES } from "../../src/api/auth.ts";
+import { ROLES, SESSION_COOKIE } from "../../src/api/auth.ts";
 import { type App, buildServer } from "../../src/api/server.ts";
 import { kuaidi100Tracking } from "../../src/channels/logistics/kuaidi100/adapter.ts";
 import { pushSign } from "../../src/channels/logistics/kuaidi100/protocol.ts";
@@ -61,8 +61,8 @@ async function call(
   method: string,
   url: string,
   payload?: unknown,
-  opts: { who?: string | null; type?: string } = {},
-): Promise<{ status: number; body: Body; text: string }> {
+  opts: { who?: string | null; type?: string; session?: { cookie: string; csrf: string } } = {},
+): Promise<{ status: number; body: Body; text: string; headers: Record<string, unknown> }> {
   const who = opts.who === undefined ? "admin" : opts.who;
   const token = who ? tokens[who] : undefined;
   const res = await app.inject({
@@ -73,6 +73,9 @@ async function call(
     headers: {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...(opts.type ? { "content-type": opts.type } : {}),
+      ...(opts.session
+        ? { cookie: `${SESSION_COOKIE}=${opts.session.cookie}`, "x-csrf-token": opts.session.csrf }
+        : {}),
     },
     ...(payload !== undefined ? { payload: payload as string } : {}),
   });
@@ -86,7 +89,7 @@ async function call(
     body: binary ? "" : res.body,
   });
   const body = contentType.includes("json") && res.body ? JSON.parse(res.body) : undefined;
-  return { status: res.statusCode, body, text: binary ? "" : res.body };
+  return { status: res.statusCode, body, text: binary ? "" : res.body, headers: res.headers };
 }
 
 /** A request that must succeed: the scenario depends on it. */
@@ -576,6 +579,44 @@ describe("the responses declared in the OpenAPI document", () => {
     await call("DELETE", "/tokens/99999999");
     await call("GET", "/audit-log");
     await call("GET", "/audit-log?action=token.create&limit=1");
+
+    // Console accounts; a person signed in with the session cookie, their settings, a lockout, signing out.
+    const account = { login: "contract-person", name: "合同", password: "contract-pw", role: "reviewer" };
+    const person = await call("POST", "/users", account);
+    await call("POST", "/users", account);
+    await call("POST", "/users", { ...account, login: "contract-short", password: "short" });
+    await call("POST", "/users", { ...account, login: "contract-wide", shops: null }, { who: "limited" });
+    await call("GET", "/users");
+    await call("GET", "/users?role=reviewer&onDuty=true&q=contract&limit=5&offset=0", undefined, {
+      who: "limited",
+    });
+    await call("PATCH", `/users/${person.body.id}`, { name: "合同二", onDuty: false });
+    await call("PATCH", `/users/${person.body.id}`, { password: "short" });
+    await call("PATCH", "/users/99999999", { unlock: true });
+    const signedIn = await call(
+      "POST",
+      "/session",
+      { login: account.login, password: account.password },
+      {
+        who: null,
+      },
+    );
+    const cookie = /aftersales_session=([^;]*)/.exec(String(signedIn.headers["set-cookie"]))?.[1] ?? "";
+    const session = { cookie, csrf: signedIn.body.csrfToken as string };
+    await call("GET", "/session", undefined, { who: null, session });
+    await call("GET", "/session");
+    await call("PATCH", "/me", { onDuty: true, language: "en" }, { who: null, session });
+    await call(
+      "PATCH",
+      "/me",
+      { password: { current: "wrong", new: "contract-pw2" } },
+      { who: null, session },
+    );
+    await call("PATCH", "/me", { onDuty: true }, { who: null, session: { cookie, csrf: "forged" } });
+    await call("DELETE", "/session", undefined, { who: null, session });
+    await call("GET", "/session", undefined, { who: null, session });
+    for (let i = 0; i < 6; i++)
+      await call("POST", "/session", { login: account.login, password: "wrong" }, { who: null });
 
     // Callbacks from outside: a signed Kuaidi100 push (twice), unknown channels, unsigned pushes.
     env.ctx.logistics = {
