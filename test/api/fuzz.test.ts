@@ -43,6 +43,7 @@ beforeAll(async () => {
   app = await buildServer({
     ctx: env.ctx,
     dbKind: env.store.kind,
+    changes: env.store.changes,
     rateLimits: { authFailures: 1e6, public: 1e6 },
   });
   const order = await send("POST", "/api/v1/orders", sampleOrder());

@@ -7,6 +7,7 @@ import { saveRun } from "../../src/store/reconciliations.ts";
 import { createToken } from "../../src/store/tokens.ts";
 import { type TestEnv, testEnv } from "../support/db.ts";
 import { sampleOrder } from "../support/fixtures.ts";
+import { injectOpening } from "../support/sse.ts";
 
 /**
  * The permission matrix, generated from the OpenAPI document: every operation × every role, with a
@@ -75,7 +76,7 @@ let anonymous = 0;
 async function call(token: string | undefined, method: string, url: string, payload?: unknown) {
   // Failed sign-ins are rate-limited per address: each request without a token comes from its own.
   const from = token ? "127.0.0.1" : `10.9.${(++anonymous >> 8) & 255}.${anonymous & 255}`;
-  const res = await app.inject({
+  const res = await injectOpening(app, {
     method: method as "GET",
     url,
     remoteAddress: from,
@@ -659,7 +660,7 @@ let operations: Operation[] = [];
 beforeAll(async () => {
   env = await testEnv();
   adminToken = (await createToken(env.ctx.db, { name: "seed-admin", role: "admin" })).token;
-  app = await buildServer({ ctx: env.ctx, dbKind: env.store.kind });
+  app = await buildServer({ ctx: env.ctx, dbKind: env.store.kind, changes: env.store.changes });
   for (const [id, channel] of [
     [A, "tmall"],
     [B, "jd"],

@@ -14,6 +14,7 @@ import { type TestEnv, testEnv } from "../support/db.ts";
 import { sampleOrder } from "../support/fixtures.ts";
 import { TEST_KEYRING } from "../support/platforms.ts";
 import { eventually } from "../support/process.ts";
+import { injectOpening } from "../support/sse.ts";
 import { trackingNo } from "../support/warehouse.ts";
 
 /**
@@ -44,7 +45,7 @@ beforeAll(async () => {
   for (const role of Object.keys(ROLES))
     tokens[role] = (await createToken(env.ctx.db, { name: role, role })).token;
   tokens.limited = (await createToken(env.ctx.db, { name: "one-shop", role: "admin", shops: [SHOP] })).token;
-  app = await buildServer({ ctx: env.ctx, dbKind: env.store.kind });
+  app = await buildServer({ ctx: env.ctx, dbKind: env.store.kind, changes: env.store.changes });
 }, 180_000);
 afterAll(async () => {
   if (process.env.CONTRACT_DUMP) writeFileSync(process.env.CONTRACT_DUMP, JSON.stringify(answers, null, 1));
@@ -65,7 +66,7 @@ async function call(
 ): Promise<{ status: number; body: Body; text: string; headers: Record<string, unknown> }> {
   const who = opts.who === undefined ? "admin" : opts.who;
   const token = who ? tokens[who] : undefined;
-  const res = await app.inject({
+  const res = await injectOpening(app, {
     method: method as "GET",
     url: `/api/v1${url}`,
     // Failed sign-ins are limited per address: each request without a token comes from its own.
@@ -661,6 +662,8 @@ describe("the responses declared in the OpenAPI document", () => {
       type: "application/x-www-form-urlencoded",
     });
     await call("POST", `/callbacks/platforms/${SHOP}`, "{}", { who: null, type: "application/json" });
+    // The live event stream, as it opens (it never ends by itself).
+    for (const who of ["admin", "limited", "warehouse"]) await call("GET", "/events", undefined, { who });
 
     await app.ready();
     const doc = app.swagger() as Body;

@@ -113,3 +113,28 @@ export function openEventStream(url: string, headers: Record<string, string> = {
     req.end();
   });
 }
+
+interface Injected {
+  statusCode: number;
+  headers: Record<string, unknown>;
+  stream(): AsyncIterable<Buffer>;
+}
+
+/**
+ * `app.inject`, except that an event stream (which never ends) answers with what it sent on opening and
+ * is then dropped: tests that call every operation of the document reach GET /events too.
+ */
+export async function injectOpening<O extends object>(
+  app: { inject(o: O & { payloadAsStream: true }): PromiseLike<Injected> },
+  opts: O,
+) {
+  const res = await app.inject({ ...opts, payloadAsStream: true });
+  const endless = String(res.headers["content-type"] ?? "").startsWith("text/event-stream");
+  const chunks: Buffer[] = [];
+  for await (const chunk of res.stream()) {
+    chunks.push(chunk);
+    if (endless && Buffer.concat(chunks).includes("\n\n")) break;
+  }
+  const body = Buffer.concat(chunks).toString();
+  return { statusCode: res.statusCode, headers: res.headers, body, json: () => JSON.parse(body) };
+}
