@@ -1,9 +1,12 @@
 import type { AddressInfo } from "node:net";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SESSION_COOKIE } from "../../src/api/auth.ts";
 import { type App, buildServer } from "../../src/api/server.ts";
 import { LISTENER_NAME } from "../../src/store/changes.ts";
+import { hashPassword } from "../../src/store/passwords.ts";
 import { createToken } from "../../src/store/tokens.ts";
+import { insertUser } from "../../src/store/users.ts";
 import { SIM_SECRET, type TestEnv, testEnv, usingPostgres } from "../support/db.ts";
 import { addShop, sampleOrder } from "../support/fixtures.ts";
 import { eventually, type ServiceProcess, startServiceProcess } from "../support/process.ts";
@@ -202,6 +205,50 @@ describe("GET /events", () => {
         .execute();
       await stream.ended;
       expect((await events(token, url)).status).toBe(401);
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it("streams to a console signed in with its session cookie, until it signs out", async () => {
+    const quick = await buildServer({
+      ctx: env.ctx,
+      dbKind: env.store.kind,
+      changes: env.store.changes,
+      eventHeartbeatMs: 50,
+    });
+    const url = await listening(quick);
+    try {
+      const password = "a long enough password";
+      await insertUser(env.ctx.db, {
+        login: "li.lei",
+        name: "李雷",
+        passwordHash: await hashPassword(password),
+        role: "reviewer",
+        shops: [A],
+        at: new Date(),
+      });
+      const signIn = await fetch(`${url}/api/v1/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ login: "li.lei", password }),
+      });
+      expect(signIn.status).toBe(200);
+      const { csrfToken } = (await signIn.json()) as { csrfToken: string };
+      const cookie = `${SESSION_COOKIE}=${/aftersales_session=([^;]+)/.exec(signIn.headers.get("set-cookie") ?? "")?.[1]}`;
+      // What EventSource sends: the cookie, no token.
+      const stream = await openEventStream(`${url}/api/v1/events`, { cookie });
+      expect(stream.status).toBe(200);
+      const kase = await newCase(A);
+      await approve(kase.id);
+      await stream.waitForChange(approveOf(kase.id));
+      // Signed out elsewhere (another tab): the stream ends at its next check.
+      const out = await fetch(`${url}/api/v1/session`, {
+        method: "DELETE",
+        headers: { cookie, "x-csrf-token": csrfToken },
+      });
+      expect(out.status).toBe(204);
+      await stream.ended;
     } finally {
       await quick.close();
     }
