@@ -54,6 +54,11 @@ export interface ServerOptions {
   publicDocs?: boolean;
   /** Origins allowed to call the API from a browser (AFTERSALES_CORS_ORIGINS); none by default. */
   corsOrigins?: readonly string[];
+  /**
+   * The reverse proxies in front (AFTERSALES_TRUST_PROXY): their X-Forwarded-For and -Proto are believed,
+   * so rate limits count the real client and a session cookie over https is Secure. true: any.
+   */
+  trustProxy?: boolean | string[];
   /** Requests per minute per client address: failed sign-ins and the public endpoints (callbacks, health). */
   rateLimits?: { authFailures?: number; public?: number };
   /** The store's committed changes, streamed at GET /api/v1/events; absent: that route is not offered. */
@@ -81,6 +86,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     bodyLimit: BODY_LIMIT,
     // An id longer than this is no id of ours; answered 414 as problem+json by frameworkErrors.
     routerOptions: { maxParamLength: 200 },
+    trustProxy: opts.trustProxy ?? false,
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
   app.setValidatorCompiler(validatorCompiler);

@@ -2,6 +2,8 @@ import { userInfo } from "node:os";
 import { ROLE_NAMES } from "../api/auth.ts";
 import type { Actor } from "../flows/context.ts";
 import { createApiToken, listApiTokens, revokeApiToken, type TokenScope } from "../flows/tokens.ts";
+import { createUser, type UserJson } from "../flows/users.ts";
+import { generatePassword } from "../store/passwords.ts";
 import { readConfig } from "./config.ts";
 import { localOrService } from "./local-service.ts";
 import { usageError } from "./messages.ts";
@@ -15,6 +17,9 @@ const USAGE = `Usage: aftersales admin <command> [--data-dir DIR | --database-ur
   tokens       List the tokens (never their secrets)
   revoke-token ID
                Revoke a token: its next request is refused
+  create-user --login L [--role admin] [--name N] [--shops a,b]
+               Make a console account and print its password (shown this once; the person can
+               change it in the console). Without --shops it sees every shop.
 
 Works on the database directly — the way in for an installation without the demo. While
 \`aftersales start\` holds the embedded database, it works through the running service instead.`;
@@ -30,7 +35,7 @@ function split(args: string[]) {
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
-    const name = /^--(name|role|shops)(?:=(.*))?$/.exec(a);
+    const name = /^--(name|role|shops|login)(?:=(.*))?$/.exec(a);
     if (!name) {
       rest.push(a);
       continue;
@@ -57,14 +62,14 @@ const when = (d: string | Date | null) =>
   d ? new Date(d).toISOString().slice(0, 16).replace("T", " ") : "—";
 const shopsText = (s: string[] | null) => (s ? s.join(",") : "every shop");
 
-/** `aftersales admin …`: API tokens from the command line. */
+/** `aftersales admin …`: API tokens and console accounts from the command line. */
 export async function runAdmin(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   if (command === undefined || command === "help" || argv.includes("--help") || argv.includes("-h")) {
     console.log(USAGE);
     return;
   }
-  if (!["create-token", "tokens", "revoke-token"].includes(command))
+  if (!["create-token", "tokens", "revoke-token", "create-user"].includes(command))
     throw usageError(
       `Unknown command "admin ${command}"`,
       "unknown_command",
@@ -87,12 +92,13 @@ export async function runAdmin(argv: string[]): Promise<void> {
     throw usageError(`Unexpected "${positionals[0]}"`, "unexpected", { value: positionals[0] }, HELP);
   }
   const role = own.role ?? "admin";
-  if (command === "create-token") {
-    if (!own.name)
+  if (command === "create-token" || command === "create-user") {
+    const needs = command === "create-token" ? "name" : "login";
+    if (!own[needs])
       throw usageError(
-        "create-token needs --name",
+        `${command} needs --${needs}`,
         "needs_option",
-        { option: "create-token", needs: "--name" },
+        { option: command, needs: `--${needs}` },
         HELP,
       );
     if (!ROLE_NAMES.includes(role))
@@ -116,6 +122,13 @@ export async function runAdmin(argv: string[]): Promise<void> {
     openRuntime({ ...config, paySandboxUrl: config.paySandboxUrl ?? "http://127.0.0.1:9" }),
   );
   const input = { name: own.name ?? "", role, ...(shops ? { shops } : {}) };
+  const account = {
+    login: own.login ?? "",
+    name: own.name ?? own.login ?? "",
+    password: generatePassword(),
+    role,
+    shops: shops ?? null,
+  };
   const run = {
     create: (): Promise<TokenView & { token: string }> =>
       opened.service
@@ -129,6 +142,10 @@ export async function runAdmin(argv: string[]): Promise<void> {
       opened.service
         ? opened.service.request("DELETE", `/api/v1/tokens/${n}`)
         : revokeApiToken(opened.local.ctx, actor(), OWNER, n),
+    createUser: (): Promise<UserJson> =>
+      opened.service
+        ? opened.service.request("POST", "/api/v1/users", { json: account })
+        : createUser(opened.local.ctx, actor(), OWNER, account),
   };
   try {
     if (command === "create-token") {
@@ -144,6 +161,12 @@ export async function runAdmin(argv: string[]): Promise<void> {
           `${String(t.id).padStart(5)}  ${t.name.padEnd(20)} ${t.role.padEnd(11)} ${shopsText(t.shops).padEnd(24)} created ${when(t.createdAt)}  ${state}`,
         );
       }
+    } else if (command === "create-user") {
+      const u = await run.createUser();
+      console.log(
+        `User ${u.id} "${u.login}" (${u.name}): role ${u.role}, ${shopsText(u.shops)}. Their password, shown this once (they can change it in the console):`,
+      );
+      console.log(account.password);
     } else {
       const t = await run.revoke(id as number);
       console.log(`Token ${t.id} "${t.name}" is revoked (${when(t.revokedAt)}).`);

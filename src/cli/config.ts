@@ -21,12 +21,23 @@ export interface Config {
   publicDocs: boolean;
   /** Browser origins allowed to call the API (CORS); none by default. */
   corsOrigins: string[];
+  /** AFTERSALES_TRUST_PROXY: "1" any proxy, or the proxies' addresses/CIDRs, comma-separated; none by default. */
+  trustProxy: boolean | string[];
   /** `demo --history N`: generate a labelled history of N decided cases instead of the demo. */
   history: number | undefined;
   /** The demo's or the history's seed; each has its own default. */
   seed: number | undefined;
   /** `demo --history`: the shop the history goes into (default history-tmall). */
   shop: string | undefined;
+}
+
+function trustedProxies(value: string | undefined): boolean | string[] {
+  if (!value || value === "0") return false;
+  if (value === "1" || value === "true") return true;
+  return value
+    .split(",")
+    .map((a) => a.trim())
+    .filter(Boolean);
 }
 
 export function readConfig(
@@ -67,6 +78,7 @@ export function readConfig(
       .split(",")
       .map((o) => o.trim())
       .filter(Boolean),
+    trustProxy: trustedProxies(env.AFTERSALES_TRUST_PROXY),
     history: values.history === undefined ? undefined : Number(values.history),
     seed: values.seed === undefined ? undefined : Number(values.seed),
     shop: values.shop,

@@ -1,3 +1,4 @@
+import { ROLE_NAMES } from "../api/auth.ts";
 import type { CaseSource, CaseType, CustomerTier, ReasonCode } from "../domain/catalogue.ts";
 import { AppError } from "../domain/errors.ts";
 import { CASE_STATE_NAMES, CASE_STATES, type CaseState, reachableStates } from "../domain/lifecycle.ts";
@@ -17,6 +18,8 @@ import { setPolicies } from "../flows/settings.ts";
 import { settleOfflineRefund } from "../flows/settle-offline-refund.ts";
 import { recordReturnShipment, shipReplacement } from "../flows/shipments.ts";
 import { submitCase } from "../flows/submit-case.ts";
+import { createUser } from "../flows/users.ts";
+import { findUserByLogin } from "../store/users.ts";
 import { type Rng, rng } from "./random.ts";
 
 /**
@@ -43,6 +46,48 @@ export interface DemoSummary {
   orders: number;
   cases: number;
   byStatus: Record<string, number>;
+}
+
+/**
+ * The demo merchant's team: one console account per role, and a second reviewer so automatic assignment
+ * has someone to take turns with. All sign in with DEMO_PASSWORD, which the start banner prints.
+ */
+export const DEMO_USERS = [
+  { login: "admin", name: "周敏", role: "admin" },
+  { login: "cs", name: "李娜", role: "cs_agent" },
+  { login: "reviewer", name: "张伟", role: "reviewer" },
+  { login: "reviewer2", name: "刘洋", role: "reviewer" },
+  { login: "supervisor", name: "陈静", role: "supervisor" },
+  { login: "warehouse", name: "赵强", role: "warehouse" },
+  { login: "finance", name: "孙丽", role: "finance" },
+] as const;
+export const DEMO_PASSWORD = "aftersales";
+
+/** The demo's shops are here (its accounts and their published password belong with them, nowhere else). */
+export const isDemoLoaded = async (ctx: FlowContext) =>
+  Boolean(
+    await ctx.db
+      .selectFrom("shops")
+      .select("id")
+      .where(
+        "id",
+        "in",
+        DEMO_SHOPS.map((s) => s.id),
+      )
+      .executeTakeFirst(),
+  );
+
+/** The demo's accounts that are missing, made (each start of the demo calls it: a deleted one comes back). */
+export async function ensureDemoUsers(ctx: FlowContext) {
+  for (const u of DEMO_USERS) {
+    if (await findUserByLogin(ctx.db, u.login)) continue;
+    await createUser(
+      ctx,
+      DEMO_ADMIN,
+      { roles: ROLE_NAMES, shops: null },
+      { ...u, password: DEMO_PASSWORD, shops: null },
+    );
+  }
 }
 
 export const DEFAULT_DEMO_SEED = 20240618;
@@ -1122,6 +1167,7 @@ export async function loadDemo(ctx: FlowContext, opts: DemoOptions = {}): Promis
     )
     .execute();
   progress(`shops ${DEMO_SHOPS.length}/${DEMO_SHOPS.length}`);
+  await ensureDemoUsers(ctx);
 
   const customers = {
     cn: makeCustomers(r, Math.max(5, Math.ceil(orderCount * 0.6)), false),

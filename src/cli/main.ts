@@ -6,6 +6,7 @@ import { openStore } from "../store/db.ts";
 import { stopOrphanedRuns } from "../store/imports.ts";
 import { migrate } from "../store/migrate.ts";
 import { createToken } from "../store/tokens.ts";
+import { anyUser } from "../store/users.ts";
 import { readConfig } from "./config.ts";
 import { publishLocalService } from "./local-service.ts";
 import { formatError, usageError } from "./messages.ts";
@@ -24,7 +25,8 @@ Commands:
   bench     Run the HTTP flow benchmark (see bench/README)
   import    \`import orders <file.csv|xlsx>\`: import order history and its refunds (aftersales import help)
   rules     Rule set versions: list, show, import, activate, export, backtest (aftersales rules help)
-  admin     API tokens: create-token --name N [--role R] [--shops a,b], tokens, revoke-token ID (aftersales admin help)
+  admin     API tokens: create-token --name N [--role R] [--shops a,b], tokens, revoke-token ID;
+            console accounts: create-user --login L [--role R] [--name N] [--shops a,b] (aftersales admin help)
   alerts    \`alerts scan\`: raise quality alerts for SKUs and categories whose refund rate jumped
   sync      One pass of the platform sync over connected shops (--shop ID for one), with counts
   reconcile [--channel C] [--date YYYY-MM-DD] [--file bill]: compare a payment channel's refund bill
@@ -62,7 +64,7 @@ async function main(argv: string[]) {
     await runImport(argv.slice(1));
     return;
   }
-  // So do the token commands (--name, --role, --shops).
+  // So do the token and account commands (--name, --role, --shops, --login).
   if (argv[0] === "admin") {
     const { runAdmin } = await import("./admin.ts");
     await runAdmin(argv.slice(1));
@@ -95,6 +97,10 @@ async function main(argv: string[]) {
         console.log(summary.text);
       }
       const admin = await rotateDemoAdmin(rt, config.demo);
+      // The demo's accounts sign in with a published password: only where the demo's own shops are.
+      const demo = config.demo ? await import("./demo.ts") : undefined;
+      const demoUsers = demo && (await demo.isDemoLoaded(rt.ctx)) ? demo : undefined;
+      await demoUsers?.ensureDemoUsers(rt.ctx);
       // Without the demo, an installation that has never had a token gets one admin token, printed once.
       const setup = config.demo ? undefined : await issueSetupToken(rt.ctx);
       const platform = await simulateDemoPlatform(rt, config.demo);
@@ -109,9 +115,20 @@ async function main(argv: string[]) {
       console.log(
         `\nAftersales is running on ${rt.store.kind === "pglite" ? `the embedded database in ${config.dataDir}` : "PostgreSQL"}`,
       );
+      console.log(`  Console:  ${svc.url}/`);
       console.log(`  API:      ${svc.url}/api/v1`);
       console.log(`  API docs: ${svc.url}/api/docs`);
       if (admin) console.log(`  Admin token (demo): ${admin}`);
+      if (demoUsers) {
+        console.log("  Console sign-ins (demo; login, role, password):");
+        for (const u of demoUsers.DEMO_USERS)
+          console.log(`    ${u.login.padEnd(11)} ${u.role.padEnd(11)} ${demoUsers.DEMO_PASSWORD}`);
+      } else if (!(await anyUser(rt.store.db))) {
+        console.log(
+          "  No console accounts yet: an admin creates them in the console, or here with\n" +
+            "    aftersales admin create-user --login <login> --role admin   (prints its password once)",
+        );
+      }
       if (setup) {
         console.log(`  Setup token (admin, token ${setup.id}; shown this once, never again): ${setup.token}`);
         console.log(

@@ -173,6 +173,7 @@ export async function startService(config: Config, rt: Runtime) {
     logger: config.logger,
     publicDocs: config.publicDocs,
     corsOrigins: config.corsOrigins,
+    trustProxy: config.trustProxy,
   });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();

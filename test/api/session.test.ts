@@ -77,7 +77,7 @@ async function post(url: string, payload: unknown, cookie?: string, on = app) {
   });
 }
 
-const sessionCookie = (res: { cookies: { name: string; value: string }[] }) =>
+const sessionCookie = (res: { cookies: { name: string; value: string; [attribute: string]: unknown }[] }) =>
   res.cookies.find((c) => c.name === SESSION_COOKIE);
 
 async function signIn(login: string, password = PW): Promise<Signed> {
@@ -143,6 +143,26 @@ describe("signing in", () => {
     expect((await as(s, "POST", "/shops", { id: "x", name: "x", channel: "jd" })).body.code).toBe(
       "FORBIDDEN",
     );
+  });
+
+  it("makes the cookie Secure when the request came over https (through a trusted proxy)", async () => {
+    const proxied = await buildServer({
+      ctx: env.ctx,
+      dbKind: env.store.kind,
+      consoleDir: null,
+      trustProxy: true,
+    });
+    try {
+      const https = await proxied.inject({
+        method: "POST",
+        url: "/api/v1/session",
+        headers: { "x-forwarded-proto": "https" },
+        payload: { login: "sup", password: PW },
+      });
+      expect(sessionCookie(https)).toMatchObject({ secure: true, httpOnly: true, sameSite: "Lax" });
+    } finally {
+      await proxied.close();
+    }
   });
 
   it("answers a wrong password, an unknown login and a disabled account alike", async () => {

@@ -76,6 +76,8 @@ describe("an installation without the demo", () => {
       const first = svc;
       await eventually(async () => (/Simulators on loopback/.test(first.output()) ? true : undefined));
       expect(svc.output()).toMatch(/Setup token \(admin, token \d+; shown this once/);
+      expect(svc.output()).toContain(`Console:  ${svc.url}/`);
+      expect(svc.output()).toMatch(/No console accounts yet: .*\n.*aftersales admin create-user --login/);
       setup = tokenIn(svc.output()) as string;
       expect(setup).toBeDefined();
       const made = await api(svc.url, setup, "POST", { name: "ops", role: "supervisor" });
@@ -92,6 +94,20 @@ describe("an installation without the demo", () => {
       expect(viaService.code, viaService.stderr).toBe(0);
       const nightShift = tokenIn(viaService.stdout) as string;
       expect((await api(svc.url, nightShift, "GET")).status).toBe(403); // a reviewer may not manage tokens
+      // A console account through the service: its password printed once, and it signs in.
+      const person = await aftersales("admin", "create-user", "--login", "Ops.Lead", "--name", "运营主管");
+      expect(person.code, person.stderr).toBe(0);
+      expect(person.stdout).toMatch(
+        /User \d+ "ops.lead" \(运营主管\): role admin, every shop\. Their password/,
+      );
+      const password = person.stdout.trim().split("\n").at(-1) as string;
+      const signIn = await fetch(`${svc.url}/api/v1/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ login: "ops.lead", password }),
+      });
+      expect(signIn.status).toBe(200);
+      expect(signIn.headers.get("set-cookie")).toMatch(/^aftersales_session=[\w-]+;.*HttpOnly/);
       const list = await api(svc.url, setup, "GET");
       expect(list.body.items.map((t: { name: string }) => t.name)).toEqual(
         expect.arrayContaining(["setup", "ops", "night-shift"]),
@@ -121,6 +137,22 @@ describe("an installation without the demo", () => {
     expect(made.stdout).toMatch(/role finance, every shop/);
     const badRole = await aftersales("admin", "create-token", "--name", "x", "--role", "owner");
     expect(badRole.stderr).toMatch(/INVALID_ARGUMENTS/);
+    const reviewer = await aftersales(
+      "admin",
+      "create-user",
+      "--login",
+      "rev-1",
+      "--role",
+      "reviewer",
+      "--shops",
+      "a,b",
+    );
+    expect(reviewer.code).toBe(1);
+    expect(reviewer.stderr).toMatch(/SHOP_NOT_FOUND/);
+    const taken = await aftersales("admin", "create-user", "--login", "ops.lead");
+    expect(taken.stderr).toMatch(/USER_EXISTS/);
+    const noLogin = await aftersales("admin", "create-user", "--role", "reviewer");
+    expect(noLogin.stderr).toMatch(/create-user needs --login/);
     const listed = await aftersales("admin", "tokens");
     expect(listed.stdout).toMatch(/setup\s+admin\s+every shop.*revoked/);
     const id = /(\d+)\s+finance-1/.exec(listed.stdout)?.[1];
