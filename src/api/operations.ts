@@ -12,6 +12,7 @@ import {
   Any,
   Bool,
   Case,
+  CaseOwner,
   CaseState,
   CaseSummary,
   Day,
@@ -31,6 +32,7 @@ import {
   Problem,
   QcAdvice,
   QueuedCase,
+  QueueItem,
   Quote,
   qcAdviceFields,
   ReceivedLine,
@@ -56,7 +58,7 @@ import {
   User,
   Warehouse,
 } from "./responses.ts";
-import { Enum } from "./routes/schemas.ts";
+import { Enum, QueueFilterFields } from "./routes/schemas.ts";
 
 /**
  * What every operation answers: its success statuses with their shapes, and the problem statuses it
@@ -112,6 +114,10 @@ const Granted = Obj(
       "The refund is decided (committed) and was sent: `refund` says what sending came to; a refund not yet settled is sent again later",
   },
 );
+const Owned = Obj(
+  { ...step, owner: Nullable(ref(CaseOwner)) },
+  { description: "The case and its owner now" },
+);
 const receipt = {
   receiptId: Int,
   replayed: Type.Boolean({ description: "The key was received already: nothing changed" }),
@@ -141,6 +147,9 @@ const CASE_ACTIONS: Record<string, Answer> = {
     Obj({ ...step, type: Enum(COMPENSATION_TYPES), amount: M, currency: Str, entryId: Str }),
   ),
   override: json("The rule's decision is overridden", Approved),
+  claim: json("The case is yours", Owned),
+  assign: json("The case is the person's", Owned),
+  unassign: json("Nobody owns the case now", Owned),
   review: json(
     "Judged by the live rules again",
     Obj({
@@ -154,6 +163,30 @@ const CASE_ACTIONS: Record<string, Answer> = {
     }),
   ),
 };
+
+// The queue, views, the kanban, batches ---------------------------------------------------------------
+
+const Item = ref(QueueItem);
+const Filters = Obj(QueueFilterFields, { description: "Which cases (the queue's filters)" });
+const View = Obj(
+  {
+    id: Type.String({
+      description: 'A built-in view\'s name ("mine", "due_soon", …) or "v<n>" for a saved one',
+    }),
+    name: Str,
+    label: Nullable(Text),
+    builtIn: Bool,
+    shared: Bool,
+    mine: Type.Boolean({ description: "A personal view of the caller's" }),
+    filters: Filters,
+    count: Type.Integer({ description: "Cases it matches now, within the caller's shops" }),
+  },
+  { description: "A view of the queue" },
+);
+const Assignment = Obj(
+  { auto: Bool },
+  { description: "Whether cases left for a person are given out round robin" },
+);
 
 // The integrated case view ---------------------------------------------------------------------------
 
@@ -606,6 +639,74 @@ export const OPERATIONS: Record<string, Declared> = {
     ]),
   ),
 
+  // The reviewer's desk
+  "GET /queue": {
+    ok: {
+      200: json(
+        "A page of the queue and how many cases match in all",
+        Obj({ total: Int, items: Type.Array(Item) }),
+      ),
+    },
+    errors: [404],
+  },
+  "GET /board": {
+    ok: {
+      200: json(
+        "A column per open state: its count and first cards, nearest SLA first",
+        Obj({
+          columns: Type.Array(Obj({ status: CaseStatus, label: Text, count: Int, items: Type.Array(Item) })),
+        }),
+      ),
+    },
+    errors: [404],
+  },
+  "GET /views": { ok: { 200: json("Built-in views, then saved ones, each with its count", List(View)) } },
+  "POST /views": { ok: { 201: json("Saved", View) }, errors: [422] },
+  "PATCH /views/:id": { ok: { 200: json("Saved", View) }, errors: [409, 422] },
+  "DELETE /views/:id": { ok: { 204: none("Deleted") }, errors: [409] },
+  "GET /lifecycle": {
+    ok: {
+      200: json(
+        "The states and the moves between them",
+        Obj({
+          states: Type.Array(Obj({ status: CaseStatus, label: Text, terminal: Bool })),
+          transitions: Type.Array(
+            Obj({
+              type: Enum(CASE_TYPES),
+              from: CaseStatus,
+              to: CaseStatus,
+              action: Type.String({
+                description: "The action (POST /cases/{id}/<action>) that makes the move",
+              }),
+            }),
+          ),
+        }),
+      ),
+    },
+  },
+  "POST /cases/batch": {
+    ok: {
+      200: json(
+        "Each case's own answer, in the caller's language",
+        Obj({
+          total: Int,
+          succeeded: Int,
+          failed: Int,
+          results: Type.Array(
+            Obj({
+              id: Int,
+              ok: Bool,
+              status: Type.Optional(CaseStatus),
+              version: Type.Optional(Int),
+              error: Type.Optional(Reported),
+            }),
+          ),
+        }),
+      ),
+    },
+    errors: [404, 409, 422],
+  },
+
   // Rules
   "GET /rules/vocabulary": {
     ok: {
@@ -730,6 +831,8 @@ export const OPERATIONS: Record<string, Declared> = {
     ok: { 200: json("The order refunds go back over an order's tenders", Obj({ tenderOrder: Strs })) },
   },
   "PUT /settings/refunds": { ok: { 200: json("Saved", Obj({ tenderOrder: Strs })) } },
+  "GET /settings/assignment": { ok: { 200: json("Whether assignment is automatic", Assignment) } },
+  "PUT /settings/assignment": { ok: { 200: json("Saved", Assignment) } },
   "GET /settings/timezone": { ok: { 200: json("The merchant's time zone", Obj({ timeZone: Str })) } },
   "PUT /settings/timezone": { ok: { 200: json("Saved", Obj({ timeZone: Str })) } },
   "GET /catalog/policies": {

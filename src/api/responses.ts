@@ -304,6 +304,11 @@ const Event = Obj({
   data: Any("What the step recorded; amounts as decimal strings with their currency"),
 });
 
+export const CaseOwner = Obj(
+  { id: Int, login: Str, name: Str },
+  { $id: "CaseOwner", description: "Who works on a case (负责人)" },
+);
+
 const caseHead = {
   id: Int,
   orderId: Int,
@@ -321,12 +326,47 @@ const caseHead = {
   version: Type.Integer({ description: "Send it back as expectedVersion: a stale one is a conflict" }),
   createdAt: Time,
   updatedAt: Time,
+  owner: Nullable(ref(CaseOwner)),
 };
 
 export const CaseSummary = Obj(caseHead, {
   $id: "CaseSummary",
   description: "One row of the case list: enough for a queue or a kanban card",
 });
+
+export const QueueItem = Obj(
+  {
+    id: Int,
+    version: Type.Integer({ description: "Send it back as expectedVersion: a stale one is a conflict" }),
+    status: CaseStatus,
+    statusLabel: Text,
+    type: CaseType,
+    reason: Reason,
+    shop: Str,
+    source: Enum(CASE_SOURCES),
+    riskScore: Int,
+    amount: Nullable(
+      Obj(
+        { amount: Money, currency: Str },
+        { description: "What the buyer asked for (null: the quote decides)" },
+      ),
+    ),
+    customer: Nullable(Obj({ id: Str, name: Nullable(Str), tier: Str })),
+    owner: Nullable(ref(CaseOwner)),
+    slaDueAt: Nullable(Time),
+    createdAt: Time,
+    statusSince: Time,
+    orderId: Int,
+    orderExternalId: Str,
+    externalId: Nullable(Type.String({ description: "The platform's own after-sales id" })),
+    trackingNo: Nullable(
+      Type.String({ description: "The case's return parcel, else the order's latest parcel" }),
+    ),
+    awaitingSecondApproval: Bool,
+    tags: Strs,
+  },
+  { $id: "QueueItem", description: "A line of the reviewer queue, a card of the kanban" },
+);
 
 export const QueuedCase = Obj(
   {
@@ -639,7 +679,9 @@ export const SHARED_SCHEMAS: object[] = [
   Refund,
   SendingProblem,
   RefundAttempt,
+  CaseOwner,
   CaseSummary,
+  QueueItem,
   QueuedCase,
   Case,
   TrackingEvent,

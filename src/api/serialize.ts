@@ -5,6 +5,7 @@ import { ORDER_AFTERSALES_STATUSES, type OrderAftersalesStatus } from "../domain
 import type { Quote } from "../domain/refund-quote.ts";
 import type { Decision, Trace } from "../domain/rules/evaluate.ts";
 import type { CaseFacts } from "../domain/rules/facts.ts";
+import type { QueueRow } from "../store/queue.ts";
 import type { caseDetail, listCases, orderDetail } from "../store/views.ts";
 
 /** API shapes: amounts leave as exact decimal strings in the order's currency, like they came in. */
@@ -164,6 +165,10 @@ export function quoteJson(q: Quote) {
   };
 }
 
+/** Who works on a case: { id, login, name }, or null. */
+export const ownerJson = (id: number | null, login: string | null, name: string | null) =>
+  id === null ? null : { id: Number(id), login: login ?? "", name: name ?? "" };
+
 /** `actions`: what the caller could do to the case now (routes/cases.ts availableActions). */
 export function caseJson(
   d: NonNullable<Awaited<ReturnType<typeof caseDetail>>>,
@@ -197,6 +202,7 @@ export function caseJson(
     version: k.version,
     createdAt: k.created_at,
     updatedAt: k.updated_at,
+    owner: d.owner ? ownerJson(d.owner.id, d.owner.login, d.owner.name) : null,
     availableActions: actions,
     items: d.items.map((i) => ({
       lineId: i.order_line_id,
@@ -265,5 +271,39 @@ export function caseSummaryJson(k: Awaited<ReturnType<typeof listCases>>["items"
     version: k.version,
     createdAt: k.created_at,
     updatedAt: k.updated_at,
+    owner: ownerJson(k.owner_id, k.owner_login, k.owner_name),
+  };
+}
+
+/** A line of the reviewer queue, a card of the kanban. */
+export function queueItemJson(r: QueueRow) {
+  const status = r.status as CaseState;
+  return {
+    id: Number(r.id),
+    version: r.version,
+    status,
+    statusLabel: { zh: CASE_STATES[status].zh, en: CASE_STATES[status].en },
+    type: r.type,
+    reason: r.reason,
+    shop: r.shop_id,
+    source: r.source,
+    riskScore: r.risk_score,
+    amount:
+      r.requested_amount === null
+        ? null
+        : { amount: formatMinor(Number(r.requested_amount), r.currency), currency: r.currency },
+    customer: r.customer_id
+      ? { id: r.customer_id, name: r.customer_name, tier: r.customer_tier ?? "normal" }
+      : null,
+    owner: ownerJson(r.owner_id, r.owner_login, r.owner_name),
+    slaDueAt: r.sla_due_at,
+    createdAt: r.created_at,
+    statusSince: r.status_since,
+    orderId: Number(r.order_id),
+    orderExternalId: r.order_external_id,
+    externalId: r.external_id,
+    trackingNo: r.tracking_no,
+    awaitingSecondApproval: r.first_approval !== null && status === "requested",
+    tags: r.tags,
   };
 }

@@ -26,6 +26,7 @@ import { inventoryRoutes } from "./routes/inventory.ts";
 import { logisticsCallbackRoutes } from "./routes/logistics-callbacks.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { platformCallbackRoutes, platformRoutes } from "./routes/platforms.ts";
+import { queueRoutes } from "./routes/queue.ts";
 import { receivingRoutes } from "./routes/receiving.ts";
 import { reconciliationRoutes } from "./routes/reconciliations.ts";
 import { refundRoutes } from "./routes/refunds.ts";
@@ -158,6 +159,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       await api.register(auditRoutes, { ctx: opts.ctx });
       await api.register(orderRoutes, { ctx: opts.ctx });
       await api.register(caseRoutes, { ctx: opts.ctx });
+      await api.register(queueRoutes, { ctx: opts.ctx });
       await api.register(ruleRoutes, { ctx: opts.ctx });
       await api.register(alertRoutes, { ctx: opts.ctx });
       await api.register(settingsRoutes, { ctx: opts.ctx });

@@ -132,7 +132,7 @@ export const SORTS = {
   id: "id",
 } as const;
 export type QueueSort = keyof typeof SORTS;
-/** Most urgent first: the nearest deadline, the oldest case, the largest amount, the highest risk. */
+/** Most urgent first: the nearest deadline, the oldest case, the largest amount, the highest risk; none last. */
 export const DEFAULT_ORDER: Record<QueueSort, "asc" | "desc"> = {
   slaDueAt: "asc",
   createdAt: "asc",
@@ -192,12 +192,15 @@ export async function queuePage(
   page: { sort: QueueSort; order: "asc" | "desc"; offset: number; limit: number },
 ) {
   const dir = sql.raw(page.order === "desc" ? "desc" : "asc");
+  // A case without the value (no deadline, no amount asked) is the least urgent: last in the default
+  // order, so first in the other — each the way its index runs.
+  const nulls = sql.raw(page.order === DEFAULT_ORDER[page.sort] ? "nulls last" : "nulls first");
   const column = sql.raw(`c.${SORTS[page.sort]}`);
   const total = await sql<{ n: number }>`select count(*)::int as n from cases c where ${where}`.execute(db);
   const rows = await sql<QueueRow>`
     select ${ROW} from ${FROM}
      where ${where}
-     order by ${column} ${dir}, c.id ${dir}
+     order by ${column} ${dir} ${nulls}, c.id ${dir}
      limit ${page.limit} offset ${page.offset}`.execute(db);
   return { total: Number(total.rows[0]?.n ?? 0), rows: rows.rows };
 }
@@ -238,6 +241,16 @@ export async function matchingIds(db: Tx, where: RawBuilder<boolean>, max: numbe
   const { rows } = await sql<{ id: number }>`
     select c.id from cases c where ${where} order by c.id limit ${max}`.execute(db);
   return rows.map((r) => Number(r.id));
+}
+
+/** Someone a case of `shop` could be given to (enabled, seeing the shop), other than `except`; null: nobody. */
+export async function anyAssignee(db: Tx, shop: string, except: number | null): Promise<number | null> {
+  const { rows } = await sql<{ id: number }>`
+    select id from users
+     where disabled_at is null and (shops is null or ${shop}::text = any(shops))
+       and id is distinct from ${except}::bigint
+     order by id limit 1`.execute(db);
+  return rows[0] ? Number(rows[0].id) : null;
 }
 
 // Saved views -----------------------------------------------------------------------------------------

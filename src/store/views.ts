@@ -27,7 +27,8 @@ export async function caseDetail(db: Tx, id: number) {
   if (!kase) return undefined;
   const order = await findOrder(db, kase.order_id);
   if (!order) return undefined;
-  const [items, events, receipts, shipments, refunds, orderLinesOf, payments] = [
+  const [owner, items, events, receipts, shipments, refunds, orderLinesOf, payments] = [
+    await caseOwner(db, kase.owner_id),
     await caseItems(db, id),
     await caseEvents(db, id),
     await caseReceipts(db, id),
@@ -36,8 +37,29 @@ export async function caseDetail(db: Tx, id: number) {
     await orderLines(db, kase.order_id),
     await orderPayments(db, kase.order_id),
   ];
-  return { kase, order, items, events, receipts, shipments, refunds, orderLines: orderLinesOf, payments };
+  return {
+    kase,
+    owner,
+    order,
+    items,
+    events,
+    receipts,
+    shipments,
+    refunds,
+    orderLines: orderLinesOf,
+    payments,
+  };
 }
+
+/** Who works on a case (its owner), as every case answer names them. */
+const caseOwner = async (db: Tx, ownerId: number | null) =>
+  ownerId === null
+    ? null
+    : ((await db
+        .selectFrom("users")
+        .select(["id", "login", "name"])
+        .where("id", "=", ownerId)
+        .executeTakeFirst()) ?? null);
 
 /** The columns of a case list row (queue, kanban card). */
 const SUMMARY = [
@@ -56,6 +78,9 @@ const SUMMARY = [
   "c.status_since",
   "c.created_at",
   "c.updated_at",
+  "c.owner_id",
+  "u.login as owner_login",
+  "u.name as owner_name",
 ] as const;
 
 export interface CaseFilter {
@@ -75,6 +100,7 @@ export async function listCases(db: Tx, f: CaseFilter) {
   let q = db
     .selectFrom("cases as c")
     .innerJoin("orders as o", "o.id", "c.order_id")
+    .leftJoin("users as u", "u.id", "c.owner_id")
     .select(SUMMARY)
     .orderBy("c.id", "desc")
     .limit(f.limit + 1);
@@ -100,6 +126,7 @@ export async function reviewQueue(
   let q = db
     .selectFrom("cases as c")
     .innerJoin("orders as o", "o.id", "c.order_id")
+    .leftJoin("users as u", "u.id", "c.owner_id")
     .select(SUMMARY)
     .select(["c.queue", "c.priority", "c.sla_due_at", "c.risk_score", "c.tags", "c.first_approval"])
     .where("c.status", "=", "requested")

@@ -351,6 +351,21 @@ const SAMPLES: Record<string, SampleFn> = {
   "GET /api/v1/cases/{id}": (f) => ({ url: `/api/v1/cases/${f.cases.read}` }),
   "GET /api/v1/cases/{id}/view": (f) => ({ url: `/api/v1/cases/${f.cases.read}/view` }),
   "GET /api/v1/review-queue": () => ({ url: "/api/v1/review-queue?limit=200" }),
+  "GET /api/v1/queue": (f) => ({ url: f.probe ? `/api/v1/queue?shop=${f.shop}` : "/api/v1/queue?limit=200" }),
+  "GET /api/v1/board": (f) => ({ url: f.probe ? `/api/v1/board?shop=${f.shop}` : "/api/v1/board?limit=100" }),
+  "POST /api/v1/views": (_f, n) => ({
+    url: "/api/v1/views",
+    payload: { name: `view-${n}`, filters: { owner: "none" } },
+  }),
+  "POST /api/v1/cases/{id}/assign": (f) => ({
+    url: `/api/v1/cases/${f.cases.read}/assign`,
+    payload: { userId: f.userId },
+  }),
+  "POST /api/v1/cases/batch": (f) => ({
+    url: "/api/v1/cases/batch",
+    payload: { action: "unassign", ids: [f.cases.read, f.cases.approve] },
+  }),
+  "PUT /api/v1/settings/assignment": () => ({ url: "/api/v1/settings/assignment", payload: { auto: true } }),
   "POST /api/v1/cases/{id}/approve": (f) => ({
     url: `/api/v1/cases/${f.cases.approve}/approve`,
     payload: {},

@@ -614,6 +614,57 @@ describe("the responses declared in the OpenAPI document", () => {
       { who: null, session },
     );
     await call("PATCH", "/me", { onDuty: true }, { who: null, session: { cookie, csrf: "forged" } });
+
+    // The reviewer's desk as that person: owning cases, the queue, views, the kanban, batches.
+    const me = { who: null, session };
+    const awaiting = await env.ctx.db
+      .selectFrom("cases")
+      .select(["id", "version"])
+      .where("status", "=", "requested")
+      .orderBy("id")
+      .limit(3)
+      .execute();
+    const [own, other, third] = awaiting.map((k) => k.id);
+    await call("POST", `/cases/${own}/unassign`, {}, me);
+    await call("POST", `/cases/${own}/claim`, { note: "我来" }, me);
+    await call("POST", `/cases/${own}/claim`, {}, me);
+    await call("POST", `/cases/${own}/claim`, {});
+    await call("POST", `/cases/${own}/assign`, { userId: person.body.id, expectedVersion: 1 }, me);
+    await call("POST", `/cases/${other}/assign`, { userId: person.body.id, note: "交给你" });
+    await call("POST", `/cases/${other}/assign`, { userId: 99999999 });
+    await call("POST", `/cases/${other}/unassign`, {}, me);
+    await call("GET", `/cases/${own}`, undefined, me);
+    await call("GET", "/queue?owner=me&sort=riskScore&order=desc&limit=5", undefined, me);
+    await call("GET", "/queue?q=T&due=soon&minRisk=1&secondApproval=false&offset=1");
+    await call("GET", "/queue?status=closed,nowhere");
+    await call("GET", "/queue?view=v99999999");
+    await call("GET", "/board?limit=3", undefined, me);
+    await call("GET", "/board?view=due_soon&shop=nowhere");
+    const view = await call(
+      "POST",
+      "/views",
+      { name: "我的高风险", filters: { owner: "me", minRisk: 50 } },
+      me,
+    );
+    await call("POST", "/views", { name: "共享", shared: true, filters: {} }, me);
+    await call("POST", "/views", { name: " ", filters: {} });
+    await call("GET", "/views", undefined, me);
+    await call("PATCH", `/views/${view.body.id}`, { shared: true, filters: { status: "requested" } }, me);
+    await call("PATCH", "/views/mine", { name: "x" }, me);
+    await call("DELETE", `/views/${view.body.id}`, undefined, me);
+    await call("DELETE", `/views/${view.body.id}`, undefined, me);
+    await call("GET", "/lifecycle");
+    await call("POST", "/cases/batch", { action: "claim", ids: [own, other, third] }, me);
+    await call(
+      "POST",
+      "/cases/batch",
+      { action: "unassign", filter: { owner: "me" }, expectedCount: 99 },
+      me,
+    );
+    await call("POST", "/cases/batch", { action: "approve" });
+    await call("GET", "/settings/assignment");
+    await call("PUT", "/settings/assignment", { auto: true });
+    await call("PUT", "/settings/assignment", {});
     await call("DELETE", "/session", undefined, { who: null, session });
     await call("GET", "/session", undefined, { who: null, session });
     for (let i = 0; i < 6; i++)

@@ -10,6 +10,7 @@ import {
 } from "../../domain/lifecycle.ts";
 import { describeError, type Lang } from "../../domain/messages/index.ts";
 import { formatMinor } from "../../domain/money.ts";
+import { assignCase, claimCase, unassignCase } from "../../flows/assign-case.ts";
 import { autoReview } from "../../flows/auto-review.ts";
 import { DryRun, type StepResult } from "../../flows/case-step.ts";
 import { compensate } from "../../flows/compensate.ts";
@@ -24,6 +25,7 @@ import { recordReturnShipment, shipReplacement } from "../../flows/shipments.ts"
 import { submitCase } from "../../flows/submit-case.ts";
 import { caseSurroundings } from "../../store/case-view.ts";
 import { findCase } from "../../store/cases.ts";
+import { anyAssignee } from "../../store/queue.ts";
 import { caseDetail, listCases, reviewQueue } from "../../store/views.ts";
 import { canSeeShop, type Permission, type Principal, principal, roleMay } from "../auth.ts";
 import { caseViewJson } from "../case-view.ts";
@@ -35,20 +37,38 @@ import { Amount, Deductions, Enum, Items, Reason } from "./schemas.ts";
 const Common = { expectedVersion: Type.Optional(Type.Integer()), note: Type.Optional(Type.String()) };
 const Parcel = Type.Object({ ...Common, carrier: Type.String(), trackingNo: Type.String() });
 
+/** A case as the probes see it. */
+interface ProbedCase {
+  id: number;
+  version: number;
+  shop_id: string;
+  owner_id: number | null;
+}
+
 interface CaseAction {
   permission: Permission;
   body: TSchema;
   summary: string;
-  // biome-ignore lint/suspicious/noExplicitAny: each body is validated by its own schema above
-  run: (ctx: FlowContext, actor: Actor, id: number, body: any) => Promise<StepResult & object>;
+  run: (
+    ctx: FlowContext,
+    actor: Actor,
+    id: number,
+    // biome-ignore lint/suspicious/noExplicitAny: each body is validated by its own schema above
+    body: any,
+    /** Who asks: the ownership actions need the person and whether they may assign. */
+    p: Principal,
+  ) => Promise<StepResult & object>;
   /** Bodies a person could send now (any that would succeed lists the action); default `{}`. */
-  probe?: (kase: { version: number }) => object[];
+  probe?: (kase: ProbedCase, ctx: FlowContext) => object[] | Promise<object[]>;
 }
+
+/** The caller as the ownership flows know them: their account, and whether they may assign anyone's case. */
+const owning = (p: Principal) => ({ me: p.userId, mayAssign: roleMay(p.role, "case.assign") });
 
 const PARCEL_PROBE = () => [{ carrier: "SF", trackingNo: "SF0000000000" }];
 
 /** Every lifecycle action, one line each: URL slug → who may, what it takes, which flow runs. */
-const ACTIONS: Record<string, CaseAction> = {
+export const ACTIONS: Record<string, CaseAction> = {
   approve: {
     permission: "case.approve",
     body: Type.Object(Common),
@@ -79,7 +99,7 @@ const ACTIONS: Record<string, CaseAction> = {
     permission: "case.receive",
     body: Type.Object({ ...Common, quantity: Type.Integer(), condition: Enum(CONDITIONS) }),
     summary: "Receive returned goods (收货)",
-    run: receiveReturn,
+    run: (ctx, actor, id, body) => receiveReturn(ctx, actor, id, body),
     probe: () => [{ quantity: 1, condition: "intact" }],
   },
   inspect: {
@@ -170,6 +190,29 @@ const ACTIONS: Record<string, CaseAction> = {
       { decision: "reject", note: "-" },
     ],
   },
+  claim: {
+    permission: "case.claim",
+    body: Type.Object(Common),
+    summary: "Take the case as your own (认领); someone else's only with case.assign",
+    run: (ctx, actor, id, body, p) => claimCase(ctx, actor, id, { ...body, ...owning(p) }),
+  },
+  assign: {
+    permission: "case.assign",
+    body: Type.Object({ ...Common, userId: Type.Integer({ description: "The person to give it to" }) }),
+    summary: "Give the case to a person (分配), who must be enabled and see its shop",
+    run: (ctx, actor, id, body, p) => assignCase(ctx, actor, id, { ...body, ...owning(p) }),
+    // Listed when someone other than the owner could take it.
+    probe: async (k, ctx) => {
+      const userId = await anyAssignee(ctx.db, k.shop_id, k.owner_id);
+      return userId === null ? [] : [{ userId }];
+    },
+  },
+  unassign: {
+    permission: "case.claim",
+    body: Type.Object(Common),
+    summary: "Let go of the case (取消分配): your own, or anyone's with case.assign",
+    run: (ctx, actor, id, body, p) => unassignCase(ctx, actor, id, { ...body, ...owning(p) }),
+  },
   review: {
     permission: "case.approve",
     body: Type.Object(Common),
@@ -206,8 +249,8 @@ export function inCallersWords<T extends object>(res: T, lang: Lang): T {
   };
 }
 
-/** The machine's move each action's flow fires (the others — compensate, override, review, issue-refund — fire none of their own). */
-const MOVES: Readonly<Record<string, Action>> = {
+/** The machine's move each action's flow fires (the others — compensate, override, review, issue-refund, claim… — fire none of their own). */
+export const MOVES: Readonly<Record<string, Action>> = {
   approve: "approve",
   reject: "reject",
   cancel: "cancel",
@@ -227,7 +270,7 @@ const MOVES: Readonly<Record<string, Action>> = {
 export async function availableActions(
   ctx: FlowContext,
   p: Principal,
-  kase: { id: number; version: number; type: string; status: string },
+  kase: ProbedCase & { type: string; status: string },
 ) {
   const dry: FlowContext = { ...ctx, dryRun: true };
   // A move the machine has no row for from this state fails first in its flow: not worth a dry run.
@@ -237,8 +280,8 @@ export async function availableActions(
     if (!roleMay(p.role, a.permission)) continue;
     const move = MOVES[slug];
     if (move && !moves.includes(move)) continue;
-    for (const body of a.probe?.(kase) ?? [{}]) {
-      const ok = await a.run(dry, actorOf(p), kase.id, { ...body, shops: p.shops }).then(
+    for (const body of (await a.probe?.(kase, ctx)) ?? [{}]) {
+      const ok = await a.run(dry, actorOf(p), kase.id, { ...body, shops: p.shops }, p).then(
         () => true,
         (e) => (e instanceof DryRun ? true : e instanceof AppError ? false : Promise.reject(e)),
       );
@@ -439,7 +482,13 @@ export async function caseRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       async (req) => {
         const p = principal(req);
         // The token's shops travel into the flow, which treats any other shop's case as absent.
-        const res = await a.run(ctx, actorOf(p), req.params.id, { ...(req.body as object), shops: p.shops });
+        const res = await a.run(
+          ctx,
+          actorOf(p),
+          req.params.id,
+          { ...(req.body as object), shops: p.shops },
+          p,
+        );
         return { id: req.params.id, ...inCallersWords(res, langOf(req)) };
       },
     );

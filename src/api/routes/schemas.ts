@@ -25,3 +25,34 @@ export const Deductions = Type.Array(
     note: Type.Optional(Type.String()),
   }),
 );
+
+/**
+ * Which cases (the queue's filters): the query string of GET /queue and /board, a saved view's filters,
+ * a batch's filter — one shape, so a view's filters go back to the queue as they are.
+ */
+export const QueueFilterFields = {
+  status: Type.Optional(
+    Type.String({ maxLength: 400, description: "States, comma-separated (default: every open state)" }),
+  ),
+  type: Type.Optional(Type.String({ maxLength: 200, description: "Case types, comma-separated" })),
+  shop: Type.Optional(Type.String({ maxLength: 2000, description: "Shops, comma-separated" })),
+  reason: Type.Optional(Type.String({ maxLength: 400, description: "Reasons, comma-separated" })),
+  source: Type.Optional(Type.String({ maxLength: 200, description: "Sources, comma-separated" })),
+  owner: Type.Optional(
+    Type.String({ pattern: "^(me|none|[0-9]{1,15})$", description: "me, none, or a user id" }),
+  ),
+  minRisk: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: "Risk score at least" })),
+  due: Type.Optional(
+    Enum(["overdue", "soon"], {
+      description: "overdue: past the SLA; soon: due within 4 hours, overdue included",
+    }),
+  ),
+  secondApproval: Type.Optional(Type.Boolean({ description: "true: awaiting a second approval" })),
+  q: Type.Optional(
+    Type.String({
+      maxLength: 100,
+      description:
+        "Search: order number, platform case id or tracking number (from their start), customer name (from its start), phone (its last 4 digits)",
+    }),
+  ),
+};

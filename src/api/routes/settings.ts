@@ -8,10 +8,12 @@ import {
 } from "../../domain/risk/thresholds.ts";
 import type { FlowContext } from "../../flows/context.ts";
 import {
+  assignmentSettings,
   getShopReview,
   qualityThresholds,
   refundTenderOrder,
   riskThresholds,
+  setAssignment,
   setPolicies,
   setQualityThresholds,
   setRefundTenderOrder,
@@ -142,6 +144,28 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       await setTimeZone(ctx, req.body.timeZone, actorOf(principal(req)));
       return { timeZone: req.body.timeZone };
     },
+  );
+
+  // Whether cases left for a person are given out round robin (自动分配).
+  app.get(
+    "/settings/assignment",
+    { config: { permission: "cases.read" }, schema: { tags: ["settings"] } },
+    async () => assignmentSettings(ctx.db),
+  );
+  app.put(
+    "/settings/assignment",
+    {
+      config: { permission: "settings.write", allShops: true },
+      schema: {
+        tags: ["settings"],
+        body: Type.Object({
+          auto: Type.Boolean({
+            description: "Give each case left for a person to the next on-duty reviewer, round robin",
+          }),
+        }),
+      },
+    },
+    async (req) => setAssignment(ctx, req.body, actorOf(principal(req))),
   );
 
   app.get(

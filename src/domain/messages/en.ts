@@ -383,7 +383,9 @@ export const en: Messages = {
         ? "That person's account is disabled"
         : d.reason === "shop"
           ? `That person does not see shop ${d.shop ?? "of this case"}`
-          : "No such person",
+          : d.reason === "missing"
+            ? "Say whom to give the cases to (userId)"
+            : "No such person",
     CASE_CLOSED: "The case has ended; its owner no longer changes",
     INVALID_FILTER: ['"{value}" is not a {field} to filter by', "A filter value is not valid"],
     VIEW_NOT_FOUND: ["View {viewId} does not exist", "No such view"],

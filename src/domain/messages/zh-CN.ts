@@ -356,7 +356,9 @@ export const zhCN: Messages = {
         ? "此人的账号已停用"
         : d.reason === "shop"
           ? `此人看不到店铺 ${d.shop ?? ""}`.trim()
-          : "没有这个人",
+          : d.reason === "missing"
+            ? "请指定把售后单分配给谁（userId）"
+            : "没有这个人",
     CASE_CLOSED: "售后单已结束，负责人不再变更",
     INVALID_FILTER: ["不能按{field}“{value}”筛选", "筛选条件无效"],
     VIEW_NOT_FOUND: ["视图 {viewId} 不存在", "视图不存在"],

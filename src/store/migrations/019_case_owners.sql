@@ -38,7 +38,8 @@ CREATE INDEX cases_open_status_since_idx ON cases (status_since, id)
   WHERE status NOT IN ('closed', 'rejected', 'cancelled');
 CREATE INDEX cases_open_risk_idx ON cases (risk_score, id)
   WHERE status NOT IN ('closed', 'rejected', 'cancelled');
-CREATE INDEX cases_open_amount_idx ON cases (requested_amount, id)
+-- Largest first by default, and no amount (the quote decides) last: the index runs that way.
+CREATE INDEX cases_open_amount_idx ON cases (requested_amount DESC NULLS LAST, id DESC)
   WHERE status NOT IN ('closed', 'rejected', 'cancelled');
 -- A kanban column (and a status filter) is a range of this one, cards in SLA order; its counts an
 -- index-only scan.
