@@ -6,6 +6,7 @@ import {
   type Action,
   CASE_STATE_NAMES,
   type CaseState,
+  isTerminal,
   availableActions as machineMoves,
 } from "../../domain/lifecycle.ts";
 import { describeError, type Lang } from "../../domain/messages/index.ts";
@@ -60,10 +61,14 @@ interface CaseAction {
   ) => Promise<StepResult & object>;
   /** Bodies a person could send now (any that would succeed lists the action); default `{}`. */
   probe?: (kase: ProbedCase, ctx: FlowContext) => object[] | Promise<object[]>;
+  /** Cases on which the flow would refuse at its first check, known without a dry run. */
+  skip?: (kase: ProbedCase & { status: string }, p: Principal) => boolean;
 }
 
 /** The caller as the ownership flows know them: their account, and whether they may assign anyone's case. */
 const owning = (p: Principal) => ({ me: p.userId, mayAssign: roleMay(p.role, "case.assign") });
+/** An ended case's owner no longer changes. */
+const ended = (k: { status: string }) => isTerminal(k.status as CaseState);
 
 const PARCEL_PROBE = () => [{ carrier: "SF", trackingNo: "SF0000000000" }];
 
@@ -195,12 +200,14 @@ export const ACTIONS: Record<string, CaseAction> = {
     body: Type.Object(Common),
     summary: "Take the case as your own (认领); someone else's only with case.assign",
     run: (ctx, actor, id, body, p) => claimCase(ctx, actor, id, { ...body, ...owning(p) }),
+    skip: (k, p) => ended(k) || p.userId === null || k.owner_id === p.userId,
   },
   assign: {
     permission: "case.assign",
     body: Type.Object({ ...Common, userId: Type.Integer({ description: "The person to give it to" }) }),
     summary: "Give the case to a person (分配), who must be enabled and see its shop",
     run: (ctx, actor, id, body, p) => assignCase(ctx, actor, id, { ...body, ...owning(p) }),
+    skip: ended,
     // Listed when someone other than the owner could take it.
     probe: async (k, ctx) => {
       const userId = await anyAssignee(ctx.db, k.shop_id, k.owner_id);
@@ -212,6 +219,7 @@ export const ACTIONS: Record<string, CaseAction> = {
     body: Type.Object(Common),
     summary: "Let go of the case (取消分配): your own, or anyone's with case.assign",
     run: (ctx, actor, id, body, p) => unassignCase(ctx, actor, id, { ...body, ...owning(p) }),
+    skip: (k) => ended(k) || k.owner_id === null,
   },
   review: {
     permission: "case.approve",
@@ -279,7 +287,7 @@ export async function availableActions(
   for (const [slug, a] of Object.entries(ACTIONS)) {
     if (!roleMay(p.role, a.permission)) continue;
     const move = MOVES[slug];
-    if (move && !moves.includes(move)) continue;
+    if ((move && !moves.includes(move)) || a.skip?.(kase, p)) continue;
     for (const body of (await a.probe?.(kase, ctx)) ?? [{}]) {
       const ok = await a.run(dry, actorOf(p), kase.id, { ...body, shops: p.shops }, p).then(
         () => true,
