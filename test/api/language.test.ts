@@ -94,7 +94,7 @@ describe("errors in the caller's language", () => {
     const noToken = await app.inject({ url: "/api/v1/cases", headers: { "accept-language": "en" } });
     expect(noToken.json()).toMatchObject({
       code: "UNAUTHENTICATED",
-      detail: "Send an API token: Authorization: Bearer <token>",
+      detail: "Sign in, or send an API token: Authorization: Bearer <token>",
     });
   });
 
