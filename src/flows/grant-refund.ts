@@ -9,7 +9,14 @@ import type { Quote } from "../domain/refund-quote.ts";
 import { type LegLine, type LegShare, shareQuote, splitAcrossTenders } from "../domain/tenders.ts";
 import { linesWithConsumed } from "../store/orders.ts";
 import { installationId, refundKey } from "../store/refunds.ts";
-import { advance, type Locked, type StepOptions, type StepResult, withCase } from "./case-step.ts";
+import {
+  advance,
+  checkVersion,
+  type Locked,
+  type StepOptions,
+  type StepResult,
+  withCase,
+} from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
 import type { RefundToSend } from "./issue-refund.ts";
 import { type QuoteRequest, quoteForOrder } from "./quote-refund.ts";
@@ -60,6 +67,8 @@ export async function grantRefund(
     caseId,
     async (l) => {
       const { tx, kase, order } = l;
+      // A stale version first: "someone changed it" says more than why the grant cannot be made now.
+      await checkVersion(l, input.expectedVersion);
       // Which leg and why not, before the case's state has its say (a leg still processing: wait).
       if (input.switchLeg) await checkSwitch(ctx, l, input.switchLeg);
       // A case that cannot take a refund now says so before any amount is worked out.

@@ -42,6 +42,8 @@ async function approveLocked(
   opts: StepOptions,
 ): Promise<ApproveResult> {
   const { kase } = l;
+  // A stale version first: "someone changed it" says more than "it cannot be approved now".
+  await checkVersion(l, opts.expectedVersion);
   transitionsFor(kase.type as CaseType, kase.status as CaseState, "approve");
   if (actor.kind !== "user") return advance(ctx, l, actor, "approve", {}, opts);
   const review = await getShopReview(l.tx, kase.shop_id);
@@ -79,7 +81,6 @@ async function approveLocked(
     };
   }
   // First of two: record who, keep the state, and make the case's version move so forms reload.
-  await checkVersion(l, opts.expectedVersion);
   const now = ctx.now();
   await sql`
     with c as (
@@ -128,6 +129,7 @@ export async function overrideDecision(
     ctx,
     caseId,
     async (l) => {
+      await checkVersion(l, input.expectedVersion);
       const last = await l.tx
         .selectFrom("case_events")
         .select(["id", "actor", "action", "to_status", "data"])

@@ -3,6 +3,7 @@ import { grantRefund } from "../../src/flows/grant-refund.ts";
 import { issueRefund } from "../../src/flows/issue-refund.ts";
 import { approveCase } from "../../src/flows/review-case.ts";
 import { submitCase } from "../../src/flows/submit-case.ts";
+import { findCase } from "../../src/store/cases.ts";
 import { caseRefunds } from "../../src/store/refunds.ts";
 import { installationId, type TestEnv, testEnv, usingPostgres } from "../support/db.ts";
 import { placeOrder, REVIEWER, refundOnlyCase } from "../support/fixtures.ts";
@@ -36,6 +37,23 @@ describe(`concurrent reviewers (${usingPostgres ? "PostgreSQL" : "PGlite"})`, ()
     expect(won).toHaveLength(1);
     expect(codes).toHaveLength(1);
     expect(CONFLICTS).toContain(codes[0]);
+  });
+
+  it("a decision on a case someone changed since it was read is a conflict saying who, even once it may not be taken", async () => {
+    const { ctx } = env;
+    const alice = { kind: "user", id: "alice" } as const;
+    const { id } = await refundOnlyCase(ctx, { line: 0, quantity: 1, approve: false });
+    const seen = (await findCase(ctx.db, id))?.version;
+    await approveCase(ctx, alice, id);
+    const approving = await approveCase(ctx, REVIEWER, id, { expectedVersion: seen }).catch((e) => e);
+    expect(approving.code).toBe("VERSION_CONFLICT");
+    expect(approving.details).toMatchObject({ changedBy: "user:alice", currentVersion: (seen ?? 0) + 1 });
+
+    const approved = (await findCase(ctx.db, id))?.version;
+    await grantRefund(ctx, alice, id);
+    const granting = await grantRefund(ctx, REVIEWER, id, { expectedVersion: approved }).catch((e) => e);
+    expect(granting.code).toBe("VERSION_CONFLICT");
+    expect(granting.details.changes[0]).toMatchObject({ action: "grant_refund", actor: "user:alice" });
   });
 
   it("eight people refunding the same case at once: exactly one refund reaches the channel", async () => {
