@@ -80,7 +80,8 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
   "reconciliations.run": "reconcile a payment channel's day (fetch or upload its bill)",
   "inventory.read": "read stock, stock movements and warehouses",
   "inventory.write": "count stock in or out (stock adjustments)",
-  "audit.read": "read the audit log of settings, rules, shops, tokens and accounts (their own shops' entries)",
+  "audit.read":
+    "read the audit log of settings, rules, shops, tokens and accounts (their own shops' entries)",
   "imports.write": "import order history and its refunds from CSV/XLSX files, and follow the imports",
   "users.write":
     "create and change console accounts: role, shops, disable, reset password, unlock (only roles and shops of their own)",
