@@ -78,6 +78,9 @@ const THEME = {
     colorPrimary: "#1557c0",
     colorTextTertiary: "rgba(0, 0, 0, 0.6)",
     colorTextDescription: "rgba(0, 0, 0, 0.6)",
+    // Placeholders (a select's name until chosen) and links, readable at AA too.
+    colorTextPlaceholder: "rgba(0, 0, 0, 0.55)",
+    colorLink: "#1557c0",
   },
 };
 

@@ -61,7 +61,7 @@ function Frame({ session, live }: { session: Session; live: LiveState }) {
     onError: (e: Error) => void message.error(e.message),
   });
   const signOut = async () => {
-    await call(api.DELETE("/api/v1/session")).catch(() => undefined);
+    await call(api.DELETE("/api/v1/session", { body: {} })).catch(() => undefined);
     client.clear();
     navigate("/sign-in", { replace: true });
   };

@@ -34,13 +34,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -82,13 +82,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -151,13 +151,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -221,13 +221,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -276,13 +276,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -330,13 +330,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -369,13 +369,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -442,13 +442,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -498,13 +498,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -524,7 +524,7 @@ export type paths = {
     get: {
       parameters: {
         query?: {
-          action?: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.activate" | "token.create" | "token.revoke";
+          action?: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.activate" | "token.create" | "token.revoke" | "user.create" | "user.update";
           subject?: string;
           /** @description e.g. "user:alice" */
           actor?: string;
@@ -544,7 +544,7 @@ export type paths = {
             "application/json": {
               items: ({
                   /** @enum {string} */
-                  action: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.activate" | "token.create" | "token.revoke";
+                  action: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.activate" | "token.create" | "token.revoke" | "user.create" | "user.update";
                   actor: string;
                   actorTokenId: number | null;
                   /** @description … and after */
@@ -567,14 +567,92 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/board": {
+    /** The kanban: a column per open state with its count and first cards by SLA */
+    get: {
+      parameters: {
+        query?: {
+          /** @description States, comma-separated (default: every open state) */
+          status?: string;
+          /** @description Case types, comma-separated */
+          type?: string;
+          /** @description Shops, comma-separated */
+          shop?: string;
+          /** @description Reasons, comma-separated */
+          reason?: string;
+          /** @description Sources, comma-separated */
+          source?: string;
+          /** @description me, none, or a user id */
+          owner?: string;
+          /** @description Risk score at least */
+          minRisk?: number;
+          /** @description overdue: past the SLA; soon: due within 4 hours, overdue included */
+          due?: "overdue" | "soon";
+          /** @description true: awaiting a second approval */
+          secondApproval?: boolean;
+          /** @description Search: order number, platform case id or tracking number (from their start), customer name (from its start), phone (its last 4 digits) */
+          q?: string;
+          /** @description A view's id: its filters apply, the query's win */
+          view?: string;
+          /** @description Cards per column */
+          limit?: number;
+        };
+      };
+      responses: {
+        /** @description A column per open state: its count and first cards, nearest SLA first */
+        200: {
+          content: {
+            "application/json": {
+              columns: {
+                  count: number;
+                  items: components["schemas"]["QueueItem"][];
+                  label: components["schemas"]["Label"];
+                  status: components["schemas"]["CaseState"];
+                }[];
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
@@ -613,7 +691,7 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -677,7 +755,7 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -735,7 +813,7 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -816,13 +894,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -909,13 +987,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -980,13 +1058,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -1044,13 +1122,100 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description In conflict with the current state (INVALID_TRANSITION, VERSION_CONFLICT, …): reload and decide again */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/cases/{id}/assign": {
+    /** Give the case to a person (分配), who must be enabled and see its shop */
+    post: {
+      parameters: {
+        path: {
+          id: number;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            expectedVersion?: number;
+            note?: string;
+            /** @description The person to give it to */
+            userId: number;
+          };
+        };
+      };
+      responses: {
+        /** @description The case is the person's */
+        200: {
+          content: {
+            "application/json": {
+              id: number;
+              owner: components["schemas"]["CaseOwner"] | null;
+              status: components["schemas"]["CaseState"];
+              version: number;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -1128,13 +1293,98 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description In conflict with the current state (INVALID_TRANSITION, VERSION_CONFLICT, …): reload and decide again */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/cases/{id}/claim": {
+    /** Take the case as your own (认领); someone else's only with case.assign */
+    post: {
+      parameters: {
+        path: {
+          id: number;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            expectedVersion?: number;
+            note?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description The case is yours */
+        200: {
+          content: {
+            "application/json": {
+              id: number;
+              owner: components["schemas"]["CaseOwner"] | null;
+              status: components["schemas"]["CaseState"];
+              version: number;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -1212,13 +1462,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -1306,13 +1556,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -1393,13 +1643,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -1497,13 +1747,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -1597,13 +1847,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -1703,13 +1953,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -1790,13 +2040,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -1886,13 +2136,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -1993,13 +2243,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -2060,13 +2310,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -2151,13 +2401,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -2211,13 +2461,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -2297,13 +2547,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -2383,13 +2633,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -2474,13 +2724,98 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description In conflict with the current state (INVALID_TRANSITION, VERSION_CONFLICT, …): reload and decide again */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/cases/{id}/unassign": {
+    /** Let go of the case (取消分配): your own, or anyone's with case.assign */
+    post: {
+      parameters: {
+        path: {
+          id: number;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            expectedVersion?: number;
+            note?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Nobody owns the case now */
+        200: {
+          content: {
+            "application/json": {
+              id: number;
+              owner: components["schemas"]["CaseOwner"] | null;
+              status: components["schemas"]["CaseState"];
+              version: number;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -2665,11 +3000,20 @@ export type paths = {
                 reasonLabel: components["schemas"]["Label"] | null;
               };
               lines: ({
+                  /** @description Units of the line this case is about */
+                  caseQuantity: number;
                   category: string | null;
                   id: number;
                   inCase: boolean;
                   paid: components["schemas"]["Amount"];
                   quantity: number;
+                  refunded: components["schemas"]["Amount"];
+                  /** @description Units refunds hold (sent or on their way) */
+                  refundedQuantity: number;
+                  /** @description Units received back by the warehouse (any case) */
+                  returned: number;
+                  /** @description Units that left on an outbound parcel */
+                  shipped: number;
                   sku: string;
                   title: string | null;
                   unitPrice: components["schemas"]["Amount"];
@@ -2694,6 +3038,18 @@ export type paths = {
                 eta: string | null;
                 events: components["schemas"]["TrackingEvent"][];
                 id: number;
+                /** @description The latest attempt to stop the parcel (快递拦截) or cancel it before it left */
+                interception: ({
+                  caseId: number;
+                  label: components["schemas"]["Label"] | null;
+                  lastError: string | null;
+                  method: string;
+                  /** Format: date-time */
+                  requestedAt: string;
+                  /** Format: date-time */
+                  resolvedAt: string | null;
+                  status: string;
+                }) | null;
                 overdue: boolean;
                 /** Format: date-time */
                 shippedAt: string | null;
@@ -2710,6 +3066,18 @@ export type paths = {
                   eta: string | null;
                   events: components["schemas"]["TrackingEvent"][];
                   id: number;
+                  /** @description The latest attempt to stop the parcel (快递拦截) or cancel it before it left */
+                  interception: ({
+                    caseId: number;
+                    label: components["schemas"]["Label"] | null;
+                    lastError: string | null;
+                    method: string;
+                    /** Format: date-time */
+                    requestedAt: string;
+                    /** Format: date-time */
+                    resolvedAt: string | null;
+                    status: string;
+                  }) | null;
                   overdue: boolean;
                   /** Format: date-time */
                   shippedAt: string | null;
@@ -2739,6 +3107,18 @@ export type paths = {
                   title: string | null;
                 })[];
               recommendation: components["schemas"]["Recommendation"] | null;
+              review: {
+                awaitingSecondApproval: boolean;
+                firstApproval: string | null;
+                /** Format: date-time */
+                platformDueAt: string | null;
+                priority: number;
+                queue: string;
+                riskScore: number;
+                /** Format: date-time */
+                slaDueAt: string | null;
+                tags: string[];
+              };
               risk: components["schemas"]["Risk"] | null;
               sameOrderCases: ({
                   /** Format: date-time */
@@ -2760,13 +3140,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -2774,6 +3154,126 @@ export type paths = {
         };
         /** @description Not found — or not in the token's shops */
         404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/cases/batch": {
+    /** One action on many cases — by id, or every case a filter matches — each in its own transaction, with an answer per case */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @enum {string} */
+            action: "approve" | "reject" | "claim" | "assign" | "unassign";
+            /** @description With a filter: how many cases you saw it match */
+            expectedCount?: number;
+            filter?: {
+              /**
+               * @description overdue: past the SLA; soon: due within 4 hours, overdue included
+               * @enum {string}
+               */
+              due?: "overdue" | "soon";
+              /** @description Risk score at least */
+              minRisk?: number;
+              /** @description me, none, or a user id */
+              owner?: string;
+              /** @description Search: order number, platform case id or tracking number (from their start), customer name (from its start), phone (its last 4 digits) */
+              q?: string;
+              /** @description Reasons, comma-separated */
+              reason?: string;
+              /** @description true: awaiting a second approval */
+              secondApproval?: boolean;
+              /** @description Shops, comma-separated */
+              shop?: string;
+              /** @description Sources, comma-separated */
+              source?: string;
+              /** @description States, comma-separated (default: every open state) */
+              status?: string;
+              /** @description Case types, comma-separated */
+              type?: string;
+            };
+            ids?: number[];
+            note?: string;
+            /** @description assign: the person to give them to */
+            userId?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Each case's own answer, in the caller's language */
+        200: {
+          content: {
+            "application/json": {
+              failed: number;
+              results: {
+                  error?: {
+                    code: string;
+                    message: string;
+                  };
+                  id: number;
+                  ok: boolean;
+                  status?: components["schemas"]["CaseState"];
+                  version?: number;
+                }[];
+              succeeded: number;
+              total: number;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description In conflict with the current state (INVALID_TRANSITION, VERSION_CONFLICT, …): reload and decide again */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
@@ -2811,13 +3311,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -2866,13 +3366,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -2953,13 +3453,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3026,13 +3526,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3073,13 +3573,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3220,13 +3720,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3286,13 +3786,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3334,13 +3834,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3387,13 +3887,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3472,13 +3972,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3538,13 +4038,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3618,13 +4118,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3710,14 +4210,139 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/lifecycle": {
+    /** The case states and, per case type, which action moves a case from one to another */
+    get: {
+      responses: {
+        /** @description The states and the moves between them */
+        200: {
+          content: {
+            "application/json": {
+              states: {
+                  label: components["schemas"]["Label"];
+                  status: components["schemas"]["CaseState"];
+                  terminal: boolean;
+                }[];
+              transitions: ({
+                  /** @description The action (POST /cases/{id}/<action>) that makes the move */
+                  action: string;
+                  from: components["schemas"]["CaseState"];
+                  to: components["schemas"]["CaseState"];
+                  /** @enum {string} */
+                  type: "refund_only" | "return_refund" | "exchange" | "reship";
+                })[];
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/me": {
+    /** Your own settings: on duty (takes automatically assigned cases), language, password (needs the current one; your other sessions end) */
+    patch: {
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @enum {string|null} */
+            language?: "zh-CN" | "en" | null;
+            onDuty?: boolean;
+            password?: {
+              current: string;
+              new: string;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Saved */
+        200: {
+          content: {
+            "application/json": components["schemas"]["Session"];
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
@@ -3754,13 +4379,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3866,13 +4491,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -3931,13 +4556,90 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/queue": {
+    /** The reviewer queue: open cases (unless states are named), filtered, searched, sorted, paged */
+    get: {
+      parameters: {
+        query?: {
+          /** @description States, comma-separated (default: every open state) */
+          status?: string;
+          /** @description Case types, comma-separated */
+          type?: string;
+          /** @description Shops, comma-separated */
+          shop?: string;
+          /** @description Reasons, comma-separated */
+          reason?: string;
+          /** @description Sources, comma-separated */
+          source?: string;
+          /** @description me, none, or a user id */
+          owner?: string;
+          /** @description Risk score at least */
+          minRisk?: number;
+          /** @description overdue: past the SLA; soon: due within 4 hours, overdue included */
+          due?: "overdue" | "soon";
+          /** @description true: awaiting a second approval */
+          secondApproval?: boolean;
+          /** @description Search: order number, platform case id or tracking number (from their start), customer name (from its start), phone (its last 4 digits) */
+          q?: string;
+          /** @description A view's id: its filters apply, the query's win */
+          view?: string;
+          sort?: "slaDueAt" | "createdAt" | "statusSince" | "amount" | "riskScore" | "id";
+          /** @description Default: most urgent first */
+          order?: "asc" | "desc";
+          offset?: number;
+          limit?: number;
+        };
+      };
+      responses: {
+        /** @description A page of the queue and how many cases match in all */
+        200: {
+          content: {
+            "application/json": {
+              items: components["schemas"]["QueueItem"][];
+              total: number;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -4072,13 +4774,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -4159,13 +4861,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -4256,13 +4958,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -4457,13 +5159,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -4539,13 +5241,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -4581,13 +5283,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -4656,13 +5358,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -4722,13 +5424,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -4795,13 +5497,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -4878,13 +5580,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -4964,13 +5666,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -5003,13 +5705,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -5079,13 +5781,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -5161,13 +5863,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -5229,13 +5931,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -5288,13 +5990,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -5341,13 +6043,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -5413,13 +6115,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -5483,13 +6185,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -5583,14 +6285,250 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/session": {
+    /** Who is signed in, what they may do, and a CSRF token for writes (x-csrf-token) */
+    get: {
+      responses: {
+        /** @description The signed-in person */
+        200: {
+          content: {
+            "application/json": components["schemas"]["Session"];
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /** Sign in to the console: sets the session cookie (a new session id each time). Wrong login, wrong password and a disabled account are one answer (SIGN_IN_FAILED); 5 failures in a row lock the account for 15 minutes (ACCOUNT_LOCKED) */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": {
+            login: string;
+            password: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Signed in: the session cookie is set (a new session id) */
+        200: {
+          content: {
+            "application/json": components["schemas"]["Session"];
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The account is locked after too many failed sign-ins (ACCOUNT_LOCKED; details.until) */
+        423: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /** Sign out: the session ends at once (nothing to end for an API token) */
+    delete: {
+      requestBody: {
+        content: {
+          "application/json": Record<string, never>;
+        };
+      };
+      responses: {
+        /** @description Signed out: the session is over and its cookie cleared */
+        204: {
+          content: never;
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/settings/assignment": {
+    get: {
+      responses: {
+        /** @description Whether assignment is automatic */
+        200: {
+          content: {
+            "application/json": {
+              auto: boolean;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put: {
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Give each case left for a person to the next on-duty reviewer, round robin */
+            auto: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Saved */
+        200: {
+          content: {
+            "application/json": {
+              auto: boolean;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
@@ -5627,13 +6565,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -5676,13 +6614,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -5734,13 +6672,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -5783,13 +6721,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -5839,13 +6777,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -5882,13 +6820,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -5951,13 +6889,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6012,13 +6950,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6068,13 +7006,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6111,13 +7049,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6161,7 +7099,7 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6199,13 +7137,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6259,13 +7197,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6318,13 +7256,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6391,13 +7329,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6456,13 +7394,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6520,13 +7458,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6585,13 +7523,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6646,13 +7584,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6732,13 +7670,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6783,13 +7721,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6841,13 +7779,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6906,13 +7844,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -6985,13 +7923,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -7074,13 +8012,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -7136,13 +8074,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -7225,13 +8163,624 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description In conflict with the current state (INVALID_TRANSITION, VERSION_CONFLICT, …): reload and decide again */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/users": {
+    /** People, by login (colleague pickers, the users screen). A caller limited to some shops sees the people who see one of them, and of their shops only those it shares */
+    get: {
+      parameters: {
+        query?: {
+          role?: "admin" | "cs_agent" | "reviewer" | "supervisor" | "warehouse" | "finance";
+          onDuty?: boolean;
+          /** @description Part of the login or name */
+          q?: string;
+          offset?: number;
+          limit?: number;
+        };
+      };
+      responses: {
+        /** @description People, by login */
+        200: {
+          content: {
+            "application/json": {
+              items: components["schemas"]["User"][];
+              total: number;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /** Create an account: its role's permissions must be ones your role holds, its shops some of yours (without `shops` it gets yours; null: every shop). Passwords are at least 8 characters */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": {
+            login: string;
+            name: string;
+            password: string;
+            /** @enum {string} */
+            role: "admin" | "cs_agent" | "reviewer" | "supervisor" | "warehouse" | "finance";
+            shops?: string[] | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          content: {
+            "application/json": components["schemas"]["User"];
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description In conflict with the current state (INVALID_TRANSITION, VERSION_CONFLICT, …): reload and decide again */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/users/{id}": {
+    /** Change an account: name, role, shops, on duty, disable (its sessions end at once), a new password (a reset; its sessions end), unlock. Not your own role, shops or disabling */
+    patch: {
+      parameters: {
+        path: {
+          id: number;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            disabled?: boolean;
+            name?: string;
+            onDuty?: boolean;
+            password?: string;
+            /** @enum {string} */
+            role?: "admin" | "cs_agent" | "reviewer" | "supervisor" | "warehouse" | "finance";
+            shops?: string[] | null;
+            unlock?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Saved */
+        200: {
+          content: {
+            "application/json": components["schemas"]["User"];
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/views": {
+    /** The built-in views, shared views and your own, each with its count */
+    get: {
+      responses: {
+        /** @description Built-in views, then saved ones, each with its count */
+        200: {
+          content: {
+            "application/json": {
+              items: ({
+                  builtIn: boolean;
+                  /** @description Cases it matches now, within the caller's shops */
+                  count: number;
+                  /** @description Which cases (the queue's filters) */
+                  filters: {
+                    /**
+                     * @description overdue: past the SLA; soon: due within 4 hours, overdue included
+                     * @enum {string}
+                     */
+                    due?: "overdue" | "soon";
+                    /** @description Risk score at least */
+                    minRisk?: number;
+                    /** @description me, none, or a user id */
+                    owner?: string;
+                    /** @description Search: order number, platform case id or tracking number (from their start), customer name (from its start), phone (its last 4 digits) */
+                    q?: string;
+                    /** @description Reasons, comma-separated */
+                    reason?: string;
+                    /** @description true: awaiting a second approval */
+                    secondApproval?: boolean;
+                    /** @description Shops, comma-separated */
+                    shop?: string;
+                    /** @description Sources, comma-separated */
+                    source?: string;
+                    /** @description States, comma-separated (default: every open state) */
+                    status?: string;
+                    /** @description Case types, comma-separated */
+                    type?: string;
+                  };
+                  /** @description A built-in view's name ("mine", "due_soon", …) or "v<n>" for a saved one */
+                  id: string;
+                  label: components["schemas"]["Label"] | null;
+                  /** @description A personal view of the caller's */
+                  mine: boolean;
+                  name: string;
+                  shared: boolean;
+                })[];
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /** Save a view: a name and the queue's filters */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": {
+            filters?: {
+              /**
+               * @description overdue: past the SLA; soon: due within 4 hours, overdue included
+               * @enum {string}
+               */
+              due?: "overdue" | "soon";
+              /** @description Risk score at least */
+              minRisk?: number;
+              /** @description me, none, or a user id */
+              owner?: string;
+              /** @description Search: order number, platform case id or tracking number (from their start), customer name (from its start), phone (its last 4 digits) */
+              q?: string;
+              /** @description Reasons, comma-separated */
+              reason?: string;
+              /** @description true: awaiting a second approval */
+              secondApproval?: boolean;
+              /** @description Shops, comma-separated */
+              shop?: string;
+              /** @description Sources, comma-separated */
+              source?: string;
+              /** @description States, comma-separated (default: every open state) */
+              status?: string;
+              /** @description Case types, comma-separated */
+              type?: string;
+            };
+            name: string;
+            /** @description Everyone sees it (needs case.assign); else only you */
+            shared?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Saved */
+        201: {
+          content: {
+            "application/json": {
+              builtIn: boolean;
+              /** @description Cases it matches now, within the caller's shops */
+              count: number;
+              /** @description Which cases (the queue's filters) */
+              filters: {
+                /**
+                 * @description overdue: past the SLA; soon: due within 4 hours, overdue included
+                 * @enum {string}
+                 */
+                due?: "overdue" | "soon";
+                /** @description Risk score at least */
+                minRisk?: number;
+                /** @description me, none, or a user id */
+                owner?: string;
+                /** @description Search: order number, platform case id or tracking number (from their start), customer name (from its start), phone (its last 4 digits) */
+                q?: string;
+                /** @description Reasons, comma-separated */
+                reason?: string;
+                /** @description true: awaiting a second approval */
+                secondApproval?: boolean;
+                /** @description Shops, comma-separated */
+                shop?: string;
+                /** @description Sources, comma-separated */
+                source?: string;
+                /** @description States, comma-separated (default: every open state) */
+                status?: string;
+                /** @description Case types, comma-separated */
+                type?: string;
+              };
+              /** @description A built-in view's name ("mine", "due_soon", …) or "v<n>" for a saved one */
+              id: string;
+              label: components["schemas"]["Label"] | null;
+              /** @description A personal view of the caller's */
+              mine: boolean;
+              name: string;
+              shared: boolean;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/views/{id}": {
+    /** Delete a saved view (your own; a shared one with case.assign) */
+    delete: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": Record<string, never>;
+        };
+      };
+      responses: {
+        /** @description Deleted */
+        204: {
+          content: never;
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description In conflict with the current state (INVALID_TRANSITION, VERSION_CONFLICT, …): reload and decide again */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /** Rename, share or refilter a saved view (your own; a shared one with case.assign) */
+    patch: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            filters?: {
+              /**
+               * @description overdue: past the SLA; soon: due within 4 hours, overdue included
+               * @enum {string}
+               */
+              due?: "overdue" | "soon";
+              /** @description Risk score at least */
+              minRisk?: number;
+              /** @description me, none, or a user id */
+              owner?: string;
+              /** @description Search: order number, platform case id or tracking number (from their start), customer name (from its start), phone (its last 4 digits) */
+              q?: string;
+              /** @description Reasons, comma-separated */
+              reason?: string;
+              /** @description true: awaiting a second approval */
+              secondApproval?: boolean;
+              /** @description Shops, comma-separated */
+              shop?: string;
+              /** @description Sources, comma-separated */
+              source?: string;
+              /** @description States, comma-separated (default: every open state) */
+              status?: string;
+              /** @description Case types, comma-separated */
+              type?: string;
+            };
+            name?: string;
+            /** @description Everyone sees it (needs case.assign); else only you */
+            shared?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Saved */
+        200: {
+          content: {
+            "application/json": {
+              builtIn: boolean;
+              /** @description Cases it matches now, within the caller's shops */
+              count: number;
+              /** @description Which cases (the queue's filters) */
+              filters: {
+                /**
+                 * @description overdue: past the SLA; soon: due within 4 hours, overdue included
+                 * @enum {string}
+                 */
+                due?: "overdue" | "soon";
+                /** @description Risk score at least */
+                minRisk?: number;
+                /** @description me, none, or a user id */
+                owner?: string;
+                /** @description Search: order number, platform case id or tracking number (from their start), customer name (from its start), phone (its last 4 digits) */
+                q?: string;
+                /** @description Reasons, comma-separated */
+                reason?: string;
+                /** @description true: awaiting a second approval */
+                secondApproval?: boolean;
+                /** @description Shops, comma-separated */
+                shop?: string;
+                /** @description Sources, comma-separated */
+                source?: string;
+                /** @description States, comma-separated (default: every open state) */
+                status?: string;
+                /** @description Case types, comma-separated */
+                type?: string;
+              };
+              /** @description A built-in view's name ("mine", "due_soon", …) or "v<n>" for a saved one */
+              id: string;
+              label: components["schemas"]["Label"] | null;
+              /** @description A personal view of the caller's */
+              mine: boolean;
+              name: string;
+              shared: boolean;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -7293,13 +8842,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -7336,13 +8885,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -7405,13 +8954,13 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description No token, or an unknown or revoked one (UNAUTHENTICATED); for a callback, a bad signature */
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
         401: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The token's role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …) */
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
         403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
@@ -7503,6 +9052,7 @@ export type components = {
         })[];
       orderExternalId: string;
       orderId: number;
+      owner: components["schemas"]["CaseOwner"] | null;
       quote: components["schemas"]["Quote"] | null;
       /** @enum {string} */
       reason: "changed_mind" | "quality" | "wrong_item" | "damaged" | "not_as_described" | "missing_item" | "not_received" | "logistics_lost" | "logistics_delay" | "spoiled" | "size_fit" | "other";
@@ -7548,6 +9098,12 @@ export type components = {
       /** @description Send it back as expectedVersion: a stale one is a conflict */
       version: number;
     };
+    /** @description Who works on a case (负责人) */
+    CaseOwner: {
+      id: number;
+      login: string;
+      name: string;
+    };
     /**
      * @description A case's state (售后状态)
      * @enum {string}
@@ -7562,6 +9118,7 @@ export type components = {
       id: number;
       orderExternalId: string;
       orderId: number;
+      owner: components["schemas"]["CaseOwner"] | null;
       /** @enum {string} */
       reason: "changed_mind" | "quality" | "wrong_item" | "damaged" | "not_as_described" | "missing_item" | "not_received" | "logistics_lost" | "logistics_delay" | "spoiled" | "size_fit" | "other";
       requestedAmount: components["schemas"]["Amount"] | null;
@@ -7794,6 +9351,7 @@ export type components = {
       id: number;
       orderExternalId: string;
       orderId: number;
+      owner: components["schemas"]["CaseOwner"] | null;
       priority: number;
       queue: string;
       /** @enum {string} */
@@ -7814,6 +9372,47 @@ export type components = {
       type: "refund_only" | "return_refund" | "exchange" | "reship";
       /** Format: date-time */
       updatedAt: string;
+      /** @description Send it back as expectedVersion: a stale one is a conflict */
+      version: number;
+    };
+    /** @description A line of the reviewer queue, a card of the kanban */
+    QueueItem: {
+      /** @description What the buyer asked for (null: the quote decides) */
+      amount: {
+        amount: components["schemas"]["Amount"];
+        currency: string;
+      } | null;
+      awaitingSecondApproval: boolean;
+      /** Format: date-time */
+      createdAt: string;
+      customer: ({
+        id: string;
+        name: string | null;
+        tier: string;
+      }) | null;
+      /** @description The platform's own after-sales id */
+      externalId: string | null;
+      id: number;
+      orderExternalId: string;
+      orderId: number;
+      owner: components["schemas"]["CaseOwner"] | null;
+      /** @enum {string} */
+      reason: "changed_mind" | "quality" | "wrong_item" | "damaged" | "not_as_described" | "missing_item" | "not_received" | "logistics_lost" | "logistics_delay" | "spoiled" | "size_fit" | "other";
+      riskScore: number;
+      shop: string;
+      /** Format: date-time */
+      slaDueAt: string | null;
+      /** @enum {string} */
+      source: "platform" | "chat" | "phone" | "mini_program" | "portal" | "api" | "import";
+      status: components["schemas"]["CaseState"];
+      statusLabel: components["schemas"]["Label"];
+      /** Format: date-time */
+      statusSince: string;
+      tags: string[];
+      /** @description The case's return parcel, else the order's latest parcel */
+      trackingNo: string | null;
+      /** @enum {string} */
+      type: "refund_only" | "return_refund" | "exchange" | "reship";
       /** @description Send it back as expectedVersion: a stale one is a conflict */
       version: number;
     };
@@ -8015,6 +9614,14 @@ export type components = {
       code: string;
       message: string;
     };
+    /** @description Who is signed in to the console */
+    Session: {
+      /** @description Send it as the x-csrf-token header with every write (POST, PUT, PATCH, DELETE) made with the session cookie */
+      csrfToken: string;
+      /** @description What the person's role may do */
+      permissions: ("shops.write" | "tokens.write" | "orders.read" | "orders.write" | "cases.read" | "cases.create" | "quotes" | "case.approve" | "case.reject" | "case.cancel" | "case.ship_return" | "case.receive" | "case.inspect" | "case.grant_refund" | "case.issue_refund" | "case.ship_replacement" | "case.close" | "case.override" | "rules.read" | "rules.write" | "rules.activate" | "alerts.read" | "alerts.ack" | "settings.write" | "tracking.write" | "case.compensate" | "finance.read" | "reconciliations.read" | "reconciliations.run" | "inventory.read" | "inventory.write" | "audit.read" | "imports.write" | "users.write" | "case.claim" | "case.assign")[];
+      user: components["schemas"]["User"];
+    };
     /** @description A parcel: the order's, the buyer's return, or a replacement */
     Shipment: {
       carrier: string;
@@ -8080,6 +9687,31 @@ export type components = {
       description: string;
       location: string | null;
       status: string;
+    };
+    /** @description A person who signs in to the console (人员) */
+    User: {
+      /** Format: date-time */
+      createdAt: string;
+      /** @description Disabled: may not sign in, and every session ended */
+      disabled: boolean;
+      id: number;
+      /** @description The console's language they chose (zh-CN, en) */
+      language: string | null;
+      /** Format: date-time */
+      lastSignInAt: string | null;
+      /**
+       * Format: date-time
+       * @description Locked after too many failed sign-ins, until then
+       */
+      lockedUntil: string | null;
+      login: string;
+      name: string;
+      /** @description On duty (在岗): takes automatically assigned cases */
+      onDuty: boolean;
+      /** @enum {string} */
+      role: "admin" | "cs_agent" | "reviewer" | "supervisor" | "warehouse" | "finance";
+      /** @description The shops the person works on; null: every shop */
+      shops: string[] | null;
     };
     Warehouse: {
       allowBackorder: boolean;

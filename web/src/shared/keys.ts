@@ -12,4 +12,6 @@ export const keys = {
   views: () => ["views"] as const,
   users: (filters?: object) => (filters ? (["users", filters] as const) : (["users"] as const)),
   lifecycle: () => ["lifecycle"] as const,
+  /** The rules vocabulary (reasons, solutions, policies): changes only with a release. */
+  vocabulary: () => ["vocabulary"] as const,
 };

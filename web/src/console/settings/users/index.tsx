@@ -72,7 +72,7 @@ const TEXT = {
 interface FormValues {
   name: string;
   login?: string;
-  role: string;
+  role: components["schemas"]["User"]["role"];
   shops?: string[];
   password?: string;
   onDuty?: boolean;
