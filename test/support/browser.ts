@@ -67,6 +67,10 @@ export interface AxeViolation {
 
 /** axe-core's serious and critical findings on the page as it is now (WCAG 2.1 A/AA). */
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  // Judge the page at rest: a message fading out mid-transition has no contrast worth checking.
+  await page.evaluate(`Promise.all(document.getAnimations()
+    .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity)
+    .map((a) => a.finished.catch(() => undefined)))`);
   // Evaluated by the browser's debugger, not as a <script>: the console's CSP rightly refuses inline scripts.
   await page.evaluate(AXE);
   // A string, not a function: this code runs in the page, which the Node-side types do not describe.
