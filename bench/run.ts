@@ -7,11 +7,13 @@
  *   aftersales bench --flows 200            (options also as BENCH_FLOWS, BENCH_CLIENTS, BENCH_DB, …)
  *   npm run bench -- backtest               the rules engine benchmark instead (bench/backtest.ts)
  *   npm run bench -- analytics              analytics questions at 1M cases (bench/analytics.ts)
+ *   npm run bench -- events                 live change latency to event streams (bench/events.ts)
  *   npm run bench -- import                 the bulk import benchmark instead (bench/import.ts)
+ *   npm run bench -- console                the reviewer queue, kanban and views at 100,000 open cases (bench/console.ts)
  *
  * See bench/README.md for what is measured and how to read it.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   existsSync,
@@ -27,7 +29,6 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import {
   type SandboxPaySimulator,
   startSandboxPaySimulator,
@@ -37,6 +38,7 @@ import { formatMinor, parseMinor } from "../src/domain/money.ts";
 import { openStore } from "../src/store/db.ts";
 import { createToken } from "../src/store/tokens.ts";
 import { findPostgres } from "./postgres.ts";
+import { type ChildService, recreateDatabase, startChild, watchEvents } from "./service.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CURRENCY = "CNY";
@@ -70,6 +72,8 @@ interface Options {
   seed: number;
   /** Write a V8 CPU profile of the service (node --cpu-prof) for each database. */
   cpuProf: boolean;
+  /** Event streams (GET /api/v1/events) open throughout, as consoles watching keep them. */
+  streams: number;
 }
 
 function readOptions(): Options {
@@ -90,6 +94,7 @@ function readOptions(): Options {
       "refund-grace-ms": { type: "string" },
       seed: { type: "string" },
       "cpu-prof": { type: "boolean" },
+      streams: { type: "string" },
     },
   });
   const env = process.env;
@@ -123,6 +128,7 @@ function readOptions(): Options {
     refundGraceMs: int("refund-grace-ms", "BENCH_REFUND_GRACE_MS", 2000, 0),
     seed: int("seed", "BENCH_SEED", 42, 0),
     cpuProf: values["cpu-prof"] === true || env.BENCH_CPU_PROF === "1",
+    streams: int("streams", "BENCH_STREAMS", 0, 0),
   };
 }
 
@@ -470,14 +476,6 @@ interface PhaseResult {
   outcomes: FlowOutcome[];
 }
 
-interface ChildService {
-  url: string;
-  pid: number;
-  proc: ChildProcess;
-  log: () => string;
-  stop(): Promise<void>;
-}
-
 async function runType(
   api: Api,
   svc: ChildService,
@@ -634,82 +632,6 @@ async function verify(
   return { cases: checks.length, closed, refundsInSimulator: simRefunds.length, problems };
 }
 
-// ─── the service under test ─────────────────────────────────────────────────────────────────────
-
-async function startChild(env: NodeJS.ProcessEnv, profileDir: string | undefined): Promise<ChildService> {
-  const proc = spawn(
-    process.execPath,
-    [
-      ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []),
-      join(ROOT, "src/cli/main.ts"),
-      "start",
-      "--no-demo",
-      "--port",
-      "0",
-      "--host",
-      "127.0.0.1",
-    ],
-    { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString("utf8")).slice(-20_000);
-  };
-  proc.stdout?.on("data", keep);
-  proc.stderr?.on("data", keep);
-  const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the service did not start within 120 s:\n${output}`)),
-      120_000,
-    );
-    const onData = () => {
-      const m = /API:\s+(http:\/\/\S+?)\/api\/v1/.exec(output);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        proc.stdout?.off("data", onData);
-        resolve(m[1]);
-      }
-    };
-    proc.stdout?.on("data", onData);
-    exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`the service exited (${code}) before it was ready:\n${output}`));
-    });
-  });
-  const health = await fetch(`${url}/healthz`);
-  if (!health.ok) throw new Error(`${url}/healthz answered ${health.status}`);
-  return {
-    url,
-    pid: proc.pid as number,
-    proc,
-    log: () => output,
-    async stop() {
-      if (proc.exitCode !== null) return;
-      proc.kill("SIGTERM");
-      const killed = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
-      if (!killed) {
-        proc.kill("SIGKILL");
-        await exited;
-      }
-    },
-  };
-}
-
-async function recreateDatabase(admin: URL, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: admin.href });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(admin.href);
-  url.pathname = `/${name}`;
-  return url.href;
-}
-
 interface DbResult {
   db: DbKind;
   skipped?: string;
@@ -718,6 +640,8 @@ interface DbResult {
   verification?: Verification;
   childMemoryMb?: { rss: number; peak: number };
   cpuProfile?: string | undefined;
+  /** Changes the open event streams received, all of them together. */
+  streamedChanges?: number;
   error?: string;
 }
 
@@ -728,6 +652,7 @@ async function runDb(kind: DbKind, opts: Options, pgAdmin: URL | undefined): Pro
   const sim = await startSandboxPaySimulator({ port: 0, secret });
   let dataDir: string | undefined;
   let svc: ChildService | undefined;
+  const streams: { close(): void }[] = [];
   let profileDir: string | undefined;
   const pgDatabase = kind === "postgres" ? "aftersales_bench" : undefined;
   try {
@@ -774,6 +699,13 @@ async function runDb(kind: DbKind, opts: Options, pgAdmin: URL | undefined): Pro
     console.log(
       `  service pid ${svc.pid} at ${svc.url} (store ready in ${(storeMs / 1000).toFixed(1)} s, service in ${(startMs / 1000).toFixed(1)} s)`,
     );
+    result.streamedChanges = 0;
+    for (let i = 0; i < opts.streams; i++)
+      streams.push(
+        await watchEvents(svc.url, token, () => {
+          result.streamedChanges = (result.streamedChanges ?? 0) + 1;
+        }),
+      );
 
     // 3. Orders, one per flow (warm-up included) — not measured as part of the flows.
     t = performance.now();
@@ -827,6 +759,9 @@ async function runDb(kind: DbKind, opts: Options, pgAdmin: URL | undefined): Pro
     console.error(`  FAILED: ${result.error}`);
     if (svc) console.error(`  service output (tail):\n${svc.log().slice(-3000)}`);
   } finally {
+    for (const s of streams) s.close();
+    if (opts.streams)
+      console.log(`  ${opts.streams} event streams received ${result.streamedChanges} changes`);
     await svc?.stop();
     await sim.close();
     if (profileDir) {
@@ -909,7 +844,7 @@ async function main() {
   const env = environment();
   console.log(
     `Aftersales HTTP flow benchmark — ${opts.flows} flows per type (+${opts.warmup} warm-up), ${opts.clients} clients, ` +
-      `${opts.types.join(" + ")}, on ${opts.dbs.join(" + ")}\n` +
+      `${opts.types.join(" + ")}, on ${opts.dbs.join(" + ")}${opts.streams ? `, ${opts.streams} event streams open` : ""}\n` +
       `Node ${env.node}, ${env.cpus} CPUs (${env.cpuModel}); the service runs as a child process`,
   );
   const resultsDir = join(ROOT, "bench", "results");
@@ -960,6 +895,9 @@ const [command] = process.argv.slice(process.argv[2] === "bench" ? 3 : 2);
 if (command === "backtest") await import("./backtest.ts");
 else if (command === "receiving") await import("./receiving.ts");
 else if (command === "analytics") await import("./analytics.ts");
+// `npm run bench -- console …`: the reviewer queue, kanban and views at 100,000 open cases (bench/console.ts).
+else if (command === "console") await import("./console.ts");
+else if (command === "events") await import("./events.ts");
 // `npm run bench -- import …`: the bulk import of the Online Retail file instead (bench/import.ts).
 else if (command === "import") await import("./import.ts");
 else await main();

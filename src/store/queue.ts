@@ -74,15 +74,14 @@ const literalPrefix = (s: string) => `${s.toLowerCase().replace(/[\\%_]/g, (c) =
  */
 function search(q: string): RawBuilder<boolean> {
   const p = literalPrefix(q);
-  const phone = /^\d{4}$/.test(q) ? sql` or (phone is not null and right(phone, 4) = ${q})` : sql``;
+  const phone = /^\d{4}$/.test(q) ? sql` or right(phone, 4) = ${q}` : sql``;
   return sql<boolean>`c.id in (
       select x.id from cases x where x.order_id in (select id from orders where lower(external_id) like ${p})
-      union select x.id from cases x where x.external_id is not null and lower(x.external_id) like ${p}
+      union select x.id from cases x where lower(x.external_id) like ${p}
       union select x.id from cases x
              where x.order_id in (select order_id from shipments where lower(tracking_no) like ${p})
       union select x.id from cases x
-             where x.customer_id in (select id from customers
-                                      where (name is not null and lower(name) like ${p})${phone}))`;
+             where x.customer_id in (select id from customers where lower(name) like ${p}${phone}))`;
 }
 
 /** The filter as one condition over `cases c`, within what the viewer may see; open cases unless it names states. */
@@ -185,53 +184,79 @@ const FROM = sql`
   left join customers cu on cu.id = c.customer_id
   left join users u on u.id = c.owner_id`;
 
-/** A page of the queue and how many cases the filter matches in all. */
-export async function queuePage(
-  db: Tx,
-  where: RawBuilder<boolean>,
-  page: { sort: QueueSort; order: "asc" | "desc"; offset: number; limit: number },
-) {
+export interface QueuePageSpec {
+  sort: QueueSort;
+  order: "asc" | "desc";
+  offset: number;
+  limit: number;
+}
+
+/** The statements of a queue page: its total and its rows (also for EXPLAIN, bench/console.ts). */
+export function queuePageSql(where: RawBuilder<boolean>, page: QueuePageSpec) {
   const dir = sql.raw(page.order === "desc" ? "desc" : "asc");
   // A case without the value (no deadline, no amount asked) is the least urgent: last in the default
   // order, so first in the other — each the way its index runs.
   const nulls = sql.raw(page.order === DEFAULT_ORDER[page.sort] ? "nulls last" : "nulls first");
   const column = sql.raw(`c.${SORTS[page.sort]}`);
-  const total = await sql<{ n: number }>`select count(*)::int as n from cases c where ${where}`.execute(db);
-  const rows = await sql<QueueRow>`
-    select ${ROW} from ${FROM}
-     where ${where}
-     order by ${column} ${dir} ${nulls}, c.id ${dir}
-     limit ${page.limit} offset ${page.offset}`.execute(db);
+  const order = sql`order by ${column} ${dir} ${nulls}, c.id ${dir}`;
+  return {
+    total: sql<{ n: number }>`select count(*)::int as n from cases c where ${where}`,
+    // The page's ids first, from the index alone; only its rows are then joined and dressed.
+    rows: sql<QueueRow>`
+      select ${ROW} from ${FROM}
+       where c.id in (select c.id from cases c where ${where} ${order} limit ${page.limit} offset ${page.offset})
+       ${order}`,
+  };
+}
+
+/** A page of the queue and how many cases the filter matches in all. */
+export async function queuePage(db: Tx, where: RawBuilder<boolean>, page: QueuePageSpec) {
+  const q = queuePageSql(where, page);
+  const total = await q.total.execute(db);
+  const rows = await q.rows.execute(db);
   return { total: Number(total.rows[0]?.n ?? 0), rows: rows.rows };
+}
+
+/** The statements of the kanban: counts per state, and each column's first cards. */
+export function boardSql(where: RawBuilder<boolean>, statuses: string[], limit: number) {
+  return {
+    counts: sql<{ status: string; n: number }>`
+      select c.status, count(*)::int as n from cases c
+       where ${where} and c.status = any(${statuses}::text[])
+       group by c.status`,
+    // One index range per column (cases_open_status_idx), not one sort over every open case.
+    cards: sql<QueueRow>`
+      select x.* from unnest(${statuses}::text[]) as s(status)
+       cross join lateral (
+         select ${ROW} from ${FROM}
+          where c.status = s.status and ${where}
+          order by c.sla_due_at asc, c.id asc
+          limit ${limit}) x`,
+  };
 }
 
 /** The kanban: per state, how many cases and the first `limit` by SLA (none last), then id. */
 export async function boardColumns(db: Tx, where: RawBuilder<boolean>, statuses: string[], limit: number) {
-  const counts = await sql<{ status: string; n: number }>`
-    select c.status, count(*)::int as n from cases c
-     where ${where} and c.status = any(${statuses}::text[])
-     group by c.status`.execute(db);
-  // One index range per column (cases_open_status_idx), not one sort over every open case.
-  const cards = await sql<QueueRow>`
-    select x.* from unnest(${statuses}::text[]) as s(status)
-     cross join lateral (
-       select ${ROW} from ${FROM}
-        where c.status = s.status and ${where}
-        order by c.sla_due_at asc, c.id asc
-        limit ${limit}) x`.execute(db);
+  const q = boardSql(where, statuses, limit);
+  const counts = await q.counts.execute(db);
+  const cards = await q.cards.execute(db);
   return {
     counts: new Map(counts.rows.map((r) => [r.status, Number(r.n)])),
     cards: cards.rows,
   };
 }
 
-/** How many cases each condition matches, in one round trip; each count uses its own best index. */
-export async function countEach(db: Tx, wheres: RawBuilder<boolean>[]): Promise<number[]> {
-  if (wheres.length === 0) return [];
-  const { rows } = await sql<Record<string, number>>`
+/** How many cases each condition matches, as one statement; each count uses its own best index. */
+export const countEachSql = (wheres: RawBuilder<boolean>[]) =>
+  sql<Record<string, number>>`
     select ${sql.join(
       wheres.map((w, i) => sql`(select count(*)::int from cases c where ${w}) as ${sql.ref(`n${i}`)}`),
-    )}`.execute(db);
+    )}`;
+
+/** How many cases each condition matches, in one round trip. */
+export async function countEach(db: Tx, wheres: RawBuilder<boolean>[]): Promise<number[]> {
+  if (wheres.length === 0) return [];
+  const { rows } = await countEachSql(wheres).execute(db);
   const r = rows[0] ?? {};
   return wheres.map((_, i) => Number(r[`n${i}`] ?? 0));
 }

@@ -34,7 +34,7 @@ import { Enum, QueueFilterFields } from "./schemas.ts";
  */
 
 /** Views every queue has (内置视图); `filters` may depend on settings (the high-risk score). */
-const BUILT_IN_VIEWS: {
+export const BUILT_IN_VIEWS: {
   id: string;
   label: { zh: string; en: string };
   filters: (ctx: FlowContext) => Promise<QueueFilter> | QueueFilter;
