@@ -1,6 +1,6 @@
 import type { TFunction } from "i18next";
 import { useEffect, useState } from "react";
-import { duration } from "../../board/sla.ts";
+import { duration } from "../../../shared/sla.ts";
 
 /** The time now, moving once a minute: the deadline turns amber and red while the case stays open. */
 export function useNow(): number {

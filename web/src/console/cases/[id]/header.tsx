@@ -3,7 +3,7 @@ import { Descriptions, Space, Tooltip, Typography } from "antd";
 import dayjs from "dayjs";
 import { label } from "../../../shared/i18n.ts";
 import { formatMoney } from "../../../shared/money.ts";
-import { type Urgency, urgency } from "../../board/sla.ts";
+import { type Urgency, urgency } from "../../../shared/sla.ts";
 import { type CaseViewData, inCurrency } from "./data.ts";
 import { actorText, span, useNow } from "./format.ts";
 import { useCaseText, useCodes } from "./text.ts";
