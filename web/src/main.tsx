@@ -91,7 +91,7 @@ function Root() {
     dayjs.locale(zh ? "zh-cn" : "en");
   }, [zh]);
   return (
-    <ConfigProvider locale={zh ? zhCN : enUS} theme={THEME}>
+    <ConfigProvider locale={zh ? zhCN : enUS} theme={THEME} button={{ autoInsertSpace: false }}>
       <AntApp>
         <QueryClientProvider client={client}>
           <RouterProvider router={router} />
