@@ -1009,8 +1009,8 @@ async function runCase(ctx: FlowContext, r: Rng, p: CasePlan, n: number, base: n
   const evidence =
     seller && r.chance(0.75)
       ? Array.from({ length: r.int(1, 3) }, (_, i) => ({
-          kind: i === 2 ? "video" : "photo",
-          url: `https://demo.aftersales.example/evidence/${shop.id}/${n}-${i + 1}.${i === 2 ? "mp4" : "jpg"}`,
+          kind: "photo",
+          url: demoPhoto(n + i, `${n}-${i + 1}`),
         }))
       : [];
   let requestedAmount: string | undefined;
@@ -1284,4 +1284,15 @@ async function summarize(ctx: FlowContext, shopIds: string[]): Promise<DemoSumma
       .join(", ")}`,
   ].join("\n");
   return { text, shops: DEMO_SHOPS.length, orders, cases, byStatus };
+}
+
+/**
+ * A customer's photo for the demo, drawn as an SVG data: URL: the console shows it like any evidence
+ * image, and the demo needs no image server (platforms' own image hosts are not reachable offline).
+ */
+function demoPhoto(seed: number, label: string): string {
+  // Not from the demo's random stream, which would shift every choice made after it.
+  const colour = ["#8c5a2b", "#3d5a80", "#6b705c", "#7b2cbf", "#1d7a70", "#9a5418"][seed % 6];
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="320"><rect width="320" height="320" fill="${colour}"/><rect x="60" y="70" width="200" height="160" rx="12" fill="#fff" fill-opacity="0.25"/><text x="24" y="296" font-size="22" fill="#fff" font-family="sans-serif">IMG ${label}</text></svg>`;
+  return `data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}`;
 }
