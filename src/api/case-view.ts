@@ -39,6 +39,8 @@ const interceptionLabel = (status: string) => {
   const l = INTERCEPTION_STATUSES[status as InterceptionStatus];
   return l ? { zh: l.zh, en: l.en } : null;
 };
+const earliest = (a: Date, b: Date | string | null | undefined) =>
+  b != null && new Date(b).getTime() < a.getTime() ? new Date(b) : a;
 const rate = (claimed: number, sold: number) => (sold > 0 ? claimed / sold : null);
 
 /** The integrated case view (售后全景): the case and every fact around it, in one response. */
@@ -200,7 +202,8 @@ export function caseViewJson(d: Detail, a: Around, now: Date, actions: string[] 
           tier: a.customer.tier,
           creditScore: a.customer.credit_score,
           tags: a.customer.tags,
-          since: a.customer.created_at,
+          // A customer of ours since their first order, though we may have learnt of them later (an import).
+          since: earliest(a.customer.created_at, history?.first_order_at),
           orders: history?.orders ?? 0,
           refundRate365d: history ? rate(history.money_cases_365, history.orders_365) : null,
           paidTotal: m(history?.paid_total),

@@ -78,6 +78,7 @@ export async function caseSurroundings(
         money_cases_365: number;
         paid_total: number;
         refunded_total: number;
+        first_order_at: Date | null;
       }>`
         select (select count(*) from orders where customer_id = ${c.customer_id} ${inShops("shop_id")})::int as orders,
                (select count(*) from orders where customer_id = ${c.customer_id} ${inShops("shop_id")}
@@ -86,7 +87,9 @@ export async function caseSurroundings(
                   and type in ('refund_only', 'return_refund') and status not in ('rejected', 'cancelled')
                   and created_at >= ${now}::timestamptz - interval '365 days')::int as money_cases_365,
                (select coalesce(sum(paid_total), 0) from orders where customer_id = ${c.customer_id} ${inShops("shop_id")})::bigint as paid_total,
-               (select coalesce(sum(refunded_total), 0) from orders where customer_id = ${c.customer_id} ${inShops("shop_id")})::bigint as refunded_total`
+               (select coalesce(sum(refunded_total), 0) from orders where customer_id = ${c.customer_id} ${inShops("shop_id")})::bigint as refunded_total,
+               (select min(coalesce(placed_at, paid_at, created_at)) from orders
+                 where customer_id = ${c.customer_id} ${inShops("shop_id")}) as first_order_at`
         .execute(db)
         .then((r) => r.rows[0])
     : undefined;

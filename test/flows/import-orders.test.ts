@@ -341,7 +341,9 @@ describe("importing the Online Retail slice", () => {
       expect(c.timeline).toHaveLength(1);
       expect(c.timeline[0]).toMatchObject({ actor: "system:import", action: "imported", to: "closed" });
       expect(c.timeline[0].note).toMatch(/^Imported from slice\.csv: refund C\d+ \(row /);
-      await get(`/cases/${kase.id}/view`);
+      // The customer is ours since their first order in 2010–11, not since the import ran.
+      const view = await get(`/cases/${kase.id}/view`);
+      expect(String(view.customer?.since)).toMatch(/^201[01]-/);
       const o = await get(`/orders/${kase.order_id}`);
       expect(o.aftersalesStatus).toMatch(/refunded/);
     } finally {
