@@ -1,9 +1,12 @@
 /**
  * Live change latency (实时变更延迟): how long after a change is committed — the API call that made it
- * has answered — its event reaches the consoles' open event streams (GET /api/v1/events).
+ * has answered — its event reaches the consoles' open event streams (GET /api/v1/events), and a
+ * console in a real browser shows it.
  *
- *   npm run bench -- events                                  300 changes per phase, PGlite and PostgreSQL
+ *   npm run bench -- events                                  300 changes per phase, 40 in the browser, PGlite and PostgreSQL
  *   npm run bench -- events --changes 500 --streams 20 --db postgres
+ *   npm run bench -- events --changes 20 --browser-changes 10   a quick look
+ *   npm run bench -- events --browser-changes 0              without the browser
  *
  * Per database: a fresh database with one shop and an admin token; the service as a child process
  * (`aftersales start`, as the HTTP flow benchmark runs it); requested return_refund cases made through
@@ -11,7 +14,10 @@
  * time (the feed's own latency), then C at once: POST /cases/{id}/approve, and for each change the time
  * from its answer to its event on every stream (negative: the event came first — the answer is written
  * after the commit, the notification at it), and from its request. Every change must arrive on every
- * stream exactly once. Results: bench/results/events-<db>.json.
+ * stream exactly once. Then, in Chromium (playwright-core, as the browser tests), a reviewer signed in
+ * through the sign-in page with the case view /cases/<id> open and live: B changes one at a time, each
+ * timed from its answer to its event at an EventSource in that page, and to the status on screen
+ * (bench/events-browser.ts). Results: bench/results/events-<db>.json.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +27,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { openStore } from "../src/store/db.ts";
 import { createToken } from "../src/store/tokens.ts";
+import { buildConsole } from "../web/build.ts";
+import { addWatcher, browserMissing, browserPhase } from "./events-browser.ts";
 import { findPostgres } from "./postgres.ts";
 import { recreateDatabase, startChild, watchEvents } from "./service.ts";
 
@@ -37,6 +45,7 @@ const { values } = parseArgs({
     changes: { type: "string" },
     streams: { type: "string" },
     concurrency: { type: "string" },
+    "browser-changes": { type: "string" },
     db: { type: "string" },
     "pg-url": { type: "string" },
   },
@@ -45,6 +54,7 @@ const opts = {
   changes: Number(values.changes ?? 300),
   streams: Number(values.streams ?? 1),
   concurrency: Number(values.concurrency ?? 8),
+  browserChanges: Number(values["browser-changes"] ?? 40),
   dbs: (values.db && values.db !== "both" ? [values.db] : ["pglite", "postgres"]) as DbKind[],
   pgUrl: values["pg-url"] ?? process.env.BENCH_PG_URL,
 };
@@ -76,6 +86,29 @@ async function openStream(base: string, token: string) {
   };
 }
 
+/** The browser phase: each change's time from its answer to a console page's stream, and to its screen. */
+async function browser(
+  base: string,
+  ids: number[],
+  call: (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>,
+) {
+  if (ids.length === 0) return { skipped: "--browser-changes 0" };
+  const missing = browserMissing();
+  if (missing) return { skipped: missing };
+  const t = await browserPhase(base, ids, async (id) => {
+    const c = await call("POST", `/cases/${id}/approve`, {});
+    return { status: String(c.status), answeredAt: Date.now() };
+  });
+  return {
+    changes: ids.length,
+    eventInPage: summary(t.eventInPage),
+    onScreen: summary(t.onScreen),
+    inDom: summary(t.inDom),
+    verified: t.verified,
+    ...(t.wrong.length ? { wrong: t.wrong } : {}),
+  };
+}
+
 async function runOn(kind: DbKind) {
   const env: NodeJS.ProcessEnv = { ...process.env, AFTERSALES_DEMO: "0", AFTERSALES_LOG: "0" };
   delete env.DATABASE_URL;
@@ -96,6 +129,7 @@ async function runOn(kind: DbKind) {
   try {
     await store.db.insertInto("shops").values({ id: SHOP, name: "Bench", channel: "manual" }).execute();
     token = (await createToken(store.db, { name: "bench", role: "admin" })).token;
+    if (opts.browserChanges > 0) await addWatcher(store);
   } finally {
     await store.close(); // the service opens it next (PGlite's directory is one process's)
   }
@@ -113,9 +147,10 @@ async function runOn(kind: DbKind) {
   const streams: Awaited<ReturnType<typeof openStream>>[] = [];
   try {
     const run = randomBytes(3).toString("hex");
-    process.stdout.write(`  ${kind}: preparing ${2 * opts.changes} cases…`);
+    const total = 2 * opts.changes + opts.browserChanges;
+    process.stdout.write(`  ${kind}: preparing ${total} cases…`);
     const cases: number[] = [];
-    for (let i = 0; i < 2 * opts.changes; i++) {
+    for (let i = 0; i < total; i++) {
       const order = await call("POST", "/orders", {
         shop: SHOP,
         externalId: `EV-${run}-${i}`,
@@ -173,12 +208,20 @@ async function runOn(kind: DbKind) {
       };
     };
     const sequential = await phase(cases.slice(0, opts.changes), 1);
-    const concurrent = await phase(cases.slice(opts.changes), opts.concurrency);
+    const concurrent = await phase(cases.slice(opts.changes, 2 * opts.changes), opts.concurrency);
     // Each approval on each stream exactly once, nothing else approved.
     const exactlyOnce = streams.every(
-      (s) => s.arrivals.size === cases.length && [...s.arrivals.values()].every((a) => a.length === 1),
+      (s) => s.arrivals.size === 2 * opts.changes && [...s.arrivals.values()].every((a) => a.length === 1),
     );
-    return { db: kind, streams: opts.streams, sequential, concurrent, verified: exactlyOnce };
+    for (const s of streams.splice(0)) s.close();
+    return {
+      db: kind,
+      streams: opts.streams,
+      sequential,
+      concurrent,
+      verified: exactlyOnce,
+      browser: await browser(svc.url, cases.slice(2 * opts.changes), call),
+    };
   } finally {
     for (const s of streams) s.close();
     await svc.stop();
@@ -191,6 +234,8 @@ console.log(
     `${opts.streams} stream(s); ${cpus().length} cores (${cpus()[0]?.model ?? "?"})`,
 );
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+// The console the browser phase opens is the built one (web/dist): build it if its sources changed.
+if (opts.browserChanges > 0 && !browserMissing()) await buildConsole();
 for (const kind of opts.dbs) {
   const r = await runOn(kind);
   if ("skipped" in r) {
@@ -205,6 +250,17 @@ for (const kind of opts.dbs) {
     );
   console.log(`  ${kind}: every change on every stream exactly once: ${r.verified}`);
   if (!r.verified) process.exitCode = 1;
+  const b = r.browser;
+  if ("skipped" in b) console.log(`  ${kind}, browser: skipped — ${b.skipped}`);
+  else {
+    const line = (s: ReturnType<typeof summary>) => `p50 ${s.p50Ms} ms, p95 ${s.p95Ms} ms, max ${s.maxMs} ms`;
+    console.log(`  ${kind}, browser, ${b.changes} changes one at a time, after the answer:`);
+    console.log(`    event at the page's EventSource: ${line(b.eventInPage)}`);
+    console.log(`    new status on screen (case view): ${line(b.onScreen)} (in the DOM: ${line(b.inDom)})`);
+    console.log(`  ${kind}, browser: every case view showed its new status: ${b.verified}`);
+    for (const w of b.wrong ?? []) console.log(`    ${w}`);
+    if (!b.verified) process.exitCode = 1;
+  }
   const file = join(ROOT, `bench/results/events-${kind}.json`);
   writeFileSync(
     file,
