@@ -25,7 +25,7 @@ beforeAll(async () => {
   await addUser(env.ctx, "admin", "admin", { name: "王管理" });
   await addUser(env.ctx, "li.reviewer", "reviewer", { name: "李审核" });
   await addUser(env.ctx, "locked.out", "reviewer", { name: "Locked Out" });
-  server = await listeningServer({ ctx: env.ctx, dbKind: env.store.kind });
+  server = await listeningServer({ ctx: env.ctx, dbKind: env.store.kind, changes: env.store.changes });
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -142,6 +142,20 @@ describe("people (admin)", () => {
     await other.locator("button[type=submit]").click();
     await expect.poll(() => other.locator("header").textContent()).toContain("张仓库 · 仓库");
     await other.context().close();
+    await context.close();
+  });
+
+  it("turns automatic assignment off (on by default), and it stays off", async () => {
+    const context = await newContext(browser, server.url);
+    const page = await context.newPage();
+    await signIn(page, "admin", "/settings/users");
+    const toggle = page.locator("#auto-assign");
+    await expect.poll(() => toggle.getAttribute("aria-checked")).toBe("true");
+    await toggle.click();
+    await expect.poll(() => page.locator(".ant-message").textContent()).toContain("已保存");
+    await expect.poll(() => page.getByText(/留在队列/).count()).toBe(1);
+    await page.reload();
+    await expect.poll(() => page.locator("#auto-assign").getAttribute("aria-checked")).toBe("false");
     await context.close();
   });
 });

@@ -12,6 +12,8 @@ export const keys = {
   views: () => ["views"] as const,
   users: (filters?: object) => (filters ? (["users", filters] as const) : (["users"] as const)),
   lifecycle: () => ["lifecycle"] as const,
+  shops: () => ["shops"] as const,
+  settings: (name: string) => ["settings", name] as const,
   /** The rules vocabulary (reasons, solutions, policies): changes only with a release. */
   vocabulary: () => ["vocabulary"] as const,
 };

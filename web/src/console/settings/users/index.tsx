@@ -7,6 +7,7 @@ import { api, call } from "../../../shared/api.ts";
 import type { components } from "../../../shared/api-types.ts";
 import { useScreenText } from "../../../shared/i18n.ts";
 import { keys } from "../../../shared/keys.ts";
+import { AutoAssign } from "./auto-assign.tsx";
 
 type User = components["schemas"]["User"];
 const ROLES = ["admin", "cs_agent", "reviewer", "supervisor", "warehouse", "finance"] as const;
@@ -93,7 +94,7 @@ export default function Users() {
     queryFn: () => call(api.GET("/api/v1/users", { params: { query: filters } })),
     placeholderData: keepPreviousData,
   });
-  const shops = useQuery({ queryKey: ["shops"], queryFn: () => call(api.GET("/api/v1/shops")) });
+  const shops = useQuery({ queryKey: keys.shops(), queryFn: () => call(api.GET("/api/v1/shops")) });
   const save = useMutation({
     mutationFn: async (v: FormValues) => {
       const shopsValue = v.shops?.length ? v.shops : null;
@@ -176,6 +177,7 @@ export default function Users() {
           </Button>
         </Space>
       </Space>
+      <AutoAssign />
       <Table<User>
         rowKey="id"
         size="middle"
