@@ -74,6 +74,8 @@ function Frame({ session, live }: { session: Session; live: LiveState }) {
         onCollapse={setCollapsed}
         theme="light"
         width={200}
+        // Folded away on a phone, the menu's button sits in the header's free corner, not over the page.
+        zeroWidthTriggerStyle={{ top: 12 }}
         style={{ borderInlineEnd: "1px solid rgba(5,5,5,0.06)" }}
       >
         <div style={{ padding: "16px 20px", fontWeight: 600, fontSize: 16 }}>{t("app.name")}</div>
@@ -94,7 +96,11 @@ function Frame({ session, live }: { session: Session; live: LiveState }) {
         <Layout.Header
           style={{
             background: "#fff",
-            padding: "0 16px",
+            // On a phone the header's pieces wrap onto more lines: it grows rather than spill over the page.
+            height: "auto",
+            minHeight: 64,
+            lineHeight: "32px",
+            padding: `8px 16px 8px ${collapsed ? 56 : 16}px`,
             display: "flex",
             justifyContent: "flex-end",
             alignItems: "center",
