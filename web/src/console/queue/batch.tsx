@@ -5,9 +5,9 @@ import type { TFunction } from "i18next";
 import { useState } from "react";
 import { api, call, isApiError } from "../../shared/api.ts";
 import { label } from "../../shared/i18n.ts";
+import { ToneTag } from "../../shared/tone.tsx";
 import { RejectFields, type RejectValues, useRejectBody } from "../cases/[id]/actions/review-forms.tsx";
 import type { CaseViewData } from "../cases/[id]/data.ts";
-import { ToneTag } from "../cases/[id]/tone.tsx";
 import {
   type BatchAction,
   type BatchAnswer,

@@ -5,7 +5,7 @@ import type { TFunction } from "i18next";
 import { label } from "../../shared/i18n.ts";
 import { formatMoney } from "../../shared/money.ts";
 import { duration, URGENCY_COLOUR, urgency } from "../../shared/sla.ts";
-import { ToneTag } from "../cases/[id]/tone.tsx";
+import { ToneTag } from "../../shared/tone.tsx";
 import type { QueueItem } from "./data.ts";
 
 /** The time now, moving once a minute (the board takes it from here too). */

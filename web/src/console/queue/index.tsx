@@ -5,7 +5,6 @@ import { useScreenText } from "../../shared/i18n.ts";
 import { useCan } from "../../shared/session.ts";
 import { CASE_HOTKEYS, CaseView, type CaseViewHandle } from "../cases/[id]/case-view.tsx";
 import { useNow } from "../cases/[id]/format.ts";
-import { ReadableColours } from "../cases/[id]/tone.tsx";
 import { useClaim } from "./actions.ts";
 import { BatchBar, type Selection } from "./batch.tsx";
 import { CasePane } from "./case-pane.tsx";
@@ -148,130 +147,127 @@ export default function Queue() {
   };
 
   return (
-    // Danger buttons (reject, delete a view) in a red that reads at AA on white, like the case view's.
-    <ReadableColours>
-      <section aria-labelledby="queue-title">
-        <div style={{ display: "flex", flexWrap: "wrap", gap: 8, alignItems: "center", marginBottom: 8 }}>
-          <Typography.Title
-            level={1}
-            id="queue-title"
-            style={{ fontSize: 20, margin: 0, marginInlineEnd: "auto" }}
-          >
-            {t("title")}
-          </Typography.Title>
-          <SaveView
-            t={t}
-            filter={filter}
-            mayShare={may.assign}
-            onSaved={(id) => setState({ ...state, view: id, explicit: {}, page: 1 })}
-          />
-          {!compact && <ColumnSettings t={t} hidden={hidden} onChange={setHidden} />}
-          {!compact && (
-            <Tooltip title={t("shortcuts")}>
-              <Button
-                icon={<QuestionCircleOutlined />}
-                aria-label={t("shortcuts")}
-                onClick={() => setHelp(true)}
-              />
-            </Tooltip>
-          )}
-        </div>
-        <nav aria-label={t("views")}>
-          <ViewList
-            t={t}
-            views={views.data?.items ?? []}
-            active={state.view}
-            compact={compact}
-            onSelect={(view) => setState({ ...state, view, explicit: {}, page: 1, open: undefined })}
-          />
-        </nav>
-        <search style={{ display: "flex", flexWrap: "wrap", gap: 8, marginBottom: 12 }}>
-          <SearchBox t={t} filter={filter} onChange={setFilter} style={{ width: compact ? "100%" : 420 }} />
-          <FilterBar t={t} filter={filter} onChange={setFilter} compact={compact} />
-          {compact && (
-            <Select
-              aria-label={t("sortBy")}
-              value={state.sort}
-              onChange={(s: Sort) => onSort(s, DEFAULT_ORDER[s])}
-              options={PHONE_SORTS.map((s) => ({ value: s, label: t(`sortChoices.${s}`) }))}
-              style={{ flex: 1, minWidth: 140 }}
-            />
-          )}
-        </search>
-        {page.error && (
-          <Alert
-            type="error"
-            showIcon
-            role="alert"
-            style={{ marginBottom: 12 }}
-            title={t("loadFailed", { message: page.error.message })}
-          />
-        )}
-        {!compact && (
-          <BatchBar
-            t={t}
-            selection={selection}
-            pageCount={items.length}
-            total={total}
-            filter={filter}
-            may={may}
-            onSelection={setSelection}
-            knownItems={known}
-          />
-        )}
-        {compact ? (
-          <QueueCards
-            t={t}
-            items={items}
-            total={total}
-            page={state.page}
-            size={state.size}
-            loading={page.isFetching}
-            now={now}
-            current={current?.id}
-            onOpen={open}
-            onPage={(p) => setState({ ...state, page: p })}
-          />
-        ) : (
-          <QueueTable
-            t={t}
-            items={items}
-            total={total}
-            loading={page.isFetching}
-            hidden={hidden}
-            sort={{ sort: state.sort, order: state.order }}
-            page={state.page}
-            size={state.size}
-            now={now}
-            current={current?.id}
-            selectable={may.approve || may.reject || may.assign || may.claim}
-            selectedIds={selection?.kind === "ids" ? selection.ids : selection ? items.map((i) => i.id) : []}
-            onSelect={(ids) => setSelection(ids.length ? { kind: "ids", ids } : null)}
-            onOpen={open}
-            onSort={onSort}
-            onPage={(p, size) => setState({ ...state, page: size === state.size ? p : 1, size })}
-          />
-        )}
-        <CasePane
-          t={t}
-          id={state.open}
-          item={items.find((i) => i.id === state.open) ?? (state.open ? known.get(state.open) : undefined)}
-          compact={compact}
-          onClose={() => open(undefined)}
+    <section aria-labelledby="queue-title">
+      <div style={{ display: "flex", flexWrap: "wrap", gap: 8, alignItems: "center", marginBottom: 8 }}>
+        <Typography.Title
+          level={1}
+          id="queue-title"
+          style={{ fontSize: 20, margin: 0, marginInlineEnd: "auto" }}
         >
-          {state.open !== undefined && (
-            <CaseView
-              key={state.open}
-              id={state.open}
-              ref={onCaseView}
-              onActed={(action) => {
-                if (state.open !== undefined && !STAYS.has(action)) advance(state.open);
-              }}
+          {t("title")}
+        </Typography.Title>
+        <SaveView
+          t={t}
+          filter={filter}
+          mayShare={may.assign}
+          onSaved={(id) => setState({ ...state, view: id, explicit: {}, page: 1 })}
+        />
+        {!compact && <ColumnSettings t={t} hidden={hidden} onChange={setHidden} />}
+        {!compact && (
+          <Tooltip title={t("shortcuts")}>
+            <Button
+              icon={<QuestionCircleOutlined />}
+              aria-label={t("shortcuts")}
+              onClick={() => setHelp(true)}
             />
-          )}
-        </CasePane>
-        <ShortcutHelp t={t} open={help} onClose={() => setHelp(false)} />
-      </section>
-    </ReadableColours>
+          </Tooltip>
+        )}
+      </div>
+      <nav aria-label={t("views")}>
+        <ViewList
+          t={t}
+          views={views.data?.items ?? []}
+          active={state.view}
+          compact={compact}
+          onSelect={(view) => setState({ ...state, view, explicit: {}, page: 1, open: undefined })}
+        />
+      </nav>
+      <search style={{ display: "flex", flexWrap: "wrap", gap: 8, marginBottom: 12 }}>
+        <SearchBox t={t} filter={filter} onChange={setFilter} style={{ width: compact ? "100%" : 420 }} />
+        <FilterBar t={t} filter={filter} onChange={setFilter} compact={compact} />
+        {compact && (
+          <Select
+            aria-label={t("sortBy")}
+            value={state.sort}
+            onChange={(s: Sort) => onSort(s, DEFAULT_ORDER[s])}
+            options={PHONE_SORTS.map((s) => ({ value: s, label: t(`sortChoices.${s}`) }))}
+            style={{ flex: 1, minWidth: 140 }}
+          />
+        )}
+      </search>
+      {page.error && (
+        <Alert
+          type="error"
+          showIcon
+          role="alert"
+          style={{ marginBottom: 12 }}
+          title={t("loadFailed", { message: page.error.message })}
+        />
+      )}
+      {!compact && (
+        <BatchBar
+          t={t}
+          selection={selection}
+          pageCount={items.length}
+          total={total}
+          filter={filter}
+          may={may}
+          onSelection={setSelection}
+          knownItems={known}
+        />
+      )}
+      {compact ? (
+        <QueueCards
+          t={t}
+          items={items}
+          total={total}
+          page={state.page}
+          size={state.size}
+          loading={page.isFetching}
+          now={now}
+          current={current?.id}
+          onOpen={open}
+          onPage={(p) => setState({ ...state, page: p })}
+        />
+      ) : (
+        <QueueTable
+          t={t}
+          items={items}
+          total={total}
+          loading={page.isFetching}
+          hidden={hidden}
+          sort={{ sort: state.sort, order: state.order }}
+          page={state.page}
+          size={state.size}
+          now={now}
+          current={current?.id}
+          selectable={may.approve || may.reject || may.assign || may.claim}
+          selectedIds={selection?.kind === "ids" ? selection.ids : selection ? items.map((i) => i.id) : []}
+          onSelect={(ids) => setSelection(ids.length ? { kind: "ids", ids } : null)}
+          onOpen={open}
+          onSort={onSort}
+          onPage={(p, size) => setState({ ...state, page: size === state.size ? p : 1, size })}
+        />
+      )}
+      <CasePane
+        t={t}
+        id={state.open}
+        item={items.find((i) => i.id === state.open) ?? (state.open ? known.get(state.open) : undefined)}
+        compact={compact}
+        onClose={() => open(undefined)}
+      >
+        {state.open !== undefined && (
+          <CaseView
+            key={state.open}
+            id={state.open}
+            ref={onCaseView}
+            onActed={(action) => {
+              if (state.open !== undefined && !STAYS.has(action)) advance(state.open);
+            }}
+          />
+        )}
+      </CasePane>
+      <ShortcutHelp t={t} open={help} onClose={() => setHelp(false)} />
+    </section>
   );
 }

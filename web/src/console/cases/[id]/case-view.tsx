@@ -13,7 +13,6 @@ import { ParcelsSection } from "./sections/parcels.tsx";
 import { DecisionSection, RiskSection } from "./sections/risk.tsx";
 import { TimelineSection } from "./sections/timeline.tsx";
 import { useCaseText } from "./text.ts";
-import { ReadableColours } from "./tone.tsx";
 
 export type { CaseViewHandle } from "./actions/action-bar.tsx";
 export { CASE_HOTKEYS, useCaseHotkeys } from "./hotkeys.ts";
@@ -136,10 +135,8 @@ export function CaseView({
     );
   }
   return (
-    <ReadableColours>
-      <div ref={box} data-testid="case-view" data-case={id}>
-        {content}
-      </div>
-    </ReadableColours>
+    <div ref={box} data-testid="case-view" data-case={id}>
+      {content}
+    </div>
   );
 }

@@ -4,10 +4,10 @@ import dayjs from "dayjs";
 import { label } from "../../../shared/i18n.ts";
 import { formatMoney } from "../../../shared/money.ts";
 import { type Urgency, urgency } from "../../../shared/sla.ts";
+import { ToneTag } from "../../../shared/tone.tsx";
 import { type CaseViewData, inCurrency } from "./data.ts";
 import { actorText, span, useNow } from "./format.ts";
 import { useCaseText, useCodes } from "./text.ts";
-import { ToneTag } from "./tone.tsx";
 
 /** Dark enough to read on white (WCAG AA), and always said in words too. */
 const SLA_COLOUR: Record<Urgency, string> = {

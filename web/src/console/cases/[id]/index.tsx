@@ -4,7 +4,6 @@ import { useCallback, useRef } from "react";
 import { Link, useParams } from "react-router";
 import { CaseView, type CaseViewHandle, useCaseHotkeys } from "./case-view.tsx";
 import { useCaseText } from "./text.ts";
-import { ReadableColours } from "./tone.tsx";
 
 /** cases/:id — one case as a full page, with a way back to the queue; a/r/g act on it. */
 export default function CasePage() {
@@ -19,11 +18,9 @@ export default function CasePage() {
   useCaseHotkeys(handle, { onUnavailable: unavailable });
   return (
     <div style={{ maxWidth: 1400, margin: "0 auto" }}>
-      <ReadableColours>
-        <Link to="/queue" style={{ display: "inline-block", marginBottom: 12 }}>
-          <ArrowLeftOutlined aria-hidden /> {t("back")}
-        </Link>
-      </ReadableColours>
+      <Link to="/queue" style={{ display: "inline-block", marginBottom: 12 }}>
+        <ArrowLeftOutlined aria-hidden /> {t("back")}
+      </Link>
       {Number.isSafeInteger(id) && id > 0 ? <CaseView key={id} id={id} ref={handle} /> : null}
     </div>
   );

@@ -2,10 +2,10 @@ import { Descriptions, List, Space, Typography } from "antd";
 import dayjs from "dayjs";
 import { Link } from "react-router";
 import { formatMoney } from "../../../../shared/money.ts";
+import { ToneTag } from "../../../../shared/tone.tsx";
 import { type CaseViewData, inCurrency } from "../data.ts";
 import { percent } from "../format.ts";
 import { useCaseText, useCodes } from "../text.ts";
-import { ToneTag } from "../tone.tsx";
 import { Section } from "./section.tsx";
 
 type Kase = { id: number; type: string; reason: string; status: string; createdAt: string };

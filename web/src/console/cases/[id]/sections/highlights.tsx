@@ -2,10 +2,10 @@ import { Col, List, Row, Space, Typography } from "antd";
 import dayjs from "dayjs";
 import type { ReactNode } from "react";
 import { label } from "../../../../shared/i18n.ts";
+import { ToneTag } from "../../../../shared/tone.tsx";
 import type { CaseViewData, Highlight } from "../data.ts";
 import { percent } from "../format.ts";
 import { useCaseText } from "../text.ts";
-import { ToneTag } from "../tone.tsx";
 import { EvidenceGallery } from "./evidence.tsx";
 import { Section } from "./section.tsx";
 

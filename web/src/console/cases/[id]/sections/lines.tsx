@@ -1,8 +1,8 @@
 import { List, Space, Table, Typography } from "antd";
 import { formatMoney } from "../../../../shared/money.ts";
+import { ToneTag } from "../../../../shared/tone.tsx";
 import { type CaseViewData, inCurrency } from "../data.ts";
 import { useCaseText, useCodes } from "../text.ts";
-import { ToneTag } from "../tone.tsx";
 import { Section } from "./section.tsx";
 
 type Line = CaseViewData["lines"][number];

@@ -2,9 +2,9 @@ import { Descriptions, List, Space, Table, Typography } from "antd";
 import dayjs from "dayjs";
 import { formatMoney } from "../../../../shared/money.ts";
 import { useCan } from "../../../../shared/session.ts";
+import { ToneTag } from "../../../../shared/tone.tsx";
 import { type CaseViewData, inCurrency, isMoneyCase, type Quote, useQuote } from "../data.ts";
 import { useCaseText } from "../text.ts";
-import { ToneTag } from "../tone.tsx";
 import { Section } from "./section.tsx";
 
 const REFUND_COLOUR = {

@@ -1,9 +1,9 @@
 import { Empty, Space, Timeline, Typography } from "antd";
 import dayjs from "dayjs";
 import { label } from "../../../../shared/i18n.ts";
+import { type Tone, ToneTag } from "../../../../shared/tone.tsx";
 import type { CaseViewData, Parcel } from "../data.ts";
 import { useCaseText } from "../text.ts";
-import { type Tone, ToneTag } from "../tone.tsx";
 import { Section } from "./section.tsx";
 
 const when = (at: string | null) => (at ? dayjs(at).format("MM-DD HH:mm") : "—");

@@ -1,9 +1,9 @@
 import { Alert, List, Space, Typography } from "antd";
 import dayjs from "dayjs";
 import { label } from "../../../../shared/i18n.ts";
+import { ToneTag } from "../../../../shared/tone.tsx";
 import type { CaseViewData } from "../data.ts";
 import { useCaseText, useCodes } from "../text.ts";
-import { ToneTag } from "../tone.tsx";
 import { Section } from "./section.tsx";
 
 const LEVEL_COLOUR = { low: "green", medium: "orange", high: "red" } as const;

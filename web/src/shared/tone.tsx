@@ -1,4 +1,4 @@
-import { ConfigProvider, Tag } from "antd";
+import { Tag } from "antd";
 import type { ReactNode } from "react";
 
 /**
@@ -37,14 +37,5 @@ export function ToneTag({
     >
       {children}
     </Tag>
-  );
-}
-
-/** Error red and links dark enough for text on white (antd's #ff4d4f reads at 3.2:1), buttons as written. */
-export function ReadableColours({ children }: { children: ReactNode }) {
-  return (
-    <ConfigProvider theme={{ token: { colorError: "#cf1322", colorLink: "#1557c0" } }}>
-      {children}
-    </ConfigProvider>
   );
 }
