@@ -97,6 +97,28 @@ export async function listeningServer(
   return { app, url, close: () => app.close() };
 }
 
+/**
+ * Call the server's API as an integration does (a bearer token), to set the scene or check what a
+ * screen did; a refusal throws with the problem the server sent.
+ */
+export async function callApi(
+  url: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  // biome-ignore lint/suspicious/noExplicitAny: answers are read field by field
+): Promise<any> {
+  const res = await fetch(`${url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const json = res.status === 204 ? null : await res.json();
+  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
 /** Every test user's password: long enough for the rules, never used outside tests. */
 export const TEST_PASSWORD = "browser-test-pw";
 
