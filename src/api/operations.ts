@@ -695,6 +695,9 @@ export const OPERATIONS: Record<string, Declared> = {
           results: Type.Array(
             Obj({
               id: Int,
+              orderExternalId: Type.Optional(
+                Type.String({ description: "The case's order number, when the caller may see the case" }),
+              ),
               ok: Bool,
               status: Type.Optional(CaseStatus),
               version: Type.Optional(Int),

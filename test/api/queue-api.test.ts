@@ -519,9 +519,16 @@ describe("batch actions", () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ total: 3, succeeded: 2, failed: 1 });
     expect(res.body.results).toEqual([
-      { id: c.b, ok: true, status: "awaiting_return", version: expect.any(Number) },
+      {
+        id: c.b,
+        orderExternalId: "TM-BETA-002",
+        ok: true,
+        status: "awaiting_return",
+        version: expect.any(Number),
+      },
       {
         id: c.d,
+        orderExternalId: "TM-DELTA-004",
         ok: false,
         error: {
           code: "INVALID_TRANSITION",
@@ -529,6 +536,11 @@ describe("batch actions", () => {
         },
       },
       expect.objectContaining({ id: c.f, ok: true }),
+    ]);
+    // A reviewer of one shop learns nothing of another shop's case, not even its order number.
+    const tm = await ok("tm", "POST", "/cases/batch", { action: "claim", ids: [c.f] });
+    expect(tm.results).toEqual([
+      { id: c.f, ok: false, error: expect.objectContaining({ code: "CASE_NOT_FOUND" }) },
     ]);
     const zh = await ok("rev1", "POST", "/cases/batch", { action: "reject", ids: [c.a] });
     expect(zh.results[0]).toMatchObject({ ok: false, error: { code: "GUARD_FAILED" } });

@@ -392,8 +392,26 @@ export async function queueRoutes(app: App, { ctx }: { ctx: FlowContext }) {
           results.push({ id, ok: false, error: { code: e.code, message: describeError(e, lang) } });
         }
       }
+      // Name each case by its order number, as people know it — only where the caller may see the case.
+      const orderNo = new Map(
+        (
+          await ctx.db
+            .selectFrom("cases as c")
+            .innerJoin("orders as o", "o.id", "c.order_id")
+            .select(["c.id", "o.external_id"])
+            .where("c.id", "in", ids.length ? ids : [0])
+            .$if(p.shops !== null, (q) =>
+              q.where("c.shop_id", "in", p.shops?.length ? [...(p.shops ?? [])] : [""]),
+            )
+            .execute()
+        ).map((r) => [r.id, r.external_id]),
+      );
+      const named = results.map((r) => {
+        const no = orderNo.get(r.id);
+        return no === undefined ? r : { ...r, orderExternalId: no };
+      });
       const succeeded = results.filter((r) => r.ok).length;
-      return { total: results.length, succeeded, failed: results.length - succeeded, results };
+      return { total: results.length, succeeded, failed: results.length - succeeded, results: named };
     },
   );
 }

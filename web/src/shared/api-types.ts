@@ -3222,6 +3222,8 @@ export type paths = {
                   };
                   id: number;
                   ok: boolean;
+                  /** @description The case's order number, when the caller may see the case */
+                  orderExternalId?: string;
                   status?: components["schemas"]["CaseState"];
                   version?: number;
                 }[];

@@ -8,14 +8,7 @@ import { label } from "../../shared/i18n.ts";
 import { ToneTag } from "../../shared/tone.tsx";
 import { RejectFields, type RejectValues, useRejectBody } from "../cases/[id]/actions/review-forms.tsx";
 import type { CaseViewData } from "../cases/[id]/data.ts";
-import {
-  type BatchAction,
-  type BatchAnswer,
-  type BatchBody,
-  type QueueItem,
-  useLifecycle,
-  usePeople,
-} from "./data.ts";
+import { type BatchAction, type BatchAnswer, type BatchBody, useLifecycle, usePeople } from "./data.ts";
 import { type Filter, toApi } from "./params.ts";
 
 /** The most cases one batch takes (POST /cases/batch refuses more with BATCH_TOO_LARGE). */
@@ -59,7 +52,6 @@ export function BatchBar({
   filter,
   may,
   onSelection,
-  knownItems,
 }: {
   t: TFunction;
   selection: Selection | null;
@@ -70,7 +62,6 @@ export function BatchBar({
   may: Permissions;
   onSelection: (s: Selection | null) => void;
   /** The rows seen so far, to name the cases in the results by their order numbers. */
-  knownItems: Map<number, QueueItem>;
 }) {
   const [action, setAction] = useState<BatchAction | null>(null);
   const [answer, setAnswer] = useState<{ action: BatchAction; result: BatchAnswer } | null>(null);
@@ -133,7 +124,7 @@ export function BatchBar({
           }}
         />
       )}
-      <BatchResults t={t} answer={answer} knownItems={knownItems} onClose={() => setAnswer(null)} />
+      <BatchResults t={t} answer={answer} onClose={() => setAnswer(null)} />
     </>
   );
 }
@@ -238,12 +229,10 @@ function BatchDialog({
 function BatchResults({
   t,
   answer,
-  knownItems,
   onClose,
 }: {
   t: TFunction;
   answer: { action: BatchAction; result: BatchAnswer } | null;
-  knownItems: Map<number, QueueItem>;
   onClose: () => void;
 }) {
   const lifecycle = useLifecycle();
@@ -284,14 +273,11 @@ function BatchResults({
                   title: t("order"),
                   key: "case",
                   // The case's own page in a new tab: the results stay here while one is looked into.
-                  render: (_: unknown, x) => {
-                    const item = knownItems.get(x.id);
-                    return (
-                      <a href={`/cases/${x.id}`} target="_blank" rel="noopener">
-                        {item ? `${item.orderExternalId} · #${x.id}` : `#${x.id}`}
-                      </a>
-                    );
-                  },
+                  render: (_: unknown, x) => (
+                    <a href={`/cases/${x.id}`} target="_blank" rel="noopener">
+                      {x.orderExternalId ? `${x.orderExternalId} · #${x.id}` : `#${x.id}`}
+                    </a>
+                  ),
                 },
                 {
                   title: t("result"),

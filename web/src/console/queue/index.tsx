@@ -213,7 +213,6 @@ export default function Queue() {
           filter={filter}
           may={may}
           onSelection={setSelection}
-          knownItems={known}
         />
       )}
       {compact ? (
