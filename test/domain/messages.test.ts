@@ -86,8 +86,12 @@ describe("the message catalogue", () => {
 
   it("fills templates from the error's details, in the language's words", () => {
     const cap = { requested: "60.00", cap: "50.00", currency: "CNY" };
-    expect(errorMessage("REFUND_ABOVE_CAP", cap, "zh-CN")).toBe("退款金额 60.00 超过可退上限 50.00");
-    expect(errorMessage("REFUND_ABOVE_CAP", cap, "en")).toBe("The refund 60.00 is above the cap 50.00");
+    expect(errorMessage("REFUND_ABOVE_CAP", cap, "zh-CN")).toBe("退款金额 ¥60.00 超过可退上限 ¥50.00");
+    expect(errorMessage("REFUND_ABOVE_CAP", cap, "en")).toBe("The refund ¥60.00 is above the cap ¥50.00");
+    // Every amount says its currency; one without a symbol follows it as its code.
+    expect(
+      errorMessage("REFUND_ABOVE_CAP", { requested: "60.00", cap: "50.00", currency: "SGD" }, "en"),
+    ).toBe("The refund 60.00 SGD is above the cap 50.00 SGD");
     // Without the amounts, the alternative that needs none.
     expect(errorMessage("REFUND_ABOVE_CAP", {}, "zh-CN")).toBe("退款金额超过可退上限");
     const transition = { state: "refunded", action: "approve", allowed: ["close"] };

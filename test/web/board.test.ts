@@ -210,7 +210,7 @@ describe("the live board", () => {
     await shot(page, "board-grant-dialog-en");
     await dialog.getByRole("button", { name: "Confirm" }).click();
     const alert = page.getByRole("alert").filter({ hasText: `Case #${id} was not moved` });
-    await expect.poll(() => alert.textContent()).toMatch(/above the cap \d+\.\d\d/);
+    await expect.poll(() => alert.textContent()).toMatch(/above the cap ¥\d+\.\d\d/);
     expect(await axeViolations(page)).toEqual([]);
     await shot(page, "board-refused-en");
     // The card stays in the column it was dragged from, and so does the case.

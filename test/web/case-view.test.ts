@@ -5,6 +5,7 @@ import { createToken } from "../../src/store/tokens.ts";
 import {
   addUser,
   axeViolations,
+  callApi,
   launchBrowser,
   listeningServer,
   newContext,
@@ -26,17 +27,7 @@ let server: Awaited<ReturnType<typeof listeningServer>>;
 let browser: Browser;
 let token: string;
 
-// biome-ignore lint/suspicious/noExplicitAny: answers are read field by field
-async function api(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = res.status === 204 ? null : await res.json();
-  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const api = (method: string, path: string, body?: unknown) => callApi(server.url, token, method, path, body);
 
 /** A customer's photo, drawn here: the page loads it like any evidence image, from a data: URL. */
 const photo = (colour: string, label: string) =>

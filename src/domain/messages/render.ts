@@ -10,6 +10,21 @@ export function show(value: unknown, m: Messages, key = ""): string {
   return m.terms[key]?.[text] ?? text;
 }
 
+/** Symbols people read money in; any other currency follows the amount as its code (12.00 SGD). */
+const SYMBOLS: Readonly<Record<string, string>> = { CNY: "¥", USD: "$", EUR: "€", GBP: "£", HKD: "HK$" };
+const AMOUNT = /^-?\d+(\.\d+)?$/;
+
+/**
+ * An amount with its currency: details of money (moneyDetails) carry decimal strings and a `currency`;
+ * ids and quantities stay numbers, so only the strings are amounts.
+ */
+function withCurrency(value: unknown, currency: unknown, text: string): string {
+  if (typeof value !== "string" || typeof currency !== "string" || !AMOUNT.test(value)) return text;
+  const symbol = SYMBOLS[currency];
+  if (!symbol) return `${value} ${currency}`;
+  return value.startsWith("-") ? `-${symbol}${value.slice(1)}` : `${symbol}${value}`;
+}
+
 const present = (v: unknown) =>
   v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && v.length === 0);
 
@@ -24,5 +39,7 @@ export function render(template: Template, details: Details, m: Messages): strin
     [...t.matchAll(PLACEHOLDER)].every((x) => present(details[x[1] as string])),
   );
   const chosen = fits ?? options[options.length - 1] ?? "";
-  return chosen.replace(PLACEHOLDER, (_, k: string) => (present(details[k]) ? show(details[k], m, k) : "?"));
+  return chosen.replace(PLACEHOLDER, (_, k: string) =>
+    present(details[k]) ? withCurrency(details[k], details.currency, show(details[k], m, k)) : "?",
+  );
 }
