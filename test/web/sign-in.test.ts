@@ -53,14 +53,14 @@ describe("signing in and out", () => {
     await page.locator("#password").fill(TEST_PASSWORD);
     await page.locator("button[type=submit]").click();
     await page.waitForURL(/\/board$/);
-    await expect.poll(() => page.locator("header").textContent()).toContain("李审核 · 售后审核");
+    await expect.poll(() => page.getByRole("banner").textContent()).toContain("李审核 · 售后审核");
     // A reviewer has no people screen: not in the menu, and refused when typed in.
     expect(await page.getByRole("navigation").textContent()).not.toContain("人员管理");
     await page.goto("/settings/users");
     await expect.poll(() => page.getByRole("main").textContent()).toContain("你的角色无权访问此页面");
 
     await page
-      .locator("header")
+      .getByRole("banner")
       .getByRole("button", { name: /李审核/ })
       .hover();
     await page.getByText("退出登录").click();
@@ -140,7 +140,7 @@ describe("people (admin)", () => {
     await other.locator("#login").fill("zhang.wh");
     await other.locator("#password").fill("warehouse-pw-1");
     await other.locator("button[type=submit]").click();
-    await expect.poll(() => other.locator("header").textContent()).toContain("张仓库 · 仓库");
+    await expect.poll(() => other.getByRole("banner").textContent()).toContain("张仓库 · 仓库");
     await other.context().close();
     await context.close();
   });
