@@ -142,19 +142,20 @@ export default function Users() {
   const open = (u: User | "new") => {
     setEditing(u);
     save.reset();
-    form.setFieldsValue(
-      u === "new"
-        ? { name: "", login: "", role: "reviewer", shops: [], password: "" }
-        : {
-            name: u.name,
-            role: u.role,
-            shops: u.shops ?? [],
-            onDuty: u.onDuty,
-            disabled: u.disabled,
-            password: "",
-          },
-    );
   };
+  // The form's first values, given as it mounts (a fresh form per person): set from outside instead,
+  // they could land after the person had already started typing.
+  const initial: Partial<FormValues> =
+    editing === null || editing === "new"
+      ? { name: "", login: "", role: "reviewer", shops: [], password: "" }
+      : {
+          name: editing.name,
+          role: editing.role,
+          shops: editing.shops ?? [],
+          onDuty: editing.onDuty,
+          disabled: editing.disabled,
+          password: "",
+        };
   return (
     <section aria-labelledby="users-title">
       <Space style={{ width: "100%", justifyContent: "space-between", marginBottom: 16 }} wrap>
@@ -256,7 +257,13 @@ export default function Users() {
             {save.error.message}
           </Typography.Paragraph>
         )}
-        <Form form={form} layout="vertical" onFinish={(v) => save.mutate(v)}>
+        <Form
+          key={editing === "new" ? "new" : (editing?.id ?? "none")}
+          form={form}
+          initialValues={initial}
+          layout="vertical"
+          onFinish={(v) => save.mutate(v)}
+        >
           <Form.Item name="name" label={t("name")} rules={[{ required: true }]}>
             <Input />
           </Form.Item>
