@@ -43,7 +43,7 @@ export const Card = memo(function Card({
   const { t: qt } = useQueueText();
   const navigate = useNavigate();
   const u = urgency(item.slaDueAt, now);
-  const customer = item.customer?.name ?? t("customerUnknown");
+  const customer = item.customer?.name ?? item.customer?.id ?? t("customerUnknown");
   const amount = formatMoney(item.amount);
   const start = (e: DragEvent) => {
     e.dataTransfer.setData("text/plain", String(item.id));
