@@ -126,7 +126,12 @@ describe("people (admin)", () => {
     await dialog.locator("#role").click();
     await page.locator(".ant-select-item-option", { hasText: "仓库" }).click();
     await expect
-      .poll(() => dialog.locator(".ant-form-item").filter({ has: page.locator("#role") }).textContent())
+      .poll(() =>
+        dialog
+          .locator(".ant-form-item")
+          .filter({ has: page.locator("#role") })
+          .textContent(),
+      )
       .toContain("仓库");
     await dialog.locator("#password").fill("short");
     await dialog.getByRole("button", { name: /保\s*存/ }).click();
