@@ -90,6 +90,27 @@ describe("WeChat Channels adapter against the simulator", () => {
     expect(sim.tokensIssued()).toBe(1);
   });
 
+  it("finds an order placed later in the very second the previous pull ended in", async () => {
+    let t = Date.parse("2026-12-07T08:00:00.300Z");
+    const s = await startWechatChannelsSimulator({ now: () => new Date(t) });
+    try {
+      const c = wechatChannelsAdapter.connect(s.credentials, {
+        baseUrl: s.url,
+        timeoutMs: 2_000,
+        shop: "wx-shop",
+      });
+      const ended = new Date(t);
+      expect((await c.pullOrders({ from: new Date(t - 60_000), to: ended }, null)).items).toEqual([]);
+      t += 400; // 08:00:00.700: the platform stamps it 08:00:00, a second the last pull already asked about
+      s.placeOrder(order("3700000000000000901"));
+      t += 1_000;
+      const next = await c.pullOrders({ from: ended, to: new Date(t) }, null);
+      expect(next.items.map((o) => o.externalId)).toEqual(["3700000000000000901"]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("refuses a window longer than the platform's 24 hours before calling", async () => {
     await expect(
       client.pullAftersales({ from: new Date(Date.now() - 25 * 3_600_000), to: new Date() }, null),

@@ -338,9 +338,11 @@ export function connectWechatChannels(
   }
 
   function secondsOf(window: PullWindow): { start: number; end: number } {
-    const start = Math.ceil(window.from.getTime() / 1000);
+    // The platform stamps changes in whole seconds: ask for every second the window touches. The next
+    // window starts in the second this one ended in, since a change can still come later in it (the two
+    // overlap by that second; ingesting is idempotent). Rounding `from` up instead lost such a change.
+    const start = Math.floor(window.from.getTime() / 1000);
     const end = Math.ceil(window.to.getTime() / 1000) - 1;
-    if (end < start) throw new PlatformRejectedError("rejected", "BAD_WINDOW", "The pull window is empty");
     if (window.to.getTime() - window.from.getTime() > WECHAT_MAX_WINDOW_MS) {
       throw new PlatformRejectedError(
         "rejected",
