@@ -195,6 +195,12 @@ function backendCpuDelta(before: Map<number, number>, after: Map<number, number>
   return ms;
 }
 
+/** The service's database calls so far (GET /healthz). */
+async function databaseCalls(url: string): Promise<{ roundTrips: number; statements: number }> {
+  const res = await fetch(`${url}/healthz`);
+  return ((await res.json()) as { calls: { roundTrips: number; statements: number } }).calls;
+}
+
 function percentile(sorted: number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
@@ -463,6 +469,9 @@ interface PhaseResult {
   appCpuKernelMsPerFlow: number;
   appCpuMsPerFlowInclOutbox: number;
   dbCpuMsPerFlow: number | null;
+  /** The service's database round trips and statements per flow, as it counts them (GET /healthz). */
+  dbRoundTripsPerFlow: number;
+  dbStatementsPerFlow: number;
   benchCpuMsPerFlow: number;
   otherCores: number;
   machineCores: number;
@@ -496,6 +505,7 @@ async function runType(
 
   const lat = emptyLatencies();
   const outcomes: FlowOutcome[] = new Array(measured.length);
+  const calls0 = await databaseCalls(svc.url);
   const db0 = pgDatabase ? postgresBackendsCpu(pgDatabase) : undefined;
   const split0 = processCpuSplit(svc.pid);
   const cpu0 = split0.user + split0.system;
@@ -511,6 +521,7 @@ async function runType(
   const machine1 = machineBusyMs();
   const bench1 = process.cpuUsage(bench0);
   const db1 = pgDatabase ? postgresBackendsCpu(pgDatabase) : undefined;
+  const calls1 = await databaseCalls(svc.url);
   const load = loadavg()[0] ?? 0;
   await drain(); // each refund's outbox message comes due refundGraceMs after its grant
   const cpu2 = processCpuMs(svc.pid);
@@ -544,6 +555,8 @@ async function runType(
     appCpuKernelMsPerFlow: round((split1.system - split0.system) / n, 2) ?? 0,
     appCpuMsPerFlowInclOutbox: round((cpu2 - cpu0) / n, 2) ?? 0,
     dbCpuMsPerFlow: db0 && db1 ? round(backendCpuDelta(db0, db1) / n, 2) : null,
+    dbRoundTripsPerFlow: round((calls1.roundTrips - calls0.roundTrips) / n, 1) ?? 0,
+    dbStatementsPerFlow: round((calls1.statements - calls0.statements) / n, 1) ?? 0,
     benchCpuMsPerFlow: round((bench1.user + bench1.system) / 1000 / n, 2) ?? 0,
     // Everything else the machine did meanwhile (other processes, PostgreSQL's own background work):
     // cores' worth, averaged over the phase. Much above 0 means the numbers are disturbed.
@@ -799,6 +812,9 @@ function printPhase(kind: DbKind, p: Omit<PhaseResult, "outcomes">, opts: Option
     lines.push(
       `    PostgreSQL CPU    ${p.dbCpuMsPerFlow.toFixed(2).padStart(8)} ms/flow   (its backends; not part of app CPU)`,
     );
+  lines.push(
+    `    database calls    ${p.dbRoundTripsPerFlow.toFixed(1).padStart(8)} round trips/flow, ${p.dbStatementsPerFlow.toFixed(1)} of them statements (the rest BEGIN/COMMIT; the service's pollers included)`,
+  );
   lines.push(
     `    load generator    ${p.benchCpuMsPerFlow.toFixed(2).padStart(8)} ms/flow   (this process, incl. the payment simulator)`,
   );

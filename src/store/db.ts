@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
+import { countCall } from "./calls.ts";
 import { type ChangeFeed, pgliteChanges, postgresChanges } from "./changes.ts";
 import { lockDataDir } from "./lock.ts";
 import { migrate } from "./migrate.ts";
@@ -57,10 +58,12 @@ function preparing(pool: pg.Pool) {
     if (!w) {
       w = Object.create(client, {
         query: {
-          value: (text: unknown, values?: unknown[]) =>
-            typeof text === "string" && values && values.length > 0
+          value: (text: unknown, values?: unknown[]) => {
+            if (typeof text === "string") countCall(text);
+            return typeof text === "string" && values && values.length > 0
               ? client.query({ name: nameOf(text), text, values })
-              : client.query(text as string, values),
+              : client.query(text as string, values);
+          },
         },
       }) as pg.PoolClient;
       wrapped.set(client, w);

@@ -11,6 +11,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from "kysely";
+import { countCall } from "./calls.ts";
 
 /**
  * Kysely over embedded PGlite. PGlite is one session, so the driver hands out one connection at a
@@ -75,6 +76,7 @@ class PGliteConnection implements DatabaseConnection {
     this.#pg = pg;
   }
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    countCall(q.sql);
     // Without parameters use the simple protocol, which also runs multi-statement scripts (migrations).
     const res =
       q.parameters.length === 0

@@ -53,7 +53,16 @@ async function newCase(over: Record<string, unknown> = {}) {
 
 describe("HTTP API", () => {
   it("serves health without a token and OpenAPI to any token holder", async () => {
-    expect((await app.inject({ url: "/healthz" })).json()).toMatchObject({ ok: true });
+    const health = async () => (await app.inject({ url: "/healthz" })).json();
+    const before = await health();
+    expect(before).toMatchObject({ ok: true, database: env.store.kind });
+    // It counts this process's database calls: a case opened is statements inside a transaction.
+    await newCase();
+    const after = (await health()).calls;
+    expect(after.statements).toBeGreaterThan(before.calls.statements);
+    expect(after.roundTrips - before.calls.roundTrips).toBeGreaterThan(
+      after.statements - before.calls.statements,
+    );
     expect((await app.inject({ url: "/api/docs/json" })).statusCode).toBe(401);
     const doc = (
       await app.inject({ url: "/api/docs/json", headers: { authorization: `Bearer ${tokens.admin}` } })
