@@ -44,7 +44,38 @@ export async function newContext(
   });
   if (opts.language)
     await context.addInitScript((lang) => localStorage.setItem("aftersales.language", lang), opts.language);
+  // What went wrong in the page, for the report of a test that fails (see whatPagesShow).
+  const log: string[] = [];
+  troubles.set(context, log);
+  context.on("page", (page) => {
+    page.on("console", (m) => {
+      if (m.type() === "error") log.push(`console: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
+    page.on("response", (r) => {
+      if (r.status() >= 400) log.push(`${r.request().method()} ${r.url()} -> ${r.status()}`);
+    });
+  });
   return context;
+}
+
+const troubles = new WeakMap<BrowserContext, string[]>();
+
+/**
+ * For a failed test's report: each page's address, the dialogs and alerts it shows, and the errors and
+ * failed API answers it met — what a person would have seen, since CI keeps only the printed output.
+ */
+export async function whatPagesShow(context: BrowserContext): Promise<string> {
+  const out = [...(troubles.get(context) ?? [])];
+  for (const page of context.pages()) {
+    out.push(`page ${page.url()}`);
+    const shown = await page
+      .locator("[role=dialog]:visible, [role=alert]:visible")
+      .allInnerTexts()
+      .catch((e: Error) => [`(could not read the page: ${e.message})`]);
+    for (const text of shown) out.push(`  shows: ${text.replace(/\s+/g, " ").slice(0, 400)}`);
+  }
+  return out.join("\n");
 }
 
 /** Save what the page shows now as test-artifacts/screenshots/<name>.png. */

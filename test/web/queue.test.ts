@@ -11,6 +11,7 @@ import {
   newContext,
   shot,
   signIn,
+  whatPagesShow,
 } from "../support/browser.ts";
 import { type TestEnv, testEnv } from "../support/db.ts";
 import { addShop, sampleOrder } from "../support/fixtures.ts";
@@ -88,7 +89,9 @@ async function choose(page: Page, select: Locator, option: string) {
 
 /** Every browser profile a test opened, closed after it even when it failed half way. */
 const contexts = new Set<BrowserContext>();
-afterEach(async () => {
+afterEach(async (test) => {
+  if (test.task.result?.state === "fail")
+    for (const c of contexts) console.error(`what the browser showed:\n${await whatPagesShow(c)}`);
   for (const c of contexts) await c.close();
   contexts.clear();
 });
@@ -305,12 +308,18 @@ describe("the reviewer workspace", () => {
     await page.locator("thead .ant-table-selection-column input[type=checkbox]").check();
     const bar = page.getByRole("region", { name: "已选 3 单" });
     await bar.getByRole("button", { name: "同意" }).click();
-    const confirm = page.getByRole("dialog", { name: "批量同意" });
+    const confirm = page.getByRole("dialog", { name: "批量同意", exact: true });
     await expect.poll(() => confirm.textContent()).toContain("将对选中的 3 个售后单执行「同意」");
     // Ant Design spaces a two-character Chinese button label: "同 意".
     await confirm.getByRole("button", { name: /^同\s?意$/ }).click();
 
     const results = page.getByRole("dialog", { name: "批量同意结果" });
+    // The answer is the results, or an error shown in the confirmation: wait for either, then say which.
+    const refused = confirm.getByRole("alert");
+    await expect
+      .poll(async () => (await results.isVisible()) || (await refused.isVisible()), { timeout: 60_000 })
+      .toBe(true);
+    expect(await refused.count()).toBe(0);
     await expect.poll(() => results.textContent()).toContain("共 3 单：成功 2 单，失败 1 单");
     const failed = results.locator("tbody tr").filter({ hasText: "失败" });
     expect(await failed.count()).toBe(1);
@@ -330,7 +339,7 @@ describe("the reviewer workspace", () => {
     const bar = page.getByRole("region", { name: `已选 ${bulk.length} 单` });
     await expect.poll(() => bar.textContent()).toContain(`已选择全部 ${bulk.length} 个符合条件的售后单`);
     await bar.getByRole("button", { name: "认领" }).click();
-    const confirm = page.getByRole("dialog", { name: "批量认领" });
+    const confirm = page.getByRole("dialog", { name: "批量认领", exact: true });
     await expect.poll(() => confirm.textContent()).toContain(`当前筛选条件下的全部 ${bulk.length} 个售后单`);
     await noAxeViolations(page);
     await shot(page, "queue-batch-confirm-zh");
