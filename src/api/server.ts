@@ -140,7 +140,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   });
   await app.register(async (open) => {
     open.addHook("onRequest", publicLimit);
-    await open.register(healthRoutes, { dbKind: opts.dbKind });
+    await open.register(healthRoutes, { dbKind: opts.dbKind, ctx: opts.ctx });
   });
   await app.register(
     async (api) => {

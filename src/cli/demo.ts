@@ -6,6 +6,7 @@ import { formatMinor, parseMinor } from "../domain/money.ts";
 import type { Channel, LogisticsStatus, OrderInput, Tender } from "../domain/order.ts";
 import { DEFAULT_RULE_SET } from "../domain/rules/default-rules.ts";
 import { scanQuality } from "../flows/alerts.ts";
+import { foldAnalytics } from "../flows/analytics.ts";
 import type { Actor, FlowContext } from "../flows/context.ts";
 import { grantRefund } from "../flows/grant-refund.ts";
 import { ingestOrder } from "../flows/ingest-order.ts";
@@ -1234,6 +1235,8 @@ export async function loadDemo(ctx: FlowContext, opts: DemoOptions = {}): Promis
   });
   await activateRules(ctx, DEMO_ADMIN, rules.version);
   await scanQuality(ctx);
+  // The dashboards show the history at once, not after the fold job's first pass.
+  await foldAnalytics(ctx);
 
   return summarize(ctx, shopIds);
 }

@@ -7,7 +7,16 @@ import {
 } from "../domain/analytics.ts";
 import { fail } from "../domain/errors.ts";
 import { CASE_STATES, type CaseState } from "../domain/lifecycle.ts";
-import { caseCounts, costs, rebuildRollups, refundRates, stageHistograms } from "../store/analytics.ts";
+import {
+  caseCounts,
+  costs,
+  foldRollups,
+  foldState,
+  pruneFolds,
+  rebuildRollups,
+  refundRates,
+  stageHistograms,
+} from "../store/analytics.ts";
 import type { FlowContext } from "./context.ts";
 
 /** The months, shop and visible shops an analytics question is about. */
@@ -106,6 +115,39 @@ export async function stageTimes(ctx: FlowContext, q: AnalyticsQuery) {
 export async function costReport(ctx: FlowContext, q: AnalyticsQuery) {
   return { rows: await costs(ctx.db, scope(q)) };
 }
+
+/** Deltas per rollup table that one fold transaction takes. */
+const FOLD_BATCH = 5000;
+
+/**
+ * Fold what the writes appended into the rollups, batch after batch, until nothing waits (or `maxBatches`
+ * were folded, so one busy worker does not starve its other jobs). Returns how many deltas were folded.
+ */
+export async function foldAnalytics(ctx: FlowContext, maxBatches = 20): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const n = await ctx.db.transaction().execute((tx) => foldRollups(tx, FOLD_BATCH));
+    total += n;
+    if (n < FOLD_BATCH) break;
+  }
+  return total;
+}
+
+/** How far analytics is behind the facts: deltas waiting, the oldest one's age, and the last hour's lag. */
+export async function analyticsLag(ctx: FlowContext) {
+  const s = await foldState(ctx.db);
+  return {
+    pending: s.pending,
+    oldestPendingMs: s.oldest ? Math.max(0, ctx.now().getTime() - s.oldest.getTime()) : 0,
+    foldsLastHour: s.folds,
+    lagP95Ms: s.lagP95Ms,
+    lagMaxMs: s.lagMaxMs,
+  };
+}
+
+export const pruneAnalyticsFolds = async (ctx: FlowContext) => {
+  await pruneFolds(ctx.db);
+};
 
 /** Recompute the rollups from the facts (after the time zone changed, or to check them). */
 export async function rebuildAnalytics(ctx: FlowContext) {

@@ -1,4 +1,5 @@
 import type { FlowContext } from "../flows/context.ts";
+import { startAnalyticsFold } from "./analytics-fold.ts";
 import { startDispatcher } from "./dispatcher.ts";
 import { startInterceptionPoller } from "./interceptions.ts";
 import { startPlatformSync } from "./platform-sync.ts";
@@ -19,6 +20,7 @@ export const WORKERS = {
   "platform sync": (ctx: FlowContext) => startPlatformSync(ctx),
   interceptions: (ctx: FlowContext) => startInterceptionPoller(ctx),
   reconciliation: (ctx: FlowContext) => startReconciler(ctx),
+  "analytics fold": (ctx: FlowContext) => startAnalyticsFold(ctx),
 } as const;
 
 export function startWorkers(ctx: FlowContext, o: { leaseMs: number }) {

@@ -102,7 +102,48 @@ export async function costs(db: Tx, q: RollupScope) {
   return rows.map((r) => ({ ...r, amount: Number(r.amount), entries: Number(r.entries) }));
 }
 
-/** Recompute every rollup from the facts (migration 012's analytics_rebuild). */
+/**
+ * Add up to `batch` waiting deltas of each rollup into it (migration 021's analytics_fold), in one
+ * transaction; returns how many were folded.
+ */
+export async function foldRollups(db: Tx, batch: number): Promise<number> {
+  const { rows } = await sql<{ n: number }>`select analytics_fold(${batch}::int) as n`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** What still waits to be folded, and how long the last hour's folds had kept deltas waiting. */
+export async function foldState(db: Tx) {
+  const { rows } = await sql<{
+    pending: number;
+    oldest: Date | null;
+    folds: number;
+    lag_p95_ms: number | null;
+    lag_max_ms: number | null;
+  }>`
+    select (select count(*) from rollup_sales_delta) + (select count(*) from rollup_category_sales_delta)
+           + (select count(*) from rollup_cases_delta) + (select count(*) from rollup_stages_delta)
+           + (select count(*) from rollup_costs_delta) as pending,
+           least((select min(at) from rollup_sales_delta), (select min(at) from rollup_category_sales_delta),
+                 (select min(at) from rollup_cases_delta), (select min(at) from rollup_stages_delta),
+                 (select min(at) from rollup_costs_delta)) as oldest,
+           f.folds, f.lag_p95_ms, f.lag_max_ms
+      from (select count(*) as folds, max(lag_p95_ms) as lag_p95_ms, max(lag_max_ms) as lag_max_ms
+              from analytics_folds where at > now() - interval '1 hour') f`.execute(db);
+  const r = rows[0];
+  return {
+    pending: Number(r?.pending ?? 0),
+    oldest: r?.oldest ?? null,
+    folds: Number(r?.folds ?? 0),
+    lagP95Ms: r?.lag_p95_ms ?? null,
+    lagMaxMs: r?.lag_max_ms ?? null,
+  };
+}
+
+/** Forget fold statistics older than a day. */
+export const pruneFolds = (db: Tx) =>
+  sql`delete from analytics_folds where at < now() - interval '1 day'`.execute(db);
+
+/** Recompute every rollup from the facts (migration 012's analytics_rebuild, as 021 redefines it). */
 export async function rebuildRollups(db: Tx) {
   await sql`select analytics_rebuild()`.execute(db);
 }

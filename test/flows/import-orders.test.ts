@@ -7,7 +7,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildServer } from "../../src/api/server.ts";
 import { AppError } from "../../src/domain/errors.ts";
-import { refundRateReport } from "../../src/flows/analytics.ts";
+import { foldAnalytics, refundRateReport } from "../../src/flows/analytics.ts";
 import { type ImportResult, importOrders } from "../../src/flows/import-orders.ts";
 import { ingestOrder } from "../../src/flows/ingest-order.ts";
 import { importRejects } from "../../src/store/imports.ts";
@@ -268,6 +268,7 @@ describe("importing the Online Retail slice", () => {
       .where("shop_id", "=", shop)
       .executeTakeFirstOrThrow();
     expect(Number(ledger.sum)).toBe(want.refundedTotal);
+    await foldAnalytics(env.ctx); // as the fold job does within a second
     const rates = await refundRateReport(env.ctx, { by: "sku", shop, minSold: 1, limit: 1000 });
     const refundedUnits = rates.rows.reduce((a, r) => a + r.refundedQty, 0);
     const caseUnits = await env.ctx.db
