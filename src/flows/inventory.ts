@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { fail } from "../domain/errors.ts";
 import { BUCKETS, type Bucket, type Delta, validateWarehouseId } from "../domain/inventory.ts";
-import { applyMovements, findWarehouse, resolveWarehouse } from "../store/inventory.ts";
+import { applyMovements, findWarehouse, foldBalances, resolveWarehouse } from "../store/inventory.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 
 /** Warehouses, backorder settings and stock counts (盘点) — the ledger's own writes. */
@@ -102,4 +102,22 @@ export async function adjustStock(ctx: FlowContext, actor: Actor, input: Adjustm
     ]);
     return { warehouse, sku, applied: applied === 1 };
   });
+}
+
+/** Stock deltas one fold transaction takes. */
+const FOLD_BATCH = 5000;
+
+/**
+ * Add the movements' waiting deltas into the balance rows, batch after batch, until none wait (or
+ * `maxBatches` were folded). What anyone reads as stock is exact either way (inventory_stock); this keeps
+ * the deltas few. Returns how many were folded.
+ */
+export async function foldStock(ctx: FlowContext, maxBatches = 20): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const n = await ctx.db.transaction().execute((tx) => foldBalances(tx, FOLD_BATCH));
+    total += n;
+    if (n < FOLD_BATCH) break;
+  }
+  return total;
 }

@@ -7,6 +7,7 @@ import { startQualityScanner } from "./quality-scan.ts";
 import { startReconciler } from "./reconcile.ts";
 import { startRefundSettler } from "./refund-settler.ts";
 import { startReviewSweep } from "./review-sweep.ts";
+import { startStockFold } from "./stock-fold.ts";
 
 /**
  * Everything a worker runs: the outbox and the periodic jobs, one line each. Their writes are keyed
@@ -21,6 +22,7 @@ export const WORKERS = {
   interceptions: (ctx: FlowContext) => startInterceptionPoller(ctx),
   reconciliation: (ctx: FlowContext) => startReconciler(ctx),
   "analytics fold": (ctx: FlowContext) => startAnalyticsFold(ctx),
+  "stock fold": (ctx: FlowContext) => startStockFold(ctx),
 } as const;
 
 export function startWorkers(ctx: FlowContext, o: { leaseMs: number }) {

@@ -3,7 +3,8 @@ import { AppError } from "../domain/errors.ts";
 import {
   applyDelta,
   type Balance,
-  type BUCKETS,
+  BUCKETS,
+  type Bucket,
   type Delta,
   isEmptyDelta,
   type SourceKind,
@@ -43,50 +44,99 @@ export async function resolveWarehouse(db: Tx, id?: string | null): Promise<stri
   return w.id;
 }
 
+/** The advisory-lock namespace of per-SKU stock locks (the other key is the SKU's hash). */
+const STOCK_LOCK = 7301;
+
+const takes = (m: Movement) => BUCKETS.some((b) => (m.delta[b] ?? 0) < 0);
+/** Two names as one string: a warehouse code (or a source kind) holds no tab; what follows may. */
+const keyOf = (first: string, second: string) => `${first}\t${second}`;
+const split = (k: string) => [k.slice(0, k.indexOf("\t")), k.slice(k.indexOf("\t") + 1)] as const;
+
 /**
- * Apply movements exactly once each, with their balances, inside the caller's transaction. Each balance
- * row is locked first (in a fixed order, so two transactions never wait on each other crosswise); a
- * movement whose source is already in the ledger is skipped (a retry, or a concurrent twin that won).
- * INSUFFICIENT_STOCK rolls the caller's whole transaction back. Returns how many were new.
+ * Apply movements exactly once each, inside the caller's transaction: each is appended to the ledger
+ * with its delta (the stock fold job adds deltas into the balances later), and a movement whose source
+ * is already in the ledger is skipped (a retry, or a concurrent twin that won). Adding stock waits on
+ * nobody. Taking stock is checked against the exact stock (balance + waiting deltas) under a per-SKU
+ * lock, so two takers never both spend the same units: exclusive for reships, exchanges and
+ * adjustments; shared for inspections, which only move units their own case's receipt put in
+ * quarantine (bounded under the case lock), so inspections of one SKU never wait on each other.
+ * INSUFFICIENT_STOCK (or NEGATIVE_STOCK) rolls the caller's whole transaction back. Returns how many
+ * were new.
  */
 export async function applyMovements(tx: Tx, movements: readonly Movement[]): Promise<number> {
-  const sorted = movements
+  const moves = movements
     .filter((m) => !isEmptyDelta(m.delta))
     .toSorted((a, b) => a.warehouse.localeCompare(b.warehouse) || a.sku.localeCompare(b.sku));
-  let applied = 0;
-  for (const m of sorted) {
-    // Lock the balance row (creating it if new) and read it, with the backorder setting that applies.
-    const row = (
-      await sql<Balance & { allow: boolean }>`
-        insert into inventory_balances as b (warehouse_id, sku) values (${m.warehouse}, ${m.sku})
-        on conflict (warehouse_id, sku) do update set updated_at = b.updated_at
-        returning b.sellable, b.quarantine, b.defective, b.scrapped, b.returned_to_vendor,
-                  coalesce(b.allow_backorder,
-                           (select w.allow_backorder from warehouses w where w.id = b.warehouse_id)) as allow`.execute(
-        tx,
-      )
-    ).rows[0] as Balance & { allow: boolean };
-    // Under that lock: a source already in the ledger is a retry, or a concurrent twin that won.
-    const d = (b: (typeof BUCKETS)[number]) => m.delta[b] ?? 0;
-    const inserted = await sql`
-      insert into inventory_movements (source_kind, source_key, warehouse_id, sku, sellable, quarantine, defective,
-                                       scrapped, returned_to_vendor, case_id, actor, note, at)
-      values (${m.kind}, ${m.key}, ${m.warehouse}, ${m.sku}, ${d("sellable")}, ${d("quarantine")}, ${d("defective")},
-              ${d("scrapped")}, ${d("returned_to_vendor")}, ${m.caseId ?? null}, ${m.actor}, ${m.note ?? null}, ${m.at})
-      on conflict (source_kind, source_key) do nothing
-      returning id`.execute(tx);
-    if (inserted.rows.length === 0) continue;
-    // Only a replacement going out may backorder; a count or a QC move says what is physically there.
-    // Refusing here throws, which rolls the movement back with the rest of the caller's transaction.
-    const allowBackorder = row.allow && BACKORDERS.includes(m.kind);
-    const next = applyDelta(row, m.delta, { sku: m.sku, warehouse: m.warehouse, allowBackorder });
-    await sql`update inventory_balances
-                 set sellable = ${next.sellable}, quarantine = ${next.quarantine}, defective = ${next.defective},
-                     scrapped = ${next.scrapped}, returned_to_vendor = ${next.returned_to_vendor}, updated_at = ${m.at}
-               where warehouse_id = ${m.warehouse} and sku = ${m.sku}`.execute(tx);
-    applied++;
+  if (moves.length === 0) return 0;
+  const taking = moves.filter(takes);
+  const checked = [...new Set(taking.map((m) => keyOf(m.warehouse, m.sku)))].sort();
+  if (checked.length > 0) {
+    const exclusive = taking.some((m) => m.kind !== "inspection");
+    // In key order, so two transactions never wait on each other crosswise; a lock taken in its own
+    // statement, so the read below (a later snapshot) sees every taker that committed before us.
+    await sql`select ${exclusive ? sql`pg_advisory_xact_lock` : sql`pg_advisory_xact_lock_shared`}(${STOCK_LOCK}, hashtext(k))
+                from unnest(${checked}::text[]) as k order by k`.execute(tx);
   }
-  return applied;
+  const col = <T>(f: (m: Movement) => T) => moves.map(f);
+  const d = (b: Bucket) => col((m) => m.delta[b] ?? 0);
+  // One round trip: the movements (new ones only), their deltas, a balance row for a SKU new to the
+  // warehouse, and — for the SKUs taken from — the exact stock as it was before these movements.
+  const { rows } = await sql<
+    | { what: "new"; kind: string; key: string; warehouse: string; sku: string }
+    | ({ what: "stock"; warehouse: string; sku: string; allow: boolean } & Balance)
+  >`
+    with input as (
+      select * from unnest(${col((m) => m.kind)}::text[], ${col((m) => m.key)}::text[],
+                           ${col((m) => m.warehouse)}::text[], ${col((m) => m.sku)}::text[],
+                           ${d("sellable")}::int[], ${d("quarantine")}::int[], ${d("defective")}::int[],
+                           ${d("scrapped")}::int[], ${d("returned_to_vendor")}::int[],
+                           ${col((m) => m.caseId ?? null)}::bigint[], ${col((m) => m.actor)}::text[],
+                           ${col((m) => m.note ?? null)}::text[], ${col((m) => m.at)}::timestamptz[])
+        as t(kind, key, warehouse, sku, sellable, quarantine, defective, scrapped, returned_to_vendor,
+             case_id, actor, note, at)
+    ), m as (
+      insert into inventory_movements (source_kind, source_key, warehouse_id, sku, sellable, quarantine,
+                                       defective, scrapped, returned_to_vendor, case_id, actor, note, at)
+      select * from input
+      on conflict (source_kind, source_key) do nothing
+      returning source_kind, source_key, warehouse_id, sku, sellable, quarantine, defective, scrapped,
+                returned_to_vendor, at
+    ), deltas as (
+      insert into inventory_deltas (warehouse_id, sku, sellable, quarantine, defective, scrapped,
+                                    returned_to_vendor, at)
+      select warehouse_id, sku, sellable, quarantine, defective, scrapped, returned_to_vendor, at from m
+    ), balances as (
+      insert into inventory_balances (warehouse_id, sku)
+      select distinct warehouse_id, sku from m order by 1, 2
+      on conflict (warehouse_id, sku) do nothing
+    )
+    select 'new' as what, source_kind as kind, source_key as key, warehouse_id as warehouse, sku,
+           null::bigint as sellable, null::bigint as quarantine, null::bigint as defective,
+           null::bigint as scrapped, null::bigint as returned_to_vendor, null::boolean as allow
+      from m
+    union all
+    select 'stock', null, null, w.id, k.sku, coalesce(s.sellable, 0), coalesce(s.quarantine, 0),
+           coalesce(s.defective, 0), coalesce(s.scrapped, 0), coalesce(s.returned_to_vendor, 0),
+           coalesce(s.allow_backorder, w.allow_backorder)
+      from unnest(${checked.map((k) => split(k)[0])}::text[],
+                  ${checked.map((k) => split(k)[1])}::text[]) as k(warehouse, sku)
+      join warehouses w on w.id = k.warehouse
+      left join inventory_stock s on s.warehouse_id = k.warehouse and s.sku = k.sku`.execute(tx);
+  const fresh = new Set(rows.flatMap((r) => (r.what === "new" ? [keyOf(r.kind, r.key)] : [])));
+  // Under the lock: what the new movements take, against the stock before them, by the domain's rules.
+  for (const r of rows) {
+    if (r.what !== "stock") continue;
+    const mine = taking.filter(
+      (m) => m.warehouse === r.warehouse && m.sku === r.sku && fresh.has(keyOf(m.kind, m.key)),
+    );
+    let balance: Balance = r;
+    for (const m of mine) {
+      // Only a replacement going out may backorder; a count or a QC move says what is physically there.
+      const allowBackorder = r.allow && BACKORDERS.includes(m.kind);
+      balance = applyDelta(balance, m.delta, { sku: m.sku, warehouse: m.warehouse, allowBackorder });
+    }
+  }
+  return fresh.size;
 }
 
 /**
@@ -108,7 +158,7 @@ export interface BalanceFilter {
 
 export async function listBalances(db: Tx, f: BalanceFilter) {
   let q = db
-    .selectFrom("inventory_balances as b")
+    .selectFrom("inventory_stock as b")
     .innerJoin("warehouses as w", "w.id", "b.warehouse_id")
     .select([
       "b.warehouse_id",
@@ -214,3 +264,9 @@ export const caseReceiptLines = (db: Tx, caseId: number) =>
 
 export const caseInspections = (db: Tx, caseId: number) =>
   db.selectFrom("inspections").selectAll().where("case_id", "=", caseId).orderBy("id").execute();
+
+/** Add up to `batch` waiting stock deltas into the balances (migration 022's inventory_fold); how many. */
+export async function foldBalances(db: Tx, batch: number): Promise<number> {
+  const { rows } = await sql<{ n: number }>`select inventory_fold(${batch}::int) as n`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}

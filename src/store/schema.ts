@@ -225,6 +225,19 @@ export interface InventoryBalanceTable {
   updated_at: Generated<Date>;
 }
 
+/** The exact stock: a balance with its deltas not yet folded (a view, migration 022). */
+export interface InventoryStockView {
+  warehouse_id: string;
+  sku: string;
+  sellable: number;
+  quarantine: number;
+  defective: number;
+  scrapped: number;
+  returned_to_vendor: number;
+  allow_backorder: boolean | null;
+  updated_at: Date;
+}
+
 export interface InventoryMovementTable {
   id: Generated<number>;
   source_kind: string;
@@ -636,6 +649,7 @@ export interface DB {
   inspections: InspectionTable;
   unidentified_parcels: UnidentifiedParcelTable;
   inventory_balances: InventoryBalanceTable;
+  inventory_stock: InventoryStockView;
   inventory_movements: InventoryMovementTable;
   refunds: RefundTable;
   refund_lines: RefundLineTable;

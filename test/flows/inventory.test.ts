@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspectLines } from "../../src/flows/inspect-return.ts";
-import { adjustStock, createWarehouse, setSkuBackorder, updateWarehouse } from "../../src/flows/inventory.ts";
+import {
+  adjustStock,
+  createWarehouse,
+  foldStock,
+  setSkuBackorder,
+  updateWarehouse,
+} from "../../src/flows/inventory.ts";
 import { receiveReturn } from "../../src/flows/receive-return.ts";
 import { shipReplacement } from "../../src/flows/shipments.ts";
 import { findCase } from "../../src/store/cases.ts";
@@ -144,6 +150,34 @@ describe("the ledger applies each movement exactly once", () => {
     expect(both.filter((r) => r.status === "fulfilled").length).toBe(1);
     expect((await movementsOf(ctx, skus.tee)).length).toBe(1);
     expect(await stock(ctx, skus.tee)).toMatchObject({ sellable: -2 });
+    await expectLedgerBalanced(ctx);
+  });
+
+  it("replacements shipped at once never take more than is sellable, while the stock fold runs", async () => {
+    const { ctx } = env;
+    const skus = freshSkus();
+    await adjustStock(ctx, WAREHOUSE, {
+      sku: skus.tee,
+      warehouse: "sh-01",
+      delta: { sellable: 5 },
+      key: "c",
+    });
+    // Eight cases of two tees each against five in a warehouse that does not backorder: two ship.
+    const cases = [];
+    for (let i = 0; i < 8; i++) cases.push(await reshipCase(skus));
+    const shipped = await Promise.allSettled([
+      ...cases.map((c, i) =>
+        shipReplacement(ctx, WAREHOUSE, c.id, { ...parcel(`x${i}`), warehouse: "sh-01" }),
+      ),
+      foldStock(ctx),
+      foldStock(ctx),
+    ]);
+    const outcomes = shipped
+      .slice(0, cases.length)
+      .map((r) => (r.status === "fulfilled" ? "shipped" : (r.reason as { code?: string }).code));
+    expect(outcomes.filter((o) => o === "shipped").length).toBe(2);
+    expect(outcomes.filter((o) => o === "INSUFFICIENT_STOCK").length).toBe(6);
+    expect(await stock(ctx, skus.tee, "sh-01")).toMatchObject({ sellable: 1 });
     await expectLedgerBalanced(ctx);
   });
 });

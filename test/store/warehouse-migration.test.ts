@@ -12,9 +12,16 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-/** Take the database back to before 010_warehouse.sql, keeping the receipts rows as they were then. */
+/**
+ * Take the database back to before 010_warehouse.sql, keeping the receipts rows as they were then (and
+ * without 022's stock deltas, which build on 010's tables; migrate applies both again).
+ */
 async function rewind() {
   for (const stmt of [
+    "DROP VIEW inventory_stock",
+    "DROP TABLE inventory_deltas",
+    "DROP FUNCTION inventory_fold(integer)",
+    "DELETE FROM schema_migrations WHERE name = '022_inventory_deltas.sql'",
     "DROP TABLE inventory_movements, inventory_balances, unidentified_parcels, inspections, receipt_lines",
     "DROP INDEX receipts_key_idx",
     `ALTER TABLE receipts DROP COLUMN warehouse_id, DROP COLUMN key, DROP COLUMN scanned, DROP COLUMN carrier,
@@ -44,7 +51,7 @@ describe("010_warehouse on existing receipts", () => {
     await sql`update receipts set qc_result = 'fail', qc_note = '空包', inspected_at = received_at
                where case_id = ${empty.id}`.execute(ctx.db);
 
-    expect(await migrate(ctx.db)).toEqual(["010_warehouse.sql"]);
+    expect(await migrate(ctx.db)).toEqual(["010_warehouse.sql", "022_inventory_deltas.sql"]);
 
     const lines = await ctx.db
       .selectFrom("receipt_lines")
