@@ -4,28 +4,20 @@
  * apart from this load generator and the payment simulator), on PGlite and on PostgreSQL.
  *
  *   npm run bench -- --flows 200 --clients 8 --db both --type both
+ *   npm run bench -- --db postgres --clients 16 --processes 1,2 --workers 1   1 vs 2 API processes, side by side
  *   aftersales bench --flows 200            (options also as BENCH_FLOWS, BENCH_CLIENTS, BENCH_DB, …)
  *   npm run bench -- backtest               the rules engine benchmark instead (bench/backtest.ts)
  *   npm run bench -- analytics              analytics questions at 1M cases (bench/analytics.ts)
  *   npm run bench -- events                 live change latency to event streams (bench/events.ts)
  *   npm run bench -- import                 the bulk import benchmark instead (bench/import.ts)
+ *   npm run bench -- burst                  a sale-day burst of refund requests (bench/burst.ts; npm run bench:burst)
  *   npm run bench -- console                the reviewer queue, kanban and views at 100,000 open cases (bench/console.ts)
  *
  * See bench/README.md for what is measured and how to read it.
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import http from "node:http";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -38,7 +30,37 @@ import { formatMinor, parseMinor } from "../src/domain/money.ts";
 import { openStore } from "../src/store/db.ts";
 import { createToken } from "../src/store/tokens.ts";
 import { findPostgres } from "./postgres.ts";
-import { type ChildService, recreateDatabase, startChild, watchEvents } from "./service.ts";
+import {
+  type Api,
+  type ApiError,
+  apiClient,
+  backendCpuDelta,
+  databaseCalls,
+  describeLag,
+  describeScale,
+  environment,
+  type Health,
+  type Json,
+  lagOf,
+  machineBusyMs,
+  optionReader,
+  percentile,
+  pool,
+  postgresBackendsCpu,
+  processMemMb,
+  readScaleOptions,
+  recreateDatabase,
+  rollupLag,
+  round,
+  SCALE_ARGS,
+  type ScaleOptions,
+  type Services,
+  scaleRefusal,
+  servicesCpu,
+  sideBySide,
+  startServices,
+  watchEvents,
+} from "./service.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CURRENCY = "CNY";
@@ -61,7 +83,7 @@ const TARGETS = {
 
 // ─── options ────────────────────────────────────────────────────────────────────────────────────
 
-interface Options {
+interface Options extends ScaleOptions {
   flows: number;
   clients: number;
   warmup: number;
@@ -95,34 +117,28 @@ function readOptions(): Options {
       seed: { type: "string" },
       "cpu-prof": { type: "boolean" },
       streams: { type: "string" },
+      ...SCALE_ARGS,
     },
   });
   const env = process.env;
-  const str = (name: string, fallback: string | undefined) => {
-    const v = values[name];
-    if (v === true) throw new Error(`--${name} needs a value`);
-    return (v as string | undefined) ?? fallback;
-  };
-  const int = (name: string, envName: string, fallback: number, min: number) => {
-    const text = str(name, env[envName]);
-    const n = text === undefined || text === "" ? fallback : Number(text);
-    if (!Number.isInteger(n) || n < min)
-      throw new Error(`--${name} must be an integer ≥ ${min}, got "${text}"`);
-    return n;
-  };
+  const { str, int } = optionReader(values, env);
   const clients = int("clients", "BENCH_CLIENTS", 8, 1);
-  const db = str("db", env.BENCH_DB) ?? "both";
-  const type = str("type", env.BENCH_TYPE) ?? "both";
+  const db = str("db", "BENCH_DB") ?? "both";
+  const type = str("type", "BENCH_TYPE") ?? "both";
   if (!["pglite", "postgres", "both"].includes(db)) throw new Error(`--db must be pglite, postgres or both`);
   if (!["refund_only", "return_refund", "both"].includes(type))
     throw new Error(`--type must be refund_only, return_refund or both`);
+  const scale = readScaleOptions(str, "aftersales_bench");
+  const refusal = scaleRefusal(db, scale);
+  if (refusal) throw new Error(refusal);
   return {
+    ...scale,
     flows: int("flows", "BENCH_FLOWS", 400, 1),
     clients,
     warmup: int("warmup", "BENCH_WARMUP", Math.max(40, 4 * clients), 0),
     dbs: db === "both" ? ["pglite", "postgres"] : [db as DbKind],
     types: type === "both" ? ["refund_only", "return_refund"] : [type as FlowType],
-    pgUrl: str("pg-url", env.BENCH_PG_URL),
+    pgUrl: str("pg-url", "BENCH_PG_URL"),
     // The service's default is 15 s; shorter so the outbox's follow-up of each refund lands in the window
     // we measure (it must stay well above grant-refund's latency, or the dispatcher races the inline send).
     refundGraceMs: int("refund-grace-ms", "BENCH_REFUND_GRACE_MS", 2000, 0),
@@ -135,162 +151,6 @@ function readOptions(): Options {
 // ─── small helpers ──────────────────────────────────────────────────────────────────────────────
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** utime and stime of a process (all its threads), in ms. */
-function processCpuSplit(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which is in parentheses and may hold spaces); [0] is field 3 (state).
-  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return { user: (Number(rest[11]) * 1000) / CLK_TCK, system: (Number(rest[12]) * 1000) / CLK_TCK };
-}
-function processCpuMs(pid: number): number {
-  const { user, system } = processCpuSplit(pid);
-  return user + system;
-}
-
-/** CPU time the whole machine spent busy (all cores), in ms, from /proc/stat. */
-function machineBusyMs(): number {
-  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";
-  // cpu user nice system idle iowait irq softirq steal …
-  const f = line.trim().split(/\s+/).slice(1).map(Number);
-  const busy = (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0);
-  return (busy * 1000) / CLK_TCK;
-}
-
-function processMemMb(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
-  return { rss: Math.round(kb("VmRSS") / 1024), peak: Math.round(kb("VmHWM") / 1024) };
-}
-
-/** PostgreSQL backends serving one database, by their process title; pid → CPU ms. */
-function postgresBackendsCpu(database: string): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, "utf8");
-      if (cmd.startsWith("postgres: ") && cmd.includes(` ${database} `)) {
-        out.set(Number(name), processCpuMs(Number(name)));
-      }
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return out;
-}
-
-/** CPU the backends spent between two samples; a backend that appeared in between started at 0. */
-function backendCpuDelta(before: Map<number, number>, after: Map<number, number>) {
-  let ms = 0;
-  for (const [pid, cpu] of after) ms += cpu - (before.get(pid) ?? 0);
-  return ms;
-}
-
-/** The service's database calls so far (GET /healthz). */
-async function databaseCalls(url: string): Promise<{ roundTrips: number; statements: number }> {
-  const res = await fetch(`${url}/healthz`);
-  return ((await res.json()) as { calls: { roundTrips: number; statements: number } }).calls;
-}
-
-function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
-}
-
-const round = (n: number, digits = 1) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : null);
-
-// ─── the API client ─────────────────────────────────────────────────────────────────────────────
-
-class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-type Json = Record<string, unknown>;
-
-function apiClient(base: string, token: string) {
-  // node:http with a keep-alive agent: far cheaper per request than fetch, so the load generator
-  // leaves the two cores to the service and the database it measures.
-  const url = new URL(base);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  return function call(method: "GET" | "POST", path: string, body?: unknown): Promise<Json> {
-    const payload = method === "POST" ? JSON.stringify(body ?? {}) : undefined;
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          host: url.hostname,
-          port: url.port,
-          path,
-          method,
-          agent,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(payload
-              ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }
-              : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            const status = res.statusCode ?? 0;
-            const text = Buffer.concat(chunks).toString("utf8");
-            let json: Json;
-            try {
-              json = JSON.parse(text) as Json;
-            } catch {
-              reject(
-                new ApiError(status, "NOT_JSON", `${method} ${path}: HTTP ${status} ${text.slice(0, 200)}`),
-              );
-              return;
-            }
-            if (status >= 400) {
-              const code = typeof json.code === "string" ? json.code : `HTTP_${status}`;
-              reject(
-                new ApiError(
-                  status,
-                  code,
-                  `${method} ${path}: ${code} ${String(json.detail ?? json.title ?? "")}`,
-                ),
-              );
-              return;
-            }
-            resolve(json);
-          });
-          res.on("error", reject);
-        },
-      );
-      req.on("error", reject);
-      req.end(payload);
-    });
-  };
-}
-type Api = ReturnType<typeof apiClient>;
-
-/** Run jobs with `clients` concurrent workers, each taking the next job when its last one ends. */
-async function pool<T>(items: T[], clients: number, job: (item: T, index: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(clients, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) await job(items[i] as T, i);
-    }),
-  );
-}
 
 // ─── orders ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -348,11 +208,15 @@ function makeOrder(rand: () => number, runId: string, type: FlowType, i: number)
   return { body, externalId, transactionId, paidTotal };
 }
 
-async function createOrders(api: Api, opts: Options, runId: string, type: FlowType, count: number) {
+/** Client c talks to API process c mod N: the load spread evenly, each client on one process. */
+const apiOf = (apis: Api[], client: number) => apis[client % apis.length] as Api;
+
+async function createOrders(apis: Api[], opts: Options, runId: string, type: FlowType, count: number) {
   const rand = mulberry32(opts.seed + (type === "refund_only" ? 1 : 2));
   const specs = Array.from({ length: count }, (_, i) => makeOrder(rand, runId, type, i));
   const orders: BenchOrder[] = new Array(count);
-  await pool(specs, opts.clients, async (spec, i) => {
+  await pool(specs, opts.clients, async (spec, i, client) => {
+    const api = apiOf(apis, client);
     const created = await api("POST", "/api/v1/orders", spec.body);
     const detail = await api("GET", `/api/v1/orders/${created.id}`);
     const paid = parseMinor(String(detail.paidTotal), CURRENCY);
@@ -468,6 +332,8 @@ interface PhaseResult {
   /** The part of appCpuMsPerFlow spent in the kernel (system time): mostly loopback socket I/O. */
   appCpuKernelMsPerFlow: number;
   appCpuMsPerFlowInclOutbox: number;
+  /** App CPU per flow of each service process (APIs first, then workers); appCpuMsPerFlow is their sum. */
+  perProcess: { role: "api" | "worker"; pid: number; cpuMsPerFlow: number }[];
   dbCpuMsPerFlow: number | null;
   /** The service's database round trips and statements per flow, as it counts them (GET /healthz). */
   dbRoundTripsPerFlow: number;
@@ -476,6 +342,8 @@ interface PhaseResult {
   otherCores: number;
   machineCores: number;
   loadAverage1m: number;
+  /** What GET /healthz said about the analytics rollups after the phase, when it says anything. */
+  analytics?: Health["analytics"];
   latencyMs: Partial<
     Record<
       Call,
@@ -486,8 +354,8 @@ interface PhaseResult {
 }
 
 async function runType(
-  api: Api,
-  svc: ChildService,
+  apis: Api[],
+  services: Services,
   opts: Options,
   type: FlowType,
   orders: BenchOrder[],
@@ -498,33 +366,39 @@ async function runType(
   const drain = () => sleep(opts.refundGraceMs + 1500); // the dispatcher polls every second
 
   const warmupOutcomes: FlowOutcome[] = new Array(warm.length);
-  await pool(warm, opts.clients, async (o, i) => {
-    warmupOutcomes[i] = await runFlow(api, type, o, emptyLatencies());
+  await pool(warm, opts.clients, async (o, i, client) => {
+    warmupOutcomes[i] = await runFlow(apiOf(apis, client), type, o, emptyLatencies());
   });
   await drain(); // the warm-up's outbox messages are not ours to count
 
   const lat = emptyLatencies();
   const outcomes: FlowOutcome[] = new Array(measured.length);
-  const calls0 = await databaseCalls(svc.url);
+  const calls0 = await databaseCalls(services);
   const db0 = pgDatabase ? postgresBackendsCpu(pgDatabase) : undefined;
-  const split0 = processCpuSplit(svc.pid);
-  const cpu0 = split0.user + split0.system;
+  const split0 = servicesCpu(services);
   const machine0 = machineBusyMs();
   const bench0 = process.cpuUsage();
   const t0 = performance.now();
-  await pool(measured, opts.clients, async (o, i) => {
-    outcomes[i] = await runFlow(api, type, o, lat);
+  await pool(measured, opts.clients, async (o, i, client) => {
+    outcomes[i] = await runFlow(apiOf(apis, client), type, o, lat);
   });
   const wallMs = performance.now() - t0;
-  const split1 = processCpuSplit(svc.pid);
-  const cpu1 = split1.user + split1.system;
+  const split1 = servicesCpu(services);
   const machine1 = machineBusyMs();
   const bench1 = process.cpuUsage(bench0);
   const db1 = pgDatabase ? postgresBackendsCpu(pgDatabase) : undefined;
-  const calls1 = await databaseCalls(svc.url);
+  const calls1 = await databaseCalls(services);
   const load = loadavg()[0] ?? 0;
   await drain(); // each refund's outbox message comes due refundGraceMs after its grant
-  const cpu2 = processCpuMs(svc.pid);
+  const split2 = servicesCpu(services);
+  // Read after the drain: the fold job has had its chance at the phase's last deltas.
+  const analytics = await rollupLag(services);
+  // The service's CPU is every process's: API processes and workers.
+  const sum = (xs: { user: number; system: number }[], part?: "user" | "system") =>
+    xs.reduce((a, x) => a + (part ? x[part] : x.user + x.system), 0);
+  const cpu0 = sum(split0);
+  const cpu1 = sum(split1);
+  const cpu2 = sum(split2);
 
   const errors: Record<string, number> = {};
   for (const o of outcomes) {
@@ -552,8 +426,13 @@ async function runType(
     flowsPerSecond: round((n * 1000) / wallMs, 1) ?? 0,
     appCpuMs: Math.round(cpu1 - cpu0),
     appCpuMsPerFlow: round((cpu1 - cpu0) / n, 2) ?? 0,
-    appCpuKernelMsPerFlow: round((split1.system - split0.system) / n, 2) ?? 0,
+    appCpuKernelMsPerFlow: round((sum(split1, "system") - sum(split0, "system")) / n, 2) ?? 0,
     appCpuMsPerFlowInclOutbox: round((cpu2 - cpu0) / n, 2) ?? 0,
+    perProcess: services.all.map(({ role, svc }, i) => ({
+      role,
+      pid: svc.pid,
+      cpuMsPerFlow: round((sum(split1.slice(i, i + 1)) - sum(split0.slice(i, i + 1))) / n, 2) ?? 0,
+    })),
     dbCpuMsPerFlow: db0 && db1 ? round(backendCpuDelta(db0, db1) / n, 2) : null,
     dbRoundTripsPerFlow: round((calls1.roundTrips - calls0.roundTrips) / n, 1) ?? 0,
     dbStatementsPerFlow: round((calls1.statements - calls0.statements) / n, 1) ?? 0,
@@ -572,6 +451,7 @@ async function runType(
       ) ?? 0,
     machineCores: round((machine1 - machine0) / wallMs, 2) ?? 0,
     loadAverage1m: round(load, 2) ?? 0,
+    ...(analytics ? { analytics } : {}),
     latencyMs,
     outcomes,
     warmupOutcomes,
@@ -647,27 +527,41 @@ async function verify(
 
 interface DbResult {
   db: DbKind;
+  /** API processes and separate worker processes the service ran as. */
+  processes: number;
+  workers: number;
   skipped?: string;
   setup?: { storeMs: number; startMs: number; ordersPerType: number; ingestOrdersPerSecond: number };
   phases: Omit<PhaseResult, "outcomes">[];
   verification?: Verification;
-  childMemoryMb?: { rss: number; peak: number };
-  cpuProfile?: string | undefined;
+  /** Each service process at the end: role, pid, memory. */
+  serviceProcesses?: {
+    role: "api" | "worker";
+    pid: number;
+    url: string;
+    memoryMb: { rss: number; peak: number };
+  }[];
+  cpuProfiles?: string[];
   /** Changes the open event streams received, all of them together. */
   streamedChanges?: number;
   error?: string;
 }
 
-async function runDb(kind: DbKind, opts: Options, pgAdmin: URL | undefined): Promise<DbResult> {
-  const result: DbResult = { db: kind, phases: [] };
+async function runDb(
+  kind: DbKind,
+  opts: Options,
+  pgAdmin: URL | undefined,
+  processes: number,
+): Promise<DbResult> {
+  const result: DbResult = { db: kind, processes, workers: opts.workers, phases: [] };
   const runId = `${Date.now().toString(36).slice(-5)}${randomBytes(2).toString("hex")}`.toUpperCase();
   const secret = randomBytes(16).toString("hex");
   const sim = await startSandboxPaySimulator({ port: 0, secret });
   let dataDir: string | undefined;
-  let svc: ChildService | undefined;
+  let services: Services | undefined;
   const streams: { close(): void }[] = [];
   let profileDir: string | undefined;
-  const pgDatabase = kind === "postgres" ? "aftersales_bench" : undefined;
+  const pgDatabase = kind === "postgres" ? opts.dbName : undefined;
   try {
     // 1. A fresh database with one shop and an admin token, written directly, then closed.
     let t = performance.now();
@@ -703,19 +597,26 @@ async function runDb(kind: DbKind, opts: Options, pgAdmin: URL | undefined): Pro
     }
     const storeMs = performance.now() - t;
 
-    // 2. The service as a child process.
+    // 2. The service as child processes: N API processes, M workers.
     t = performance.now();
     profileDir = opts.cpuProf ? mkdtempSync(join(tmpdir(), `aftersales-bench-prof-${kind}-`)) : undefined;
-    svc = await startChild(childEnv, profileDir);
+    services = await startServices(childEnv, {
+      processes,
+      workers: opts.workers,
+      port: opts.port,
+      profileDir,
+    });
     const startMs = performance.now() - t;
-    const api = apiClient(svc.url, token);
+    const apis = services.apis.map((a) => apiClient(a.url, token));
+    const first = services.apis[0] as (typeof services.apis)[number];
     console.log(
-      `  service pid ${svc.pid} at ${svc.url} (store ready in ${(storeMs / 1000).toFixed(1)} s, service in ${(startMs / 1000).toFixed(1)} s)`,
+      `  service: ${services.all.map(({ role, svc }) => `${role} pid ${svc.pid}${svc.url ? ` at ${svc.url}` : ""}`).join(", ")}` +
+        ` (store ready in ${(storeMs / 1000).toFixed(1)} s, service in ${(startMs / 1000).toFixed(1)} s)`,
     );
     result.streamedChanges = 0;
     for (let i = 0; i < opts.streams; i++)
       streams.push(
-        await watchEvents(svc.url, token, () => {
+        await watchEvents(first.url, token, () => {
           result.streamedChanges = (result.streamedChanges ?? 0) + 1;
         }),
       );
@@ -724,7 +625,7 @@ async function runDb(kind: DbKind, opts: Options, pgAdmin: URL | undefined): Pro
     t = performance.now();
     const orders = new Map<FlowType, BenchOrder[]>();
     for (const type of opts.types) {
-      orders.set(type, await createOrders(api, opts, runId, type, opts.warmup + opts.flows));
+      orders.set(type, await createOrders(apis, opts, runId, type, opts.warmup + opts.flows));
     }
     const ingestMs = performance.now() - t;
     const totalOrders = opts.types.length * (opts.warmup + opts.flows);
@@ -744,8 +645,8 @@ async function runDb(kind: DbKind, opts: Options, pgAdmin: URL | undefined): Pro
         `  ${type}: ${opts.warmup} warm-up + ${opts.flows} measured flows, ${opts.clients} clients…`,
       );
       const { outcomes, warmupOutcomes, ...phase } = await runType(
-        api,
-        svc,
+        apis,
+        services,
         opts,
         type,
         typeOrders,
@@ -754,12 +655,17 @@ async function runDb(kind: DbKind, opts: Options, pgAdmin: URL | undefined): Pro
       result.phases.push(phase);
       toVerify.push({ orders: typeOrders.slice(0, opts.warmup), outcomes: warmupOutcomes });
       toVerify.push({ orders: typeOrders.slice(opts.warmup), outcomes });
-      printPhase(kind, phase, opts);
+      printPhase(kind, phase, opts, processes);
     }
-    result.childMemoryMb = processMemMb(svc.pid);
+    result.serviceProcesses = services.all.map(({ role, svc }) => ({
+      role,
+      pid: svc.pid,
+      url: svc.url,
+      memoryMb: processMemMb(svc.pid),
+    }));
 
     // 5. Every case closed, exactly one refund per case at the channel, for what the order paid.
-    result.verification = await verify(api, sim, opts, toVerify);
+    result.verification = await verify(apis[0] as Api, sim, opts, toVerify);
     const v = result.verification;
     console.log(
       `  verified: ${v.closed}/${v.cases} cases closed, ${v.refundsInSimulator} refunds at the simulator` +
@@ -770,17 +676,20 @@ async function runDb(kind: DbKind, opts: Options, pgAdmin: URL | undefined): Pro
   } catch (e) {
     result.error = e instanceof Error ? (e.stack ?? e.message) : String(e);
     console.error(`  FAILED: ${result.error}`);
-    if (svc) console.error(`  service output (tail):\n${svc.log().slice(-3000)}`);
+    for (const { role, svc } of services?.all ?? [])
+      console.error(`  ${role} ${svc.pid} output (tail):\n${svc.log().slice(-3000)}`);
   } finally {
     for (const s of streams) s.close();
     if (opts.streams)
       console.log(`  ${opts.streams} event streams received ${result.streamedChanges} changes`);
-    await svc?.stop();
+    await services?.stop();
     await sim.close();
     if (profileDir) {
-      const files = readdirSync(profileDir).filter((f) => f.endsWith(".cpuprofile"));
-      result.cpuProfile = files[0] ? join(profileDir, files[0]) : undefined;
-      console.log(`  CPU profile of the service: ${result.cpuProfile ?? "(none written)"}`);
+      const dir = profileDir;
+      result.cpuProfiles = readdirSync(dir)
+        .filter((f) => f.endsWith(".cpuprofile"))
+        .map((f) => join(dir, f));
+      console.log(`  CPU profiles of the service: ${result.cpuProfiles.join(", ") || "(none written)"}`);
     }
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
@@ -792,7 +701,7 @@ async function runDb(kind: DbKind, opts: Options, pgAdmin: URL | undefined): Pro
 const DB_LABEL: Record<DbKind, string> = { pglite: "PGlite (embedded)", postgres: "PostgreSQL" };
 const mark = (ok: boolean) => (ok ? "✓ met" : "✗ MISSED");
 
-function printPhase(kind: DbKind, p: Omit<PhaseResult, "outcomes">, opts: Options) {
+function printPhase(kind: DbKind, p: Omit<PhaseResult, "outcomes">, opts: Options, processes: number) {
   const lines: string[] = [];
   const throughputTarget =
     p.type === TARGETS.throughputType && opts.clients === TARGETS.throughputClients
@@ -801,20 +710,25 @@ function printPhase(kind: DbKind, p: Omit<PhaseResult, "outcomes">, opts: Option
         ? `   (target ≥ ${TARGETS.flowsPerSecond[kind]} is for ${TARGETS.throughputClients} clients)`
         : "";
   lines.push(
-    `\n  ${DB_LABEL[kind]} — ${p.type}: ${p.flows} flows, ${opts.clients} clients, ${(p.wallMs / 1000).toFixed(1)} s`,
+    `\n  ${DB_LABEL[kind]}, ${describeScale(processes, opts.workers)} — ${p.type}: ${p.flows} flows, ${opts.clients} clients, ${(p.wallMs / 1000).toFixed(1)} s`,
   );
   lines.push(`    throughput        ${p.flowsPerSecond.toFixed(1).padStart(8)} flows/s${throughputTarget}`);
   lines.push(
     `    app CPU           ${p.appCpuMsPerFlow.toFixed(2).padStart(8)} ms/flow   target ≤ ${TARGETS.appCpuMsPerFlow} ${mark(p.appCpuMsPerFlow <= TARGETS.appCpuMsPerFlow)}` +
       `   (${p.appCpuKernelMsPerFlow.toFixed(2)} of it in the kernel; ${p.appCpuMsPerFlowInclOutbox.toFixed(2)} incl. the outbox follow-up)`,
   );
+  if (p.perProcess.length > 1)
+    lines.push(
+      `      per process     ${p.perProcess.map((x) => `${x.role} ${x.pid}: ${x.cpuMsPerFlow.toFixed(2)}`).join(", ")}`,
+    );
   if (p.dbCpuMsPerFlow !== null)
     lines.push(
       `    PostgreSQL CPU    ${p.dbCpuMsPerFlow.toFixed(2).padStart(8)} ms/flow   (its backends; not part of app CPU)`,
     );
   lines.push(
-    `    database calls    ${p.dbRoundTripsPerFlow.toFixed(1).padStart(8)} round trips/flow, ${p.dbStatementsPerFlow.toFixed(1)} of them statements (the rest BEGIN/COMMIT; the service's pollers included)`,
+    `    database calls    ${p.dbRoundTripsPerFlow.toFixed(1).padStart(8)} round trips/flow, ${p.dbStatementsPerFlow.toFixed(1)} of them statements (the rest BEGIN/COMMIT; the API processes' pollers included${opts.workers ? ", the workers' not counted" : ""})`,
   );
+  if (p.analytics) lines.push(`    analytics         ${describeLag(p.analytics)}`);
   lines.push(
     `    load generator    ${p.benchCpuMsPerFlow.toFixed(2).padStart(8)} ms/flow   (this process, incl. the payment simulator)`,
   );
@@ -835,35 +749,62 @@ function printPhase(kind: DbKind, p: Omit<PhaseResult, "outcomes">, opts: Option
   console.log(lines.join("\n"));
 }
 
-function environment() {
-  const git = (() => {
-    try {
-      return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
-    } catch {
-      return null;
-    }
-  })();
-  return {
-    node: process.version,
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? null,
-    platform: `${process.platform} ${process.arch}`,
-    git,
-    clockTicks: CLK_TCK,
-  };
-}
-
 // ─── main ───────────────────────────────────────────────────────────────────────────────────────
 
+/** 1 vs 2 processes (or more), side by side: one column per run, one block per flow type. */
+function printComparison(kind: DbKind, runs: DbResult[], opts: Options) {
+  const rows = opts.types.flatMap((type) => {
+    const phases = runs.map((r) => r.phases.find((p) => p.type === type));
+    const row = (
+      label: string,
+      value: (p: Omit<PhaseResult, "outcomes">) => number | null | undefined,
+      digits = 1,
+    ) => ({
+      label: `  ${label}`,
+      values: phases.map((p) => (p ? value(p) : null)),
+      digits,
+    });
+    return [
+      { label: type },
+      row("flows/s", (p) => p.flowsPerSecond),
+      row("app CPU ms/flow (all processes)", (p) => p.appCpuMsPerFlow, 2),
+      row("PostgreSQL CPU ms/flow", (p) => p.dbCpuMsPerFlow, 2),
+      row("total CPU ms/flow", (p) => p.appCpuMsPerFlow + (p.dbCpuMsPerFlow ?? 0), 2),
+      row("submit p99 ms", (p) => p.latencyMs.submit?.p99),
+      row("machine cores busy", (p) => p.machineCores, 2),
+      row("other processes, cores", (p) => p.otherCores, 2),
+      row("rollup lag p95 ms", (p) => lagOf(p.analytics).p95, 0),
+    ];
+  });
+  console.log(
+    sideBySide(
+      `\n${DB_LABEL[kind]}, ${opts.clients} clients — side by side`,
+      runs.map((r) => describeScale(r.processes, r.workers)),
+      rows,
+    ),
+  );
+}
+
 async function main() {
-  const opts = readOptions();
+  let opts: Options;
+  try {
+    opts = readOptions();
+  } catch (e) {
+    // A wrong option is the user's to fix: its message, not a stack.
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exitCode = 2;
+    return;
+  }
   const env = environment();
+  const scale = opts.processes.map((n) => describeScale(n, opts.workers)).join(" vs ");
   console.log(
     `Aftersales HTTP flow benchmark — ${opts.flows} flows per type (+${opts.warmup} warm-up), ${opts.clients} clients, ` +
-      `${opts.types.join(" + ")}, on ${opts.dbs.join(" + ")}${opts.streams ? `, ${opts.streams} event streams open` : ""}\n` +
-      `Node ${env.node}, ${env.cpus} CPUs (${env.cpuModel}); the service runs as a child process`,
+      `${opts.types.join(" + ")}, on ${opts.dbs.join(" + ")}${opts.streams ? `, ${opts.streams} event streams open` : ""}, ${scale}\n` +
+      `Node ${env.node}, ${env.cpus} CPUs (${env.cpuModel}); the service runs as child processes`,
   );
   const resultsDir = join(ROOT, "bench", "results");
+  // The one-process run keeps its results file; other shapes get their own, holding every run.
+  const scaledOut = opts.processes.length > 1 || opts.processes[0] !== 1 || opts.workers > 0;
   let failed = false;
   for (const kind of opts.dbs) {
     console.log(`\n${DB_LABEL[kind]}`);
@@ -878,15 +819,21 @@ async function main() {
         continue;
       }
     }
-    const r = await runDb(kind, opts, pgAdmin);
-    if (r.error || r.phases.some((p) => p.failed > 0) || (r.verification?.problems.length ?? 0) > 0)
-      failed = true;
-    if (r.phases.length === 0) {
+    const runs: DbResult[] = [];
+    for (const processes of opts.processes) {
+      if (opts.processes.length > 1) console.log(`\n  — ${describeScale(processes, opts.workers)} —`);
+      const r = await runDb(kind, opts, pgAdmin, processes);
+      if (r.error || r.phases.some((p) => p.failed > 0) || (r.verification?.problems.length ?? 0) > 0)
+        failed = true;
+      if (r.phases.length > 0) runs.push(r);
+    }
+    if (runs.length === 0) {
       console.log("  nothing measured: results not written");
       continue;
     }
+    if (runs.length > 1) printComparison(kind, runs, opts);
     if (!existsSync(resultsDir)) mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `http-flows-${kind}.json`);
+    const file = join(resultsDir, `http-flows-${kind}${scaledOut ? "-scale" : ""}.json`);
     const targets = {
       flowsPerSecond: TARGETS.flowsPerSecond[kind],
       forType: TARGETS.throughputType,
@@ -894,9 +841,16 @@ async function main() {
       appCpuMsPerFlow: TARGETS.appCpuMsPerFlow,
     };
     const { pgUrl: _, ...shownOptions } = opts;
+    const head = {
+      benchmark: "http-flows",
+      at: new Date().toISOString(),
+      environment: env,
+      options: shownOptions,
+      targets,
+    };
     writeFileSync(
       file,
-      `${JSON.stringify({ benchmark: "http-flows", at: new Date().toISOString(), environment: env, options: shownOptions, targets, ...r }, null, 2)}\n`,
+      `${JSON.stringify(scaledOut ? { ...head, runs } : { ...head, ...runs[0] }, null, 2)}\n`,
     );
     console.log(`  results: ${file.slice(ROOT.length + 1)}`);
   }
@@ -914,6 +868,8 @@ else if (command === "analytics") await import("./analytics.ts");
 // `npm run bench -- console …`: the reviewer queue, kanban and views at 100,000 open cases (bench/console.ts).
 else if (command === "console") await import("./console.ts");
 else if (command === "events") await import("./events.ts");
+// `npm run bench -- burst …` (also `npm run bench:burst`): the sale-day burst instead (bench/burst.ts).
+else if (command === "burst") await import("./burst.ts");
 // `npm run bench -- import …`: the bulk import of the Online Retail file instead (bench/import.ts).
 else if (command === "import") await import("./import.ts");
 else await main();
