@@ -1,5 +1,6 @@
 import type { FlowContext } from "../flows/context.ts";
 import { startAnalyticsFold } from "./analytics-fold.ts";
+import { startChangeLog } from "./change-log.ts";
 import { startDispatcher } from "./dispatcher.ts";
 import { startInterceptionPoller } from "./interceptions.ts";
 import { startPlatformSync } from "./platform-sync.ts";
@@ -23,6 +24,7 @@ export const WORKERS = {
   reconciliation: (ctx: FlowContext) => startReconciler(ctx),
   "analytics fold": (ctx: FlowContext) => startAnalyticsFold(ctx),
   "stock fold": (ctx: FlowContext) => startStockFold(ctx),
+  "change log": (ctx: FlowContext) => startChangeLog(ctx),
 } as const;
 
 export function startWorkers(ctx: FlowContext, o: { leaseMs: number }) {

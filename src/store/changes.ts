@@ -47,6 +47,7 @@ export interface ChangeFeed {
 function hub(listen: (deliver: (payload: string) => void, lost: () => void) => Listening): ChangeFeed {
   const subscribers = new Set<ChangeSubscriber>();
   let listening: Listening | undefined;
+  let announcer: { stop(): Promise<void> } | undefined;
   const deliver = (payload: string) => {
     const change = parse(payload);
     if (!change) return;
@@ -63,7 +64,11 @@ function hub(listen: (deliver: (payload: string) => void, lost: () => void) => L
   };
   return {
     async subscribe(s) {
-      listening ??= listen(deliver, lost);
+      if (!listening) {
+        const l = listen(deliver, lost);
+        listening = l;
+        announcer = announceEvery(ANNOUNCE_EVERY_MS, () => l.announce());
+      }
       await listening.ready();
       subscribers.add(s);
       return () => {
@@ -75,6 +80,7 @@ function hub(listen: (deliver: (payload: string) => void, lost: () => void) => L
     },
     async close() {
       subscribers.clear();
+      await announcer?.stop();
       await listening?.stop();
     },
   };
@@ -83,7 +89,47 @@ function hub(listen: (deliver: (payload: string) => void, lost: () => void) => L
 interface Listening {
   /** Resolves when notifications are being received (after a reconnect: again). */
   ready(): Promise<void>;
+  /** Send a batch of the changes logged since (023_change_log.sql); how many were sent. */
+  announce(): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** How often a listening process sends the logged changes: the live feed's added latency, at most. */
+const ANNOUNCE_EVERY_MS = 25;
+/** Logged changes one announcing transaction sends. */
+const ANNOUNCE_BATCH = 500;
+const ANNOUNCE_SQL = `select announce_logged_changes(${ANNOUNCE_BATCH}) as n`;
+
+/** Send one batch of logged changes through `db` (a worker's, when no process may be listening). */
+export const announceLogged = async (db: Database) =>
+  Number((await sql.raw<{ n: number }>(ANNOUNCE_SQL).execute(db)).rows[0]?.n ?? 0);
+
+/**
+ * While a process listens it also announces: it sends what the writes logged, batch after batch, then
+ * waits `everyMs`. Any number of processes may (the batches are claimed with SKIP LOCKED); each sent
+ * change reaches every listener, this one included.
+ */
+function announceEvery(everyMs: number, announce: () => Promise<number>) {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const tick = async () => {
+    try {
+      while (!stopped && (await announce()) === ANNOUNCE_BATCH) {}
+    } catch (e) {
+      // Not listening right now (a lost connection is being restored): the next tick tries again.
+      if (!stopped) console.error(`live changes: cannot announce: ${(e as Error).message}`);
+    }
+    if (!stopped) timer = setTimeout(() => (running = tick()), everyMs);
+  };
+  running = tick();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
 }
 
 function parse(payload: string): Change | undefined {
@@ -104,7 +150,11 @@ export function pgliteChanges(db: Database, pglite: PGlite): ChangeFeed {
       if (channel === CHANGES_CHANNEL) deliver(payload);
     });
     const started = sql.raw(`listen ${CHANGES_CHANNEL}`).execute(db);
-    return { ready: () => started.then(() => undefined), stop: async () => off() };
+    return {
+      ready: () => started.then(() => undefined),
+      announce: () => announceLogged(db),
+      stop: async () => off(),
+    };
   });
 }
 
@@ -166,6 +216,11 @@ export function postgresChanges(connectionString: string): ChangeFeed {
     connected = connect();
     return {
       ready: () => connected,
+      // On the listening connection itself: it is idle between notifications, and needs no pool.
+      announce: async () => {
+        if (!client) return 0; // reconnecting: the log keeps the changes until then
+        return Number((await client.query<{ n: number }>(ANNOUNCE_SQL)).rows[0]?.n ?? 0);
+      },
       async stop() {
         stopped = true;
         if (wait) {
