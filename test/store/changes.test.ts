@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { announceChanges } from "../../src/flows/announce-changes.ts";
 import { grantRefund } from "../../src/flows/grant-refund.ts";
 import { recordOutcome } from "../../src/flows/issue-refund.ts";
 import { recordTracking } from "../../src/flows/record-tracking.ts";
@@ -110,6 +111,28 @@ describe("the change feed", () => {
     // Changes arrive in commit order: one rolled back would have come before this.
     await heardOne(ofCase(id, "after"));
     expect(heard.filter(ofCase(id, "rolled back"))).toEqual([]);
+  });
+
+  it("keeps changes in the log while nobody listens, and a worker's pass sends and forgets them", async () => {
+    const store = await freshStore();
+    try {
+      const ctx = { ...env.ctx, db: store.db };
+      const { orderId, lines } = await placeOrder(ctx, { shop: "s" });
+      await submitCase(ctx, REVIEWER, {
+        orderId,
+        type: "refund_only",
+        reason: "quality",
+        source: "chat",
+        items: [{ lineId: lines[0]?.id ?? 0, quantity: 1 }],
+      });
+      const logged = async () =>
+        Number((await sql<{ n: number }>`select count(*) as n from change_log`.execute(store.db)).rows[0]?.n);
+      expect(await logged()).toBeGreaterThan(0);
+      expect(await announceChanges(ctx)).toBeGreaterThan(0);
+      expect(await logged()).toBe(0);
+    } finally {
+      await store.close();
+    }
   });
 
   it("starts listening outside any transaction that is open when the first subscriber comes", async () => {
