@@ -1,11 +1,10 @@
-import { createHash } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely } from "kysely";
 import pg from "pg";
-import { countCall } from "./calls.ts";
 import { type ChangeFeed, pgliteChanges, postgresChanges } from "./changes.ts";
 import { lockDataDir } from "./lock.ts";
 import { migrate } from "./migrate.ts";
+import { PgDialect } from "./pg-dialect.ts";
 import { PGliteDialect } from "./pglite-dialect.ts";
 import type { DB } from "./schema.ts";
 
@@ -37,47 +36,6 @@ const toNumber = (v: string) => Number(v);
 const INT8 = 20;
 const NUMERIC = 1700;
 
-/**
- * Run every parameterised query as a named prepared statement, one name per SQL text: PostgreSQL
- * then parses and plans each statement once per connection instead of on every call, which halves
- * its CPU per query on our short OLTP statements. Kysely emits the same text for the same query shape.
- */
-function preparing(pool: pg.Pool) {
-  const names = new Map<string, string>();
-  const nameOf = (text: string) => {
-    let name = names.get(text);
-    if (!name) {
-      name = `k${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
-      names.set(text, name);
-    }
-    return name;
-  };
-  const wrapped = new WeakMap<pg.PoolClient, pg.PoolClient>();
-  const wrap = (client: pg.PoolClient) => {
-    let w = wrapped.get(client);
-    if (!w) {
-      w = Object.create(client, {
-        query: {
-          value: (text: unknown, values?: unknown[]) => {
-            if (typeof text === "string") countCall(text);
-            return typeof text === "string" && values && values.length > 0
-              ? client.query({ name: nameOf(text), text, values })
-              : client.query(text as string, values);
-          },
-        },
-      }) as pg.PoolClient;
-      wrapped.set(client, w);
-    }
-    return w;
-  };
-  return {
-    connect: async () => wrap(await pool.connect()),
-    end: () => pool.end(),
-    options: pool.options,
-    Client: pg.Client,
-  };
-}
-
 export async function openStore(opts: StoreOptions): Promise<Store> {
   let store: Store;
   if (opts.databaseUrl) {
@@ -96,7 +54,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     });
     // An idle connection the server drops (restart, failover) must not take the process down.
     pool.on("error", (e) => console.error(`database: idle connection lost: ${e.message}`));
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparing(pool) }) });
+    const db = new Kysely<DB>({ dialect: new PgDialect(pool) });
     const changes = postgresChanges(opts.databaseUrl);
     store = {
       db,

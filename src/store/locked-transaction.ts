@@ -1,28 +1,49 @@
-import { type Kysely, sql } from "kysely";
+import { CompiledQuery, type Kysely } from "kysely";
+import type { SessionStatement, StatementQuery } from "./compiled.ts";
 import type { Database } from "./db.ts";
 import type { DB } from "./schema.ts";
 
+/** The statements a locked transaction starts with, sent together with BEGIN. */
+export interface TransactionStart {
+  /** Constant SQL with only validated integers inlined (safeId): it is sent as text. */
+  sql: string;
+  /** Statements it EXECUTEs, prepared once per database session. */
+  sessionStatements?: readonly SessionStatement[];
+}
+
+const COMMIT = CompiledQuery.raw("commit");
+const ROLLBACK = CompiledQuery.raw("rollback");
+
 /**
- * A transaction that starts by taking one row lock, sent together with BEGIN in a single round
- * trip (a parameterless multi-statement query). Flows lock their order first on every action, so
- * this saves a round trip on the hottest path. `lock` must be a constant statement with only
- * validated integers inlined — it is sent as text.
+ * A transaction whose first round trip is BEGIN together with its first statements — the lock, and
+ * the read that follows it — as one parameterless multi-statement query; `fn` gets the rows of the
+ * last of them. Flows lock their order first on every action, so this saves round trips on the
+ * hottest path. Under READ COMMITTED each statement of the query takes its own snapshot, so a read
+ * after the lock sees what the lock's previous holder committed.
  */
-export async function lockedTransaction<T>(
+export async function lockedTransaction<T, R = unknown>(
   db: Database,
-  lock: string,
-  fn: (tx: Kysely<DB>) => Promise<T>,
+  start: string | TransactionStart,
+  fn: (tx: Kysely<DB>, rows: R[]) => Promise<T>,
 ): Promise<T> {
+  const { sql, sessionStatements } = typeof start === "string" ? { sql: start } : start;
+  const first: StatementQuery<R> = {
+    ...CompiledQuery.raw(`begin; ${sql}`),
+    ...(sessionStatements ? { sessionStatements } : {}),
+  };
   return db.connection().execute(async (conn) => {
-    await sql.raw(`begin; ${lock}`).execute(conn);
     let result: T;
     try {
-      result = await fn(conn);
+      // Inside the try: a lock that fails (deadlock, timeout) leaves the begun transaction to roll back.
+      const { rows } = await conn.executeQuery<R>(first);
+      result = await fn(conn, rows);
     } catch (e) {
-      await sql.raw("rollback").execute(conn);
+      await conn.executeQuery(ROLLBACK);
       throw e;
     }
-    await sql.raw("commit").execute(conn);
+    const { rows } = await conn.executeQuery<{ command?: string }>(COMMIT);
+    // PostgreSQL answers COMMIT with ROLLBACK when an error inside left the transaction aborted.
+    if (rows[0]?.command === "ROLLBACK") throw new Error("the transaction was aborted and rolled back");
     return result;
   });
 }

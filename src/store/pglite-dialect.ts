@@ -12,6 +12,7 @@ import {
   type TransactionSettings,
 } from "kysely";
 import { countCall } from "./calls.ts";
+import type { StatementQuery } from "./compiled.ts";
 
 /**
  * Kysely over embedded PGlite. PGlite is one session, so the driver hands out one connection at a
@@ -70,12 +71,26 @@ class PGliteDriver implements Driver {
   }
 }
 
+/** Per PGlite instance (its one session), whichever Kysely instances use it. */
+const sessions = new WeakMap<PGlite, Set<string>>();
+
 class PGliteConnection implements DatabaseConnection {
   readonly #pg: PGlite;
+  /** SQL-level prepared statements (SessionStatement) the session has. */
+  readonly #session: Set<string>;
   constructor(pg: PGlite) {
     this.#pg = pg;
+    const session = sessions.get(pg) ?? new Set<string>();
+    sessions.set(pg, session);
+    this.#session = session;
   }
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    for (const s of (q as StatementQuery).sessionStatements ?? []) {
+      if (this.#session.has(s.name)) continue;
+      countCall(s.prepare);
+      await this.#pg.exec(s.prepare);
+      this.#session.add(s.name);
+    }
     countCall(q.sql);
     // Without parameters use the simple protocol, which also runs multi-statement scripts (migrations).
     const res =
