@@ -34,6 +34,7 @@ import {
   type ApiError,
   apiClient,
   backendCpuDelta,
+  type ChildService,
   describeLag,
   describeScale,
   environment,
@@ -51,7 +52,6 @@ import {
   round,
   SCALE_ARGS,
   type ScaleOptions,
-  type Services,
   servicesCpu,
   sideBySide,
   startServices,
@@ -205,7 +205,7 @@ async function seed(opts: Options, admin: URL, env: NodeJS.ProcessEnv) {
   }
   const services = await startServices({ ...env, DATABASE_URL: url }, { processes: 1, workers: 0, port: 0 });
   try {
-    const api = apiClient((services.apis[0] as Services["apis"][number]).url, token);
+    const api = apiClient((services.apis[0] as ChildService).url, token);
     for (const channel of PLATFORMS)
       await api("POST", "/api/v1/shops", { id: `burst-${channel}`, name: `大促 ${channel}`, channel });
     const draft = await api("POST", "/api/v1/rules/versions", {
@@ -256,12 +256,18 @@ interface Sample {
   /** Seconds since the first submission. */
   t: number;
   submitted: number;
-  /** Open cases awaiting a person: GET /queue?status=requested → total. */
+  /**
+   * Open cases awaiting a person: GET /queue?status=requested → total. (Rules judge a request within its
+   * submission today; were that to move to a job, requests not judged yet would count here too.)
+   */
   awaitingReview: number | null;
   /** Approved but not yet refunded: GET /queue?status=approved,refunding,refund_failed → total. */
   refundBacklog: number | null;
   /** Refunds that succeeded at the payment simulator so far. */
   refundsSent: number;
+  /** CPU so far (ms): every service process together, and the database's backends. */
+  serviceCpuMs: number;
+  postgresCpuMs: number;
   /** Analytics deltas not yet folded into the rollups, when /healthz says. */
   analyticsPending?: number;
 }
@@ -300,6 +306,8 @@ interface RunResult {
     serviceMsPerCase: number;
     perProcess: { role: "api" | "worker"; pid: number; msPerCase: number }[];
     postgresMsPerCase: number;
+    /** Per request in the first and the second half of the submissions: does a request cost more as cases pile up? */
+    halves: { serviceMs: [number, number] | null; postgresMs: [number, number] | null };
     machineCores: number;
     otherCores: number;
   };
@@ -327,16 +335,19 @@ async function runOnce(
         (opts.rate ? ` at ${opts.rate} requests/s` : ", as fast as they can"),
     );
     const apis = services.apis.map((a) => apiClient(a.url, made.token));
+    const first = services.apis[0] as ChildService;
     // The sampler has its own client (own sockets), so it never waits behind the load's.
-    const watcher = apiClient((services.apis[0] as Services["apis"][number]).url, made.token);
+    const watcher = apiClient(first.url, made.token);
     const { orders } = made;
     const autoExpected = orders.filter((o) => o.auto).length;
     const submissions: Submission[] = orders.map(() => ({ sentAt: 0 }));
     let submitted = 0;
-    const sentAtSim = () => sim.refunds().filter((r) => r.status === "SUCCESS").length;
+    const succeededAtChannel = () => sim.refunds().filter((r) => r.status === "SUCCESS").length;
 
     const split0 = servicesCpu(services);
     const db0 = postgresBackendsCpu(opts.dbName);
+    const cpuTotal = (xs: { user: number; system: number }[]) =>
+      xs.reduce((a, x) => a + x.user + x.system, 0);
     const machine0 = machineBusyMs();
     const bench0 = process.cpuUsage();
     const t0 = Date.now();
@@ -351,7 +362,7 @@ async function runOnce(
       const [awaiting, backlog, h] = await Promise.all([
         total("requested").catch(() => null),
         total("approved,refunding,refund_failed").catch(() => null),
-        health((services.apis[0] as Services["apis"][number]).url).catch(() => undefined),
+        health(first.url).catch(() => undefined),
       ]);
       const pending = lagOf(h?.analytics).pending;
       series.push({
@@ -359,7 +370,9 @@ async function runOnce(
         submitted,
         awaitingReview: awaiting,
         refundBacklog: backlog,
-        refundsSent: sentAtSim(),
+        refundsSent: succeededAtChannel(),
+        serviceCpuMs: Math.round(cpuTotal(servicesCpu(services)) - cpuTotal(split0)),
+        postgresCpuMs: Math.round(backendCpuDelta(db0, postgresBackendsCpu(opts.dbName))),
         ...(pending !== undefined ? { analyticsPending: pending } : {}),
       });
     };
@@ -398,7 +411,7 @@ async function runOnce(
 
     // Then until every automatic refund has gone out (or we give up and let verification say what is missing).
     const deadline = submittedAt + opts.waitS * 1000;
-    while (sentAtSim() < autoExpected && Date.now() < deadline) await sleep(100);
+    while (succeededAtChannel() < autoExpected && Date.now() < deadline) await sleep(100);
     const doneAt = Date.now();
     const split1 = servicesCpu(services);
     const db1 = postgresBackendsCpu(opts.dbName);
@@ -435,7 +448,7 @@ async function runOnce(
     const wallMs = doneAt - t0;
     const cpu = (xs: { user: number; system: number }[]) => xs.map((x) => x.user + x.system);
     const [c0, c1] = [cpu(split0), cpu(split1)];
-    const serviceMs = c1.reduce((a, x, i) => a + x - (c0[i] ?? 0), 0);
+    const serviceMs = cpuTotal(split1) - cpuTotal(split0);
     const pgMs = backendCpuDelta(db0, db1);
     const benchMs = (bench1.user + bench1.system) / 1000;
     const depths = series.map((s) => s.awaitingReview ?? 0);
@@ -480,6 +493,7 @@ async function runOnce(
           msPerCase: round(((c1[i] ?? 0) - (c0[i] ?? 0)) / n, 2) ?? 0,
         })),
         postgresMsPerCase: round(pgMs / n, 2) ?? 0,
+        halves: halves(series, n),
         machineCores: round((machine1 - machine0) / wallMs, 2) ?? 0,
         otherCores: round((machine1 - machine0 - serviceMs - pgMs - benchMs) / wallMs, 2) ?? 0,
       },
@@ -494,6 +508,23 @@ async function runOnce(
   } finally {
     await services.stop();
   }
+}
+
+/**
+ * CPU per request over the first and the second half of the submissions, from the samples nearest the
+ * start, the halfway mark and the last submission (the sampler's own requests included, as a console's
+ * would be); null when the burst was too short to have a sample in between.
+ */
+function halves(series: Sample[], n: number): RunResult["cpu"]["halves"] {
+  const mid = series.find((s) => s.submitted >= n / 2);
+  const end = series.find((s) => s.submitted >= n);
+  const start = series[0];
+  if (!start || !mid || !end || mid === start || end === mid) return { serviceMs: null, postgresMs: null };
+  const per = (key: "serviceCpuMs" | "postgresCpuMs"): [number, number] => [
+    round((mid[key] - start[key]) / (mid.submitted - start.submitted), 2) ?? 0,
+    round((end[key] - mid[key]) / (end.submitted - mid.submitted), 2) ?? 0,
+  ];
+  return { serviceMs: per("serviceCpuMs"), postgresMs: per("postgresCpuMs") };
 }
 
 /**
@@ -607,6 +638,11 @@ function printRun(r: RunResult) {
     `      each            request → succeeded at the channel p50 ${f(r.autoRefunds.latencyMs.p50)} ms, p95 ${f(r.autoRefunds.latencyMs.p95)}, max ${f(r.autoRefunds.latencyMs.max)}`,
     `    service CPU       ${r.cpu.serviceMsPerCase.toFixed(2).padStart(8)} ms/request (${r.cpu.perProcess.map((p) => `${p.role} ${p.pid}: ${p.msPerCase.toFixed(2)}`).join(", ")})`,
     `    PostgreSQL CPU    ${r.cpu.postgresMsPerCase.toFixed(2).padStart(8)} ms/request`,
+    ...(r.cpu.halves.serviceMs && r.cpu.halves.postgresMs
+      ? [
+          `      by half         service ${r.cpu.halves.serviceMs.join(" → ")}, PostgreSQL ${r.cpu.halves.postgresMs.join(" → ")} ms/request (first half of the requests → second)`,
+        ]
+      : []),
     `    machine           ${r.cpu.machineCores.toFixed(2).padStart(8)} cores busy, ${r.cpu.otherCores.toFixed(2)} of them by other processes${r.cpu.otherCores > 0.25 ? "  ⚠ the machine was not idle" : ""}`,
     ...(r.analytics ? [`    analytics         ${describeLag(r.analytics)}`] : []),
     `    over ${s.at(-1)?.t ?? 0} s, a sample every ~${s.length > 1 ? ((s.at(-1)?.t ?? 0) / (s.length - 1)).toFixed(1) : "-"} s:`,
