@@ -103,15 +103,18 @@ export async function costs(db: Tx, q: RollupScope) {
 }
 
 /**
- * Add up to `batch` waiting deltas of each rollup into it (migration 021's analytics_fold), in one
- * transaction; returns how many were folded.
+ * Turn up to `batch` queued facts into deltas and add up to `batch` waiting deltas of each rollup into it
+ * (migrations 021 and 024), in one transaction; returns how many facts and deltas it took.
  */
 export async function foldRollups(db: Tx, batch: number): Promise<number> {
   const { rows } = await sql<{ n: number }>`select analytics_fold(${batch}::int) as n`.execute(db);
   return Number(rows[0]?.n ?? 0);
 }
 
-/** What still waits to be folded, and how long the last hour's folds had kept deltas waiting. */
+/**
+ * What still waits to be folded (queued facts and deltas), and how long the last hour's folds had kept
+ * deltas waiting.
+ */
 export async function foldState(db: Tx) {
   const { rows } = await sql<{
     pending: number;
@@ -122,10 +125,10 @@ export async function foldState(db: Tx) {
   }>`
     select (select count(*) from rollup_sales_delta) + (select count(*) from rollup_category_sales_delta)
            + (select count(*) from rollup_cases_delta) + (select count(*) from rollup_stages_delta)
-           + (select count(*) from rollup_costs_delta) as pending,
+           + (select count(*) from rollup_costs_delta) + (select count(*) from rollup_queue) as pending,
            least((select min(at) from rollup_sales_delta), (select min(at) from rollup_category_sales_delta),
                  (select min(at) from rollup_cases_delta), (select min(at) from rollup_stages_delta),
-                 (select min(at) from rollup_costs_delta)) as oldest,
+                 (select min(at) from rollup_costs_delta), (select min(queued_at) from rollup_queue)) as oldest,
            f.folds, f.lag_p95_ms, f.lag_max_ms
       from (select count(*) as folds, max(lag_p95_ms) as lag_p95_ms, max(lag_max_ms) as lag_max_ms
               from analytics_folds where at > now() - interval '1 hour') f`.execute(db);
