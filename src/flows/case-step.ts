@@ -3,8 +3,8 @@ import { fail } from "../domain/errors.ts";
 import { OPEN_INTERCEPTION_STATUSES } from "../domain/interception.ts";
 import { type Action, type CaseState, type GuardContext, nextState } from "../domain/lifecycle.ts";
 import { deriveOrderStatus, type OrderStatusFacts } from "../domain/order-status.ts";
-import type { SessionStatement } from "../store/compiled.ts";
-import { lockedTransaction, safeId } from "../store/locked-transaction.ts";
+import { sessionStatement } from "../store/compiled.ts";
+import { lockedTransaction } from "../store/locked-transaction.ts";
 import type { DB } from "../store/schema.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 
@@ -94,22 +94,18 @@ interface Loaded {
   interception_status: string | null;
 }
 
-const sqlText = (values: readonly string[]) => {
-  if (!values.every((v) => /^[a-z_]+$/.test(v))) throw new Error(`not plain codes: ${values.join(", ")}`);
-  return `array[${values.map((v) => `'${v}'`).join(", ")}]::text[]`;
-};
-
 /** Lock the case's order: every write to a case or its order happens under that one lock. */
-const LOCK: SessionStatement = {
-  name: "s_case_lock",
-  prepare: `prepare s_case_lock (bigint) as
-    select 1 from orders where id = (select order_id from cases where id = $1) for update`,
-};
+const LOCK = sessionStatement(
+  "case_lock",
+  (_db, p: { caseId: number }) =>
+    sql`select 1 from orders where id = (select order_id from cases where id = ${p.caseId}) for update`,
+);
 
 /** The case, its order and the facts its guards need, in one statement. */
-const LOAD: SessionStatement = {
-  name: "s_case_load",
-  prepare: `prepare s_case_load (bigint) as
+const LOAD = sessionStatement(
+  "case_load",
+  (_db, p: { caseId: number }) =>
+    sql<Loaded>`
   select c.id as c_id, c.order_id, c.shop_id as c_shop_id, c.type, c.status, c.reason,
          c.currency as c_currency, c.version as c_version,
          o.shop_id as o_shop_id, o.external_id, o.currency as o_currency, o.shipping_fee, o.paid_total,
@@ -121,11 +117,11 @@ const LOAD: SessionStatement = {
          (select coalesce(max(grant_no), 0) from refunds where case_id = c.id) as grant_count,
          array(select x.status from cases x where x.order_id = c.order_id and x.id <> c.id) as other_statuses,
          exists (select 1 from interceptions i where i.order_id = c.order_id
-                    and i.status = any(${sqlText(OPEN_INTERCEPTION_STATUSES)})) as open_interception,
+                    and i.status = any(${OPEN_INTERCEPTION_STATUSES}::text[])) as open_interception,
          (select i.status from interceptions i where i.case_id = c.id) as interception_status
     from cases c join orders o on o.id = c.order_id
-   where c.id = $1`,
-};
+   where c.id = ${p.caseId}`,
+);
 
 /** Thrown by a dry run's case step once it has run: the step would succeed; its transaction rolls back. */
 export class DryRun extends Error {
@@ -150,9 +146,8 @@ export async function withCase<T>(
   // the rows it started with).
   if (!Number.isSafeInteger(caseId) || caseId <= 0)
     return fail("CASE_NOT_FOUND", `Case ${caseId} does not exist`, { caseId });
-  const id = safeId(caseId);
   const start = {
-    sql: `execute s_case_lock(${id}); execute s_case_load(${id})`,
+    sql: `${LOCK.execute({ caseId })}; ${LOAD.execute({ caseId })}`,
     sessionStatements: [LOCK, LOAD],
   };
   return lockedTransaction<T, Loaded>(ctx.db, start, async (tx, rows) => {

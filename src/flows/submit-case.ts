@@ -11,7 +11,8 @@ import { fail } from "../domain/errors.ts";
 import { OPEN_INTERCEPTION_STATUSES } from "../domain/interception.ts";
 import { type CaseState, RELEASES_QUANTITY } from "../domain/lifecycle.ts";
 import { moneyDetails, parseMinor } from "../domain/money.ts";
-import { lockedTransaction, safeId } from "../store/locked-transaction.ts";
+import { type RowOf, sessionStatement } from "../store/compiled.ts";
+import { lockedTransaction } from "../store/locked-transaction.ts";
 import { findOrderId } from "../store/orders.ts";
 import { type AutoReviewResult, reviewAfterCommit } from "./auto-review.ts";
 import { applyOrderChange, orderChange, orderUpdate } from "./case-step.ts";
@@ -77,6 +78,63 @@ export async function submitCase(
   };
 }
 
+const LOCK = sessionStatement(
+  "order_lock",
+  (_db, p: { orderId: number }) => sql`select 1 from orders where id = ${p.orderId} for update`,
+);
+
+/**
+ * The order with its lines, what other live cases hold of each line, whether anything shipped, the
+ * order's case states and an existing case with the same platform id — in one read.
+ */
+const READ = sessionStatement("submit_order", (db, p: { orderId: number; externalId: string | null }) =>
+  db
+    .selectFrom("order_lines as l")
+    .innerJoin("orders as o", "o.id", "l.order_id")
+    .select((eb) => [
+      "l.id",
+      "l.sku",
+      "l.quantity",
+      "o.shop_id",
+      "o.external_id",
+      "o.customer_id",
+      "o.currency",
+      "o.shipping_fee",
+      "o.paid_total",
+      "o.refunded_total",
+      "o.aftersales_status",
+      "o.version",
+      eb
+        .selectFrom("case_items as ci")
+        .innerJoin("cases as c", "c.id", "ci.case_id")
+        .select((e) => e.fn.coalesce(e.fn.sum<number>("ci.quantity"), e.lit(0)).as("q"))
+        .whereRef("ci.order_line_id", "=", "l.id")
+        .where("c.status", "not in", RELEASES_QUANTITY)
+        .as("held"),
+      eb
+        .exists(
+          eb
+            .selectFrom("shipments as s")
+            .select("s.id")
+            .whereRef("s.order_id", "=", "l.order_id")
+            .where("s.direction", "=", "outbound")
+            .where("s.status", "!=", "unshipped"),
+        )
+        .as("shipped"),
+      sql<string[]>`array(select status from cases where order_id = l.order_id)`.as("statuses"),
+      sql<boolean>`exists (select 1 from interceptions i where i.order_id = l.order_id
+                              and i.status = any(${OPEN_INTERCEPTION_STATUSES}::text[]))`.as("intercepting"),
+      eb
+        .selectFrom("cases")
+        .select("id")
+        .whereRef("shop_id", "=", "o.shop_id")
+        .where("external_id", "=", p.externalId)
+        .as("existing"),
+    ])
+    .where("l.order_id", "=", p.orderId)
+    .orderBy("l.line_no"),
+);
+
 async function openCase(ctx: FlowContext, actor: Actor, input: SubmitCaseInput): Promise<SubmitResult> {
   if (!CASE_TYPES.includes(input.type))
     fail("INVALID_CASE_TYPE", `Unknown case type "${input.type}"`, { type: input.type });
@@ -102,116 +160,68 @@ async function openCase(ctx: FlowContext, actor: Actor, input: SubmitCaseInput):
     notFound();
   if (!Number.isSafeInteger(orderId) || orderId <= 0) notFound();
 
-  // Lock the order first; everything read after sees what earlier holders of the lock committed.
-  return lockedTransaction(
-    ctx.db,
-    `select 1 from orders where id = ${safeId(orderId)} for update`,
-    async (tx) => {
-      // The order with its lines, what other live cases hold of each line, whether anything shipped,
-      // the order's case states and an existing case with the same platform id — in one read.
-      const rows = await tx
-        .selectFrom("order_lines as l")
-        .innerJoin("orders as o", "o.id", "l.order_id")
-        .select((eb) => [
-          "l.id",
-          "l.sku",
-          "l.quantity",
-          "o.shop_id",
-          "o.external_id",
-          "o.customer_id",
-          "o.currency",
-          "o.shipping_fee",
-          "o.paid_total",
-          "o.refunded_total",
-          "o.aftersales_status",
-          "o.version",
-          eb
-            .selectFrom("case_items as ci")
-            .innerJoin("cases as c", "c.id", "ci.case_id")
-            .select((e) => e.fn.coalesce(e.fn.sum<number>("ci.quantity"), e.lit(0)).as("q"))
-            .whereRef("ci.order_line_id", "=", "l.id")
-            .where("c.status", "not in", RELEASES_QUANTITY)
-            .as("held"),
-          eb
-            .exists(
-              eb
-                .selectFrom("shipments as s")
-                .select("s.id")
-                .whereRef("s.order_id", "=", "l.order_id")
-                .where("s.direction", "=", "outbound")
-                .where("s.status", "!=", "unshipped"),
-            )
-            .as("shipped"),
-          sql<string[]>`array(select status from cases where order_id = l.order_id)`.as("statuses"),
-          sql<boolean>`exists (select 1 from interceptions i where i.order_id = l.order_id
-                                  and i.status = any(${OPEN_INTERCEPTION_STATUSES}::text[]))`.as(
-            "intercepting",
-          ),
-          eb
-            .selectFrom("cases")
-            .select("id")
-            .whereRef("shop_id", "=", "o.shop_id")
-            .where("external_id", "=", input.externalId ?? null)
-            .as("existing"),
-        ])
-        .where("l.order_id", "=", orderId)
-        .orderBy("l.line_no")
-        .execute();
-      const o = rows[0];
-      if (!o || (input.shops && !input.shops.includes(o.shop_id))) return notFound();
-      const order = { ...o, id: orderId };
-      const first = o;
-      if (first.existing) {
-        const c = await tx
-          .selectFrom("cases")
-          .select(["status", "version"])
-          .where("id", "=", first.existing)
-          .executeTakeFirstOrThrow();
-        return { id: first.existing, created: false, status: c.status as CaseState, version: c.version };
+  // Lock the order first, then read it, in the transaction's first round trip: everything read after
+  // the lock sees what earlier holders of the lock committed.
+  const start = {
+    sql: `${LOCK.execute({ orderId })}; ${READ.execute({ orderId, externalId: input.externalId ?? null })}`,
+    sessionStatements: [LOCK, READ],
+  };
+  return lockedTransaction<SubmitResult, RowOf<typeof READ>>(ctx.db, start, async (tx, rows) => {
+    const o = rows[0];
+    if (!o || (input.shops && !input.shops.includes(o.shop_id))) return notFound();
+    const order = { ...o, id: orderId };
+    const first = o;
+    if (first.existing) {
+      const c = await tx
+        .selectFrom("cases")
+        .select(["status", "version"])
+        .where("id", "=", first.existing)
+        .executeTakeFirstOrThrow();
+      return { id: first.existing, created: false, status: c.status as CaseState, version: c.version };
+    }
+    const lines = new Map(rows.map((l) => [l.id, l]));
+    const seen = new Set<number>();
+    for (const item of input.items) {
+      const line =
+        lines.get(item.lineId) ??
+        fail("UNKNOWN_LINE", `Line ${item.lineId} is not on order ${order.id}`, { lineId: item.lineId });
+      if (seen.has(item.lineId))
+        fail("DUPLICATE_LINE", `Line ${item.lineId} appears twice`, { lineId: item.lineId });
+      seen.add(item.lineId);
+      if (!Number.isSafeInteger(item.quantity) || item.quantity <= 0) {
+        fail("INVALID_QUANTITY", "Quantities must be positive integers", { lineId: item.lineId });
       }
-      const lines = new Map(rows.map((l) => [l.id, l]));
-      const seen = new Set<number>();
-      for (const item of input.items) {
-        const line =
-          lines.get(item.lineId) ??
-          fail("UNKNOWN_LINE", `Line ${item.lineId} is not on order ${order.id}`, { lineId: item.lineId });
-        if (seen.has(item.lineId))
-          fail("DUPLICATE_LINE", `Line ${item.lineId} appears twice`, { lineId: item.lineId });
-        seen.add(item.lineId);
-        if (!Number.isSafeInteger(item.quantity) || item.quantity <= 0) {
-          fail("INVALID_QUANTITY", "Quantities must be positive integers", { lineId: item.lineId });
-        }
-        const claimable = line.quantity - Number(line.held ?? 0);
-        if (item.quantity > claimable) {
-          fail("QUANTITY_EXCEEDS_RETURNABLE", `Only ${claimable} of ${line.sku} can still be claimed`, {
-            lineId: line.id,
-            claimable,
-            requested: item.quantity,
-          });
+      const claimable = line.quantity - Number(line.held ?? 0);
+      if (item.quantity > claimable) {
+        fail("QUANTITY_EXCEEDS_RETURNABLE", `Only ${claimable} of ${line.sku} can still be claimed`, {
+          lineId: line.id,
+          claimable,
+          requested: item.quantity,
+        });
+      }
+    }
+    if (NEEDS_SHIPMENT.includes(input.type) && !first?.shipped) {
+      fail("NOT_SHIPPED", "Nothing was shipped yet, so nothing can be returned; ask for a refund instead");
+    }
+    let requested: number | null = null;
+    if (input.requestedAmount !== undefined) {
+      requested = parseMinor(input.requestedAmount, order.currency);
+      if (MONEY_TYPES.includes(input.type)) {
+        const quote = await quoteForOrder(tx, ctx, order, { items: input.items, reason: input.reason });
+        if (requested > quote.cap) {
+          fail(
+            "REFUND_ABOVE_CAP",
+            "The requested amount is more than may be refunded",
+            moneyDetails(order.currency, { cap: quote.cap, requested }),
+          );
         }
       }
-      if (NEEDS_SHIPMENT.includes(input.type) && !first?.shipped) {
-        fail("NOT_SHIPPED", "Nothing was shipped yet, so nothing can be returned; ask for a refund instead");
-      }
-      let requested: number | null = null;
-      if (input.requestedAmount !== undefined) {
-        requested = parseMinor(input.requestedAmount, order.currency);
-        if (MONEY_TYPES.includes(input.type)) {
-          const quote = await quoteForOrder(tx, ctx, order, { items: input.items, reason: input.reason });
-          if (requested > quote.cap) {
-            fail(
-              "REFUND_ABOVE_CAP",
-              "The requested amount is more than may be refunded",
-              moneyDetails(order.currency, { cap: quote.cap, requested }),
-            );
-          }
-        }
-      }
-      // The case, its items, the first timeline event and the order's new status, in one statement.
-      const change = orderChange(order, [...((first.statuses ?? []) as CaseState[]), "requested"], 0, {
-        openInterception: Boolean(first.intercepting),
-      });
-      const created = await sql<{ case_id: number }>`
+    }
+    // The case, its items, the first timeline event and the order's new status, in one statement.
+    const change = orderChange(order, [...((first.statuses ?? []) as CaseState[]), "requested"], 0, {
+      openInterception: Boolean(first.intercepting),
+    });
+    const created = await sql<{ case_id: number }>`
       with c as (
         insert into cases (order_id, shop_id, customer_id, external_id, type, status, reason, source,
                            description, evidence, claim, currency, requested_amount, status_since, created_at, updated_at)
@@ -230,9 +240,8 @@ async function openCase(ctx: FlowContext, actor: Actor, input: SubmitCaseInput):
              ${JSON.stringify({ type: input.type, reason: input.reason, source: input.source, items: input.items })}::jsonb
         from c
       returning case_id`.execute(tx);
-      const id = created.rows[0]?.case_id as number;
-      if (change) applyOrderChange(order, change);
-      return { id, created: true, status: "requested" as const, version: 1 };
-    },
-  );
+    const id = created.rows[0]?.case_id as number;
+    if (change) applyOrderChange(order, change);
+    return { id, created: true, status: "requested" as const, version: 1 };
+  });
 }

@@ -5,7 +5,10 @@ import type { DB } from "./schema.ts";
 
 /** The statements a locked transaction starts with, sent together with BEGIN. */
 export interface TransactionStart {
-  /** Constant SQL with only validated integers inlined (safeId): it is sent as text. */
+  /**
+   * Sent as text: EXECUTEs of session statements (sessionStatement in src/store/compiled.ts, whose
+   * arguments are escaped literals), or constant SQL.
+   */
   sql: string;
   /** Statements it EXECUTEs, prepared once per database session. */
   sessionStatements?: readonly SessionStatement[];
@@ -47,9 +50,3 @@ export async function lockedTransaction<T, R = unknown>(
     return result;
   });
 }
-
-/** The integer check that makes inlining an id into lock SQL safe. */
-export const safeId = (id: number): number => {
-  if (!Number.isSafeInteger(id) || id < 0) throw new TypeError(`not an id: ${id}`);
-  return id;
-};

@@ -1,5 +1,6 @@
 import type { Transaction } from "kysely";
 import type { OrderLine } from "../domain/order.ts";
+import { compiled } from "./compiled.ts";
 import type { Database } from "./db.ts";
 import type { DB } from "./schema.ts";
 
@@ -7,39 +8,51 @@ import type { DB } from "./schema.ts";
 
 export type Tx = Transaction<DB> | Database;
 
-export const findShop = (db: Tx, id: string) =>
-  db.selectFrom("shops").selectAll().where("id", "=", id).executeTakeFirst();
+const shopById = compiled("shop_by_id", (db, p: { id: string }) =>
+  db.selectFrom("shops").selectAll().where("id", "=", p.id),
+);
+export const findShop = (db: Tx, id: string) => shopById.first(db, { id });
 
-export const findOrder = (db: Tx, id: number) =>
-  db.selectFrom("orders").selectAll().where("id", "=", id).executeTakeFirst();
+const orderById = compiled("order_by_id", (db, p: { id: number }) =>
+  db.selectFrom("orders").selectAll().where("id", "=", p.id),
+);
+export const findOrder = (db: Tx, id: number) => orderById.first(db, { id });
 
-export const lockOrderByExternal = (tx: Tx, shopId: string, externalId: string) =>
-  tx
+const lockByExternal = compiled("order_lock_by_external", (db, p: { shopId: string; externalId: string }) =>
+  db
     .selectFrom("orders")
     .selectAll()
-    .where("shop_id", "=", shopId)
-    .where("external_id", "=", externalId)
-    .forUpdate()
-    .executeTakeFirst();
+    .where("shop_id", "=", p.shopId)
+    .where("external_id", "=", p.externalId)
+    .forUpdate(),
+);
+export const lockOrderByExternal = (tx: Tx, shopId: string, externalId: string) =>
+  lockByExternal.first(tx, { shopId, externalId });
 
+const idByExternal = compiled("order_id_by_external", (db, p: { shopId: string; externalId: string }) =>
+  db
+    .selectFrom("orders")
+    .select("id")
+    .where("shop_id", "=", p.shopId)
+    .where("external_id", "=", p.externalId),
+);
 export const findOrderId = async (db: Tx, shopId: string, externalId: string) =>
-  (
-    await db
-      .selectFrom("orders")
-      .select("id")
-      .where("shop_id", "=", shopId)
-      .where("external_id", "=", externalId)
-      .executeTakeFirst()
-  )?.id;
+  (await idByExternal.first(db, { shopId, externalId }))?.id;
 
-export const orderLines = (db: Tx, orderId: number) =>
-  db.selectFrom("order_lines").selectAll().where("order_id", "=", orderId).orderBy("line_no").execute();
+const lines = compiled("order_lines", (db, p: { orderId: number }) =>
+  db.selectFrom("order_lines").selectAll().where("order_id", "=", p.orderId).orderBy("line_no"),
+);
+export const orderLines = (db: Tx, orderId: number) => lines.rows(db, { orderId });
 
-export const orderPayments = (db: Tx, orderId: number) =>
-  db.selectFrom("payments").selectAll().where("order_id", "=", orderId).orderBy("id").execute();
+const payments = compiled("order_payments", (db, p: { orderId: number }) =>
+  db.selectFrom("payments").selectAll().where("order_id", "=", p.orderId).orderBy("id"),
+);
+export const orderPayments = (db: Tx, orderId: number) => payments.rows(db, { orderId });
 
-export const orderShipments = (db: Tx, orderId: number) =>
-  db.selectFrom("shipments").selectAll().where("order_id", "=", orderId).orderBy("id").execute();
+const shipments = compiled("order_shipments", (db, p: { orderId: number }) =>
+  db.selectFrom("shipments").selectAll().where("order_id", "=", p.orderId).orderBy("id"),
+);
+export const orderShipments = (db: Tx, orderId: number) => shipments.rows(db, { orderId });
 
 export async function insertLines(tx: Tx, orderId: number, lines: readonly OrderLine[]) {
   await tx
@@ -67,8 +80,8 @@ export async function insertLines(tx: Tx, orderId: number, lines: readonly Order
  * failed refund holds nothing), and the shipping they consumed, in one read. Consumed, not refunded:
  * a deduction the merchant kept is not refundable later.
  */
-export async function linesWithConsumed(db: Tx, orderId: number) {
-  const rows = await db
+const consumed = compiled("order_lines_consumed", (db, p: { orderId: number }) =>
+  db
     .selectFrom("order_lines as l")
     .leftJoin(
       (eb) =>
@@ -80,7 +93,7 @@ export async function linesWithConsumed(db: Tx, orderId: number) {
             (e) => e.fn.sum<number>("rl.quantity").as("qty"),
             (e) => e.fn.sum<number>("rl.consumed").as("amount"),
           ])
-          .where("r.order_id", "=", orderId)
+          .where("r.order_id", "=", p.orderId)
           .where("r.status", "!=", "failed")
           .groupBy("rl.order_line_id")
           .as("c"),
@@ -96,13 +109,16 @@ export async function linesWithConsumed(db: Tx, orderId: number) {
         eb
           .selectFrom("refunds")
           .select((e) => e.fn.coalesce(e.fn.sum<number>("shipping_amount"), e.lit(0)).as("s"))
-          .where("order_id", "=", orderId)
+          .where("order_id", "=", p.orderId)
           .where("status", "!=", "failed")
           .as("shipping_consumed"),
     ])
-    .where("l.order_id", "=", orderId)
-    .orderBy("l.line_no")
-    .execute();
+    .where("l.order_id", "=", p.orderId)
+    .orderBy("l.line_no"),
+);
+
+export async function linesWithConsumed(db: Tx, orderId: number) {
+  const rows = await consumed.rows(db, { orderId });
   return {
     lines: rows.map((r) => ({
       lineId: r.id,
