@@ -5,16 +5,19 @@
 -- transactions a return-and-refund flow takes. Now a change is appended to change_log (an insert nobody
 -- waits on, rolled back with its transaction as before), and an announcer (src/store/changes.ts: every
 -- process that listens, every 25 ms; and the worker's job) takes the log in batches with SKIP LOCKED and
--- sends them with pg_notify in one short transaction. Messages and their channel are as 020 describes.
+-- sends them with pg_notify in one short transaction. Messages and their channel are as 020 describes;
+-- the log keeps only ids and what happened, and the announcer writes the message (a case's order, shop
+-- and status as they are when it is sent), so the writing transaction does no more than an insert.
 
 CREATE TABLE change_log (
-  id       bigserial PRIMARY KEY,
-  payload  text NOT NULL
+  id         bigserial PRIMARY KEY,
+  case_id    bigint,        -- a change of one case, or (null) …
+  shop_id    text,          -- … of every case of a shop (a statement that changed more than 100)
+  action     text,
+  event_id   bigint,
+  to_status  text,
+  at         timestamptz NOT NULL
 );
-
-CREATE FUNCTION announce_change(payload text) RETURNS void LANGUAGE sql AS $$
-  INSERT INTO change_log (payload) VALUES (payload)
-$$;
 
 -- Send up to `batch` of the oldest logged changes and forget them; how many were sent.
 CREATE FUNCTION announce_logged_changes(batch integer) RETURNS integer LANGUAGE plpgsql AS $$
@@ -22,50 +25,58 @@ DECLARE n integer;
 BEGIN
   WITH d AS (
     DELETE FROM change_log WHERE id IN (SELECT id FROM change_log ORDER BY id LIMIT batch FOR UPDATE SKIP LOCKED)
-    RETURNING id, payload
+    RETURNING *
   )
-  SELECT count(*) INTO n FROM (SELECT pg_notify('aftersales_changes', payload) FROM d ORDER BY id) sent;
+  SELECT count(*) INTO n FROM (
+    SELECT pg_notify('aftersales_changes', CASE
+             WHEN d.case_id IS NULL THEN json_build_object('kind', 'shop', 'shopId', d.shop_id, 'at', d.at)::text
+             ELSE json_build_object('kind', 'case', 'caseId', c.id, 'orderId', c.order_id, 'shopId', c.shop_id,
+                                    'status', coalesce(d.to_status, c.status), 'action', d.action,
+                                    'eventId', d.event_id, 'at', d.at)::text END)
+      FROM d LEFT JOIN cases c ON c.id = d.case_id
+     WHERE d.case_id IS NULL OR c.id IS NOT NULL
+     ORDER BY d.id) sent;
   RETURN n;
 END $$;
 
 CREATE OR REPLACE FUNCTION announce_case_events() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF (SELECT count(*) FROM (SELECT FROM new_events LIMIT 101) x) <= 100 THEN
-    PERFORM announce_change(case_change(c, e.action, e.id, e.to_status, e.at))
-       FROM new_events e JOIN cases c ON c.id = e.case_id ORDER BY e.id;
+    INSERT INTO change_log (case_id, action, event_id, to_status, at)
+    SELECT case_id, action, id, to_status, at FROM new_events ORDER BY id;
   ELSE
-    PERFORM announce_change(json_build_object('kind', 'shop', 'shopId', s.shop_id, 'at', now())::text)
-       FROM (SELECT DISTINCT c.shop_id FROM new_events e JOIN cases c ON c.id = e.case_id) s;
+    INSERT INTO change_log (shop_id, at)
+    SELECT DISTINCT c.shop_id, now() FROM new_events e JOIN cases c ON c.id = e.case_id;
   END IF;
   RETURN NULL;
 END $$;
 
 CREATE OR REPLACE FUNCTION announce_case_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM announce_change(case_change(NEW, 'update', NULL, NULL, now()));
+  INSERT INTO change_log (case_id, action, at) VALUES (NEW.id, 'update', now());
   RETURN NULL;
 END $$;
 
 CREATE OR REPLACE FUNCTION announce_refund_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM announce_change(case_change(c, 'refund_' || NEW.status, NULL, NULL, NEW.updated_at))
-     FROM cases c WHERE c.id = NEW.case_id;
+  INSERT INTO change_log (case_id, action, at) VALUES (NEW.case_id, 'refund_' || NEW.status, NEW.updated_at);
   RETURN NULL;
 END $$;
 
 CREATE OR REPLACE FUNCTION announce_tracking() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF (SELECT count(*) FROM (SELECT FROM new_scans LIMIT 101) x) <= 100 THEN
-    PERFORM announce_change(case_change(c, 'tracking', NULL, NULL, now()))
-       FROM cases c
-      WHERE c.order_id IN (SELECT s.order_id FROM shipments s JOIN new_scans t
-                              ON t.carrier = s.carrier AND t.tracking_no = s.tracking_no)
-      ORDER BY c.id;
+    INSERT INTO change_log (case_id, action, at)
+    SELECT c.id, 'tracking', now()
+      FROM cases c
+     WHERE c.order_id IN (SELECT s.order_id FROM shipments s JOIN new_scans t
+                             ON t.carrier = s.carrier AND t.tracking_no = s.tracking_no)
+     ORDER BY c.id;
   ELSE
-    PERFORM announce_change(json_build_object('kind', 'shop', 'shopId', x.shop_id, 'at', now())::text)
-       FROM (SELECT DISTINCT c.shop_id FROM cases c
-              WHERE c.order_id IN (SELECT s.order_id FROM shipments s JOIN new_scans t
-                                      ON t.carrier = s.carrier AND t.tracking_no = s.tracking_no)) x;
+    INSERT INTO change_log (shop_id, at)
+    SELECT DISTINCT c.shop_id, now() FROM cases c
+     WHERE c.order_id IN (SELECT s.order_id FROM shipments s JOIN new_scans t
+                             ON t.carrier = s.carrier AND t.tracking_no = s.tracking_no);
   END IF;
   RETURN NULL;
 END $$;
