@@ -100,7 +100,7 @@ class PgConnection implements DatabaseConnection {
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
     const { sql, parameters, name, sessionStatements } = q as StatementQuery;
     if (sessionStatements) await this.#prepareSession(sessionStatements);
-    countCall(sql);
+    countCall(sql, sessionStatements?.length);
     let res: pg.QueryResult | pg.QueryResult[];
     try {
       res =

@@ -91,7 +91,7 @@ class PGliteConnection implements DatabaseConnection {
       await this.#pg.exec(s.prepare);
       this.#session.add(s.name);
     }
-    countCall(q.sql);
+    countCall(q.sql, (q as StatementQuery).sessionStatements?.length);
     // Without parameters use the simple protocol, which also runs multi-statement scripts (migrations).
     const res =
       q.parameters.length === 0
