@@ -146,16 +146,33 @@ export async function autoAssignLocked(ctx: FlowContext, l: Locked): Promise<Own
  * cases need nothing — owned, not waiting on a person, or nobody to give them to — which one read
  * without the lock tells; the step then decides again under it.
  */
-export async function autoAssign(ctx: FlowContext, caseId: number): Promise<Owner | null> {
-  const { rows } = await sql<{ status: string; owner_id: number | null; anyone: boolean }>`
-    select c.status, c.owner_id,
-           exists (select 1 from users u where u.disabled_at is null and u.on_duty
-                                           and u.role = any(${APPROVER_ROLES}::text[])) as anyone
-      from cases c where c.id = ${caseId}`.execute(ctx.db);
-  const c = rows[0];
+export async function autoAssign(
+  ctx: FlowContext,
+  caseId: number,
+  /** What `assignFacts` read, when the caller's own statement read it. */
+  known?: AssignFacts,
+): Promise<Owner | null> {
+  const c =
+    known ??
+    (await sql<AssignFacts>`select ${assignFacts("c")} from cases c where c.id = ${caseId}`.execute(ctx.db))
+      .rows[0];
   if (!c?.anyone || c.owner_id !== null || !LEFT_FOR_PEOPLE.includes(c.status as CaseState)) return null;
   return withCase(ctx, caseId, (l) => autoAssignLocked(ctx, l));
 }
+
+/** What autoAssign decides from without the lock: the case's status and owner, and whether anyone could take it. */
+export interface AssignFacts {
+  status: string;
+  owner_id: number | null;
+  anyone: boolean;
+}
+
+/** The AssignFacts of the case aliased `alias`, as columns to select. */
+export const assignFacts = (
+  alias: string,
+) => sql<AssignFacts>`${sql.ref(`${alias}.status`)}, ${sql.ref(`${alias}.owner_id`)},
+  exists (select 1 from users u where u.disabled_at is null and u.on_duty
+                                  and u.role = any(${APPROVER_ROLES}::text[])) as anyone`;
 
 /** Key of the advisory lock that makes round-robin choices one at a time. */
 const ASSIGN_LOCK = 419_019;

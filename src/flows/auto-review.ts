@@ -7,7 +7,7 @@ import type { Decision } from "../domain/rules/evaluate.ts";
 import { explainDecision } from "../domain/rules/explain.ts";
 import { claimedAmount } from "../store/cases.ts";
 import { type CaseContext, loadCaseContexts } from "../store/facts.ts";
-import { autoAssign } from "./assign-case.ts";
+import { type AssignFacts, assignFacts, autoAssign } from "./assign-case.ts";
 import { advance, withCase } from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
 import { grantRefund } from "./grant-refund.ts";
@@ -58,7 +58,8 @@ function recordDecision(
           on conflict (dedupe_key) do update
             set reason = excluded.reason, data = excluded.data, updated_at = excluded.updated_at)`
       : sql``;
-  return sql<{ id: number }>`
+  // With what autoAssign decides from, as the case was before this statement (it changes neither).
+  return sql<{ id: number } & AssignFacts>`
     with d as (
       insert into case_decisions (case_id, at, trigger, rule_version, outcome, decided_by, facts, risk, decision)
       values (${caseId}, ${now}, ${trigger}, ${version}, ${decision.outcome}, ${decision.decidedBy},
@@ -72,7 +73,7 @@ function recordDecision(
                        decision_id = (select id from d)
        where id = ${caseId})
     ${alert}
-    select id from d`;
+    select d.id, ${assignFacts("x")} from d, cases x where x.id = ${caseId}`;
 }
 
 /** The queue for cases a rule would approve but that need two people. */
@@ -89,6 +90,15 @@ export async function autoReview(
   caseId: number,
   trigger: ReviewTrigger,
 ): Promise<AutoReviewResult> {
+  return (await judge(ctx, caseId, trigger)).result;
+}
+
+/** autoReview, and whether it left the case's status and version as they were (it annotated only). */
+async function judge(
+  ctx: FlowContext,
+  caseId: number,
+  trigger: ReviewTrigger,
+): Promise<{ result: AutoReviewResult; unchanged: boolean }> {
   const settings = await reviewSettings(ctx, caseId);
   const [context] = await loadCaseContexts(ctx.db, [caseId], settings.timeZone);
   if (!context) return fail("CASE_NOT_FOUND", `Case ${caseId} does not exist`, { caseId });
@@ -110,8 +120,11 @@ export async function autoReview(
   if (!acts) {
     const { rows } = await record.execute(ctx.db);
     // Left for people: the case gets a person (when assignment is automatic and it has none).
-    await autoAssign(ctx, caseId);
-    return { decisionId: rows[0]?.id as number, decision, risk, applied: null };
+    const owner = await autoAssign(ctx, caseId, rows[0]);
+    return {
+      result: { decisionId: rows[0]?.id as number, decision, risk, applied: null },
+      unchanged: !owner,
+    };
   }
   const { decisionId, applied } = await withCase(ctx, caseId, async (l) => {
     const decisionId = (await record.execute(l.tx)).rows[0]?.id as number;
@@ -130,15 +143,19 @@ export async function autoReview(
       actor,
       outcome,
       {},
-      { note: note || undefined, data: { decisionId, ruleVersion: live.version } },
+      {
+        note: note || undefined,
+        data: { decisionId, ruleVersion: live.version },
+        also: [sql`update case_decisions set applied = ${outcome} where id = ${decisionId}`],
+      },
     );
-    await sql`update case_decisions set applied = ${outcome} where id = ${decisionId}`.execute(l.tx);
     return { decisionId, applied: outcome };
   });
 
   const result: AutoReviewResult = { decisionId, decision, risk, applied };
   if (applied === "approve") result.refundId = await autoRefund(ctx, caseId);
-  return result;
+  // Acting took the lock: whether the rule moved the case or someone else had, it is read again.
+  return { result, unchanged: false };
 }
 
 /**
@@ -151,13 +168,23 @@ export async function reviewAfterCommit(
   caseId: number,
   trigger: ReviewTrigger,
 ): Promise<AutoReviewResult | { error: { code: string; message: string } }> {
+  return (await judgeAfterCommit(ctx, caseId, trigger)).review;
+}
+
+/** reviewAfterCommit, and whether the case's status and version are known to be as they were. */
+export async function judgeAfterCommit(
+  ctx: FlowContext,
+  caseId: number,
+  trigger: ReviewTrigger,
+): Promise<{ review: AutoReviewResult | { error: { code: string; message: string } }; unchanged: boolean }> {
   try {
-    return await autoReview(ctx, caseId, trigger);
+    const { result, unchanged } = await judge(ctx, caseId, trigger);
+    return { review: result, unchanged };
   } catch (e) {
     if (!(e instanceof AppError)) console.error(`automatic review of case ${caseId}:`, e);
     const error =
       e instanceof AppError ? { code: e.code, message: e.message } : { code: "INTERNAL", message: String(e) };
-    return { error };
+    return { review: { error }, unchanged: false };
   }
 }
 

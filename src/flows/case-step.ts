@@ -41,6 +41,8 @@ export interface Locked {
   kase: CaseHead;
   order: OrderHead;
   items: { lineId: number; quantity: number }[];
+  /** The items with their SKU and the units of each received so far (receipt lines). */
+  lines: ItemLine[];
   caseQuantity: number;
   receivedQuantity: number;
   refundCount: number;
@@ -52,6 +54,15 @@ export interface Locked {
   openInterception: boolean;
   /** The status of this case's own interception (拦截), if it asked for one. */
   interceptionStatus: string | null;
+  /** Settings steps read under the lock, as stored (null: not set); flows/settings.ts reads them. */
+  stored: { shopReview: Record<string, unknown> | null; tenderOrder: unknown; financeFees: unknown };
+}
+
+export interface ItemLine {
+  lineId: number;
+  quantity: number;
+  sku: string;
+  received: number;
 }
 
 export interface StepOptions {
@@ -85,13 +96,16 @@ interface Loaded {
   refunded_total: number;
   aftersales_status: string;
   o_version: number;
-  items: { lineId: number; quantity: number }[];
+  items: ItemLine[];
   received_quantity: number;
   refund_count: number;
   grant_count: number;
   other_statuses: string[];
   open_interception: boolean;
   interception_status: string | null;
+  shop_review: Record<string, unknown> | null;
+  tender_order: unknown;
+  finance_fees: unknown;
 }
 
 /** Lock the case's order: every write to a case or its order happens under that one lock. */
@@ -101,7 +115,7 @@ const LOCK = sessionStatement(
     sql`select 1 from orders where id = (select order_id from cases where id = ${p.caseId}) for update`,
 );
 
-/** The case, its order and the facts its guards need, in one statement. */
+/** The case, its order, the facts its guards need and the settings its steps read, in one statement. */
 const LOAD = sessionStatement(
   "case_load",
   (_db, p: { caseId: number }) =>
@@ -110,15 +124,22 @@ const LOAD = sessionStatement(
          c.currency as c_currency, c.version as c_version,
          o.shop_id as o_shop_id, o.external_id, o.currency as o_currency, o.shipping_fee, o.paid_total,
          o.refunded_total, o.aftersales_status, o.version as o_version,
-         (select json_agg(json_build_object('lineId', order_line_id, 'quantity', quantity) order by order_line_id)
-            from case_items where case_id = c.id) as items,
+         (select json_agg(json_build_object(
+                   'lineId', ci.order_line_id, 'quantity', ci.quantity, 'sku', l.sku,
+                   'received', (select coalesce(sum(rl.quantity), 0) from receipt_lines rl
+                                 where rl.case_id = c.id and rl.order_line_id = ci.order_line_id))
+                 order by ci.order_line_id)
+            from case_items ci join order_lines l on l.id = ci.order_line_id where ci.case_id = c.id) as items,
          (select coalesce(sum(quantity), 0) from receipts where case_id = c.id) as received_quantity,
          (select count(*) from refunds where case_id = c.id) as refund_count,
          (select coalesce(max(grant_no), 0) from refunds where case_id = c.id) as grant_count,
          array(select x.status from cases x where x.order_id = c.order_id and x.id <> c.id) as other_statuses,
          exists (select 1 from interceptions i where i.order_id = c.order_id
                     and i.status = any(${OPEN_INTERCEPTION_STATUSES}::text[])) as open_interception,
-         (select i.status from interceptions i where i.case_id = c.id) as interception_status
+         (select i.status from interceptions i where i.case_id = c.id) as interception_status,
+         (select review from shops where id = c.shop_id) as shop_review,
+         (select value from settings where key = 'refunds.tenderOrder') as tender_order,
+         (select value from settings where key = 'finance.fees') as finance_fees
     from cases c join orders o on o.id = c.order_id
    where c.id = ${p.caseId}`,
 );
@@ -178,7 +199,8 @@ export async function withCase<T>(
         aftersales_status: r.aftersales_status,
         version: r.o_version,
       },
-      items: r.items,
+      items: r.items.map((i) => ({ lineId: i.lineId, quantity: i.quantity })),
+      lines: r.items,
       caseQuantity: r.items.reduce((a, i) => a + i.quantity, 0),
       receivedQuantity: Number(r.received_quantity),
       refundCount: Number(r.refund_count),
@@ -186,6 +208,7 @@ export async function withCase<T>(
       otherStatuses: r.other_statuses as CaseState[],
       openInterception: r.open_interception,
       interceptionStatus: r.interception_status,
+      stored: { shopReview: r.shop_review, tenderOrder: r.tender_order, financeFees: r.finance_fees },
     });
     if (ctx.dryRun) throw new DryRun();
     return result;

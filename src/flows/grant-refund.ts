@@ -7,7 +7,8 @@ import { formatMinor, moneyDetails, sum } from "../domain/money.ts";
 import type { Tender } from "../domain/order.ts";
 import type { Quote } from "../domain/refund-quote.ts";
 import { type LegLine, type LegShare, shareQuote, splitAcrossTenders } from "../domain/tenders.ts";
-import { linesWithConsumed } from "../store/orders.ts";
+import { compiled } from "../store/compiled.ts";
+import { linesAndPayments, linesWithConsumed } from "../store/orders.ts";
 import { installationId, refundKey } from "../store/refunds.ts";
 import {
   advance,
@@ -19,8 +20,8 @@ import {
 } from "./case-step.ts";
 import type { Actor, FlowContext } from "./context.ts";
 import type { RefundToSend } from "./issue-refund.ts";
-import { type QuoteRequest, quoteForOrder } from "./quote-refund.ts";
-import { refundTenderOrder } from "./settings.ts";
+import { type QuoteRequest, quoteFrom } from "./quote-refund.ts";
+import { tenderOrderOf } from "./settings.ts";
 
 export type GrantInput = StepOptions &
   Pick<QuoteRequest, "amount" | "deductions" | "shippingPolicy" | "shipping"> & {
@@ -160,6 +161,26 @@ export async function grantRefund(
   );
 }
 
+/** The case's shop and platform id, its order and the order's payments, in one read. */
+const CHANNEL_FACTS = compiled(
+  "grant_channel_facts",
+  (_db, p: { caseId: number }) => sql<{
+    shop_id: string;
+    case_external_id: string | null;
+    id: number;
+    external_id: string;
+    currency: string;
+    paid_total: number;
+    payments: { tender: string; amount: number; transaction_id: string | null }[] | null;
+  }>`
+    select c.shop_id, c.external_id as case_external_id, o.id, o.external_id, o.currency, o.paid_total,
+           (select json_agg(json_build_object('tender', p.tender, 'amount', p.amount, 'transaction_id', p.transaction_id)
+                            order by p.id)
+              from payments p where p.order_id = o.id) as payments
+      from cases c join orders o on o.id = c.order_id
+     where c.id = ${p.caseId}`,
+);
+
 /**
  * Refuse, before anything is decided, a refund that no channel it would go back over could send: a
  * tender with no channel configured, a platform shop that is not connected, a platform request id
@@ -167,25 +188,9 @@ export async function grantRefund(
  * credentials); the case's shop, platform id and payments do not change under a grant.
  */
 export async function checkChannels(ctx: FlowContext, caseId: number, shops?: readonly string[] | null) {
-  const head = await ctx.db
-    .selectFrom("cases as c")
-    .innerJoin("orders as o", "o.id", "c.order_id")
-    .select([
-      "c.shop_id",
-      "c.external_id as case_external_id",
-      "o.id",
-      "o.external_id",
-      "o.currency",
-      "o.paid_total",
-    ])
-    .where("c.id", "=", caseId)
-    .executeTakeFirst();
+  const head = await CHANNEL_FACTS.first(ctx.db, { caseId });
   if (!head || (shops && !shops.includes(head.shop_id))) return; // the case's own flow says it is absent
-  const payments = await ctx.db
-    .selectFrom("payments")
-    .select(["tender", "amount", "transaction_id"])
-    .where("order_id", "=", head.id)
-    .execute();
+  const payments = head.payments ?? [];
   const tenders = payments.length ? payments : [{ tender: "platform", amount: null, transaction_id: null }];
   for (const p of tenders) {
     await ctx.payments.get(p.tender).check?.({
@@ -204,7 +209,9 @@ export async function checkChannels(ctx: FlowContext, caseId: number, shops?: re
 /** A new grant: quote what is left, then split it over the order's payments in the stated order. */
 async function freshLegs(ctx: FlowContext, l: Locked, input: GrantInput) {
   const { tx, kase, order } = l;
-  const quote = await quoteForOrder(tx, ctx, order, {
+  // What refunds already hold of the order's lines and of each payment, in one read.
+  const held = await linesAndPayments(tx, order.id);
+  const quote = quoteFrom(held, ctx, order, {
     items: l.items,
     reason: kase.reason as QuoteRequest["reason"],
     ...(input.amount !== undefined ? { amount: input.amount } : {}),
@@ -214,23 +221,7 @@ async function freshLegs(ctx: FlowContext, l: Locked, input: GrantInput) {
   });
   // Nothing to give back: the lifecycle's guard says so, in its words.
   if (quote.total <= 0) return { quote, legs: [] as LegPlan[], retried: false };
-  const payments = await tx
-    .selectFrom("payments as p")
-    .select([
-      "p.id",
-      "p.tender",
-      "p.amount",
-      "p.transaction_id",
-      (eb) =>
-        eb
-          .selectFrom("refunds as r")
-          .select((e) => e.fn.coalesce(e.fn.sum<number>("r.amount"), e.lit(0)).as("s"))
-          .whereRef("r.payment_id", "=", "p.id")
-          .where("r.status", "!=", "failed")
-          .as("refunded"),
-    ])
-    .where("p.order_id", "=", order.id)
-    .execute();
+  const { payments } = held;
   if (payments.length === 0) {
     // No payment on record (an order a platform sent without one): the platform holds the money.
     const [share] = shareQuote(quote, [quote.total]);
@@ -260,7 +251,7 @@ async function freshLegs(ctx: FlowContext, l: Locked, input: GrantInput) {
       amount: Number(p.amount),
       refunded: Number(p.refunded ?? 0),
     })),
-    await refundTenderOrder(tx),
+    tenderOrderOf(l.stored.tenderOrder),
   );
   const shares = shareQuote(
     quote,

@@ -13,6 +13,7 @@ import {
 import { type Condition, type Disposition, dispositionFor, inspectionDelta } from "../domain/inventory.ts";
 import { type CaseState, transitionsFor } from "../domain/lifecycle.ts";
 import { formatMinor, parseMinor } from "../domain/money.ts";
+import { compiled } from "../store/compiled.ts";
 import { applyMovements, caseReceiptLines } from "../store/inventory.ts";
 import type { Tx } from "../store/orders.ts";
 import {
@@ -117,7 +118,8 @@ export async function inspectReturn(
     caseId,
     async (l) => {
       transitionsFor(l.kase.type as CaseType, l.kase.status as CaseState, "inspect");
-      const pending = (await caseReceiptLines(l.tx, l.kase.id)).filter((x) => x.inspected < x.quantity);
+      const received = await caseReceiptLines(l.tx, l.kase.id);
+      const pending = received.filter((x) => x.inspected < x.quantity);
       return inspectLocked(
         ctx,
         l,
@@ -129,11 +131,49 @@ export async function inspectReturn(
           ...(input.note ? { note: input.note } : {}),
         })),
         { ...input, key: null, whole: true, fallback: input.result },
+        received,
       );
     },
     input,
   );
 }
+
+/** Inspections of receipt lines and the lines' new inspected counts, in one statement. */
+const INSPECT = compiled(
+  "inspect_lines",
+  (
+    _db,
+    p: {
+      caseId: number;
+      by: string;
+      at: Date;
+      lineIds: number[];
+      keys: (string | null)[];
+      quantities: number[];
+      results: string[];
+      dispositions: string[];
+      findings: (string | null)[];
+      deductions: (number | null)[];
+      notes: (string | null)[];
+      updatedLines: number[];
+      inspected: number[];
+    },
+  ) => sql<{ id: number }>`
+    with q as (
+      insert into inspections (receipt_line_id, case_id, key, quantity, result, disposition, finding, deduction,
+                               note, inspected_by, inspected_at)
+      select x.line, ${p.caseId}, x.key, x.qty, x.result, x.disposition, x.finding, x.deduction, x.note, ${p.by}, ${p.at}
+        from unnest(${p.lineIds}::bigint[], ${p.keys}::text[], ${p.quantities}::int[], ${p.results}::text[],
+                    ${p.dispositions}::text[], ${p.findings}::text[], ${p.deductions}::bigint[], ${p.notes}::text[])
+                with ordinality as x(line, key, qty, result, disposition, finding, deduction, note, n)
+       order by x.n
+      returning id),
+    u as (
+      update receipt_lines rl set inspected = y.inspected
+        from unnest(${p.updatedLines}::bigint[], ${p.inspected}::int[]) as y(id, inspected)
+       where rl.id = y.id)
+    select id from q order by id`,
+);
 
 async function inspectLocked(
   ctx: FlowContext,
@@ -141,10 +181,12 @@ async function inspectLocked(
   actor: Actor,
   asked: InspectLineInput[],
   opts: StepOptions & { key: string | null; whole?: boolean; fallback?: "pass" | "fail" },
+  /** The case's receipt lines, when the caller has just read them under the lock. */
+  read?: Awaited<ReturnType<typeof caseReceiptLines>>,
 ): Promise<InspectResult> {
   const { tx, kase } = l;
   await checkVersion(l, opts.expectedVersion);
-  const received = await caseReceiptLines(tx, kase.id);
+  const received = read ?? (await caseReceiptLines(tx, kase.id));
   const byId = new Map(received.map((x) => [x.id, { ...x }]));
   const now = ctx.now();
   const who = actorName(actor);
@@ -191,23 +233,28 @@ async function inspectLocked(
     };
   });
   if (rows.length === 0 && !opts.whole) fail("NOTHING_TO_INSPECT", "Nothing awaits inspection");
+  // The inspections and the receipt lines' inspected counts, in one statement.
+  const inspected = new Map(rows.map((r) => [r.line.id, r.line.inspected]));
   const ids =
     rows.length === 0
       ? []
       : (
-          await tx
-            .insertInto("inspections")
-            .values(rows.map((r) => r.insert))
-            .returning("id")
-            .execute()
+          await INSPECT.rows(tx, {
+            caseId: kase.id,
+            by: who,
+            at: now,
+            lineIds: rows.map((r) => r.insert.receipt_line_id),
+            keys: rows.map((r) => r.insert.key),
+            quantities: rows.map((r) => r.insert.quantity),
+            results: rows.map((r) => r.insert.result),
+            dispositions: rows.map((r) => r.insert.disposition),
+            findings: rows.map((r) => r.insert.finding),
+            deductions: rows.map((r) => r.insert.deduction),
+            notes: rows.map((r) => r.insert.note),
+            updatedLines: [...inspected.keys()],
+            inspected: [...inspected.values()],
+          })
         ).map((r) => r.id);
-  for (const r of rows) {
-    await tx
-      .updateTable("receipt_lines")
-      .set({ inspected: r.line.inspected })
-      .where("id", "=", r.line.id)
-      .execute();
-  }
   await applyMovements(
     tx,
     rows.flatMap((r, i) =>
@@ -237,18 +284,13 @@ async function inspectLocked(
     disposition: r.insert.disposition,
     finding: r.insert.finding,
   }));
-  if (done) await summariseReceipts(tx, kase.id, now, opts.note ?? null);
   // The case moves when every unit it received is inspected and nothing more is expected.
   if (done && kase.status === "received") {
-    const failed = await tx
-      .selectFrom("inspections")
-      .select("id")
-      .where("case_id", "=", kase.id)
-      .where("result", "=", "fail")
-      .executeTakeFirst();
+    const inspections = await inspectionsOf(tx, kase.id);
+    const failed = inspections.some((q) => q.result === "fail");
     // A case with no receipt lines to judge (nothing recorded per unit) takes the whole-case result.
     const caseResult = failed ? "fail" : byId.size === 0 && opts.fallback ? opts.fallback : "pass";
-    const recommendation = await recommendationFor(tx, kase.id);
+    const recommendation = recommend(inspections);
     const moved = await advance(
       ctx,
       l,
@@ -262,10 +304,12 @@ async function inspectLocked(
           lines: summary,
           recommendation: recommendationJson(recommendation, kase.currency),
         },
+        also: [summariseReceipts(kase.id, now, opts.note ?? null)],
       },
     );
     return { ...moved, inspections: ids, replayed: false, caseResult, recommendation };
   }
+  if (done) await summariseReceipts(kase.id, now, opts.note ?? null).execute(tx);
   if (opts.whole) {
     // The case's own QC step with nothing left to inspect per line: the machine still decides.
     transitionsFor(kase.type as CaseType, kase.status as CaseState, "inspect");
@@ -287,26 +331,40 @@ async function inspectLocked(
 }
 
 /** The legacy per-receipt QC columns, for receipts whose every line is now inspected. */
-const summariseReceipts = (tx: Tx, caseId: number, at: Date, note: string | null) =>
+const summariseReceipts = (caseId: number, at: Date, note: string | null) =>
   sql`update receipts r
          set qc_result = case when exists (select 1 from inspections q join receipt_lines x on x.id = q.receipt_line_id
                                             where x.receipt_id = r.id and q.result = 'fail') then 'fail' else 'pass' end,
              qc_note = coalesce(${note}::text, r.qc_note), inspected_at = ${at}
        where r.case_id = ${caseId} and r.qc_result is null
-         and not exists (select 1 from receipt_lines x where x.receipt_id = r.id and x.inspected < x.quantity)`.execute(
-    tx,
-  );
+         and not exists (select 1 from receipt_lines x where x.receipt_id = r.id and x.inspected < x.quantity)`;
 
-/** What QC recommends for the case's refund, from every unit inspected so far. */
-export async function recommendationFor(db: Tx, caseId: number): Promise<RefundRecommendation> {
-  const rows = await db
+/** Every unit of the case inspected so far, with what it paid. */
+const INSPECTED = compiled("case_inspections", (db, p: { caseId: number }) =>
+  db
     .selectFrom("inspections as q")
     .innerJoin("receipt_lines as rl", "rl.id", "q.receipt_line_id")
     .innerJoin("order_lines as ol", "ol.id", "rl.order_line_id")
-    .select(["rl.sku", "q.quantity", "q.finding", "q.deduction", "ol.paid", "ol.quantity as line_quantity"])
-    .where("q.case_id", "=", caseId)
-    .orderBy("q.id")
-    .execute();
+    .select([
+      "rl.sku",
+      "q.quantity",
+      "q.result",
+      "q.finding",
+      "q.deduction",
+      "ol.paid",
+      "ol.quantity as line_quantity",
+    ])
+    .where("q.case_id", "=", p.caseId)
+    .orderBy("q.id"),
+);
+const inspectionsOf = (db: Tx, caseId: number) => INSPECTED.rows(db, { caseId });
+
+/** What QC recommends for the case's refund, from every unit inspected so far. */
+export async function recommendationFor(db: Tx, caseId: number): Promise<RefundRecommendation> {
+  return recommend(await inspectionsOf(db, caseId));
+}
+
+function recommend(rows: Awaited<ReturnType<typeof inspectionsOf>>): RefundRecommendation {
   const units: InspectedUnits[] = rows.map((r) => ({
     sku: r.sku,
     quantity: r.quantity,

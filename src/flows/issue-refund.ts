@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import {
   ChannelUnavailableError,
   type RefundOutcome,
@@ -6,12 +7,13 @@ import {
 import { AppError, fail } from "../domain/errors.ts";
 import { refundFee } from "../domain/ledger.ts";
 import type { CaseState } from "../domain/lifecycle.ts";
+import { compiled } from "../store/compiled.ts";
 import { postRefund } from "../store/ledger.ts";
 import { autoAssignLocked } from "./assign-case.ts";
 import { advance, type StepResult, withCase } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { crashPoint } from "./crash-point.ts";
-import { financeFees } from "./settings.ts";
+import { feesOf } from "./settings.ts";
 
 export type IssueResult = {
   refundId: number;
@@ -203,6 +205,47 @@ export async function sendNow(
   };
 }
 
+/**
+ * A refund takes its outcome unless it is settled already, and the legs of its grant are read with it
+ * as it is now (`updated`: this statement recorded the outcome).
+ */
+const SETTLE = compiled(
+  "refund_settle",
+  (
+    _db,
+    p: {
+      refundId: number;
+      status: string;
+      now: Date;
+      succeeded: boolean;
+      lastError: string | null;
+      channelRefundId: string | null;
+    },
+  ) => sql<{
+    id: number;
+    status: string;
+    channel: string;
+    amount: number;
+    last_error: string | null;
+    updated: boolean;
+  }>`
+    with u as (
+      update refunds
+         set status = ${p.status}, attempts = attempts + 1, updated_at = ${p.now},
+             last_error = ${p.lastError},
+             channel_refund_id = coalesce(${p.channelRefundId}::text, channel_refund_id),
+             succeeded_at = case when ${p.succeeded}::boolean then ${p.now} else succeeded_at end
+       where id = ${p.refundId} and status not in ('succeeded', 'failed')
+      returning id, status, last_error),
+    g as (select case_id, grant_no from refunds where id = ${p.refundId})
+    select r.id, coalesce(u.status, r.status) as status, r.channel, r.amount,
+           case when u.id is null then r.last_error else u.last_error end as last_error,
+           u.id is not null as updated
+      from refunds r join g on r.case_id = g.case_id and r.grant_no = g.grant_no
+      left join u on u.id = r.id
+     order by r.id`,
+);
+
 /** Record what the channel said, once: a refund already settled is left as it is. */
 export async function recordOutcome(
   ctx: FlowContext,
@@ -225,44 +268,25 @@ export async function recordOutcome(
     const settled =
       outcome.status === "succeeded" ? "succeeded" : outcome.status === "failed" ? "failed" : "processing";
     // Only a refund not yet settled takes the outcome; the case's order lock makes this the one writer.
-    const updated = await l.tx
-      .updateTable("refunds")
-      .set((eb) => ({
-        status: settled,
-        attempts: eb("attempts", "+", 1),
-        updated_at: now,
-        ...(outcome.status === "failed"
-          ? { last_error: `${outcome.code}: ${outcome.message}` }
-          : { channel_refund_id: outcome.channelRefundId, last_error: null }),
-        ...(outcome.status === "succeeded" ? { succeeded_at: now } : {}),
-      }))
-      .where("id", "=", refundId)
-      .where("status", "not in", SETTLED)
-      .returning("status")
-      .executeTakeFirst();
-    if (!updated) {
-      const current = await l.tx
-        .selectFrom("refunds")
-        .select("status")
-        .where("id", "=", refundId)
-        .executeTakeFirstOrThrow();
-      return { refundId, status: current.status as IssueResult["status"] };
-    }
+    // The same statement reads the grant's legs, this one as it is now.
+    const legs = await SETTLE.rows(l.tx, {
+      refundId,
+      status: settled,
+      now,
+      succeeded: outcome.status === "succeeded",
+      lastError: outcome.status === "failed" ? `${outcome.code}: ${outcome.message}` : null,
+      channelRefundId: outcome.status === "failed" ? null : (outcome.channelRefundId ?? null),
+    });
+    const mine = legs.find((x) => x.id === refundId);
+    if (!mine?.updated) return { refundId, status: mine?.status as IssueResult["status"] };
     if (outcome.status === "processing") return { refundId, status: "processing", channel: head.channel };
     const actor = by ?? { kind: "channel" as const, id: head.channel };
     if (outcome.status === "succeeded") {
       // The books hear of the money in the transaction that records it: goods, shipping, the fee it cost.
-      const fee = refundFee(Number(head.amount), (await financeFees(l.tx))[head.channel]);
+      const fee = refundFee(Number(head.amount), feesOf(l.stored.financeFees)[head.channel]);
       await postRefund(l.tx, refundId, fee, actorName(actor), now);
     }
     // A grant may go back over several tenders; the case moves once the last of its legs settles.
-    const legs = await l.tx
-      .selectFrom("refunds")
-      .select(["id", "status", "channel", "amount", "last_error"])
-      .where("case_id", "=", head.case_id)
-      .where("grant_no", "=", (eb) => eb.selectFrom("refunds").select("grant_no").where("id", "=", refundId))
-      .orderBy("id")
-      .execute();
     if (legs.some((x) => !SETTLED.includes(x.status))) return { refundId, status: outcome.status };
     const paid = legs.filter((x) => x.status === "succeeded");
     const back = paid.reduce((a, x) => a + Number(x.amount), 0);

@@ -23,7 +23,16 @@ export async function quoteForOrder(
   order: { id: number; currency: string; shipping_fee: number },
   req: QuoteRequest,
 ): Promise<Quote> {
-  const consumed = await linesWithConsumed(tx, order.id);
+  return quoteFrom(await linesWithConsumed(tx, order.id), ctx, order, req);
+}
+
+/** The quote from what refunds already hold of the order (linesWithConsumed), read by the caller. */
+export function quoteFrom(
+  consumed: Awaited<ReturnType<typeof linesWithConsumed>>,
+  ctx: FlowContext,
+  order: { currency: string; shipping_fee: number },
+  req: QuoteRequest,
+): Quote {
   const cur = order.currency;
   return quoteRefund({
     currency: cur,

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { fail } from "../domain/errors.ts";
 import {
   CONDITIONS,
@@ -7,6 +8,7 @@ import {
   receiptDelta,
   worstCondition,
 } from "../domain/inventory.ts";
+import { compiled } from "../store/compiled.ts";
 import { applyMovements, resolveWarehouse } from "../store/inventory.ts";
 import { reviewAfterCommit } from "./auto-review.ts";
 import { advance, type Locked, type StepOptions, type StepResult, withCase } from "./case-step.ts";
@@ -73,6 +75,58 @@ const validQuantity = (q: unknown) => {
   return q as number;
 };
 
+/** A receipt and its lines (one per case item and condition), written in one statement. */
+const RECEIVE = compiled(
+  "receive_receipt",
+  (
+    _db,
+    p: {
+      caseId: number;
+      quantity: number;
+      condition: Condition;
+      receivedAt: Date;
+      warehouse: string;
+      key: string | null;
+      scanned: string | null;
+      carrier: string | null;
+      trackingNo: string | null;
+      photos: string;
+      receivedBy: string;
+      lineIds: number[];
+      skus: string[];
+      quantities: number[];
+      conditions: Condition[];
+      linePhotos: string[];
+      stocked: boolean[];
+      hold: boolean;
+    },
+  ) => sql<{
+    receipt_id: number;
+    id: number;
+    order_line_id: number;
+    sku: string;
+    quantity: number;
+    condition: string;
+  }>`
+    with r as (
+      insert into receipts (case_id, quantity, condition, received_at, warehouse_id, key, scanned, carrier,
+                            tracking_no, photos, received_by)
+      values (${p.caseId}, ${p.quantity}, ${p.condition}, ${p.receivedAt}, ${p.warehouse}, ${p.key}, ${p.scanned},
+              ${p.carrier}, ${p.trackingNo}, ${p.photos}, ${p.receivedBy})
+      returning id),
+    x as (
+      insert into receipt_lines (receipt_id, case_id, order_line_id, sku, quantity, condition, photos, stocked, quality_hold)
+      select r.id, ${p.caseId}, x.line, x.sku, x.qty, x.cond, x.photos::jsonb, x.stocked, ${p.hold}
+        from r, unnest(${p.lineIds}::bigint[], ${p.skus}::text[], ${p.quantities}::int[], ${p.conditions}::text[],
+                       ${p.linePhotos}::text[], ${p.stocked}::boolean[])
+                with ordinality as x(line, sku, qty, cond, photos, stocked, n)
+       order by x.n
+      returning id, receipt_id, order_line_id, sku, quantity, condition)
+    select r.id as receipt_id, x.id, x.order_line_id, x.sku, x.quantity, x.condition
+      from r left join x on true
+     order by x.id`,
+);
+
 /**
  * 收货: goods arrived back at the warehouse. Partial receipts are allowed until every unit is in; each
  * unit is recorded against its case item with its condition, and every unit of the SKU that arrived
@@ -108,15 +162,7 @@ export async function receiveReturn(
         const seen = await replay(l, key);
         if (seen) return seen;
       }
-      const got = await tx
-        .selectFrom("receipt_lines")
-        .select(["order_line_id", (eb) => eb.fn.sum<number>("quantity").as("n")])
-        .where("case_id", "=", kase.id)
-        .groupBy("order_line_id")
-        .execute();
-      const outstanding = new Map(l.items.map((i) => [i.lineId, i.quantity]));
-      for (const g of got)
-        outstanding.set(g.order_line_id, (outstanding.get(g.order_line_id) ?? 0) - Number(g.n));
+      const outstanding = new Map(l.lines.map((i) => [i.lineId, i.quantity - Number(i.received)]));
       let wanted: { lineId: number; quantity: number; condition: Condition; photos: string[] }[];
       if (asked) {
         const left = new Map(outstanding);
@@ -172,54 +218,31 @@ export async function receiveReturn(
       const total = wanted.reduce((a, w) => a + w.quantity, 0);
       const warehouse = await resolveWarehouse(tx, input.warehouse);
       const now = ctx.now();
-      const skus = new Map(
-        (
-          await tx
-            .selectFrom("order_lines")
-            .select(["id", "sku"])
-            .where(
-              "id",
-              "in",
-              wanted.map((w) => w.lineId),
-            )
-            .execute()
-        ).map((r) => [r.id, r.sku]),
-      );
-      const receipt = await tx
-        .insertInto("receipts")
-        .values({
-          case_id: kase.id,
-          quantity: total,
-          condition: worstCondition(wanted.map((w) => w.condition)),
-          received_at: now,
-          warehouse_id: warehouse,
-          key,
-          scanned: input.scanned ?? null,
-          carrier: input.carrier ?? null,
-          tracking_no: input.trackingNo ?? null,
-          photos: JSON.stringify(photos),
-          received_by: actorName(actor),
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
       const hold = isQualityReason(kase.reason);
-      const lines = await tx
-        .insertInto("receipt_lines")
-        .values(
-          wanted.map((w) => ({
-            receipt_id: receipt.id,
-            case_id: kase.id,
-            order_line_id: w.lineId,
-            sku: skus.get(w.lineId) as string,
-            quantity: w.quantity,
-            condition: w.condition,
-            photos: JSON.stringify(w.photos),
-            stocked: isStocked(w.condition),
-            quality_hold: hold,
-          })),
-        )
-        .returning(["id", "order_line_id", "sku", "quantity", "condition"])
-        .execute();
+      const skus = new Map(l.lines.map((i) => [i.lineId, i.sku]));
+      // The receipt and its lines in one statement.
+      const written = await RECEIVE.rows(tx, {
+        caseId: kase.id,
+        quantity: total,
+        condition: worstCondition(wanted.map((w) => w.condition)),
+        receivedAt: now,
+        warehouse,
+        key,
+        scanned: input.scanned ?? null,
+        carrier: input.carrier ?? null,
+        trackingNo: input.trackingNo ?? null,
+        photos: JSON.stringify(photos),
+        receivedBy: actorName(actor),
+        lineIds: wanted.map((w) => w.lineId),
+        skus: wanted.map((w) => skus.get(w.lineId) as string),
+        quantities: wanted.map((w) => w.quantity),
+        conditions: wanted.map((w) => w.condition),
+        linePhotos: wanted.map((w) => JSON.stringify(w.photos)),
+        stocked: wanted.map((w) => isStocked(w.condition)),
+        hold,
+      });
+      const receipt = { id: (written[0] as { receipt_id: number }).receipt_id };
+      const lines = written.filter((x) => x.id !== null);
       await applyMovements(
         tx,
         lines.flatMap((x) => {

@@ -14,7 +14,7 @@ import {
   withCase,
 } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
-import { above, getShopReview } from "./settings.ts";
+import { above, shopReviewOf } from "./settings.ts";
 
 /** Actions that need no facts beyond the machine's own. */
 const plain =
@@ -46,7 +46,7 @@ async function approveLocked(
   await checkVersion(l, opts.expectedVersion);
   transitionsFor(kase.type as CaseType, kase.status as CaseState, "approve");
   if (actor.kind !== "user") return advance(ctx, l, actor, "approve", {}, opts);
-  const review = await getShopReview(l.tx, kase.shop_id);
+  const review = shopReviewOf(l.stored.shopReview);
   if (review.secondApprovalAbove === null) return advance(ctx, l, actor, "approve", {}, opts);
   const facts = await sql<{ amount: number; first_approval: string | null }>`
     select ${claimedAmount(kase.id)} as amount, first_approval from cases where id = ${kase.id}`.execute(

@@ -41,9 +41,13 @@ export const DEFAULT_SHOP_REVIEW: ShopReviewSettings = {
 
 const REVIEW_KEYS = Object.keys(DEFAULT_SHOP_REVIEW) as (keyof ShopReviewSettings)[];
 
+/** A shop's review settings from what is stored (null: nothing). */
+export const shopReviewOf = (stored: Record<string, unknown> | null | undefined): ShopReviewSettings =>
+  ({ ...DEFAULT_SHOP_REVIEW, ...stored }) as ShopReviewSettings;
+
 /** `db` may be a transaction: flows holding a lock must read through it (PGlite has one connection). */
 export async function getShopReview(db: Tx, shopId: string): Promise<ShopReviewSettings> {
-  return { ...DEFAULT_SHOP_REVIEW, ...(await shopReview(db, shopId)) } as ShopReviewSettings;
+  return shopReviewOf(await shopReview(db, shopId));
 }
 
 export async function setShopReview(
@@ -126,9 +130,11 @@ export { DEFAULT_QUALITY_THRESHOLDS, DEFAULT_RISK_THRESHOLDS };
 
 /** The order a refund goes back over an order's tenders (see domain/tenders.ts); `db` may be a transaction. */
 export async function refundTenderOrder(db: Tx): Promise<Tender[]> {
-  const stated = await getSetting(db, "refunds.tenderOrder");
-  return stated === undefined ? [...DEFAULT_TENDER_ORDER] : validateTenderOrder(stated);
+  return tenderOrderOf(await getSetting(db, "refunds.tenderOrder"));
 }
+/** The refund tender order from the stored setting (undefined or null: not set). */
+export const tenderOrderOf = (stated: unknown): Tender[] =>
+  stated === undefined || stated === null ? [...DEFAULT_TENDER_ORDER] : validateTenderOrder(stated);
 export async function setRefundTenderOrder(
   ctx: FlowContext,
   input: unknown,
@@ -143,9 +149,13 @@ export async function setRefundTenderOrder(
 
 /** Each payment channel's fee and whether a refund gets it back (see domain/ledger.ts). */
 export async function financeFees(db: Tx): Promise<Record<string, FeePolicy>> {
-  const stated = await getSetting(db, "finance.fees");
-  return { ...DEFAULT_FEES, ...(stated === undefined ? {} : validateFees(stated)) };
+  return feesOf(await getSetting(db, "finance.fees"));
 }
+/** The fee policies from the stored setting (undefined or null: not set). */
+export const feesOf = (stated: unknown): Record<string, FeePolicy> => ({
+  ...DEFAULT_FEES,
+  ...(stated === undefined || stated === null ? {} : validateFees(stated)),
+});
 export async function setFinanceFees(
   ctx: FlowContext,
   input: unknown,
@@ -244,6 +254,6 @@ export async function reviewSettings(ctx: FlowContext, caseId: number) {
     timeZone: (r?.tz as string | undefined) ?? DEFAULT_TIME_ZONE,
     risk: validateRiskThresholds(r?.risk ?? {}),
     ruleVersion: r?.version ?? null,
-    review: { ...DEFAULT_SHOP_REVIEW, ...(r?.review ?? {}) } as ShopReviewSettings,
+    review: shopReviewOf(r?.review),
   };
 }

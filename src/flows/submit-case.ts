@@ -11,10 +11,10 @@ import { fail } from "../domain/errors.ts";
 import { OPEN_INTERCEPTION_STATUSES } from "../domain/interception.ts";
 import { type CaseState, RELEASES_QUANTITY } from "../domain/lifecycle.ts";
 import { moneyDetails, parseMinor } from "../domain/money.ts";
-import { type RowOf, sessionStatement } from "../store/compiled.ts";
+import { compiled, type RowOf, sessionStatement } from "../store/compiled.ts";
 import { lockedTransaction } from "../store/locked-transaction.ts";
 import { findOrderId } from "../store/orders.ts";
-import { type AutoReviewResult, reviewAfterCommit } from "./auto-review.ts";
+import { type AutoReviewResult, judgeAfterCommit } from "./auto-review.ts";
 import { applyOrderChange, orderChange, orderUpdate } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { quoteForOrder } from "./quote-refund.ts";
@@ -64,12 +64,10 @@ export async function submitCase(
   const submitted = await openCase(ctx, actor, input);
   if (!submitted.created || input.review === false) return submitted;
   // The case exists now: a review that fails is stated in the answer, and the sweep judges it later.
-  const review = await reviewAfterCommit(ctx, submitted.id, "submitted");
-  const now = await ctx.db
-    .selectFrom("cases")
-    .select(["status", "version"])
-    .where("id", "=", submitted.id)
-    .executeTakeFirstOrThrow();
+  const { review, unchanged } = await judgeAfterCommit(ctx, submitted.id, "submitted");
+  // Where the review left the case: as submitted when it only annotated it, else as read now.
+  const now = unchanged ? submitted : await STATUS.first(ctx.db, { id: submitted.id });
+  if (!now) return fail("CASE_NOT_FOUND", `Case ${submitted.id} does not exist`, { caseId: submitted.id });
   return {
     ...submitted,
     status: now.status as CaseState,
@@ -77,6 +75,10 @@ export async function submitCase(
     ...("error" in review ? { reviewError: review.error } : { review }),
   };
 }
+
+const STATUS = compiled("case_status", (db, p: { id: number }) =>
+  db.selectFrom("cases").select(["status", "version"]).where("id", "=", p.id),
+);
 
 const LOCK = sessionStatement(
   "order_lock",

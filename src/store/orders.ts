@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { OrderLine } from "../domain/order.ts";
 import { compiled } from "./compiled.ts";
 import type { Database } from "./db.ts";
@@ -80,7 +80,7 @@ export async function insertLines(tx: Tx, orderId: number, lines: readonly Order
  * failed refund holds nothing), and the shipping they consumed, in one read. Consumed, not refunded:
  * a deduction the merchant kept is not refundable later.
  */
-const consumed = compiled("order_lines_consumed", (db, p: { orderId: number }) =>
+const consumedSelect = (db: Kysely<DB>, orderId: number) =>
   db
     .selectFrom("order_lines as l")
     .leftJoin(
@@ -93,7 +93,7 @@ const consumed = compiled("order_lines_consumed", (db, p: { orderId: number }) =
             (e) => e.fn.sum<number>("rl.quantity").as("qty"),
             (e) => e.fn.sum<number>("rl.consumed").as("amount"),
           ])
-          .where("r.order_id", "=", p.orderId)
+          .where("r.order_id", "=", orderId)
           .where("r.status", "!=", "failed")
           .groupBy("rl.order_line_id")
           .as("c"),
@@ -109,24 +109,63 @@ const consumed = compiled("order_lines_consumed", (db, p: { orderId: number }) =
         eb
           .selectFrom("refunds")
           .select((e) => e.fn.coalesce(e.fn.sum<number>("shipping_amount"), e.lit(0)).as("s"))
-          .where("order_id", "=", p.orderId)
+          .where("order_id", "=", orderId)
           .where("status", "!=", "failed")
           .as("shipping_consumed"),
     ])
-    .where("l.order_id", "=", p.orderId)
-    .orderBy("l.line_no"),
+    .where("l.order_id", "=", orderId)
+    .orderBy("l.line_no");
+const consumed = compiled("order_lines_consumed", (db, p: { orderId: number }) =>
+  consumedSelect(db, p.orderId),
 );
 
+/** A payment of the order with what refunds hold of it (pending or done). */
+export interface PaymentHeld {
+  id: number;
+  tender: string;
+  amount: number;
+  transaction_id: string | null;
+  refunded: number;
+}
+
+const consumedAndPayments = compiled("order_lines_consumed_payments", (db, p: { orderId: number }) =>
+  consumedSelect(db, p.orderId).select(
+    sql<PaymentHeld[] | null>`(
+      select json_agg(json_build_object(
+               'id', p.id, 'tender', p.tender, 'amount', p.amount, 'transaction_id', p.transaction_id,
+               'refunded', (select coalesce(sum(r.amount), 0) from refunds r
+                             where r.payment_id = p.id and r.status <> 'failed'))
+             order by p.id)
+        from payments p where p.order_id = l.order_id)`.as("payments"),
+  ),
+);
+
+const consumedOf = (
+  rows: {
+    id: number;
+    quantity: number;
+    paid: number;
+    consumed_qty: number | null;
+    consumed_amount: number | null;
+    shipping_consumed: number | null;
+  }[],
+) => ({
+  lines: rows.map((r) => ({
+    lineId: r.id,
+    quantity: r.quantity,
+    paid: r.paid,
+    refundedQuantity: Number(r.consumed_qty ?? 0),
+    refundedAmount: Number(r.consumed_amount ?? 0),
+  })),
+  shipping: Number(rows[0]?.shipping_consumed ?? 0),
+});
+
 export async function linesWithConsumed(db: Tx, orderId: number) {
-  const rows = await consumed.rows(db, { orderId });
-  return {
-    lines: rows.map((r) => ({
-      lineId: r.id,
-      quantity: r.quantity,
-      paid: r.paid,
-      refundedQuantity: Number(r.consumed_qty ?? 0),
-      refundedAmount: Number(r.consumed_amount ?? 0),
-    })),
-    shipping: Number(rows[0]?.shipping_consumed ?? 0),
-  };
+  return consumedOf(await consumed.rows(db, { orderId }));
+}
+
+/** linesWithConsumed and the order's payments with what refunds hold of each, in one read. */
+export async function linesAndPayments(db: Tx, orderId: number) {
+  const rows = await consumedAndPayments.rows(db, { orderId });
+  return { ...consumedOf(rows), payments: rows[0]?.payments ?? [] };
 }
