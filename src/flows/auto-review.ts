@@ -13,7 +13,13 @@ import type { Actor, FlowContext } from "./context.ts";
 import { grantRefund } from "./grant-refund.ts";
 import { issueRefunds } from "./issue-refund.ts";
 import { liveRules } from "./rules.ts";
-import { above, getShopReview, reviewSettings } from "./settings.ts";
+import {
+  above,
+  getShopReview,
+  reviewSettings,
+  reviewSettingsOf,
+  type StoredReviewSettings,
+} from "./settings.ts";
 
 /** What made us look at a case (again). */
 export type ReviewTrigger = "submitted" | "parcel_signed" | "return_received" | "manual";
@@ -98,8 +104,9 @@ async function judge(
   ctx: FlowContext,
   caseId: number,
   trigger: ReviewTrigger,
+  stored?: StoredReviewSettings,
 ): Promise<{ result: AutoReviewResult; unchanged: boolean }> {
-  const settings = await reviewSettings(ctx, caseId);
+  const settings = stored ? reviewSettingsOf(stored) : await reviewSettings(ctx, caseId);
   const [context] = await loadCaseContexts(ctx.db, [caseId], settings.timeZone);
   if (!context) return fail("CASE_NOT_FOUND", `Case ${caseId} does not exist`, { caseId });
   const { facts } = context;
@@ -167,8 +174,10 @@ export async function reviewAfterCommit(
   ctx: FlowContext,
   caseId: number,
   trigger: ReviewTrigger,
+  /** The review settings as stored, when the step read them in a statement of its own (reviewSettingsColumns). */
+  settings?: StoredReviewSettings,
 ): Promise<AutoReviewResult | { error: { code: string; message: string } }> {
-  return (await judgeAfterCommit(ctx, caseId, trigger)).review;
+  return (await judgeAfterCommit(ctx, caseId, trigger, settings)).review;
 }
 
 /** reviewAfterCommit, and whether the case's status and version are known to be as they were. */
@@ -176,9 +185,10 @@ export async function judgeAfterCommit(
   ctx: FlowContext,
   caseId: number,
   trigger: ReviewTrigger,
+  settings?: StoredReviewSettings,
 ): Promise<{ review: AutoReviewResult | { error: { code: string; message: string } }; unchanged: boolean }> {
   try {
-    const { result, unchanged } = await judge(ctx, caseId, trigger);
+    const { result, unchanged } = await judge(ctx, caseId, trigger, settings);
     return { review: result, unchanged };
   } catch (e) {
     if (!(e instanceof AppError)) console.error(`automatic review of case ${caseId}:`, e);

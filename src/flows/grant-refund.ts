@@ -7,8 +7,8 @@ import { formatMinor, moneyDetails, sum } from "../domain/money.ts";
 import type { Tender } from "../domain/order.ts";
 import type { Quote } from "../domain/refund-quote.ts";
 import { type LegLine, type LegShare, shareQuote, splitAcrossTenders } from "../domain/tenders.ts";
-import { compiled } from "../store/compiled.ts";
-import { linesAndPayments, linesWithConsumed } from "../store/orders.ts";
+import { compiled, type RowOf } from "../store/compiled.ts";
+import { caseLinesAndPayments, linesAndPaymentsOf, linesWithConsumed } from "../store/orders.ts";
 import { installationId, refundKey } from "../store/refunds.ts";
 import {
   advance,
@@ -77,7 +77,7 @@ export async function grantRefund(
       // 拦截中: the parcel is being stopped; its refund goes out once it is back (interception-outcome).
       const hold = refundHold(l.interceptionStatus);
       if (hold) fail("PARCEL_BEING_INTERCEPTED", hold, { interception: l.interceptionStatus });
-      const { quote, legs, retried } = (await failedLegs(l, input)) ?? (await freshLegs(ctx, l, input));
+      const { quote, legs, retried } = (await failedLegs(l, input)) ?? freshLegs(ctx, l, input);
       const total = sum(legs.map((x) => x.amount));
       const result = await advance(
         ctx,
@@ -157,7 +157,7 @@ export async function grantRefund(
       });
       return { ...result, refundId: (refunds[0] as RefundToSend).id, quote, refunds };
     },
-    input,
+    { ...input, read: caseLinesAndPayments },
   );
 }
 
@@ -207,10 +207,10 @@ export async function checkChannels(ctx: FlowContext, caseId: number, shops?: re
 }
 
 /** A new grant: quote what is left, then split it over the order's payments in the stated order. */
-async function freshLegs(ctx: FlowContext, l: Locked, input: GrantInput) {
-  const { tx, kase, order } = l;
-  // What refunds already hold of the order's lines and of each payment, in one read.
-  const held = await linesAndPayments(tx, order.id);
+function freshLegs(ctx: FlowContext, l: Locked & { read: CaseHeld[] }, input: GrantInput) {
+  const { kase, order } = l;
+  // What refunds already hold of the order's lines and of each payment, read with the case.
+  const held = linesAndPaymentsOf(l.read);
   const quote = quoteFrom(held, ctx, order, {
     items: l.items,
     reason: kase.reason as QuoteRequest["reason"],
@@ -273,6 +273,8 @@ async function freshLegs(ctx: FlowContext, l: Locked, input: GrantInput) {
   });
   return { quote, legs, retried: false };
 }
+
+type CaseHeld = RowOf<typeof caseLinesAndPayments>;
 
 /** The timeline's record of a switch: which leg went where. */
 const switchedData = (legs: LegPlan[], to: { refundId: number; tender: string }) => {

@@ -158,7 +158,7 @@ const INSPECT = compiled(
       updatedLines: number[];
       inspected: number[];
     },
-  ) => sql<{ id: number }>`
+  ) => sql<InspectedUnit & { id: number; new: boolean }>`
     with q as (
       insert into inspections (receipt_line_id, case_id, key, quantity, result, disposition, finding, deduction,
                                note, inspected_by, inspected_at)
@@ -167,12 +167,20 @@ const INSPECT = compiled(
                     ${p.dispositions}::text[], ${p.findings}::text[], ${p.deductions}::bigint[], ${p.notes}::text[])
                 with ordinality as x(line, key, qty, result, disposition, finding, deduction, note, n)
        order by x.n
-      returning id),
+      returning id, receipt_line_id, quantity, result, finding, deduction),
     u as (
       update receipt_lines rl set inspected = y.inspected
         from unnest(${p.updatedLines}::bigint[], ${p.inspected}::int[]) as y(id, inspected)
-       where rl.id = y.id)
-    select id from q order by id`,
+       where rl.id = y.id),
+    units as (
+      select q.id, q.receipt_line_id, q.quantity, q.result, q.finding, q.deduction, true as new from q
+      union all
+      select q.id, q.receipt_line_id, q.quantity, q.result, q.finding, q.deduction, false
+        from inspections q where q.case_id = ${p.caseId})
+    -- Every unit of the case inspected, these included (as recommendationFor reads them).
+    select q.id, q.new, rl.sku, q.quantity, q.result, q.finding, q.deduction, ol.paid, ol.quantity as line_quantity
+      from units q join receipt_lines rl on rl.id = q.receipt_line_id join order_lines ol on ol.id = rl.order_line_id
+     order by q.id`,
 );
 
 async function inspectLocked(
@@ -235,26 +243,25 @@ async function inspectLocked(
   if (rows.length === 0 && !opts.whole) fail("NOTHING_TO_INSPECT", "Nothing awaits inspection");
   // The inspections and the receipt lines' inspected counts, in one statement.
   const inspected = new Map(rows.map((r) => [r.line.id, r.line.inspected]));
-  const ids =
+  const units =
     rows.length === 0
-      ? []
-      : (
-          await INSPECT.rows(tx, {
-            caseId: kase.id,
-            by: who,
-            at: now,
-            lineIds: rows.map((r) => r.insert.receipt_line_id),
-            keys: rows.map((r) => r.insert.key),
-            quantities: rows.map((r) => r.insert.quantity),
-            results: rows.map((r) => r.insert.result),
-            dispositions: rows.map((r) => r.insert.disposition),
-            findings: rows.map((r) => r.insert.finding),
-            deductions: rows.map((r) => r.insert.deduction),
-            notes: rows.map((r) => r.insert.note),
-            updatedLines: [...inspected.keys()],
-            inspected: [...inspected.values()],
-          })
-        ).map((r) => r.id);
+      ? undefined
+      : await INSPECT.rows(tx, {
+          caseId: kase.id,
+          by: who,
+          at: now,
+          lineIds: rows.map((r) => r.insert.receipt_line_id),
+          keys: rows.map((r) => r.insert.key),
+          quantities: rows.map((r) => r.insert.quantity),
+          results: rows.map((r) => r.insert.result),
+          dispositions: rows.map((r) => r.insert.disposition),
+          findings: rows.map((r) => r.insert.finding),
+          deductions: rows.map((r) => r.insert.deduction),
+          notes: rows.map((r) => r.insert.note),
+          updatedLines: [...inspected.keys()],
+          inspected: [...inspected.values()],
+        });
+  const ids = (units ?? []).filter((u) => u.new).map((u) => u.id);
   await applyMovements(
     tx,
     rows.flatMap((r, i) =>
@@ -286,7 +293,7 @@ async function inspectLocked(
   }));
   // The case moves when every unit it received is inspected and nothing more is expected.
   if (done && kase.status === "received") {
-    const inspections = await inspectionsOf(tx, kase.id);
+    const inspections = units ?? (await inspectionsOf(tx, kase.id));
     const failed = inspections.some((q) => q.result === "fail");
     // A case with no receipt lines to judge (nothing recorded per unit) takes the whole-case result.
     const caseResult = failed ? "fail" : byId.size === 0 && opts.fallback ? opts.fallback : "pass";
@@ -364,7 +371,10 @@ export async function recommendationFor(db: Tx, caseId: number): Promise<RefundR
   return recommend(await inspectionsOf(db, caseId));
 }
 
-function recommend(rows: Awaited<ReturnType<typeof inspectionsOf>>): RefundRecommendation {
+/** One inspected group of units, with what its order line paid. */
+type InspectedUnit = Awaited<ReturnType<typeof inspectionsOf>>[number];
+
+function recommend(rows: InspectedUnit[]): RefundRecommendation {
   const units: InspectedUnits[] = rows.map((r) => ({
     sku: r.sku,
     quantity: r.quantity,

@@ -13,6 +13,7 @@ import { applyMovements, resolveWarehouse } from "../store/inventory.ts";
 import { reviewAfterCommit } from "./auto-review.ts";
 import { advance, type Locked, type StepOptions, type StepResult, withCase } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
+import { reviewSettingsColumns, type StoredReviewSettings } from "./settings.ts";
 
 export { inspectReturn } from "./inspect-return.ts";
 export { CONDITIONS, type Condition };
@@ -85,7 +86,8 @@ const RECEIVE = compiled(
       quantity: number;
       condition: Condition;
       receivedAt: Date;
-      warehouse: string;
+      /** null: the default warehouse. */
+      warehouse: string | null;
       key: string | null;
       scanned: string | null;
       carrier: string | null;
@@ -100,20 +102,24 @@ const RECEIVE = compiled(
       stocked: boolean[];
       hold: boolean;
     },
-  ) => sql<{
-    receipt_id: number;
-    id: number;
-    order_line_id: number;
-    sku: string;
-    quantity: number;
-    condition: string;
-  }>`
+  ) => sql<
+    {
+      receipt_id: number;
+      warehouse_id: string;
+      id: number;
+      order_line_id: number;
+      sku: string;
+      quantity: number;
+      condition: string;
+    } & StoredReviewSettings
+  >`
     with r as (
       insert into receipts (case_id, quantity, condition, received_at, warehouse_id, key, scanned, carrier,
                             tracking_no, photos, received_by)
-      values (${p.caseId}, ${p.quantity}, ${p.condition}, ${p.receivedAt}, ${p.warehouse}, ${p.key}, ${p.scanned},
+      values (${p.caseId}, ${p.quantity}, ${p.condition}, ${p.receivedAt},
+              coalesce(${p.warehouse}::text, (select id from warehouses where is_default)), ${p.key}, ${p.scanned},
               ${p.carrier}, ${p.trackingNo}, ${p.photos}, ${p.receivedBy})
-      returning id),
+      returning id, warehouse_id),
     x as (
       insert into receipt_lines (receipt_id, case_id, order_line_id, sku, quantity, condition, photos, stocked, quality_hold)
       select r.id, ${p.caseId}, x.line, x.sku, x.qty, x.cond, x.photos::jsonb, x.stocked, ${p.hold}
@@ -122,7 +128,8 @@ const RECEIVE = compiled(
                 with ordinality as x(line, sku, qty, cond, photos, stocked, n)
        order by x.n
       returning id, receipt_id, order_line_id, sku, quantity, condition)
-    select r.id as receipt_id, x.id, x.order_line_id, x.sku, x.quantity, x.condition
+    select r.id as receipt_id, r.warehouse_id, x.id, x.order_line_id, x.sku, x.quantity, x.condition,
+           ${reviewSettingsColumns(sql`(select shop_id from cases where id = ${p.caseId})`)}
       from r left join x on true
      order by x.id`,
 );
@@ -153,6 +160,8 @@ export async function receiveReturn(
     validCondition(input.condition);
   }
   const key = input.key?.trim() || null;
+  // The settings the review after the receipt needs, read by the receipt's own statement.
+  let settings: StoredReviewSettings | undefined;
   const result = await withCase(
     ctx,
     caseId,
@@ -216,7 +225,8 @@ export async function receiveReturn(
       }
       await hooks.before?.(l);
       const total = wanted.reduce((a, w) => a + w.quantity, 0);
-      const warehouse = await resolveWarehouse(tx, input.warehouse);
+      // A warehouse asked for is checked; the receipt's statement finds the default one itself.
+      const named = input.warehouse ? await resolveWarehouse(tx, input.warehouse) : null;
       const now = ctx.now();
       const hold = isQualityReason(kase.reason);
       const skus = new Map(l.lines.map((i) => [i.lineId, i.sku]));
@@ -226,7 +236,7 @@ export async function receiveReturn(
         quantity: total,
         condition: worstCondition(wanted.map((w) => w.condition)),
         receivedAt: now,
-        warehouse,
+        warehouse: named,
         key,
         scanned: input.scanned ?? null,
         carrier: input.carrier ?? null,
@@ -241,7 +251,10 @@ export async function receiveReturn(
         stocked: wanted.map((w) => isStocked(w.condition)),
         hold,
       });
-      const receipt = { id: (written[0] as { receipt_id: number }).receipt_id };
+      const head = written[0] as (typeof written)[number];
+      const receipt = { id: head.receipt_id };
+      const warehouse = head.warehouse_id;
+      settings = head;
       const lines = written.filter((x) => x.id !== null);
       await applyMovements(
         tx,
@@ -306,7 +319,7 @@ export async function receiveReturn(
   // Everything is back: the case's facts changed, so the rules look again (they annotate; the
   // case is past review, so they decide nothing).
   if (!result.replayed && result.status === "received")
-    await reviewAfterCommit(ctx, caseId, "return_received");
+    await reviewAfterCommit(ctx, caseId, "return_received", settings);
   return result;
 }
 

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { POLICY_CODES, type PolicyCode } from "../domain/catalogue.ts";
 import { fail } from "../domain/errors.ts";
 import { DEFAULT_FEES, type FeePolicy, validateFees } from "../domain/ledger.ts";
@@ -232,28 +232,38 @@ export async function setPolicies(
   });
 }
 
+/** What judging a case needs besides its facts, as stored (reviewSettingsOf reads it). */
+export interface StoredReviewSettings {
+  tz: unknown;
+  risk: unknown;
+  version: number | null;
+  review: Record<string, unknown> | null;
+}
+
+/**
+ * The StoredReviewSettings of the shop `shopId` (an SQL expression) as columns, for a statement that
+ * is sent anyway to read them with.
+ */
+export const reviewSettingsColumns = (shopId: RawBuilder<unknown>) =>
+  sql<StoredReviewSettings>`(select value from settings where key = 'timezone') as tz,
+         (select value from settings where key = 'risk.thresholds') as risk,
+         (select version from rule_versions where status = 'active') as version,
+         (select review from shops where id = ${shopId}) as review`;
+
+export const reviewSettingsOf = (r: StoredReviewSettings | undefined) => ({
+  timeZone: (r?.tz as string | undefined) ?? DEFAULT_TIME_ZONE,
+  risk: validateRiskThresholds(r?.risk ?? {}),
+  ruleVersion: r?.version ?? null,
+  review: shopReviewOf(r?.review),
+});
+export type ReviewSettings = ReturnType<typeof reviewSettingsOf>;
+
 /**
  * What judging one case needs besides its facts — time zone, risk thresholds, the live rule version
  * and its shop's review settings — in one round trip.
  */
-export async function reviewSettings(ctx: FlowContext, caseId: number) {
-  const { rows } = await sql<{
-    tz: unknown;
-    risk: unknown;
-    version: number | null;
-    review: Record<string, unknown> | null;
-  }>`
-    select (select value from settings where key = 'timezone') as tz,
-           (select value from settings where key = 'risk.thresholds') as risk,
-           (select version from rule_versions where status = 'active') as version,
-           (select review from shops where id = (select shop_id from cases where id = ${caseId})) as review`.execute(
-    ctx.db,
-  );
-  const r = rows[0];
-  return {
-    timeZone: (r?.tz as string | undefined) ?? DEFAULT_TIME_ZONE,
-    risk: validateRiskThresholds(r?.risk ?? {}),
-    ruleVersion: r?.version ?? null,
-    review: shopReviewOf(r?.review),
-  };
+export async function reviewSettings(ctx: FlowContext, caseId: number): Promise<ReviewSettings> {
+  const { rows } = await sql<StoredReviewSettings>`
+    select ${reviewSettingsColumns(sql`(select shop_id from cases where id = ${caseId})`)}`.execute(ctx.db);
+  return reviewSettingsOf(rows[0]);
 }

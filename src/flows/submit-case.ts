@@ -18,6 +18,7 @@ import { type AutoReviewResult, judgeAfterCommit } from "./auto-review.ts";
 import { applyOrderChange, orderChange, orderUpdate } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { quoteForOrder } from "./quote-refund.ts";
+import { reviewSettingsColumns, type StoredReviewSettings } from "./settings.ts";
 
 export interface SubmitCaseInput {
   orderId?: number;
@@ -61,10 +62,10 @@ export async function submitCase(
   actor: Actor,
   input: SubmitCaseInput,
 ): Promise<SubmitResult> {
-  const submitted = await openCase(ctx, actor, input);
+  const { settings, ...submitted } = await openCase(ctx, actor, input);
   if (!submitted.created || input.review === false) return submitted;
   // The case exists now: a review that fails is stated in the answer, and the sweep judges it later.
-  const { review, unchanged } = await judgeAfterCommit(ctx, submitted.id, "submitted");
+  const { review, unchanged } = await judgeAfterCommit(ctx, submitted.id, "submitted", settings);
   // Where the review left the case: as submitted when it only annotated it, else as read now.
   const now = unchanged ? submitted : await STATUS.first(ctx.db, { id: submitted.id });
   if (!now) return fail("CASE_NOT_FOUND", `Case ${submitted.id} does not exist`, { caseId: submitted.id });
@@ -137,7 +138,12 @@ const READ = sessionStatement("submit_order", (db, p: { orderId: number; externa
     .orderBy("l.line_no"),
 );
 
-async function openCase(ctx: FlowContext, actor: Actor, input: SubmitCaseInput): Promise<SubmitResult> {
+/** A new case comes with the settings its review needs, read by the statement that wrote it. */
+async function openCase(
+  ctx: FlowContext,
+  actor: Actor,
+  input: SubmitCaseInput,
+): Promise<SubmitResult & { settings?: StoredReviewSettings }> {
   if (!CASE_TYPES.includes(input.type))
     fail("INVALID_CASE_TYPE", `Unknown case type "${input.type}"`, { type: input.type });
   if (!(input.reason in REASONS))
@@ -168,62 +174,65 @@ async function openCase(ctx: FlowContext, actor: Actor, input: SubmitCaseInput):
     sql: `${LOCK.execute({ orderId })}; ${READ.execute({ orderId, externalId: input.externalId ?? null })}`,
     sessionStatements: [LOCK, READ],
   };
-  return lockedTransaction<SubmitResult, RowOf<typeof READ>>(ctx.db, start, async (tx, rows) => {
-    const o = rows[0];
-    if (!o || (input.shops && !input.shops.includes(o.shop_id))) return notFound();
-    const order = { ...o, id: orderId };
-    const first = o;
-    if (first.existing) {
-      const c = await tx
-        .selectFrom("cases")
-        .select(["status", "version"])
-        .where("id", "=", first.existing)
-        .executeTakeFirstOrThrow();
-      return { id: first.existing, created: false, status: c.status as CaseState, version: c.version };
-    }
-    const lines = new Map(rows.map((l) => [l.id, l]));
-    const seen = new Set<number>();
-    for (const item of input.items) {
-      const line =
-        lines.get(item.lineId) ??
-        fail("UNKNOWN_LINE", `Line ${item.lineId} is not on order ${order.id}`, { lineId: item.lineId });
-      if (seen.has(item.lineId))
-        fail("DUPLICATE_LINE", `Line ${item.lineId} appears twice`, { lineId: item.lineId });
-      seen.add(item.lineId);
-      if (!Number.isSafeInteger(item.quantity) || item.quantity <= 0) {
-        fail("INVALID_QUANTITY", "Quantities must be positive integers", { lineId: item.lineId });
+  return lockedTransaction<SubmitResult & { settings?: StoredReviewSettings }, RowOf<typeof READ>>(
+    ctx.db,
+    start,
+    async (tx, rows) => {
+      const o = rows[0];
+      if (!o || (input.shops && !input.shops.includes(o.shop_id))) return notFound();
+      const order = { ...o, id: orderId };
+      const first = o;
+      if (first.existing) {
+        const c = await tx
+          .selectFrom("cases")
+          .select(["status", "version"])
+          .where("id", "=", first.existing)
+          .executeTakeFirstOrThrow();
+        return { id: first.existing, created: false, status: c.status as CaseState, version: c.version };
       }
-      const claimable = line.quantity - Number(line.held ?? 0);
-      if (item.quantity > claimable) {
-        fail("QUANTITY_EXCEEDS_RETURNABLE", `Only ${claimable} of ${line.sku} can still be claimed`, {
-          lineId: line.id,
-          claimable,
-          requested: item.quantity,
-        });
-      }
-    }
-    if (NEEDS_SHIPMENT.includes(input.type) && !first?.shipped) {
-      fail("NOT_SHIPPED", "Nothing was shipped yet, so nothing can be returned; ask for a refund instead");
-    }
-    let requested: number | null = null;
-    if (input.requestedAmount !== undefined) {
-      requested = parseMinor(input.requestedAmount, order.currency);
-      if (MONEY_TYPES.includes(input.type)) {
-        const quote = await quoteForOrder(tx, ctx, order, { items: input.items, reason: input.reason });
-        if (requested > quote.cap) {
-          fail(
-            "REFUND_ABOVE_CAP",
-            "The requested amount is more than may be refunded",
-            moneyDetails(order.currency, { cap: quote.cap, requested }),
-          );
+      const lines = new Map(rows.map((l) => [l.id, l]));
+      const seen = new Set<number>();
+      for (const item of input.items) {
+        const line =
+          lines.get(item.lineId) ??
+          fail("UNKNOWN_LINE", `Line ${item.lineId} is not on order ${order.id}`, { lineId: item.lineId });
+        if (seen.has(item.lineId))
+          fail("DUPLICATE_LINE", `Line ${item.lineId} appears twice`, { lineId: item.lineId });
+        seen.add(item.lineId);
+        if (!Number.isSafeInteger(item.quantity) || item.quantity <= 0) {
+          fail("INVALID_QUANTITY", "Quantities must be positive integers", { lineId: item.lineId });
+        }
+        const claimable = line.quantity - Number(line.held ?? 0);
+        if (item.quantity > claimable) {
+          fail("QUANTITY_EXCEEDS_RETURNABLE", `Only ${claimable} of ${line.sku} can still be claimed`, {
+            lineId: line.id,
+            claimable,
+            requested: item.quantity,
+          });
         }
       }
-    }
-    // The case, its items, the first timeline event and the order's new status, in one statement.
-    const change = orderChange(order, [...((first.statuses ?? []) as CaseState[]), "requested"], 0, {
-      openInterception: Boolean(first.intercepting),
-    });
-    const created = await sql<{ case_id: number }>`
+      if (NEEDS_SHIPMENT.includes(input.type) && !first?.shipped) {
+        fail("NOT_SHIPPED", "Nothing was shipped yet, so nothing can be returned; ask for a refund instead");
+      }
+      let requested: number | null = null;
+      if (input.requestedAmount !== undefined) {
+        requested = parseMinor(input.requestedAmount, order.currency);
+        if (MONEY_TYPES.includes(input.type)) {
+          const quote = await quoteForOrder(tx, ctx, order, { items: input.items, reason: input.reason });
+          if (requested > quote.cap) {
+            fail(
+              "REFUND_ABOVE_CAP",
+              "The requested amount is more than may be refunded",
+              moneyDetails(order.currency, { cap: quote.cap, requested }),
+            );
+          }
+        }
+      }
+      // The case, its items, the first timeline event and the order's new status, in one statement.
+      const change = orderChange(order, [...((first.statuses ?? []) as CaseState[]), "requested"], 0, {
+        openInterception: Boolean(first.intercepting),
+      });
+      const created = await sql<{ case_id: number } & StoredReviewSettings>`
       with c as (
         insert into cases (order_id, shop_id, customer_id, external_id, type, status, reason, source,
                            description, evidence, claim, currency, requested_amount, status_since, created_at, updated_at)
@@ -241,9 +250,17 @@ async function openCase(ctx: FlowContext, actor: Actor, input: SubmitCaseInput):
       select c.id, ${now}::timestamptz, ${actorName(actor)}::text, 'submit', null, 'requested', ${input.description ?? null}::text,
              ${JSON.stringify({ type: input.type, reason: input.reason, source: input.source, items: input.items })}::jsonb
         from c
-      returning case_id`.execute(tx);
-    const id = created.rows[0]?.case_id as number;
-    if (change) applyOrderChange(order, change);
-    return { id, created: true, status: "requested" as const, version: 1 };
-  });
+      returning case_id, ${reviewSettingsColumns(sql`${order.shop_id}::text`)}`.execute(tx);
+      const row = created.rows[0];
+      const id = row?.case_id as number;
+      if (change) applyOrderChange(order, change);
+      return {
+        id,
+        created: true,
+        status: "requested" as const,
+        version: 1,
+        settings: row,
+      };
+    },
+  );
 }

@@ -34,6 +34,11 @@ export interface StatementQuery<R = unknown> extends CompiledQuery<R> {
   readonly sessionStatements?: readonly SessionStatement[];
 }
 
+/** A query's result; a multi-statement query's also has every statement's rows, in order. */
+export interface StatementResult<R> extends QueryResult<R> {
+  readonly results?: readonly (readonly unknown[])[];
+}
+
 /** A statement prepared with SQL PREPARE once per database session, so a simple query can EXECUTE it. */
 export interface SessionStatement {
   readonly name: string;

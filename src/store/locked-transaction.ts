@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely } from "kysely";
-import type { SessionStatement, StatementQuery } from "./compiled.ts";
+import type { SessionStatement, StatementQuery, StatementResult } from "./compiled.ts";
 import type { Database } from "./db.ts";
 import type { DB } from "./schema.ts";
 
@@ -27,7 +27,8 @@ const ROLLBACK = CompiledQuery.raw("rollback");
 export async function lockedTransaction<T, R = unknown>(
   db: Database,
   start: string | TransactionStart,
-  fn: (tx: Kysely<DB>, rows: R[]) => Promise<T>,
+  /** `rows`: the last statement's; `results`: every statement's after BEGIN, in order. */
+  fn: (tx: Kysely<DB>, rows: R[], results: readonly (readonly unknown[])[]) => Promise<T>,
 ): Promise<T> {
   const { sql, sessionStatements } = typeof start === "string" ? { sql: start } : start;
   const first: StatementQuery<R> = {
@@ -38,8 +39,8 @@ export async function lockedTransaction<T, R = unknown>(
     let result: T;
     try {
       // Inside the try: a lock that fails (deadlock, timeout) leaves the begun transaction to roll back.
-      const { rows } = await conn.executeQuery<R>(first);
-      result = await fn(conn, rows);
+      const { rows, results } = (await conn.executeQuery<R>(first)) as StatementResult<R>;
+      result = await fn(conn, rows, results?.slice(1) ?? [rows]);
     } catch (e) {
       await conn.executeQuery(ROLLBACK);
       throw e;

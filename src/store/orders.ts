@@ -1,6 +1,6 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
 import type { OrderLine } from "../domain/order.ts";
-import { compiled } from "./compiled.ts";
+import { compiled, type RowOf, sessionStatement } from "./compiled.ts";
 import type { Database } from "./db.ts";
 import type { DB } from "./schema.ts";
 
@@ -80,7 +80,7 @@ export async function insertLines(tx: Tx, orderId: number, lines: readonly Order
  * failed refund holds nothing), and the shipping they consumed, in one read. Consumed, not refunded:
  * a deduction the merchant kept is not refundable later.
  */
-const consumedSelect = (db: Kysely<DB>, orderId: number) =>
+const consumedSelect = (db: Kysely<DB>, orderId: number | RawBuilder<number>) =>
   db
     .selectFrom("order_lines as l")
     .leftJoin(
@@ -128,8 +128,12 @@ export interface PaymentHeld {
   refunded: number;
 }
 
-const consumedAndPayments = compiled("order_lines_consumed_payments", (db, p: { orderId: number }) =>
-  consumedSelect(db, p.orderId).select(
+/**
+ * A case's order: linesWithConsumed and the order's payments with what refunds hold of each, in one
+ * read — a session statement, so a case step sends it with its lock and load (withCase's `read`).
+ */
+export const caseLinesAndPayments = sessionStatement("case_lines_payments", (db, p: { caseId: number }) =>
+  consumedSelect(db, sql<number>`(select order_id from cases where id = ${p.caseId})`).select(
     sql<PaymentHeld[] | null>`(
       select json_agg(json_build_object(
                'id', p.id, 'tender', p.tender, 'amount', p.amount, 'transaction_id', p.transaction_id,
@@ -164,8 +168,8 @@ export async function linesWithConsumed(db: Tx, orderId: number) {
   return consumedOf(await consumed.rows(db, { orderId }));
 }
 
-/** linesWithConsumed and the order's payments with what refunds hold of each, in one read. */
-export async function linesAndPayments(db: Tx, orderId: number) {
-  const rows = await consumedAndPayments.rows(db, { orderId });
-  return { ...consumedOf(rows), payments: rows[0]?.payments ?? [] };
-}
+/** What caseLinesAndPayments read, as linesWithConsumed answers, with the payments. */
+export const linesAndPaymentsOf = (rows: RowOf<typeof caseLinesAndPayments>[]) => ({
+  ...consumedOf(rows),
+  payments: rows[0]?.payments ?? [],
+});

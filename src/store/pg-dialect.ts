@@ -12,7 +12,7 @@ import {
 } from "kysely";
 import pg from "pg";
 import { countCall } from "./calls.ts";
-import type { SessionStatement, StatementQuery } from "./compiled.ts";
+import type { SessionStatement, StatementQuery, StatementResult } from "./compiled.ts";
 
 /**
  * Kysely over node-postgres, sending every parameterised query as a named prepared statement:
@@ -84,6 +84,17 @@ const BEGIN = CompiledQuery.raw("begin");
 const COMMIT = CompiledQuery.raw("commit");
 const ROLLBACK = CompiledQuery.raw("rollback");
 
+function answer<R>({ command, rowCount, rows }: pg.QueryResult): StatementResult<R> {
+  if (command === "COMMIT" || command === "ROLLBACK") return { rows: [{ command } as R] };
+  return {
+    rows: (rows ?? []) as R[],
+    numAffectedRows:
+      command === "INSERT" || command === "UPDATE" || command === "DELETE" || command === "MERGE"
+        ? BigInt(rowCount ?? 0)
+        : undefined,
+  };
+}
+
 class PgConnection implements DatabaseConnection {
   readonly client: pg.PoolClient;
   /** A connection whose rollback failed is closed instead of going back to the pool. */
@@ -97,7 +108,7 @@ class PgConnection implements DatabaseConnection {
     this.#names = names;
   }
 
-  async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+  async executeQuery<R>(q: CompiledQuery): Promise<StatementResult<R>> {
     const { sql, parameters, name, sessionStatements } = q as StatementQuery;
     if (sessionStatements) await this.#prepareSession(sessionStatements);
     countCall(sql, sessionStatements?.length);
@@ -113,16 +124,9 @@ class PgConnection implements DatabaseConnection {
       throw e;
     }
     // A multi-statement query answers with a result per statement: the last one is the answer.
-    const last = (Array.isArray(res) ? res.at(-1) : res) as pg.QueryResult;
-    const { command, rowCount } = last;
-    if (command === "COMMIT" || command === "ROLLBACK") return { rows: [{ command } as R] };
-    return {
-      rows: (last.rows ?? []) as R[],
-      numAffectedRows:
-        command === "INSERT" || command === "UPDATE" || command === "DELETE" || command === "MERGE"
-          ? BigInt(rowCount ?? 0)
-          : undefined,
-    };
+    if (Array.isArray(res))
+      return { ...answer<R>(res.at(-1) as pg.QueryResult), results: res.map((r) => r.rows) };
+    return answer<R>(res);
   }
 
   // biome-ignore lint/correctness/useYield: we do not stream; Kysely's stream() is not used.

@@ -12,7 +12,7 @@ import {
   type TransactionSettings,
 } from "kysely";
 import { countCall } from "./calls.ts";
-import type { StatementQuery } from "./compiled.ts";
+import type { StatementQuery, StatementResult } from "./compiled.ts";
 
 /**
  * Kysely over embedded PGlite. PGlite is one session, so the driver hands out one connection at a
@@ -71,6 +71,11 @@ class PGliteDriver implements Driver {
   }
 }
 
+const answer = <R>(res: { rows: unknown[]; affectedRows?: number }): StatementResult<R> => ({
+  rows: res.rows as R[],
+  numAffectedRows: res.affectedRows === undefined ? undefined : BigInt(res.affectedRows),
+});
+
 /** Per PGlite instance (its one session), whichever Kysely instances use it. */
 const sessions = new WeakMap<PGlite, Set<string>>();
 
@@ -84,7 +89,7 @@ class PGliteConnection implements DatabaseConnection {
     sessions.set(pg, session);
     this.#session = session;
   }
-  async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+  async executeQuery<R>(q: CompiledQuery): Promise<StatementResult<R>> {
     for (const s of (q as StatementQuery).sessionStatements ?? []) {
       if (this.#session.has(s.name)) continue;
       countCall(s.prepare);
@@ -93,14 +98,9 @@ class PGliteConnection implements DatabaseConnection {
     }
     countCall(q.sql, (q as StatementQuery).sessionStatements?.length);
     // Without parameters use the simple protocol, which also runs multi-statement scripts (migrations).
-    const res =
-      q.parameters.length === 0
-        ? ((await this.#pg.exec(q.sql)).at(-1) ?? { rows: [], affectedRows: 0 })
-        : await this.#pg.query<R>(q.sql, q.parameters as unknown[]);
-    return {
-      rows: res.rows as R[],
-      numAffectedRows: res.affectedRows === undefined ? undefined : BigInt(res.affectedRows),
-    };
+    if (q.parameters.length > 0) return answer<R>(await this.#pg.query<R>(q.sql, q.parameters as unknown[]));
+    const all = await this.#pg.exec(q.sql);
+    return { ...answer<R>(all.at(-1) ?? { rows: [], affectedRows: 0 }), results: all.map((r) => r.rows) };
   }
   // biome-ignore lint/correctness/useYield: PGlite has no cursors; Kysely's stream() is not used with it.
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
