@@ -4,7 +4,7 @@ import { OPEN_INTERCEPTION_STATUSES } from "../domain/interception.ts";
 import { type Action, type CaseState, type GuardContext, nextState } from "../domain/lifecycle.ts";
 import { deriveOrderStatus, type OrderStatusFacts } from "../domain/order-status.ts";
 import { type Executable, sessionStatement } from "../store/compiled.ts";
-import { lockedTransaction } from "../store/locked-transaction.ts";
+import { GENERIC_PLANS, lockedTransaction } from "../store/locked-transaction.ts";
 import type { DB } from "../store/schema.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 
@@ -175,11 +175,12 @@ export async function withCase<T, R = never>(
     return fail("CASE_NOT_FOUND", `Case ${caseId} does not exist`, { caseId });
   const statements = opts.read ? [LOCK, LOAD, opts.read] : [LOCK, LOAD];
   const start = {
-    sql: statements.map((s) => s.execute({ caseId })).join("; "),
+    sql: [GENERIC_PLANS, ...statements.map((s) => s.execute({ caseId }))].join("; "),
     sessionStatements: statements,
   };
   return lockedTransaction<T>(ctx.db, start, async (tx, _rows, results) => {
-    const r = (results[1] as { load: Loaded }[] | undefined)?.[0]?.load;
+    // Results: the SET, the lock, the load and the step's own read.
+    const r = (results[2] as { load: Loaded }[] | undefined)?.[0]?.load;
     if (!r || (opts.shops && !opts.shops.includes(r.c_shop_id))) {
       return fail("CASE_NOT_FOUND", `Case ${caseId} does not exist`, { caseId });
     }
@@ -216,7 +217,7 @@ export async function withCase<T, R = never>(
       openInterception: r.open_interception,
       interceptionStatus: r.interception_status,
       stored: { shopReview: r.shop_review, tenderOrder: r.tender_order, financeFees: r.finance_fees },
-      read: (results[2] ?? []) as R[],
+      read: (results[3] ?? []) as R[],
     });
     if (ctx.dryRun) throw new DryRun();
     return result;

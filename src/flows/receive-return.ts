@@ -10,7 +10,7 @@ import {
 } from "../domain/inventory.ts";
 import { compiled } from "../store/compiled.ts";
 import { applyMovements, resolveWarehouse } from "../store/inventory.ts";
-import { reviewAfterCommit } from "./auto-review.ts";
+import { type ReviewRead, readForReview, reviewAfterCommit } from "./auto-review.ts";
 import { advance, type Locked, type StepOptions, type StepResult, withCase } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { reviewSettingsColumns, type StoredReviewSettings } from "./settings.ts";
@@ -161,7 +161,7 @@ export async function receiveReturn(
   }
   const key = input.key?.trim() || null;
   // The settings the review after the receipt needs, read by the receipt's own statement.
-  let settings: StoredReviewSettings | undefined;
+  let review: ReviewRead | undefined;
   const result = await withCase(
     ctx,
     caseId,
@@ -254,7 +254,6 @@ export async function receiveReturn(
       const head = written[0] as (typeof written)[number];
       const receipt = { id: head.receipt_id };
       const warehouse = head.warehouse_id;
-      settings = head;
       const lines = written.filter((x) => x.id !== null);
       await applyMovements(
         tx,
@@ -301,6 +300,8 @@ export async function receiveReturn(
           },
         },
       );
+      // Everything is back: what the review after the commit needs is read now (see below).
+      if (moved.status === "received") review = await readForReview(tx, kase.id, head);
       return {
         ...moved,
         receiptId: receipt.id,
@@ -319,7 +320,7 @@ export async function receiveReturn(
   // Everything is back: the case's facts changed, so the rules look again (they annotate; the
   // case is past review, so they decide nothing).
   if (!result.replayed && result.status === "received")
-    await reviewAfterCommit(ctx, caseId, "return_received", settings);
+    await reviewAfterCommit(ctx, caseId, "return_received", review);
   return result;
 }
 

@@ -198,12 +198,19 @@ const DEFAULT_TIME_ZONE = "Asia/Shanghai";
 export async function timeZone(ctx: FlowContext): Promise<string> {
   return ((await getSetting(ctx.db, "timezone")) as string | undefined) ?? DEFAULT_TIME_ZONE;
 }
-export async function setTimeZone(ctx: FlowContext, tz: string, actor: Actor = SYSTEM_ACTOR) {
+/** A time zone name we know (IANA), as a stored setting must be. */
+export function isTimeZone(tz: unknown): tz is string {
+  if (typeof tz !== "string") return false;
   try {
     new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
   } catch {
-    fail("INVALID_TIMEZONE", `Unknown time zone "${tz}"`, { timeZone: tz });
+    return false;
   }
+}
+
+export async function setTimeZone(ctx: FlowContext, tz: string, actor: Actor = SYSTEM_ACTOR) {
+  if (!isTimeZone(tz)) fail("INVALID_TIMEZONE", `Unknown time zone "${tz}"`, { timeZone: tz });
   await putAudited(ctx, actor, "settings.timezone", "timezone", tz, tz, (v) => v ?? DEFAULT_TIME_ZONE);
 }
 
@@ -250,8 +257,11 @@ export const reviewSettingsColumns = (shopId: RawBuilder<unknown>) =>
          (select version from rule_versions where status = 'active') as version,
          (select review from shops where id = ${shopId}) as review`;
 
+/** The time zone setting from what is stored (undefined or null: the default). */
+export const timeZoneOf = (tz: unknown) => (tz as string | undefined | null) ?? DEFAULT_TIME_ZONE;
+
 export const reviewSettingsOf = (r: StoredReviewSettings | undefined) => ({
-  timeZone: (r?.tz as string | undefined) ?? DEFAULT_TIME_ZONE,
+  timeZone: timeZoneOf(r?.tz),
   risk: validateRiskThresholds(r?.risk ?? {}),
   ruleVersion: r?.version ?? null,
   review: shopReviewOf(r?.review),

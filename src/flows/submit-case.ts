@@ -12,9 +12,9 @@ import { OPEN_INTERCEPTION_STATUSES } from "../domain/interception.ts";
 import { type CaseState, RELEASES_QUANTITY } from "../domain/lifecycle.ts";
 import { moneyDetails, parseMinor } from "../domain/money.ts";
 import { compiled, type RowOf, sessionStatement } from "../store/compiled.ts";
-import { lockedTransaction } from "../store/locked-transaction.ts";
+import { GENERIC_PLANS, lockedTransaction } from "../store/locked-transaction.ts";
 import { findOrderId } from "../store/orders.ts";
-import { type AutoReviewResult, judgeAfterCommit } from "./auto-review.ts";
+import { type AutoReviewResult, judgeAfterCommit, type ReviewRead, readForReview } from "./auto-review.ts";
 import { applyOrderChange, orderChange, orderUpdate } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { quoteForOrder } from "./quote-refund.ts";
@@ -62,10 +62,10 @@ export async function submitCase(
   actor: Actor,
   input: SubmitCaseInput,
 ): Promise<SubmitResult> {
-  const { settings, ...submitted } = await openCase(ctx, actor, input);
+  const { forReview, ...submitted } = await openCase(ctx, actor, input);
   if (!submitted.created || input.review === false) return submitted;
   // The case exists now: a review that fails is stated in the answer, and the sweep judges it later.
-  const { review, unchanged } = await judgeAfterCommit(ctx, submitted.id, "submitted", settings);
+  const { review, unchanged } = await judgeAfterCommit(ctx, submitted.id, "submitted", forReview);
   // Where the review left the case: as submitted when it only annotated it, else as read now.
   const now = unchanged ? submitted : await STATUS.first(ctx.db, { id: submitted.id });
   if (!now) return fail("CASE_NOT_FOUND", `Case ${submitted.id} does not exist`, { caseId: submitted.id });
@@ -138,12 +138,12 @@ const READ = sessionStatement("submit_order", (db, p: { orderId: number; externa
     .orderBy("l.line_no"),
 );
 
-/** A new case comes with the settings its review needs, read by the statement that wrote it. */
+/** A new case comes with what its review needs: settings read by the statement that wrote it, and its facts. */
 async function openCase(
   ctx: FlowContext,
   actor: Actor,
   input: SubmitCaseInput,
-): Promise<SubmitResult & { settings?: StoredReviewSettings }> {
+): Promise<SubmitResult & { forReview?: ReviewRead }> {
   if (!CASE_TYPES.includes(input.type))
     fail("INVALID_CASE_TYPE", `Unknown case type "${input.type}"`, { type: input.type });
   if (!(input.reason in REASONS))
@@ -171,10 +171,10 @@ async function openCase(
   // Lock the order first, then read it, in the transaction's first round trip: everything read after
   // the lock sees what earlier holders of the lock committed.
   const start = {
-    sql: `${LOCK.execute({ orderId })}; ${READ.execute({ orderId, externalId: input.externalId ?? null })}`,
+    sql: `${GENERIC_PLANS}; ${LOCK.execute({ orderId })}; ${READ.execute({ orderId, externalId: input.externalId ?? null })}`,
     sessionStatements: [LOCK, READ],
   };
-  return lockedTransaction<SubmitResult & { settings?: StoredReviewSettings }, RowOf<typeof READ>>(
+  return lockedTransaction<SubmitResult & { forReview?: ReviewRead }, RowOf<typeof READ>>(
     ctx.db,
     start,
     async (tx, rows) => {
@@ -259,7 +259,10 @@ async function openCase(
         created: true,
         status: "requested" as const,
         version: 1,
-        settings: row,
+        // What its review after the commit needs, read now (readForReview).
+        ...(input.review === false
+          ? {}
+          : { forReview: await readForReview(tx, id, row as StoredReviewSettings) }),
       };
     },
   );

@@ -14,6 +14,14 @@ export interface TransactionStart {
   sessionStatements?: readonly SessionStatement[];
 }
 
+/**
+ * A transaction's statements that take parameters plan once (generic plans): PostgreSQL otherwise
+ * plans a statement anew on every call whose generic plan it estimates dearer — as it does for any
+ * statement over an array of ids — measured 0.45 ms planning a stock movement and 1.3 ms a case's facts,
+ * against 0.02 ms generic, with no slower execution. For transactions of statements keyed by ids.
+ */
+export const GENERIC_PLANS = "set local plan_cache_mode = force_generic_plan";
+
 const COMMIT = CompiledQuery.raw("commit");
 const ROLLBACK = CompiledQuery.raw("rollback");
 
