@@ -157,6 +157,7 @@ async function judge(
         note: note || undefined,
         data: { decisionId, ruleVersion: live.version },
         also: [sql`update case_decisions set applied = ${outcome} where id = ${decisionId}`],
+        commit: true,
       },
     );
     return { decisionId, applied: outcome };

@@ -4,7 +4,7 @@ import { OPEN_INTERCEPTION_STATUSES } from "../domain/interception.ts";
 import { type Action, type CaseState, type GuardContext, nextState } from "../domain/lifecycle.ts";
 import { deriveOrderStatus, type OrderStatusFacts } from "../domain/order-status.ts";
 import { type Executable, sessionStatement } from "../store/compiled.ts";
-import { GENERIC_PLANS, lockedTransaction } from "../store/locked-transaction.ts";
+import { GENERIC_PLANS, lockedTransaction, type TransactionEnd } from "../store/locked-transaction.ts";
 import type { DB } from "../store/schema.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 
@@ -56,6 +56,8 @@ export interface Locked {
   interceptionStatus: string | null;
   /** Settings steps read under the lock, as stored (null: not set); flows/settings.ts reads them. */
   stored: { shopReview: Record<string, unknown> | null; tenderOrder: unknown; financeFees: unknown };
+  /** Commits with the transaction's last statement (advance's `commit`). */
+  end: TransactionEnd;
 }
 
 export interface ItemLine {
@@ -178,7 +180,7 @@ export async function withCase<T, R = never>(
     sql: [GENERIC_PLANS, ...statements.map((s) => s.execute({ caseId }))].join("; "),
     sessionStatements: statements,
   };
-  return lockedTransaction<T>(ctx.db, start, async (tx, _rows, results) => {
+  return lockedTransaction<T>(ctx.db, start, async (tx, _rows, results, end) => {
     // Results: the SET, the lock, the load and the step's own read.
     const r = (results[2] as { load: Loaded }[] | undefined)?.[0]?.load;
     if (!r || (opts.shops && !opts.shops.includes(r.c_shop_id))) {
@@ -218,6 +220,7 @@ export async function withCase<T, R = never>(
       interceptionStatus: r.interception_status,
       stored: { shopReview: r.shop_review, tenderOrder: r.tender_order, financeFees: r.finance_fees },
       read: (results[3] ?? []) as R[],
+      end,
     });
     if (ctx.dryRun) throw new DryRun();
     return result;
@@ -239,6 +242,8 @@ export async function advance(
     refunded?: number;
     /** The action's own writes (a receipt, a parcel), as statements that run with the move. */
     also?: RawBuilder<unknown>[];
+    /** The move is the step's last statement: the transaction commits with it, in its round trip. */
+    commit?: boolean;
   } = {},
 ): Promise<StepResult> {
   const { kase } = l;
@@ -257,8 +262,10 @@ export async function advance(
   });
   // One statement: move the case (only from the version we read), append its timeline event, the
   // action's own writes and, when its status or money changed, the order. A stale version moves
-  // nothing and the whole transaction rolls back.
-  const moved = await sql<{ n: number }>`
+  // nothing and the whole transaction rolls back — sent with the COMMIT, the statement itself fails
+  // then (dividing by the number of cases moved), so that the COMMIT finds the transaction aborted.
+  const commit = opts.commit === true && !ctx.dryRun;
+  const statement = sql<{ n: number }>`
     with moved as (
       update cases set status = ${to}, status_since = ${now}, updated_at = ${now}, version = version + 1
        where id = ${kase.id} and version = ${kase.version}
@@ -275,13 +282,23 @@ export async function advance(
       (opts.also ?? []).map((stmt, i) => sql`, ${sql.raw(`also${i}`)} as (${stmt})`),
       sql``,
     )}
-    select count(*)::int as n from moved`.execute(l.tx);
+    select ${commit ? sql`1 / count(*)::int` : sql`count(*)::int`} as n from moved`;
+  const moved = commit
+    ? await l.end.commitWith(statement.compile(l.tx)).catch(async (e) => {
+        // Nothing moved: the transaction rolled back; say what changed the case (read after it).
+        if ((e as { code?: string }).code === DIVISION_BY_ZERO)
+          await versionConflict(l.tx, kase.id, kase.version, e);
+        throw e;
+      })
+    : await statement.execute(l.tx);
   if (moved.rows[0]?.n !== 1) return versionConflict(l.tx, kase.id, kase.version);
   kase.status = to;
   kase.version += 1;
   if (order) applyOrderChange(l.order, order);
   return { status: to, version: kase.version };
 }
+
+const DIVISION_BY_ZERO = "22012";
 
 /** A stale `expected` version (the one the person was looking at) is a conflict, never a silent overwrite. */
 export async function checkVersion(l: Locked, expected: number | undefined): Promise<void> {
@@ -292,12 +309,19 @@ export async function checkVersion(l: Locked, expected: number | undefined): Pro
  * VERSION_CONFLICT saying what happened since version `since`: the current version and the timeline's
  * changes after it (newest last), so the screen can say "changed by … at …" rather than only "reload".
  */
-export async function versionConflict(tx: Tx, caseId: number, since: number): Promise<never> {
+export async function versionConflict(
+  tx: Tx,
+  caseId: number,
+  since: number,
+  /** Thrown instead when the case is still at version `since` (the failure was something else). */
+  unchanged?: unknown,
+): Promise<never> {
   const current = await tx
     .selectFrom("cases")
     .select(["version", "updated_at"])
     .where("id", "=", caseId)
     .executeTakeFirst();
+  if (unchanged !== undefined && current?.version === since) throw unchanged;
   const changes = await tx
     .selectFrom("case_events")
     .select(["action", "actor", "at", "from_status as from", "to_status as to"])

@@ -79,26 +79,6 @@ export async function grantRefund(
       if (hold) fail("PARCEL_BEING_INTERCEPTED", hold, { interception: l.interceptionStatus });
       const { quote, legs, retried } = (await failedLegs(l, input)) ?? freshLegs(ctx, l, input);
       const total = sum(legs.map((x) => x.amount));
-      const result = await advance(
-        ctx,
-        l,
-        actor,
-        "grant_refund",
-        { refundAmount: total },
-        {
-          ...input,
-          data: {
-            amount: total,
-            cap: quote.cap,
-            overridden: quote.overridden,
-            ...(legs.length > 1 || retried
-              ? { legs: legs.map((x) => ({ tender: x.tender, amount: x.amount })) }
-              : {}),
-            ...(retried ? { retried: true } : {}),
-            ...(input.switchLeg ? { switched: switchedData(legs, input.switchLeg) } : {}),
-          },
-        },
-      );
       const now = ctx.now();
       const keys = legs.map((_, i) => refundKey(installation, kase.id, l.refundCount + 1 + i));
       const sendAt = new Date(now.getTime() + ctx.settings.refundSendGraceMs);
@@ -137,6 +117,29 @@ export async function grantRefund(
       );
       for (const r of replaced)
         await tx.updateTable("refunds").set({ replaced_by: r.now }).where("id", "=", r.old).execute();
+      // The move last, with the transaction's COMMIT (nothing to give back: its guard says so, and
+      // everything above rolls back).
+      const result = await advance(
+        ctx,
+        l,
+        actor,
+        "grant_refund",
+        { refundAmount: total },
+        {
+          ...input,
+          data: {
+            amount: total,
+            cap: quote.cap,
+            overridden: quote.overridden,
+            ...(legs.length > 1 || retried
+              ? { legs: legs.map((x) => ({ tender: x.tender, amount: x.amount })) }
+              : {}),
+            ...(retried ? { retried: true } : {}),
+            ...(input.switchLeg ? { switched: switchedData(legs, input.switchLeg) } : {}),
+          },
+          commit: true,
+        },
+      );
       const refunds: RefundToSend[] = legs.map((x, i) => {
         const row = byKey.get(keys[i] as string) as { id: number; case_external_id: string | null };
         return {

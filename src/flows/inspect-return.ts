@@ -312,6 +312,7 @@ async function inspectLocked(
           recommendation: recommendationJson(recommendation, kase.currency),
         },
         also: [summariseReceipts(kase.id, now, opts.note ?? null)],
+        commit: true,
       },
     );
     return { ...moved, inspections: ids, replayed: false, caseResult, recommendation };

@@ -308,6 +308,8 @@ export async function recordOutcome(
                     channelRefundId: outcome.status === "succeeded" ? outcome.channelRefundId : null,
                   },
               refunded: back,
+              // The step's last statement (a failed refund is given a person after its move).
+              commit: true,
             },
           )
         : await advance(

@@ -298,6 +298,9 @@ export async function receiveReturn(
             ...(photos.length ? { photos } : {}),
             ...(input.scanned ? { scanned: input.scanned } : {}),
           },
+          // The step's last statement when goods are still to come; once everything is back the
+          // review's facts are read after it, in the transaction.
+          commit: l.receivedQuantity + total < l.caseQuantity,
         },
       );
       // Everything is back: what the review after the commit needs is read now (see below).

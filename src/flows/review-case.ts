@@ -20,7 +20,7 @@ import { above, shopReviewOf } from "./settings.ts";
 const plain =
   (action: Action) =>
   (ctx: FlowContext, actor: Actor, caseId: number, opts: StepOptions = {}): Promise<StepResult> =>
-    withCase(ctx, caseId, (l) => advance(ctx, l, actor, action, {}, opts), opts);
+    withCase(ctx, caseId, (l) => advance(ctx, l, actor, action, {}, { ...opts, commit: true }), opts);
 
 export type ApproveResult = StepResult & { awaitingSecondApproval?: boolean; firstApproval?: string };
 
@@ -45,9 +45,10 @@ async function approveLocked(
   // A stale version first: "someone changed it" says more than "it cannot be approved now".
   await checkVersion(l, opts.expectedVersion);
   transitionsFor(kase.type as CaseType, kase.status as CaseState, "approve");
-  if (actor.kind !== "user") return advance(ctx, l, actor, "approve", {}, opts);
+  const last = { ...opts, commit: true };
+  if (actor.kind !== "user") return advance(ctx, l, actor, "approve", {}, last);
   const review = shopReviewOf(l.stored.shopReview);
-  if (review.secondApprovalAbove === null) return advance(ctx, l, actor, "approve", {}, opts);
+  if (review.secondApprovalAbove === null) return advance(ctx, l, actor, "approve", {}, last);
   const facts = await sql<{ amount: number; first_approval: string | null }>`
     select ${claimedAmount(kase.id)} as amount, first_approval from cases where id = ${kase.id}`.execute(
     l.tx,
@@ -57,7 +58,7 @@ async function approveLocked(
     first_approval: string | null;
   };
   if (!above(Number(amount), review.secondApprovalAbove, kase.currency))
-    return advance(ctx, l, actor, "approve", {}, opts);
+    return advance(ctx, l, actor, "approve", {}, last);
   const me = actorName(actor);
   if (first === me) {
     fail("SECOND_APPROVER_REQUIRED", "You gave the first approval; a different person must give the second", {
@@ -75,7 +76,7 @@ async function approveLocked(
         actor,
         "approve",
         {},
-        { ...opts, data: { firstApproval: first, secondApproval: me } },
+        { ...last, data: { firstApproval: first, secondApproval: me } },
       )),
       firstApproval: first,
     };
@@ -159,7 +160,7 @@ export async function overrideDecision(
           actor,
           "reject",
           {},
-          { note: input.note, data: { override: true, overrides } },
+          { note: input.note, data: { override: true, overrides }, commit: true },
         );
       }
       return approveLocked(ctx, l, actor, { note: input.note });

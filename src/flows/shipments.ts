@@ -46,6 +46,8 @@ const parcelStep =
               sql`insert into shipments (order_id, case_id, direction, carrier, tracking_no, status, shipped_at)
                 values (${l.order.id}, ${l.kase.id}, ${direction}, ${carrier}, ${trackingNo}, ${status}, ${ctx.now()})`,
             ],
+            // The step's last statement, unless stock is taken after it.
+            commit: !then,
           },
         );
         // After the move, so a case that cannot ship says so first; a failure here undoes the move too.

@@ -32,6 +32,11 @@ export interface StatementQuery<R = unknown> extends CompiledQuery<R> {
   readonly name?: string;
   /** Statements this (parameterless, multi-statement) query EXECUTEs: each session prepares them once first. */
   readonly sessionStatements?: readonly SessionStatement[];
+  /**
+   * The transaction's last statement: COMMIT goes right behind it, in the same round trip. If the
+   * statement fails, the COMMIT finds the transaction aborted and rolls it back.
+   */
+  readonly commit?: boolean;
 }
 
 /** A query's result; a multi-statement query's also has every statement's rows, in order. */

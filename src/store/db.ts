@@ -45,6 +45,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       // Our queries are short or batched; PostgreSQL's JIT compiled the facts query on every batch
       // and took 1.4 s of 1.6 (measured in bench/backtest.ts), so it is off for our sessions.
       options: "-c jit=off",
+      // A query may be written before the previous one's answer came (pg-dialect.ts: COMMIT with a
+      // transaction's last statement); one at a time otherwise, as every query is awaited.
+      pipeline: true,
       types: {
         getTypeParser: ((oid: number, format?: "text" | "binary") =>
           oid === INT8 || oid === NUMERIC

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely } from "kysely";
+import { CompiledQuery, type Kysely, type QueryResult } from "kysely";
 import type { SessionStatement, StatementQuery, StatementResult } from "./compiled.ts";
 import type { Database } from "./db.ts";
 import type { DB } from "./schema.ts";
@@ -35,8 +35,16 @@ const ROLLBACK = CompiledQuery.raw("rollback");
 export async function lockedTransaction<T, R = unknown>(
   db: Database,
   start: string | TransactionStart,
-  /** `rows`: the last statement's; `results`: every statement's after BEGIN, in order. */
-  fn: (tx: Kysely<DB>, rows: R[], results: readonly (readonly unknown[])[]) => Promise<T>,
+  /**
+   * `rows`: the last statement's; `results`: every statement's after BEGIN, in order; `end` runs the
+   * transaction's last statement with its COMMIT in one round trip.
+   */
+  fn: (
+    tx: Kysely<DB>,
+    rows: R[],
+    results: readonly (readonly unknown[])[],
+    end: TransactionEnd,
+  ) => Promise<T>,
 ): Promise<T> {
   const { sql, sessionStatements } = typeof start === "string" ? { sql: start } : start;
   const first: StatementQuery<R> = {
@@ -45,17 +53,35 @@ export async function lockedTransaction<T, R = unknown>(
   };
   return db.connection().execute(async (conn) => {
     let result: T;
+    let ended = false;
+    const end: TransactionEnd = {
+      commitWith: <Q>(q: CompiledQuery<Q>) => {
+        ended = true;
+        return conn.executeQuery<Q>({ ...q, commit: true } as StatementQuery<Q>);
+      },
+    };
     try {
       // Inside the try: a lock that fails (deadlock, timeout) leaves the begun transaction to roll back.
       const { rows, results } = (await conn.executeQuery<R>(first)) as StatementResult<R>;
-      result = await fn(conn, rows, results?.slice(1) ?? [rows]);
+      result = await fn(conn, rows, results?.slice(1) ?? [rows], end);
     } catch (e) {
-      await conn.executeQuery(ROLLBACK);
+      // A statement sent with its COMMIT ended the transaction either way (a failed one rolled back).
+      if (!ended) await conn.executeQuery(ROLLBACK);
       throw e;
     }
+    if (ended) return result;
     const { rows } = await conn.executeQuery<{ command?: string }>(COMMIT);
     // PostgreSQL answers COMMIT with ROLLBACK when an error inside left the transaction aborted.
     if (rows[0]?.command === "ROLLBACK") throw new Error("the transaction was aborted and rolled back");
     return result;
   });
+}
+
+/** The end of a locked transaction, sent with its last statement. */
+export interface TransactionEnd {
+  /**
+   * Run `q` as the transaction's last statement and COMMIT in the same round trip; nothing may run in
+   * the transaction after it. If `q` fails, the transaction is rolled back.
+   */
+  commitWith<Q>(q: CompiledQuery<Q>): Promise<QueryResult<Q>>;
 }

@@ -97,6 +97,20 @@ class PGliteConnection implements DatabaseConnection {
       this.#session.add(s.name);
     }
     countCall(q.sql, (q as StatementQuery).sessionStatements?.length);
+    if (!(q as StatementQuery).commit) return this.#run<R>(q);
+    // In process there is no round trip to save: the COMMIT simply follows; a failed statement ends
+    // the transaction too, as PostgreSQL's pipelined COMMIT does (it rolls back).
+    const res = await this.#run<R>(q).catch(async (e) => {
+      countCall("rollback");
+      await this.#pg.exec("rollback");
+      throw e;
+    });
+    countCall("commit");
+    await this.#pg.exec("commit");
+    return res;
+  }
+
+  async #run<R>(q: CompiledQuery): Promise<StatementResult<R>> {
     // Without parameters use the simple protocol, which also runs multi-statement scripts (migrations).
     if (q.parameters.length > 0) return answer<R>(await this.#pg.query<R>(q.sql, q.parameters as unknown[]));
     const all = await this.#pg.exec(q.sql);
