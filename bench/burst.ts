@@ -203,7 +203,15 @@ async function seed(opts: Options, admin: URL, env: NodeJS.ProcessEnv) {
   } finally {
     await store.close();
   }
-  const services = await startServices({ ...env, DATABASE_URL: url }, { processes: 1, workers: 0, port: 0 });
+  const services = await startServices(
+    { ...env, DATABASE_URL: url },
+    {
+      processes: 1,
+      workers: 0,
+      port: 0,
+      dbPool: 10,
+    },
+  );
   try {
     const api = apiClient((services.apis[0] as ChildService).url, token);
     for (const channel of PLATFORMS)
@@ -327,7 +335,7 @@ async function runOnce(
   const dbUrl = await recreateDatabase(admin, opts.dbName, made.seedDb);
   const services = await startServices(
     { ...env, DATABASE_URL: dbUrl },
-    { processes, workers: opts.workers, port: opts.port },
+    { processes, workers: opts.workers, port: opts.port, dbPool: opts.dbPool },
   );
   try {
     console.log(

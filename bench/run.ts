@@ -604,6 +604,7 @@ async function runDb(
       processes,
       workers: opts.workers,
       port: opts.port,
+      dbPool: opts.dbPool,
       profileDir,
     });
     const startMs = performance.now() - t;

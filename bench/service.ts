@@ -126,8 +126,9 @@ export interface Services {
  */
 export async function startServices(
   env: NodeJS.ProcessEnv,
-  o: { processes: number; workers: number; port: number; profileDir?: string | undefined },
+  o: { processes: number; workers: number; port: number; dbPool: number; profileDir?: string | undefined },
 ): Promise<Services> {
+  const apiEnv = { ...env, AFTERSALES_DB_POOL: String(poolShare(o.dbPool, o.processes)) };
   const apis: ChildService[] = [];
   const workers: ChildService[] = [];
   const stop = async () => {
@@ -136,7 +137,7 @@ export async function startServices(
   try {
     for (let i = 0; i < o.processes; i++)
       apis.push(
-        await startChild(env, o.profileDir, {
+        await startChild(apiEnv, o.profileDir, {
           port: o.port ? o.port + i : 0,
           dispatcher: o.workers === 0,
         }),
@@ -234,6 +235,11 @@ export interface ScaleOptions {
   dbName: string;
   /** The first API process's port (the next ones count up from it); 0: free ports. */
   port: number;
+  /**
+   * PostgreSQL connections the API processes share (`--db-pool`): each gets its share, so N processes
+   * are compared with one on the same database resources, not N times the backends.
+   */
+  dbPool: number;
 }
 
 /** The scale-out options for parseArgs. */
@@ -242,9 +248,10 @@ export const SCALE_ARGS = {
   workers: { type: "string" },
   "db-name": { type: "string" },
   port: { type: "string" },
+  "db-pool": { type: "string" },
 } as const;
 
-/** `--processes N[,N…]`, `--workers M`, `--db-name NAME`, `--port P`, each read through `str`. */
+/** `--processes N[,N…]`, `--workers M`, `--db-name NAME`, `--port P`, `--db-pool C`, each read through `str`. */
 export function readScaleOptions(
   str: (name: string, envName: string) => string | undefined,
   defaultDbName: string,
@@ -269,8 +276,12 @@ export function readScaleOptions(
     workers: int("workers", "BENCH_WORKERS", 64),
     dbName,
     port: int("port", "BENCH_PORT", 65_535),
+    dbPool: int("db-pool", "BENCH_DB_POOL", 1000) || 10,
   };
 }
+
+/** Each API process's share of `--db-pool` connections (AFTERSALES_DB_POOL), at least one. */
+export const poolShare = (dbPool: number, processes: number) => Math.max(1, Math.ceil(dbPool / processes));
 
 /** Why these options cannot run on `db` (the embedded database is one process), or undefined. */
 export function scaleRefusal(db: string, o: ScaleOptions): string | undefined {

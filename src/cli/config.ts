@@ -16,6 +16,9 @@ export interface Config {
   dispatcher: boolean;
   refundSendGraceMs: number;
   outboxLeaseMs: number;
+  /** PostgreSQL connections this process may hold (AFTERSALES_DB_POOL). Several processes on one small
+   * database server do better sharing the connections one would have than each holding that many. */
+  dbPool: number;
   logger: boolean;
   /** Serve /api/docs without a token. */
   publicDocs: boolean;
@@ -72,6 +75,7 @@ export function readConfig(
     dispatcher: !values["no-dispatcher"] && env.AFTERSALES_DISPATCHER !== "0",
     refundSendGraceMs: Number(env.AFTERSALES_REFUND_GRACE_MS ?? 15_000),
     outboxLeaseMs: Number(env.AFTERSALES_OUTBOX_LEASE_MS ?? 60_000),
+    dbPool: Number(env.AFTERSALES_DB_POOL ?? 10),
     logger: values.log ?? env.AFTERSALES_LOG === "1",
     publicDocs: env.AFTERSALES_PUBLIC_DOCS === "1",
     corsOrigins: (env.AFTERSALES_CORS_ORIGINS ?? "")
@@ -103,6 +107,13 @@ export function readConfig(
       `--history must be a positive whole number of cases, got "${values.history}"`,
       "positive_integer",
       { option: "--history", value: values.history },
+    );
+  }
+  if (!Number.isSafeInteger(config.dbPool) || config.dbPool < 1) {
+    throw usageError(
+      `AFTERSALES_DB_POOL must be a positive whole number of connections, got "${env.AFTERSALES_DB_POOL}"`,
+      "positive_integer",
+      { option: "AFTERSALES_DB_POOL", value: env.AFTERSALES_DB_POOL },
     );
   }
   if (config.seed !== undefined && !Number.isSafeInteger(config.seed)) {

@@ -58,7 +58,9 @@ export interface Runtime {
 
 export async function openRuntime(config: Config): Promise<Runtime> {
   const store = await openStore(
-    config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir },
+    config.databaseUrl
+      ? { databaseUrl: config.databaseUrl, poolSize: config.dbPool }
+      : { dataDir: config.dataDir },
   );
   // Until real payment adapters are configured every tender refunds through the sandbox channel,
   // which speaks a signed HTTP protocol to a simulator — the service's own unless one is given. It signs

@@ -1,10 +1,14 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import type { AlipaySimulator } from "../../src/channels/payments/alipay/simulator.ts";
 import { readConfig } from "../../src/cli/config.ts";
 import { openRuntime, type Runtime } from "../../src/cli/service.ts";
+import { usingPostgres } from "../support/db.ts";
+import { adminUrl, templateDbName, withDb } from "../support/env.ts";
 
 /** The runtime's Alipay simulator. */
 const alipayOf = (rt: Runtime) =>
@@ -68,4 +72,51 @@ describe("the runtime `aftersales start` opens", () => {
       await rt.close();
     }
   }, 180_000);
+});
+
+describe("AFTERSALES_DB_POOL", () => {
+  it("refuses a pool that is not a positive whole number, saying which setting", () => {
+    for (const value of ["0", "-2", "1.5", "ten"]) {
+      expect(() => readConfig([], { AFTERSALES_DB_POOL: value })).toThrow(
+        expect.objectContaining({
+          code: "INVALID_ARGUMENTS",
+          details: expect.objectContaining({ option: "AFTERSALES_DB_POOL" }),
+        }),
+      );
+    }
+    expect(readConfig([], {}).config.dbPool).toBe(10);
+  });
+
+  it.runIf(usingPostgres)(
+    "holds no more PostgreSQL connections than it is given, however many queries wait",
+    async () => {
+      const url = process.env.DATABASE_URL as string;
+      const name = `pool_${process.pid}_${Date.now()}`;
+      const admin = new pg.Client({ connectionString: adminUrl(url) });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${templateDbName(url)}"`);
+      const rt = await openRuntime(
+        readConfig(["--data-dir", dataDir()], { DATABASE_URL: withDb(url, name), AFTERSALES_DB_POOL: "2" })
+          .config,
+      );
+      try {
+        const seen: number[] = [];
+        await Promise.all(
+          Array.from({ length: 8 }, () =>
+            sql`select pg_sleep(0.05), (select count(*) from pg_stat_activity where datname = current_database()
+                                       and backend_type = 'client backend')::int as n`
+              .execute(rt.store.db)
+              .then((r) => seen.push((r.rows[0] as { n: number }).n)),
+          ),
+        );
+        expect(seen).toHaveLength(8);
+        expect(Math.max(...seen)).toBe(2);
+      } finally {
+        await rt.close();
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await admin.end();
+      }
+    },
+    120_000,
+  );
 });
