@@ -19,19 +19,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
-import pg from "pg";
-import { createPaymentRegistry } from "../src/channels/payments/registry.ts";
-import { DEFAULT_SETTINGS, type FlowContext } from "../src/flows/context.ts";
 import { ingestOrder } from "../src/flows/ingest-order.ts";
 import { inspectLines } from "../src/flows/inspect-return.ts";
 import { scanReceive } from "../src/flows/receive-scan.ts";
 import { approveCase } from "../src/flows/review-case.ts";
 import { recordReturnShipment } from "../src/flows/shipments.ts";
 import { submitCase } from "../src/flows/submit-case.ts";
-import { openStore, type Store } from "../src/store/db.ts";
 import { caseReceiptLines } from "../src/store/inventory.ts";
 import { orderLines } from "../src/store/orders.ts";
-import { findPostgres } from "./postgres.ts";
+import { freshBenchStore } from "./postgres.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const BENCH_DB = "aftersales_bench_receiving";
@@ -89,27 +85,9 @@ async function pool<T>(items: T[], c: number, work: (x: T) => Promise<unknown>) 
 }
 
 async function runOn(kind: "pglite" | "postgres") {
-  let store: Store;
-  if (kind === "postgres") {
-    const admin = await findPostgres(opts.pgUrl);
-    if (!admin) return { db: kind, skipped: "PostgreSQL is not reachable (give --pg-url)" };
-    const c = new pg.Client({ connectionString: admin.href });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${BENCH_DB}`);
-    await c.end();
-    const url = new URL(admin.href);
-    url.pathname = `/${BENCH_DB}`;
-    store = await openStore({ databaseUrl: url.href });
-  } else {
-    store = await openStore({});
-  }
-  const ctx: FlowContext = {
-    db: store.db,
-    now: () => new Date(),
-    payments: createPaymentRegistry({}),
-    settings: DEFAULT_SETTINGS,
-  };
+  const fresh = await freshBenchStore(kind, BENCH_DB, opts.pgUrl);
+  if (!fresh) return { db: kind, skipped: "PostgreSQL is not reachable (give --pg-url)" };
+  const { store, ctx } = fresh;
   try {
     await store.db.insertInto("shops").values({ id: "bench", name: "bench", channel: "manual" }).execute();
     process.stdout.write(`  ${kind}: preparing ${opts.parcels} return cases…`);

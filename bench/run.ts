@@ -10,6 +10,7 @@
  *   npm run bench -- analytics              analytics questions at 1M cases (bench/analytics.ts)
  *   npm run bench -- events                 live change latency to event streams (bench/events.ts)
  *   npm run bench -- import                 the bulk import benchmark instead (bench/import.ts)
+ *   npm run bench -- suggest                rules learned from the demo history (bench/suggest.ts)
  *   npm run bench -- burst                  a sale-day burst of refund requests (bench/burst.ts; npm run bench:burst)
  *   npm run bench -- console                the reviewer queue, kanban and views at 100,000 open cases (bench/console.ts)
  *
@@ -871,6 +872,8 @@ else if (command === "console") await import("./console.ts");
 else if (command === "events") await import("./events.ts");
 // `npm run bench -- burst …` (also `npm run bench:burst`): the sale-day burst instead (bench/burst.ts).
 else if (command === "burst") await import("./burst.ts");
+// `npm run bench -- suggest …`: rules learned from the demo's labelled history (bench/suggest.ts).
+else if (command === "suggest") await import("./suggest.ts");
 // `npm run bench -- import …`: the bulk import of the Online Retail file instead (bench/import.ts).
 else if (command === "import") await import("./import.ts");
 else await main();

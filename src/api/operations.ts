@@ -51,6 +51,8 @@ import {
   Shop,
   Str,
   Strs,
+  SuggestionScore,
+  SuggestionTotals,
   Time,
   Token,
   TrackingEvent,
@@ -808,6 +810,35 @@ export const OPERATIONS: Record<string, Declared> = {
       ),
     },
     errors: [404, 422],
+  },
+  "POST /rules/suggestions": {
+    ok: {
+      200: json(
+        "Approval rules learned from history, judged on held-out cases",
+        Obj({
+          cases: Int,
+          fitted: Int,
+          heldOut: Int,
+          live: ref(SuggestionTotals),
+          withSuggestions: ref(SuggestionTotals),
+          suggestions: Type.Array(
+            Obj({
+              fingerprint: Str,
+              rule: Dict(Type.Unknown(), "The rule, ready to add to a draft (below every live rule)"),
+              text: Text,
+              fitted: ref(SuggestionScore),
+              heldOut: ref(SuggestionScore),
+              examples: Strs,
+            }),
+          ),
+        }),
+      ),
+    },
+    errors: [422],
+  },
+  "POST /rules/suggestions/dismissed": {
+    ok: { 200: json("Dismissed: never proposed again", Obj({ dismissed: Int })) },
+    errors: [422],
   },
 
   // Alerts and settings

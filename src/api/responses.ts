@@ -500,6 +500,21 @@ export const RuleVersion = Obj(
   { $id: "RuleVersion", description: "One version of the rule set" },
 );
 
+export const SuggestionTotals = Obj(
+  {
+    automationRate: Num,
+    agreementRate: Nullable(Num),
+    automated: Int,
+    falseApprovals: Int,
+  },
+  { $id: "SuggestionTotals", description: "A rule set replayed over the held-out cases" },
+);
+
+export const SuggestionScore = Obj(
+  { decided: Int, agreed: Int, falseApprovals: Int, agreementRate: Nullable(Num) },
+  { $id: "SuggestionScore", description: "What one suggested rule decided and how often people agreed" },
+);
+
 // Refund answers ------------------------------------------------------------------------------------
 
 export const qcAdviceFields = {
@@ -690,6 +705,8 @@ export const SHARED_SCHEMAS: object[] = [
   Decision,
   Risk,
   RuleVersion,
+  SuggestionTotals,
+  SuggestionScore,
   QcAdvice,
   ReceivedLine,
   Alert,

@@ -30,6 +30,7 @@ import { queueRoutes } from "./routes/queue.ts";
 import { receivingRoutes } from "./routes/receiving.ts";
 import { reconciliationRoutes } from "./routes/reconciliations.ts";
 import { refundRoutes } from "./routes/refunds.ts";
+import { ruleSuggestionRoutes } from "./routes/rule-suggestions.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { sessionRoutes, signInRoutes } from "./routes/session.ts";
 import { settingsRoutes } from "./routes/settings.ts";
@@ -161,6 +162,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       await api.register(caseRoutes, { ctx: opts.ctx });
       await api.register(queueRoutes, { ctx: opts.ctx });
       await api.register(ruleRoutes, { ctx: opts.ctx });
+      await api.register(ruleSuggestionRoutes, { ctx: opts.ctx });
       await api.register(alertRoutes, { ctx: opts.ctx });
       await api.register(settingsRoutes, { ctx: opts.ctx });
       await api.register(trackingRoutes, { ctx: opts.ctx });

@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS = {
   "rules.draft.update": { global: true },
   "rules.draft.delete": { global: true },
   "rules.activate": { global: true },
+  "rules.suggestion.dismiss": { global: true },
   "token.create": { global: false },
   "token.revoke": { global: false },
   "user.create": { global: false },

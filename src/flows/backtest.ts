@@ -1,22 +1,19 @@
 import { sql } from "kysely";
 import { assessRisk } from "../domain/risk/assess.ts";
-import { type BacktestReport, createBacktest } from "../domain/rules/backtest.ts";
+import { type BacktestReport, createBacktest, type HumanDecision } from "../domain/rules/backtest.ts";
 import { validateRuleSet } from "../domain/rules/definition.ts";
 import { compileRuleSet } from "../domain/rules/evaluate.ts";
+import type { CaseFacts } from "../domain/rules/facts.ts";
 import { loadCaseContexts } from "../store/facts.ts";
 import type { FlowContext } from "./context.ts";
 import { compiledVersion, liveRules } from "./rules.ts";
 import { riskThresholds, timeZone } from "./settings.ts";
 
-export interface BacktestInput {
+export interface BacktestInput extends HistoryInput {
   /** A stored version; neither this nor a definition: the live rule set. */
   version?: number;
   /** A rule set not saved yet (a draft being edited). */
   definition?: unknown;
-  /** Only cases opened in [from, to). */
-  from?: string;
-  to?: string;
-  shops?: readonly string[] | null;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -33,16 +30,42 @@ export async function backtestRules(ctx: FlowContext, input: BacktestInput = {})
       : input.version !== undefined
         ? await compiledVersion(ctx, input.version)
         : (await liveRules(ctx)).rules;
-  // Each case's last decision by a person — the answer the rules are measured against.
-  const { rows: labels } = await sql<{ case_id: number; action: "approve" | "reject" }>`
-    select distinct on (e.case_id) e.case_id, e.action
-      from case_events e join cases c on c.id = e.case_id
-     where e.action in ('approve', 'reject') and e.actor like 'user:%'
-       ${input.from ? sql`and c.created_at >= ${new Date(input.from)}` : sql``}
-       ${input.to ? sql`and c.created_at < ${new Date(input.to)}` : sql``}
-       ${input.shops ? sql`and c.shop_id = any(${[...input.shops]}::text[])` : sql``}
-     order by e.case_id, e.id desc`.execute(ctx.db);
   const bt = createBacktest(compiled);
+  await forEachDecided(ctx, input, (caseId, facts, human) => bt.add(caseId, facts, human), input.onProgress);
+  return bt.report();
+}
+
+/** Which past cases: opened in [from, to), in these shops (null: all). */
+export interface HistoryInput {
+  from?: string | undefined;
+  to?: string | undefined;
+  shops?: readonly string[] | null | undefined;
+  /** The most recent this many decided cases only. */
+  limit?: number;
+}
+
+/**
+ * Each past case a person decided, with its facts as they stood when it was opened (risk scored as the
+ * live review scores it) and that person's last decision, in batches.
+ */
+export async function forEachDecided(
+  ctx: FlowContext,
+  input: HistoryInput,
+  each: (caseId: string, facts: CaseFacts, human: HumanDecision) => void,
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
+  // Each case's last decision by a person — the answer the rules are measured against.
+  const { rows: labels } = await sql<{ case_id: number; action: HumanDecision }>`
+    select * from (
+      select distinct on (e.case_id) e.case_id, e.action
+        from case_events e join cases c on c.id = e.case_id
+       where e.action in ('approve', 'reject') and e.actor like 'user:%'
+         ${input.from ? sql`and c.created_at >= ${new Date(input.from)}` : sql``}
+         ${input.to ? sql`and c.created_at < ${new Date(input.to)}` : sql``}
+         ${input.shops ? sql`and c.shop_id = any(${[...input.shops]}::text[])` : sql``}
+       order by e.case_id desc, e.id desc
+       ${input.limit ? sql`limit ${input.limit}` : sql``}) d
+     order by case_id`.execute(ctx.db);
   const tz = await timeZone(ctx);
   const thresholds = await riskThresholds(ctx);
   for (let i = 0; i < labels.length; i += BATCH) {
@@ -51,9 +74,8 @@ export async function backtestRules(ctx: FlowContext, input: BacktestInput = {})
     const contexts = await loadCaseContexts(ctx.db, [...human.keys()], tz);
     for (const c of contexts) {
       c.facts.riskScore = assessRisk(c.profile, thresholds, c.facts.currency).score;
-      bt.add(String(c.caseId), c.facts, human.get(c.caseId) as "approve" | "reject");
+      each(String(c.caseId), c.facts, human.get(c.caseId) as HumanDecision);
     }
-    input.onProgress?.(Math.min(i + BATCH, labels.length), labels.length);
+    onProgress?.(Math.min(i + BATCH, labels.length), labels.length);
   }
-  return bt.report();
 }

@@ -437,6 +437,11 @@ const SAMPLES: Record<string, SampleFn> = {
   },
   "POST /api/v1/rules/dry-run": (f) => ({ url: "/api/v1/rules/dry-run", payload: { caseId: f.cases.read } }),
   "POST /api/v1/rules/backtests": () => ({ url: "/api/v1/rules/backtests", payload: {} }),
+  "POST /api/v1/rules/suggestions": () => ({ url: "/api/v1/rules/suggestions", payload: {} }),
+  "POST /api/v1/rules/suggestions/dismissed": () => ({
+    url: "/api/v1/rules/suggestions/dismissed",
+    payload: { fingerprint: '["case.type","eq","reship"]' },
+  }),
   "GET /api/v1/alerts": () => ({ url: "/api/v1/alerts?limit=200" }),
   "POST /api/v1/alerts/{id}/acknowledge": (f) => ({
     url: `/api/v1/alerts/${f.alertId}/acknowledge`,

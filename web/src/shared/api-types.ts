@@ -524,7 +524,7 @@ export type paths = {
     get: {
       parameters: {
         query?: {
-          action?: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.activate" | "token.create" | "token.revoke" | "user.create" | "user.update";
+          action?: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.activate" | "rules.suggestion.dismiss" | "token.create" | "token.revoke" | "user.create" | "user.update";
           subject?: string;
           /** @description e.g. "user:alice" */
           actor?: string;
@@ -544,7 +544,7 @@ export type paths = {
             "application/json": {
               items: ({
                   /** @enum {string} */
-                  action: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.activate" | "token.create" | "token.revoke" | "user.create" | "user.update";
+                  action: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.activate" | "rules.suggestion.dismiss" | "token.create" | "token.revoke" | "user.create" | "user.update";
                   actor: string;
                   actorTokenId: number | null;
                   /** @description … and after */
@@ -5910,6 +5910,154 @@ export type paths = {
       };
     };
   };
+  "/api/v1/rules/suggestions": {
+    /** Propose approval rules learned from the cases people decided */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": {
+            /** Format: date-time */
+            from?: string;
+            /** @description Agreement with people each suggestion must reach on held-out cases (default 0.995) */
+            minAgreement?: number;
+            /** Format: date-time */
+            to?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Approval rules learned from history, judged on held-out cases */
+        200: {
+          content: {
+            "application/json": {
+              cases: number;
+              fitted: number;
+              heldOut: number;
+              live: components["schemas"]["SuggestionTotals"];
+              suggestions: {
+                  examples: string[];
+                  fingerprint: string;
+                  fitted: components["schemas"]["SuggestionScore"];
+                  heldOut: components["schemas"]["SuggestionScore"];
+                  /** @description The rule, ready to add to a draft (below every live rule) */
+                  rule: {
+                    [key: string]: unknown;
+                  };
+                  text: components["schemas"]["Label"];
+                }[];
+              withSuggestions: components["schemas"]["SuggestionTotals"];
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/rules/suggestions/dismissed": {
+    /** Never propose a suggestion again */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": {
+            fingerprint: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Dismissed: never proposed again */
+        200: {
+          content: {
+            "application/json": {
+              dismissed: number;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
   "/api/v1/rules/versions": {
     post: {
       requestBody: {
@@ -9642,6 +9790,20 @@ export type components = {
       channel: "taobao" | "tmall" | "jd" | "pdd" | "douyin" | "wechat_channels" | "shopify" | "manual";
       id: string;
       name: string;
+    };
+    /** @description What one suggested rule decided and how often people agreed */
+    SuggestionScore: {
+      agreed: number;
+      agreementRate: number | null;
+      decided: number;
+      falseApprovals: number;
+    };
+    /** @description A rule set replayed over the held-out cases */
+    SuggestionTotals: {
+      agreementRate: number | null;
+      automated: number;
+      automationRate: number;
+      falseApprovals: number;
     };
     /** @description An API token (its secret is shown once, when it is made) */
     Token: {
