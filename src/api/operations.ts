@@ -6,6 +6,7 @@ import { CONDITIONS, DISPOSITIONS, SOURCE_KINDS } from "../domain/inventory.ts";
 import { COMPENSATION_TYPES, LEDGER_KINDS } from "../domain/ledger.ts";
 import { TENDERS } from "../domain/order.ts";
 import { AUDIT_ACTION_NAMES } from "../flows/audit.ts";
+import { SCAN_KINDS } from "../flows/receive-scan.ts";
 import {
   Alert,
   Amount,
@@ -396,7 +397,7 @@ const Candidate = Obj({
   type: Enum(CASE_TYPES),
   status: CaseStatus,
   reason: Enum(REASON_CODES),
-  matchedBy: Enum(["tracking", "sku"]),
+  matchedBy: Enum(SCAN_KINDS),
   returnParcel: Nullable(Obj({ carrier: Str, trackingNo: Str, signedAt: Nullable(Time) })),
   outstanding: Type.Array(Obj({ lineId: Int, sku: Str, title: Nullable(Str), quantity: Int })),
   createdAt: Time,
@@ -404,7 +405,7 @@ const Candidate = Obj({
 const ScanReceived = Obj({
   outcome: Enum(["received"]),
   caseId: Int,
-  matchedBy: Enum(["tracking", "sku"]),
+  matchedBy: Enum(SCAN_KINDS),
   status: CaseStatus,
   version: Int,
   ...receipt,
@@ -414,7 +415,7 @@ const ScanResult = Type.Union(
     ScanReceived,
     Obj({
       outcome: Enum(["choose"]),
-      matchedBy: Enum(["tracking", "sku"]),
+      matchedBy: Enum(SCAN_KINDS),
       candidates: Type.Array(Candidate),
     }),
     Obj({ outcome: Enum(["unidentified"]), parcelId: Int, replayed: Bool }),
@@ -1031,7 +1032,7 @@ export const OPERATIONS: Record<string, Declared> = {
       200: json(
         "The cases the code may belong to, most likely first",
         Obj({
-          matchedBy: Enum(["tracking", "sku"]),
+          matchedBy: Enum(SCAN_KINDS),
           candidates: Type.Array(Candidate),
           parcelKnown: Bool,
           parcelCases: Ids,
@@ -1124,6 +1125,7 @@ export const OPERATIONS: Record<string, Declared> = {
               receiptId: Int,
               lineId: Int,
               sku: Str,
+              title: Nullable(Type.String({ description: "The order line's item name" })),
               quantity: Int,
               condition: Enum(CONDITIONS),
               photos: Strs,
@@ -1152,6 +1154,28 @@ export const OPERATIONS: Record<string, Declared> = {
         }),
       ),
     },
+  },
+  "POST /cases/:id/inspections/quote": {
+    ok: {
+      200: json(
+        "What the inspection would record and QC's advice after it; nothing is saved",
+        Obj({
+          caseId: Int,
+          lines: Type.Array(
+            Obj({
+              receiptLineId: Int,
+              quantity: Int,
+              result: Enum(["pass", "fail"]),
+              disposition: Enum(DISPOSITIONS),
+              finding: Enum(FINDING_CODES),
+              deduction: M,
+            }),
+          ),
+          ...qcAdviceFields,
+        }),
+      ),
+    },
+    errors: [422],
   },
   "POST /cases/:id/inspections": { ok: { 200: json("Inspected", Inspected) }, errors: [409, 422] },
   "GET /cases/:id/refund-recommendation": {

@@ -63,14 +63,22 @@ export function recommendRefund(units: readonly InspectedUnits[]): RefundRecomme
     .map((u) => ({ finding: u.finding, sku: u.sku, quantity: u.quantity }));
   if (units.some((u) => REFUSE.includes(u.finding))) return { kind: "refuse", reasons, deductions: [] };
   const deductions = units.flatMap((u) => {
-    const rate = DEDUCTION_RATES_BP[u.finding];
-    if (rate === undefined && u.deduction === null) return [];
-    const amount = Math.min(u.deduction ?? bp(u.paid, rate ?? 0), u.paid);
+    const amount = unitsDeduction(u);
     if (amount <= 0) return [];
     const label = FINDINGS[u.finding];
     return [{ kind: "other" as const, amount, note: `${label.zh} ${label.en}: ${u.sku} ×${u.quantity}` }];
   });
   return { kind: deductions.length > 0 ? "deduct" : "full", reasons, deductions };
+}
+
+/**
+ * What inspected units take off the refund (minor units): the inspector's own amount, else the finding's
+ * rate of what the units paid; never more than they paid, 0 when the finding costs nothing.
+ */
+export function unitsDeduction(u: Pick<InspectedUnits, "finding" | "paid" | "deduction">): number {
+  const rate = DEDUCTION_RATES_BP[u.finding];
+  if (rate === undefined && u.deduction === null) return 0;
+  return Math.max(0, Math.min(u.deduction ?? bp(u.paid, rate ?? 0), u.paid));
 }
 
 /** The units' share of a line's paid amount, rounded down. */

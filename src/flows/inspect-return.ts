@@ -8,6 +8,7 @@ import {
   paidShare,
   type RefundRecommendation,
   recommendRefund,
+  unitsDeduction,
   validateFinding,
 } from "../domain/inspection.ts";
 import { type Condition, type Disposition, dispositionFor, inspectionDelta } from "../domain/inventory.ts";
@@ -58,6 +59,76 @@ export interface InspectResult extends StepResult {
 
 const RESULTS = ["pass", "fail"];
 
+/** The checks an inspection's lines pass before anything is read. */
+function validateAsked(lines: InspectLineInput[]) {
+  if (!Array.isArray(lines) || lines.length === 0)
+    fail("NOTHING_TO_INSPECT", "Name the receipt lines that were inspected");
+  for (const x of lines) {
+    if (!RESULTS.includes(x.result)) fail("INVALID_QC_RESULT", 'QC result must be "pass" or "fail"');
+    if (x.quantity !== undefined && (!Number.isSafeInteger(x.quantity) || x.quantity <= 0))
+      fail("INVALID_QUANTITY", "Quantity must be a positive integer");
+    validateFinding(x.finding);
+  }
+}
+
+type ReceivedLine = Awaited<ReturnType<typeof caseReceiptLines>>[number];
+
+/**
+ * The inspections `asked` makes of the case's received lines, checked against what awaits inspection;
+ * each row's line carries its inspected count after them.
+ */
+function planInspections(
+  kase: { id: number; reason: string; currency: string },
+  received: readonly ReceivedLine[],
+  asked: InspectLineInput[],
+  opts: { key: string | null; who: string; now: Date },
+) {
+  const byId = new Map(received.map((x) => [x.id, { ...x }]));
+  const rows = asked.map((x, i) => {
+    const line =
+      byId.get(x.receiptLineId) ??
+      fail("RECEIPT_LINE_NOT_FOUND", `Receipt line ${x.receiptLineId} is not part of case ${kase.id}`, {
+        receiptLineId: x.receiptLineId,
+      });
+    const pending = line.quantity - line.inspected;
+    const quantity = x.quantity ?? pending;
+    if (quantity <= 0 || quantity > pending) {
+      fail(
+        "INSPECTION_EXCEEDS_RECEIPT",
+        `Only ${pending} units of receipt line ${line.id} await inspection`,
+        {
+          receiptLineId: line.id,
+          pending,
+        },
+      );
+    }
+    if (!line.stocked && x.result === "pass")
+      fail("NOTHING_TO_PASS", `Receipt line ${line.id} holds no goods of ${line.sku} (${line.condition})`, {
+        receiptLineId: line.id,
+        condition: line.condition,
+      });
+    line.inspected += quantity;
+    const disposition = dispositionFor(x.result, x.disposition);
+    return {
+      line,
+      insert: {
+        receipt_line_id: line.id,
+        case_id: kase.id,
+        key: opts.key ? `${opts.key}#${i}` : null,
+        quantity,
+        result: x.result,
+        disposition,
+        finding: x.finding ?? defaultFinding(line.condition as Condition, kase.reason),
+        deduction: x.deduction !== undefined ? parseMinor(x.deduction, kase.currency) : null,
+        note: x.note ?? null,
+        inspected_by: opts.who,
+        inspected_at: opts.now,
+      },
+    };
+  });
+  return { rows, byId };
+}
+
 /** 质检 per receipt line: units move out of quarantine; when the last unit is inspected the case moves on. */
 export async function inspectLines(
   ctx: FlowContext,
@@ -65,14 +136,7 @@ export async function inspectLines(
   caseId: number,
   input: InspectLinesInput,
 ): Promise<InspectResult> {
-  if (!Array.isArray(input.lines) || input.lines.length === 0)
-    fail("NOTHING_TO_INSPECT", "Name the receipt lines that were inspected");
-  for (const x of input.lines) {
-    if (!RESULTS.includes(x.result)) fail("INVALID_QC_RESULT", 'QC result must be "pass" or "fail"');
-    if (x.quantity !== undefined && (!Number.isSafeInteger(x.quantity) || x.quantity <= 0))
-      fail("INVALID_QUANTITY", "Quantity must be a positive integer");
-    validateFinding(x.finding);
-  }
+  validateAsked(input.lines);
   const key = input.key?.trim() || null;
   return withCase(
     ctx,
@@ -195,51 +259,9 @@ async function inspectLocked(
   const { tx, kase } = l;
   await checkVersion(l, opts.expectedVersion);
   const received = read ?? (await caseReceiptLines(tx, kase.id));
-  const byId = new Map(received.map((x) => [x.id, { ...x }]));
   const now = ctx.now();
   const who = actorName(actor);
-  const rows = asked.map((x, i) => {
-    const line =
-      byId.get(x.receiptLineId) ??
-      fail("RECEIPT_LINE_NOT_FOUND", `Receipt line ${x.receiptLineId} is not part of case ${kase.id}`, {
-        receiptLineId: x.receiptLineId,
-      });
-    const pending = line.quantity - line.inspected;
-    const quantity = x.quantity ?? pending;
-    if (quantity <= 0 || quantity > pending) {
-      fail(
-        "INSPECTION_EXCEEDS_RECEIPT",
-        `Only ${pending} units of receipt line ${line.id} await inspection`,
-        {
-          receiptLineId: line.id,
-          pending,
-        },
-      );
-    }
-    if (!line.stocked && x.result === "pass")
-      fail("NOTHING_TO_PASS", `Receipt line ${line.id} holds no goods of ${line.sku} (${line.condition})`, {
-        receiptLineId: line.id,
-        condition: line.condition,
-      });
-    line.inspected += quantity;
-    const disposition = dispositionFor(x.result, x.disposition);
-    return {
-      line,
-      insert: {
-        receipt_line_id: line.id,
-        case_id: kase.id,
-        key: opts.key ? `${opts.key}#${i}` : null,
-        quantity,
-        result: x.result,
-        disposition,
-        finding: x.finding ?? defaultFinding(line.condition as Condition, kase.reason),
-        deduction: x.deduction !== undefined ? parseMinor(x.deduction, kase.currency) : null,
-        note: x.note ?? null,
-        inspected_by: who,
-        inspected_at: now,
-      },
-    };
-  });
+  const { rows, byId } = planInspections(kase, received, asked, { key: opts.key, who, now });
   if (rows.length === 0 && !opts.whole) fail("NOTHING_TO_INSPECT", "Nothing awaits inspection");
   // The inspections and the receipt lines' inspected counts, in one statement.
   const inspected = new Map(rows.map((r) => [r.line.id, r.line.inspected]));
@@ -397,6 +419,72 @@ export const recommendationJson = (r: RefundRecommendation, currency: string) =>
     note: d.note,
   })),
 });
+
+/**
+ * 质检预估 (reads only): what inspecting `lines` would record — the finding each takes and the deduction it
+ * proposes — and the refund QC would then advise, from these units and those inspected before. The same
+ * checks as inspecting, so what the quote accepts the inspection takes.
+ */
+export async function quoteInspection(
+  ctx: FlowContext,
+  caseId: number,
+  input: { lines: InspectLineInput[]; shops?: readonly string[] | null },
+) {
+  validateAsked(input.lines);
+  const kase = await ctx.db
+    .selectFrom("cases")
+    .select(["id", "shop_id", "currency", "reason"])
+    .where("id", "=", caseId)
+    .executeTakeFirst();
+  if (!kase || (input.shops && !input.shops.includes(kase.shop_id)))
+    return fail("CASE_NOT_FOUND", `Case ${caseId} does not exist`, { caseId });
+  const received = await caseReceiptLines(ctx.db, caseId);
+  const { rows } = planInspections(kase, received, input.lines, { key: null, who: "", now: ctx.now() });
+  const paid = new Map(
+    (
+      await ctx.db
+        .selectFrom("order_lines")
+        .select(["id", "paid", "quantity"])
+        .where("id", "in", [0, ...new Set(rows.map((r) => r.line.order_line_id))])
+        .execute()
+    ).map((l) => [l.id, l]),
+  );
+  const proposed = rows.map((r) => {
+    const line = paid.get(r.line.order_line_id);
+    return {
+      sku: r.line.sku,
+      quantity: r.insert.quantity,
+      result: r.insert.result,
+      finding: r.insert.finding,
+      deduction: r.insert.deduction,
+      paid: line?.paid ?? 0,
+      line_quantity: line?.quantity ?? 1,
+    };
+  });
+  const advice = recommend([...(await inspectionsOf(ctx.db, caseId)), ...proposed]);
+  return {
+    caseId,
+    lines: rows.map((r, i) => {
+      const u = proposed[i] as (typeof proposed)[number];
+      return {
+        receiptLineId: r.line.id,
+        quantity: r.insert.quantity,
+        result: r.insert.result,
+        disposition: r.insert.disposition,
+        finding: r.insert.finding,
+        deduction: formatMinor(
+          unitsDeduction({
+            finding: u.finding,
+            paid: paidShare(u.paid, u.line_quantity, u.quantity),
+            deduction: u.deduction,
+          }),
+          kase.currency,
+        ),
+      };
+    }),
+    ...recommendationJson(advice, kase.currency),
+  };
+}
 
 /** The recommendation a reviewer sees before granting, and whether the case still awaits its refund. */
 export async function refundRecommendation(

@@ -9,12 +9,17 @@ import { type ReceiptLineInput, type ReceiveResult, receiveReturn } from "./rece
 import { recordParcel } from "./unidentified-parcels.ts";
 
 /**
- * 扫码收货: a warehouse scans a parcel's tracking number or a product's barcode (SKU) and we find the
- * case it belongs to. One candidate is received at once; several are for the person to choose; none
- * makes an unidentified parcel (无头件) to match later.
+ * 扫码收货: a warehouse scans a parcel's tracking number, a return code (the case's number) or a
+ * product's barcode (SKU) and we find the case it belongs to. One candidate is received at once; several
+ * are for the person to choose; none makes an unidentified parcel (无头件) to match later.
  */
 
-export type ScanKind = "tracking" | "sku";
+/**
+ * What a scanned code is: a return parcel's tracking number; a return code — the platform's after-sales
+ * number (平台售后单号) or our case number as the console shows it ("#123"); or a product barcode (SKU).
+ */
+export type ScanKind = "tracking" | "case" | "sku";
+export const SCAN_KINDS: readonly ScanKind[] = ["tracking", "case", "sku"];
 
 /** States a case takes goods back in, read off the machines (every `receive` row's `from`). */
 const RECEIVABLE = [
@@ -42,7 +47,7 @@ export interface Candidate {
 export interface ScanInput {
   /** What was scanned. */
   code: string;
-  /** What the code is; default: a tracking number if any return parcel has it, else a SKU. */
+  /** What the code is; default: a tracking number if a return parcel has it, else a return code, else a SKU. */
   kind?: ScanKind;
   carrier?: string;
   warehouse?: string;
@@ -73,9 +78,15 @@ export async function findCandidates(
 ): Promise<{ matchedBy: ScanKind; candidates: Candidate[]; parcelKnown: boolean; parcelCases: number[] }> {
   const scanned = code?.trim();
   if (!scanned) fail("SCAN_REQUIRED", "Scan a tracking number or a barcode");
-  const byTracking = opts.kind !== "sku" ? await candidatesBy(db, "tracking", scanned, opts.shops) : null;
-  if (byTracking && (byTracking.candidates.length > 0 || byTracking.parcelKnown || opts.kind === "tracking"))
-    return byTracking;
+  const asked = opts.kind;
+  if (asked === undefined || asked === "tracking") {
+    const byTracking = await candidatesBy(db, "tracking", scanned, opts.shops);
+    if (byTracking.parcelKnown || asked === "tracking") return byTracking;
+  }
+  if (asked === undefined || asked === "case") {
+    const byCase = await candidatesBy(db, "case", scanned, opts.shops);
+    if (byCase.parcelKnown || asked === "case") return byCase;
+  }
   return candidatesBy(db, "sku", scanned, opts.shops);
 }
 
@@ -92,7 +103,9 @@ async function candidatesBy(
       : by === "tracking"
         ? sql`select s.case_id as id from shipments s
                where s.direction = 'return' and s.tracking_no = ${code} and s.case_id is not null`
-        : sql`select ci.case_id as id from case_items ci join order_lines l on l.id = ci.order_line_id
+        : by === "case"
+          ? returnCodeCases(code)
+          : sql`select ci.case_id as id from case_items ci join order_lines l on l.id = ci.order_line_id
                where l.sku = ${code}`;
   const { rows } = await sql<{
     id: number;
@@ -126,8 +139,8 @@ async function candidatesBy(
      where c.id in (${ids})
        ${shops ? sql`and c.shop_id = any(${[...shops]}::text[])` : sql``}
      order by c.id`.execute(db);
-  // A return parcel we know of, whether or not its cases still expect anything.
-  const parcelCases = by === "tracking" && caseId === undefined ? rows.map((r) => r.id) : [];
+  // A return parcel (or case) we know of, whether or not its cases still expect anything.
+  const parcelCases = by !== "sku" && caseId === undefined ? rows.map((r) => r.id) : [];
   const candidates = rows
     .filter((r) => RECEIVABLE.includes(r.status as never))
     .map(
@@ -143,7 +156,7 @@ async function candidatesBy(
         returnParcel: r.tracking_no
           ? { carrier: r.carrier as string, trackingNo: r.tracking_no, signedAt: r.signed_at }
           : null,
-        outstanding: r.outstanding.filter((x) => by === "tracking" || x.sku === code),
+        outstanding: r.outstanding.filter((x) => by !== "sku" || x.sku === code),
         createdAt: r.created_at,
       }),
     )
@@ -158,10 +171,21 @@ async function candidatesBy(
   return { matchedBy: by, candidates, parcelKnown: parcelCases.length > 0, parcelCases };
 }
 
+/**
+ * The cases a return code names: the platform's after-sales number (any letter case, as the search index
+ * reads it) or "#<case id>" as the console shows a case.
+ */
+function returnCodeCases(code: string) {
+  const own = /^#(\d{1,15})$/.exec(code);
+  return own
+    ? sql`select ${Number(own[1])}::bigint as id`
+    : sql`select c.id from cases c where lower(c.external_id) = lower(${code})`;
+}
+
 /** What a scan receives into the chosen case, unless the caller said: a parcel everything, a barcode one unit. */
 function scanContents(kind: ScanKind, code: string, c: Candidate | undefined, input: ScanInput) {
   if (input.lines?.length) return { lines: input.lines };
-  if (kind === "tracking" && input.quantity === undefined && c) {
+  if (kind !== "sku" && input.quantity === undefined && c) {
     return { lines: c.outstanding.map((x) => ({ lineId: x.lineId, quantity: x.quantity })) };
   }
   if (kind === "sku" && c) {

@@ -558,6 +558,10 @@ const SAMPLES: Record<string, SampleFn> = {
   "GET /api/v1/cases/{id}/receipt-lines": (f) => ({
     url: `/api/v1/cases/${f.cases.inspections}/receipt-lines`,
   }),
+  "POST /api/v1/cases/{id}/inspections/quote": (f) => ({
+    url: `/api/v1/cases/${f.cases.inspections}/inspections/quote`,
+    payload: { lines: [{ receiptLineId: f.receiptLineId, result: "fail", finding: "buyer_damage" }] },
+  }),
   "POST /api/v1/cases/{id}/inspections": (f) => ({
     url: `/api/v1/cases/${f.cases.inspections}/inspections`,
     payload: { lines: [{ receiptLineId: f.receiptLineId, result: "pass" }] },

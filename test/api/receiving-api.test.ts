@@ -34,7 +34,7 @@ async function call(who: string, method: "GET" | "POST" | "PUT" | "PATCH", url: 
 
 /** An approved case over HTTP with its own SKUs; `tracking` records the buyer's return parcel. */
 async function newCase(
-  opts: { type?: string; reason?: string; tracking?: string; only?: "tee" | "cap" } = {},
+  opts: { type?: string; reason?: string; tracking?: string; only?: "tee" | "cap"; externalId?: string } = {},
 ) {
   const skus = freshSkus();
   const order = await call(
@@ -58,6 +58,7 @@ async function newCase(
     type: opts.type ?? "return_refund",
     reason: opts.reason ?? "changed_mind",
     source: "chat",
+    ...(opts.externalId ? { externalId: opts.externalId } : {}),
     items: lines
       .filter((l) => !opts.only || l.sku === skus[opts.only])
       .map((l) => ({ lineId: l.id, quantity: l.quantity })),
@@ -183,6 +184,59 @@ describe("receiving and inventory over HTTP", () => {
       contents: "鞋",
     });
     expect(direct.status).toBe(201);
+  });
+
+  it("finds a case by its return code, and quotes QC's deduction before anything is saved", async () => {
+    const platformNo = `RT${trackingNo()}`;
+    const { caseId, skus } = await newCase({ externalId: platformNo });
+    // The platform's after-sales number, in any letter case, and the case's own number as the console shows it.
+    for (const code of [platformNo.toLowerCase(), `#${caseId}`]) {
+      const found = await call("warehouse", "GET", `/receiving/candidates?code=${encodeURIComponent(code)}`);
+      expect(found.body).toMatchObject({ matchedBy: "case", parcelKnown: true, parcelCases: [caseId] });
+      expect(found.body.candidates[0].outstanding).toHaveLength(2);
+    }
+    const scan = await call("warehouse", "POST", "/receiving/scan", {
+      code: `#${caseId}`,
+      key: `rc-${caseId}`,
+    });
+    expect(scan.body).toMatchObject({ outcome: "received", matchedBy: "case", caseId, status: "received" });
+    // Received in full: the code still names the case (no unidentified parcel), which expects nothing more.
+    const after = await call("warehouse", "GET", `/receiving/candidates?code=${platformNo}`);
+    expect(after.body).toMatchObject({ candidates: [], parcelKnown: true, parcelCases: [caseId] });
+
+    const received = await call("warehouse", "GET", `/cases/${caseId}/receipt-lines`);
+    const tee = (received.body.lines as { id: number; sku: string; title: string }[]).find(
+      (l) => l.sku === skus.tee,
+    );
+    expect(tee?.title).toBe("T恤");
+    const cap = (received.body.lines as { id: number; sku: string }[]).find((l) => l.sku === skus.cap);
+    const asked = [
+      { receiptLineId: tee?.id, quantity: 1, result: "pass" },
+      { receiptLineId: tee?.id, quantity: 1, result: "fail", finding: "buyer_damage" },
+      { receiptLineId: cap?.id, result: "fail", disposition: "scrap", finding: "missing_parts" },
+    ];
+    const quote = await call("warehouse", "POST", `/cases/${caseId}/inspections/quote`, { lines: asked });
+    expect(quote.status).toBe(200);
+    expect(quote.body.lines.map((l: { disposition: string; finding: string }) => l.disposition)).toEqual([
+      "sellable",
+      "defective",
+      "scrap",
+    ]);
+    expect(quote.body.lines[0]).toMatchObject({ finding: "none", deduction: "0.00" });
+    expect(quote.body).toMatchObject({ kind: "deduct", currency: "CNY" });
+    // Nothing was saved: the lines still await inspection and stock still waits in quarantine.
+    expect((await call("warehouse", "GET", `/cases/${caseId}/receipt-lines`)).body.inspections).toEqual([]);
+    // What the quote proposed is what the inspection then advises.
+    const qc = await call("warehouse", "POST", `/cases/${caseId}/inspections`, { lines: asked });
+    expect(qc.body.recommendation.deductions.map((d: { amount: string }) => d.amount)).toEqual(
+      quote.body.lines.slice(1).map((l: { deduction: string }) => l.deduction),
+    );
+    expect(quote.body.deductions).toEqual(qc.body.recommendation.deductions);
+    // Asking more than awaits inspection is refused the way inspecting refuses it.
+    const over = await call("warehouse", "POST", `/cases/${caseId}/inspections/quote`, {
+      lines: [{ receiptLineId: tee?.id, result: "pass" }],
+    });
+    expect(over).toMatchObject({ status: 422, body: { code: "INSPECTION_EXCEEDS_RECEIPT" } });
   });
 
   it("answers a batch line by line", async () => {

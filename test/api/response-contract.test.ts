@@ -234,6 +234,17 @@ describe("the responses declared in the OpenAPI document", () => {
     await call("POST", "/receiving/scan", { code: parcel, key: `scan-${parcel}` });
     await call("POST", "/receiving/scan", { code: parcel, key: `scan-${parcel}` });
     const receipt = await ok("GET", `/cases/${qc.id}/receipt-lines`);
+    await ok("POST", `/cases/${qc.id}/inspections/quote`, {
+      lines: (receipt.lines as { id: number }[]).map((l) => ({
+        receiptLineId: l.id,
+        result: "fail",
+        finding: "missing_parts",
+      })),
+    });
+    await call("POST", `/cases/${qc.id}/inspections/quote`, {
+      lines: [{ receiptLineId: 99999999, result: "pass" }],
+    });
+    await call("GET", `/receiving/candidates?code=%23${qc.id}`);
     const inspected = await call("POST", `/cases/${qc.id}/inspections`, {
       key: `qc-${parcel}`,
       lines: (receipt.lines as { id: number }[]).map((l, i) =>

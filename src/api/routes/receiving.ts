@@ -7,6 +7,7 @@ import {
   grantRecommendedRefund,
   type InspectLinesInput,
   inspectLines,
+  quoteInspection,
   recommendationJson,
   refundRecommendation,
 } from "../../flows/inspect-return.ts";
@@ -14,7 +15,9 @@ import { sendNow } from "../../flows/issue-refund.ts";
 import {
   findCandidates,
   receiveScanned,
+  SCAN_KINDS,
   type ScanInput,
+  type ScanKind,
   scanBatch,
   scanReceive,
 } from "../../flows/receive-scan.ts";
@@ -42,8 +45,12 @@ const Lines = Type.Array(
   { minItems: 1 },
 );
 const Scan = {
-  code: Type.String({ minLength: 1, description: "The scanned tracking number or barcode (SKU)" }),
-  kind: Type.Optional(Enum(["tracking", "sku"])),
+  code: Type.String({
+    minLength: 1,
+    description:
+      'The scanned tracking number, return code (the platform\'s after-sales number, or "#<case id>") or barcode (SKU)',
+  }),
+  kind: Type.Optional(Enum(SCAN_KINDS)),
   carrier: Type.Optional(Type.String()),
   warehouse: Type.Optional(Type.String()),
   key: Type.Optional(Type.String({ description: "The scan's id: sending it again changes nothing" })),
@@ -54,6 +61,20 @@ const Scan = {
   note: Type.Optional(Type.String()),
   contents: Type.Optional(Type.String({ description: "What is inside, kept if the parcel is unidentified" })),
 };
+
+/** Inspected units per receipt line (质检明细). */
+const InspectionLines = Type.Array(
+  Type.Object({
+    receiptLineId: Type.Integer(),
+    quantity: Type.Optional(Type.Integer({ minimum: 1 })),
+    result: Enum(["pass", "fail"]),
+    disposition: Type.Optional(Enum(DISPOSITIONS)),
+    finding: Type.Optional(Enum(FINDING_CODES)),
+    deduction: Type.Optional(Amount),
+    note: Type.Optional(Type.String()),
+  }),
+  { minItems: 1 },
+);
 
 const actorOf = (p: Principal): Actor => ({ kind: "user", id: p.name });
 
@@ -75,14 +96,14 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         summary: "The cases a scanned code may belong to, most likely first (reads only)",
         querystring: Type.Object({
           code: Type.String({ minLength: 1 }),
-          kind: Type.Optional(Enum(["tracking", "sku"])),
+          kind: Type.Optional(Enum(SCAN_KINDS)),
         }),
       },
     },
     async (req) => {
       const p = principal(req);
       return findCandidates(ctx.db, req.query.code, {
-        ...(req.query.kind ? { kind: req.query.kind as "tracking" | "sku" } : {}),
+        ...(req.query.kind ? { kind: req.query.kind as ScanKind } : {}),
         shops: p.shops,
       });
     },
@@ -263,12 +284,23 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         await caseReceiptLines(ctx.db, req.params.id),
         await caseInspections(ctx.db, req.params.id),
       ];
+      // The items' names, for the person at the scan station.
+      const titles = new Map(
+        (
+          await ctx.db
+            .selectFrom("order_lines")
+            .select(["id", "title"])
+            .where("id", "in", [0, ...new Set(lines.map((x) => x.order_line_id))])
+            .execute()
+        ).map((l) => [l.id, l.title]),
+      );
       return {
         lines: lines.map((x) => ({
           id: x.id,
           receiptId: x.receipt_id,
           lineId: x.order_line_id,
           sku: x.sku,
+          title: titles.get(x.order_line_id) ?? null,
           quantity: x.quantity,
           condition: x.condition,
           photos: x.photos,
@@ -296,6 +328,27 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   );
 
   app.post(
+    "/cases/:id/inspections/quote",
+    {
+      config: { permission: "case.inspect" },
+      schema: {
+        tags: ["receiving"],
+        summary:
+          "What inspecting these lines would record (finding, proposed deduction) and the refund QC would then advise (reads only)",
+        params: Type.Object({ id: Type.Integer() }),
+        body: Type.Object({ lines: InspectionLines }),
+      },
+    },
+    async (req) => {
+      const p = principal(req);
+      return quoteInspection(ctx, req.params.id, {
+        lines: req.body.lines as InspectLinesInput["lines"],
+        shops: p.shops,
+      });
+    },
+  );
+
+  app.post(
     "/cases/:id/inspections",
     {
       config: { permission: "case.inspect" },
@@ -308,18 +361,7 @@ export async function receivingRoutes(app: App, { ctx }: { ctx: FlowContext }) {
           expectedVersion: Type.Optional(Type.Integer()),
           note: Type.Optional(Type.String()),
           key: Type.Optional(Type.String()),
-          lines: Type.Array(
-            Type.Object({
-              receiptLineId: Type.Integer(),
-              quantity: Type.Optional(Type.Integer({ minimum: 1 })),
-              result: Enum(["pass", "fail"]),
-              disposition: Type.Optional(Enum(DISPOSITIONS)),
-              finding: Type.Optional(Enum(FINDING_CODES)),
-              deduction: Type.Optional(Amount),
-              note: Type.Optional(Type.String()),
-            }),
-            { minItems: 1 },
-          ),
+          lines: InspectionLines,
         }),
       },
     },

@@ -54,7 +54,10 @@ function Frame({ session, live }: { session: Session; live: LiveState }) {
     icon: s.nav?.icon,
     label: t(`nav.${s.nav?.key}`),
   }));
-  const selected = items.find((i) => location.pathname.startsWith(i.key))?.key;
+  // The deepest screen the address is in (/warehouse/inventory is the stock screen, not the scan station).
+  const selected = items
+    .filter((i) => location.pathname === i.key || location.pathname.startsWith(`${i.key}/`))
+    .sort((a, b) => b.key.length - a.key.length)[0]?.key;
   const duty = useMutation({
     mutationFn: (onDuty: boolean) => call(api.PATCH("/api/v1/me", { body: { onDuty } })),
     onSuccess: (s) => client.setQueryData(keys.session(), s),

@@ -1,4 +1,10 @@
-import { AppstoreOutlined, InboxOutlined, TeamOutlined } from "@ant-design/icons";
+import {
+  AppstoreOutlined,
+  DatabaseOutlined,
+  InboxOutlined,
+  ScanOutlined,
+  TeamOutlined,
+} from "@ant-design/icons";
 import type { ComponentType, ReactNode } from "react";
 import type { Permission } from "../shared/session.ts";
 
@@ -11,7 +17,7 @@ export interface Screen {
   load: () => Promise<{ default: ComponentType }>;
   permission: Permission;
   /** Shown in the menu under this common.nav key; absent: reached by links only. */
-  nav?: { key: "queue" | "board" | "users"; icon: ReactNode };
+  nav?: { key: "queue" | "board" | "warehouse" | "inventory" | "users"; icon: ReactNode };
 }
 
 export const SCREENS: Screen[] = [
@@ -27,6 +33,18 @@ export const SCREENS: Screen[] = [
     load: () => import("./board/index.tsx"),
     permission: "cases.read",
     nav: { key: "board", icon: <AppstoreOutlined /> },
+  },
+  {
+    path: "warehouse",
+    load: () => import("./warehouse/index.tsx"),
+    permission: "case.receive",
+    nav: { key: "warehouse", icon: <ScanOutlined /> },
+  },
+  {
+    path: "warehouse/inventory",
+    load: () => import("./warehouse/inventory/index.tsx"),
+    permission: "inventory.read",
+    nav: { key: "inventory", icon: <DatabaseOutlined /> },
   },
   {
     path: "settings/users",

@@ -2004,6 +2004,118 @@ export type paths = {
       };
     };
   };
+  "/api/v1/cases/{id}/inspections/quote": {
+    /** What inspecting these lines would record (finding, proposed deduction) and the refund QC would then advise (reads only) */
+    post: {
+      parameters: {
+        path: {
+          id: number;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            lines: ({
+                /** @description Decimal amount in the order currency, as a string, e.g. "19.90" (JSON numbers are refused) */
+                deduction?: string;
+                /** @enum {string} */
+                disposition?: "sellable" | "defective" | "scrap" | "return_to_vendor";
+                /** @enum {string} */
+                finding?: "empty_box" | "wrong_item" | "missing_parts" | "buyer_damage" | "none";
+                note?: string;
+                quantity?: number;
+                receiptLineId: number;
+                /** @enum {string} */
+                result: "pass" | "fail";
+              })[];
+          };
+        };
+      };
+      responses: {
+        /** @description What the inspection would record and QC's advice after it; nothing is saved */
+        200: {
+          content: {
+            "application/json": {
+              caseId: number;
+              currency: string;
+              deductions: {
+                  amount: components["schemas"]["Amount"];
+                  /** @enum {string} */
+                  kind: "other";
+                  note: string;
+                }[];
+              /** @enum {string} */
+              kind: "refuse" | "deduct" | "full";
+              lines: ({
+                  deduction: components["schemas"]["Amount"];
+                  /** @enum {string} */
+                  disposition: "sellable" | "defective" | "scrap" | "return_to_vendor";
+                  /** @enum {string} */
+                  finding: "empty_box" | "wrong_item" | "missing_parts" | "buyer_damage" | "none";
+                  quantity: number;
+                  receiptLineId: number;
+                  /** @enum {string} */
+                  result: "pass" | "fail";
+                })[];
+              reasons: {
+                  finding: string;
+                  quantity: number;
+                  sku: string;
+                }[];
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
   "/api/v1/cases/{id}/issue-refund": {
     /** Send (or re-check with the channel) the case's pending refund now */
     post: {
@@ -2232,6 +2344,8 @@ export type paths = {
                   sku: string;
                   /** @description The units went into stock (quarantine) */
                   stocked: boolean;
+                  /** @description The order line's item name */
+                  title: string | null;
                   warehouse: string | null;
                 })[];
             };
@@ -4671,7 +4785,7 @@ export type paths = {
             scans: ({
                 carrier?: string;
                 caseId?: number;
-                /** @description The scanned tracking number or barcode (SKU) */
+                /** @description The scanned tracking number, return code (the platform's after-sales number, or "#<case id>") or barcode (SKU) */
                 code: string;
                 /** @enum {string} */
                 condition?: "intact" | "opened" | "damaged" | "wrong_item" | "missing_parts" | "empty_box";
@@ -4680,7 +4794,7 @@ export type paths = {
                 /** @description The scan's id: sending it again changes nothing */
                 key?: string;
                 /** @enum {string} */
-                kind?: "tracking" | "sku";
+                kind?: "tracking" | "case" | "sku";
                 lines?: ({
                     /** @enum {string} */
                     condition?: "intact" | "opened" | "damaged" | "wrong_item" | "missing_parts" | "empty_box";
@@ -4720,7 +4834,7 @@ export type paths = {
                     caseId: number;
                     lines: components["schemas"]["ReceivedLine"][];
                     /** @enum {string} */
-                    matchedBy: "tracking" | "sku";
+                    matchedBy: "tracking" | "case" | "sku";
                     /** @enum {string} */
                     outcome: "received";
                     receiptId: number;
@@ -4734,7 +4848,7 @@ export type paths = {
                         /** Format: date-time */
                         createdAt: string;
                         /** @enum {string} */
-                        matchedBy: "tracking" | "sku";
+                        matchedBy: "tracking" | "case" | "sku";
                         orderExternalId: string;
                         orderId: number;
                         outstanding: ({
@@ -4757,7 +4871,7 @@ export type paths = {
                         type: "refund_only" | "return_refund" | "exchange" | "reship";
                       })[];
                     /** @enum {string} */
-                    matchedBy: "tracking" | "sku";
+                    matchedBy: "tracking" | "case" | "sku";
                     /** @enum {string} */
                     outcome: "choose";
                   }) | {
@@ -4815,7 +4929,7 @@ export type paths = {
       parameters: {
         query: {
           code: string;
-          kind?: "tracking" | "sku";
+          kind?: "tracking" | "case" | "sku";
         };
       };
       responses: {
@@ -4828,7 +4942,7 @@ export type paths = {
                   /** Format: date-time */
                   createdAt: string;
                   /** @enum {string} */
-                  matchedBy: "tracking" | "sku";
+                  matchedBy: "tracking" | "case" | "sku";
                   orderExternalId: string;
                   orderId: number;
                   outstanding: ({
@@ -4851,7 +4965,7 @@ export type paths = {
                   type: "refund_only" | "return_refund" | "exchange" | "reship";
                 })[];
               /** @enum {string} */
-              matchedBy: "tracking" | "sku";
+              matchedBy: "tracking" | "case" | "sku";
               parcelCases: number[];
               parcelKnown: boolean;
             };
@@ -4900,7 +5014,7 @@ export type paths = {
             /** @description The scan's id: sending it again changes nothing */
             key?: string;
             /** @enum {string} */
-            kind?: "tracking" | "sku";
+            kind?: "tracking" | "case" | "sku";
             lines?: ({
                 /** @enum {string} */
                 condition?: "intact" | "opened" | "damaged" | "wrong_item" | "missing_parts" | "empty_box";
@@ -4925,7 +5039,7 @@ export type paths = {
               caseId: number;
               lines: components["schemas"]["ReceivedLine"][];
               /** @enum {string} */
-              matchedBy: "tracking" | "sku";
+              matchedBy: "tracking" | "case" | "sku";
               /** @enum {string} */
               outcome: "received";
               receiptId: number;
@@ -4943,7 +5057,7 @@ export type paths = {
               caseId: number;
               lines: components["schemas"]["ReceivedLine"][];
               /** @enum {string} */
-              matchedBy: "tracking" | "sku";
+              matchedBy: "tracking" | "case" | "sku";
               /** @enum {string} */
               outcome: "received";
               receiptId: number;
@@ -5018,7 +5132,7 @@ export type paths = {
         content: {
           "application/json": {
             carrier?: string;
-            /** @description The scanned tracking number or barcode (SKU) */
+            /** @description The scanned tracking number, return code (the platform's after-sales number, or "#<case id>") or barcode (SKU) */
             code: string;
             /** @enum {string} */
             condition?: "intact" | "opened" | "damaged" | "wrong_item" | "missing_parts" | "empty_box";
@@ -5027,7 +5141,7 @@ export type paths = {
             /** @description The scan's id: sending it again changes nothing */
             key?: string;
             /** @enum {string} */
-            kind?: "tracking" | "sku";
+            kind?: "tracking" | "case" | "sku";
             lines?: ({
                 /** @enum {string} */
                 condition?: "intact" | "opened" | "damaged" | "wrong_item" | "missing_parts" | "empty_box";
@@ -5052,7 +5166,7 @@ export type paths = {
               caseId: number;
               lines: components["schemas"]["ReceivedLine"][];
               /** @enum {string} */
-              matchedBy: "tracking" | "sku";
+              matchedBy: "tracking" | "case" | "sku";
               /** @enum {string} */
               outcome: "received";
               receiptId: number;
@@ -5066,7 +5180,7 @@ export type paths = {
                   /** Format: date-time */
                   createdAt: string;
                   /** @enum {string} */
-                  matchedBy: "tracking" | "sku";
+                  matchedBy: "tracking" | "case" | "sku";
                   orderExternalId: string;
                   orderId: number;
                   outstanding: ({
@@ -5089,7 +5203,7 @@ export type paths = {
                   type: "refund_only" | "return_refund" | "exchange" | "reship";
                 })[];
               /** @enum {string} */
-              matchedBy: "tracking" | "sku";
+              matchedBy: "tracking" | "case" | "sku";
               /** @enum {string} */
               outcome: "choose";
             }) | {
@@ -5107,7 +5221,7 @@ export type paths = {
               caseId: number;
               lines: components["schemas"]["ReceivedLine"][];
               /** @enum {string} */
-              matchedBy: "tracking" | "sku";
+              matchedBy: "tracking" | "case" | "sku";
               /** @enum {string} */
               outcome: "received";
               receiptId: number;
@@ -5121,7 +5235,7 @@ export type paths = {
                   /** Format: date-time */
                   createdAt: string;
                   /** @enum {string} */
-                  matchedBy: "tracking" | "sku";
+                  matchedBy: "tracking" | "case" | "sku";
                   orderExternalId: string;
                   orderId: number;
                   outstanding: ({
@@ -5144,7 +5258,7 @@ export type paths = {
                   type: "refund_only" | "return_refund" | "exchange" | "reship";
                 })[];
               /** @enum {string} */
-              matchedBy: "tracking" | "sku";
+              matchedBy: "tracking" | "case" | "sku";
               /** @enum {string} */
               outcome: "choose";
             }) | {

@@ -14,6 +14,16 @@ export const keys = {
   lifecycle: () => ["lifecycle"] as const,
   shops: () => ["shops"] as const,
   settings: (name: string) => ["settings", name] as const,
+  /** What arrived for a case and what QC found (under the case, so its live events refresh it). */
+  receiptLines: (id: number) => ["case", id, "receipt-lines"] as const,
+  /** QC's quote for the units as graded on screen (reads only). */
+  qcQuote: (id: number, lines: object) => ["case", id, "qc-quote", lines] as const,
+  /** Stock per SKU and warehouse, and the movements behind it. */
+  inventory: (filters?: object) => (filters ? (["inventory", filters] as const) : (["inventory"] as const)),
+  movements: (filters: object) => ["inventory", "movements", filters] as const,
+  warehouses: () => ["warehouses"] as const,
+  /** Unidentified parcels (无头件). */
+  parcels: (filters?: object) => (filters ? (["parcels", filters] as const) : (["parcels"] as const)),
   /** The rules vocabulary (reasons, solutions, policies): changes only with a release. */
   vocabulary: () => ["vocabulary"] as const,
 };

@@ -27,7 +27,8 @@ function invalidator(client: QueryClient) {
     pending = false;
     for (const id of cases) void client.invalidateQueries({ queryKey: keys.case(id) });
     for (const id of orders) void client.invalidateQueries({ queryKey: keys.order(id) });
-    for (const key of [keys.queue(), keys.board(), keys.views()])
+    // A case's step is what moves stock (receipts, inspections, replacements) and claims parcels.
+    for (const key of [keys.queue(), keys.board(), keys.views(), keys.inventory(), keys.parcels()])
       void client.invalidateQueries({ queryKey: key });
     cases = new Set();
     orders = new Set();

@@ -39,3 +39,18 @@ export function parseMoneyInput(text: string, currency: string): string | null {
   const whole = m[1]?.replace(/^0+(?=\d)/, "") ?? "0";
   return d === 0 ? whole : `${whole}.${frac.padEnd(d, "0")}`;
 }
+
+/** The sum of decimal amounts in one currency, added exactly in minor units: ["12.50", "0.75"] → "13.25". */
+export function sumAmounts(amounts: readonly string[], currency: string): string {
+  const d = decimalsOf(currency);
+  let total = 0n;
+  for (const a of amounts) {
+    const negative = a.startsWith("-");
+    const [whole = "0", frac = ""] = (negative ? a.slice(1) : a).split(".");
+    const minor = BigInt(`${whole}${frac.padEnd(d, "0").slice(0, d)}` || "0");
+    total += negative ? -minor : minor;
+  }
+  const sign = total < 0n ? "-" : "";
+  const digits = (total < 0n ? -total : total).toString().padStart(d + 1, "0");
+  return d === 0 ? `${sign}${digits}` : `${sign}${digits.slice(0, -d)}.${digits.slice(-d)}`;
+}

@@ -5,7 +5,14 @@ type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]>
 /** The same keys as zh-CN (the type checks it). */
 const en: Strings<typeof zhCN> = {
   app: { name: "After-sales", title: "Aftersales" },
-  nav: { queue: "Review workspace", board: "Live board", users: "People", settings: "Settings" },
+  nav: {
+    queue: "Review workspace",
+    board: "Live board",
+    warehouse: "Returns receiving",
+    inventory: "Stock",
+    users: "People",
+    settings: "Settings",
+  },
   header: {
     language: "Language",
     onDuty: "On duty",

@@ -1,7 +1,14 @@
 /** Strings every screen shares; each screen keeps its own next to it (useScreenText). */
 export default {
   app: { name: "售后管理", title: "Aftersales 售后" },
-  nav: { queue: "审核工作台", board: "实时看板", users: "人员管理", settings: "设置" },
+  nav: {
+    queue: "审核工作台",
+    board: "实时看板",
+    warehouse: "退货入库",
+    inventory: "库存",
+    users: "人员管理",
+    settings: "设置",
+  },
   header: {
     language: "语言",
     onDuty: "在岗",
