@@ -237,12 +237,22 @@ describe("the scan station", () => {
       ]),
     );
 
+    // Customer service learns whose it is: the parcel is matched to its case, which receives it.
+    const owner = await returnCase({ parcel: false });
+    const parcelId = (open.items as { id: number; scanned: string }[]).find((p) => p.scanned === code)?.id;
+    const matchField = page.getByRole("searchbox", { name: `无头件 #${parcelId} 认领到售后单` });
+    await matchField.focus();
+    await page.keyboard.type(`#${owner.id}`);
+    await page.keyboard.press("Enter");
+    await expect.poll(async () => (await api("GET", `/cases/${owner.id}`)).status).toBe("received");
+    await expect.poll(() => page.locator(`[data-parcel="${parcelId}"]`).count()).toBe(0);
+
     // Esc leaves a parcel unrecorded: nothing is written.
     await scan(page, `ZZ${tag()}${tag()}`);
     await expect.poll(() => focused(page)).toBe("parcel-contents");
     await page.keyboard.press("Escape");
     await outcome(page, "info", "已取消");
-    expect((await api("GET", "/unidentified-parcels?status=open")).items).toHaveLength(open.items.length);
+    expect((await api("GET", "/unidentified-parcels?status=open")).items).toHaveLength(open.items.length - 1);
   });
 
   it("takes a partial receipt by return code, then the rest by its barcode (English)", async () => {

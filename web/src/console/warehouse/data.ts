@@ -61,3 +61,6 @@ export const openParcels = (cursor?: number) =>
       params: { query: { status: "open", limit: 20, ...(cursor ? { cursor } : {}) } },
     }),
   );
+
+export const matchParcel = (id: number, caseId: number) =>
+  call(api.POST("/api/v1/unidentified-parcels/{id}/match", { params: { path: { id } }, body: { caseId } }));

@@ -1,9 +1,9 @@
-import { useInfiniteQuery } from "@tanstack/react-query";
-import { Button, Card, Empty, List, Space, Typography } from "antd";
+import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
+import { App, Button, Card, Empty, Input, List, Space, Typography } from "antd";
 import dayjs from "dayjs";
 import type { TFunction } from "i18next";
 import { keys } from "../../shared/keys.ts";
-import { openParcels } from "./data.ts";
+import { matchParcel, openParcels } from "./data.ts";
 
 /** Unidentified parcels (无头件) still waiting for their case, newest first, a page at a time. */
 export function OpenParcels({ t }: { t: TFunction }) {
@@ -43,6 +43,7 @@ export function OpenParcels({ t }: { t: TFunction }) {
                   {(p.carrier || p.note) && " · "}
                   {p.receivedBy.replace(/^user:/, "")} · {dayjs(p.receivedAt).format("MM-DD HH:mm")}
                 </Typography.Text>
+                <MatchToCase t={t} parcelId={p.id} />
               </Space>
             </List.Item>
           )}
@@ -59,5 +60,34 @@ export function OpenParcels({ t }: { t: TFunction }) {
         </Button>
       )}
     </Card>
+  );
+}
+
+/**
+ * 认领: the parcel's case, once someone knows it (a buyer's message, the contents): the case receives
+ * everything it still expects. The list refreshes from the case's live event.
+ */
+function MatchToCase({ t, parcelId }: { t: TFunction; parcelId: number }) {
+  const { message } = App.useApp();
+  const match = useMutation({
+    mutationFn: (caseId: number) => matchParcel(parcelId, caseId),
+    onSuccess: (_, caseId) => void message.success(t("parcels.matched", { id: parcelId, caseId })),
+    onError: (e: Error) => void message.error(e.message),
+  });
+  return (
+    <Input.Search
+      size="small"
+      style={{ width: 220, marginTop: 4 }}
+      aria-label={t("parcels.matchLabel", { id: parcelId })}
+      placeholder={t("parcels.matchPlaceholder")}
+      enterButton={t("parcels.matchButton")}
+      loading={match.isPending}
+      autoComplete="off"
+      onSearch={(v) => {
+        const id = Number(v.trim().replace(/^#/, ""));
+        if (!Number.isSafeInteger(id) || id <= 0) return void message.error(t("parcels.badCase"));
+        match.mutate(id);
+      }}
+    />
   );
 }

@@ -139,6 +139,11 @@ const zh = {
     receivedBy: "登记人",
     receivedAt: "登记时间",
     more: "加载更多",
+    matchLabel: "无头件 #{{id}} 认领到售后单",
+    matchPlaceholder: "售后单号",
+    matchButton: "认领入库",
+    matched: "无头件 #{{id}} 已认领到售后单 #{{caseId}} 并收货",
+    badCase: "请输入售后单号（数字）",
   },
 };
 
@@ -286,6 +291,11 @@ const en: typeof zh = {
     receivedBy: "Recorded by",
     receivedAt: "Recorded",
     more: "Load more",
+    matchLabel: "Match unidentified parcel #{{id}} to a case",
+    matchPlaceholder: "Case no.",
+    matchButton: "Match",
+    matched: "Unidentified parcel #{{id}} matched to case #{{caseId}} and received",
+    badCase: "Type the case number (digits)",
   },
 };
 
