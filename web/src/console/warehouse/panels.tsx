@@ -449,11 +449,11 @@ function QcPanel(props: PanelProps & { panel: Extract<Panel, { kind: "qc" }> }) 
         </Typography.Text>
         {advice && total !== null && (
           <Typography.Text data-testid="qc-advice" data-kind={advice.kind} data-total={total}>
-            {t("panel.advice")}：
+            {t("panel.advice")}
             <Typography.Text strong type={advice.kind === "refuse" ? "danger" : undefined}>
               {t(`panel.adviceKinds.${advice.kind}`, { amount: money(total) })}
             </Typography.Text>{" "}
-            <Typography.Text type="secondary">（{t("panel.adviceHint")}）</Typography.Text>
+            <Typography.Text type="secondary">{t("panel.adviceHint")}</Typography.Text>
           </Typography.Text>
         )}
         {quote.error && <Typography.Text type="danger">{quote.error.message}</Typography.Text>}
