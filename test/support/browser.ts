@@ -35,12 +35,14 @@ export function launchBrowser(): Promise<Browser> {
 export async function newContext(
   browser: Browser,
   url: string,
-  opts: { language?: "zh-CN" | "en"; width?: number; height?: number } = {},
+  opts: { language?: "zh-CN" | "en"; width?: number; height?: number; phone?: boolean } = {},
 ): Promise<BrowserContext> {
   const context = await browser.newContext({
     baseURL: url,
     locale: opts.language ?? "zh-CN",
     viewport: { width: opts.width ?? 1440, height: opts.height ?? 900 },
+    // A phone as Chromium emulates one: touch events, the mobile viewport, a 3x screen.
+    ...(opts.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 3 } : {}),
   });
   if (opts.language)
     await context.addInitScript((lang) => localStorage.setItem("aftersales.language", lang), opts.language);

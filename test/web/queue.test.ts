@@ -99,7 +99,7 @@ afterEach(async (test) => {
 async function openQueue(
   login: string,
   path = "/queue",
-  opts: { language?: "zh-CN" | "en"; width?: number; height?: number } = {},
+  opts: { language?: "zh-CN" | "en"; width?: number; height?: number; phone?: boolean } = {},
 ) {
   const context = await newContext(browser, server.url, opts);
   contexts.add(context);
@@ -436,11 +436,15 @@ describe("the reviewer workspace", () => {
 
 describe("on a phone", () => {
   for (const language of ["zh-CN", "en"] as const) {
-    it(`shows cards and opens a case full screen (${language})`, async () => {
+    it(`shows cards, opens a case full screen and approves it with a thumb (${language})`, async () => {
+      const mine = await newCase(`P-${language}`, language === "en" ? "Zhao Liu" : "赵六", {
+        requested: "12.00",
+      });
       const { page } = await openQueue("li.reviewer", "/queue?shop=tmall-1", {
         language,
         width: 390,
         height: 844,
+        phone: true,
       });
       const cards = page.locator("li button[data-row]");
       await expect.poll(() => cards.count()).toBeGreaterThan(0);
@@ -450,20 +454,45 @@ describe("on a phone", () => {
       await noAxeViolations(page);
       await shot(page, `queue-phone-${language}`);
 
-      await page.getByRole("button", { name: language === "en" ? "Filters" : "筛选" }).click();
+      await page.getByRole("button", { name: language === "en" ? "Filters" : "筛选" }).tap();
       await page.locator(".ant-drawer-bottom .ant-drawer-content-wrapper:visible").waitFor();
       await noAxeViolations(page);
       await shot(page, `queue-phone-filters-${language}`);
       await page.keyboard.press("Escape");
 
-      const id = Number(await cards.first().getAttribute("data-row"));
-      await cards.first().click();
-      await caseView(page, id).waitFor();
-      await actionBar(page).waitFor();
+      const card = page.locator(`li button[data-row="${mine.id}"]`);
+      await card.scrollIntoViewIfNeeded();
+      await card.tap();
+      await caseView(page, mine.id).waitFor();
+      const approve = actionBar(page).locator("[data-action='approve']");
+      await approve.waitFor();
       const box = await pane(page).boundingBox();
       expect(box?.width).toBeGreaterThanOrEqual(389);
+      // The actions sit at the bottom of the screen, where a thumb reaches, with touch-sized buttons and
+      // no keyboard hints; they stay there while the facts scroll by.
+      const inReach = async () => {
+        const b = await approve.boundingBox();
+        return Boolean(b && b.y + b.height <= 844 && b.y >= 844 - 160 && b.height >= 44);
+      };
+      await expect.poll(inReach).toBe(true);
+      expect(await actionBar(page).locator("kbd").count()).toBe(0);
+      await page.locator(".ant-drawer-right .ant-drawer-body").evaluate((el) => el.scrollBy(0, 400));
+      await expect.poll(inReach).toBe(true);
       await noAxeViolations(page);
       await shot(page, `queue-phone-case-${language}`);
+
+      const mineCard = page.locator(`li button[data-row="${mine.id}"]`);
+      const before = await mineCard.textContent();
+      await approve.tap();
+      const submit = page.getByTestId("action-submit");
+      await submit.waitFor();
+      await shot(page, `queue-phone-approve-${language}`);
+      await submit.tap();
+      // Approved (and, a small refund_only, refunded at once); the list says so without a reload.
+      await expect.poll(async () => (await api("GET", `/cases/${mine.id}`)).status).not.toBe("requested");
+      await expect
+        .poll(async () => ((await mineCard.count()) === 0 ? "gone" : await mineCard.textContent()))
+        .not.toBe(before);
     });
   }
 });

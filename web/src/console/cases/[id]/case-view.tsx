@@ -21,6 +21,15 @@ export { CASE_HOTKEYS, useCaseHotkeys } from "./hotkeys.ts";
 const WIDE = 900;
 /** Below this the lines and facts stack (a phone, a narrow pane). */
 const NARROW = 600;
+/** The action bar's box: it stays in reach while the facts scroll by. */
+const STICKY = {
+  position: "sticky",
+  zIndex: 3,
+  background: "#fff",
+  padding: "10px 12px",
+  borderRadius: 8,
+  boxShadow: "0 1px 4px rgba(0,0,0,0.08)",
+} as const;
 
 /** The view's own width: it sits in a full page, a drawer or a side pane, so the window says little. */
 function useWidth() {
@@ -35,6 +44,42 @@ function useWidth() {
     return () => observer.disconnect();
   }, []);
   return { ref, width };
+}
+
+/**
+ * On a phone the actions sit at the bottom of the screen, where a thumb reaches, whatever is scrolled
+ * into view; a spacer as tall as the bar keeps the last facts from hiding under it.
+ */
+function ThumbBar({ children }: { children: ReactNode }) {
+  const bar = useRef<HTMLDivElement>(null);
+  const [height, setHeight] = useState(0);
+  useEffect(() => {
+    const el = bar.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => setHeight(el.offsetHeight));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  return (
+    <>
+      <div style={{ height: height + 16 }} />
+      <div
+        ref={bar}
+        style={{
+          ...STICKY,
+          position: "fixed",
+          left: 0,
+          right: 0,
+          bottom: 0,
+          borderRadius: 0,
+          paddingBottom: "calc(10px + env(safe-area-inset-bottom))",
+          boxShadow: "0 -2px 8px rgba(0,0,0,0.12)",
+        }}
+      >
+        {children}
+      </div>
+    </>
+  );
 }
 
 function Body({ view, narrow, wide }: { view: CaseViewData; narrow: boolean; wide: boolean }) {
@@ -112,25 +157,15 @@ export function CaseView({
   else {
     const view = query.data;
     const narrow = width < NARROW;
+    const actions = (v: typeof view, touch: boolean) => (
+      <ActionBar view={v} reload={reload} onActed={onActed} handle={ref} touch={touch} />
+    );
     content = (
       <>
         <CaseHeader view={view} narrow={narrow} />
-        {/* The actions stay in reach while the facts scroll by. */}
-        <div
-          style={{
-            position: "sticky",
-            top: 0,
-            zIndex: 3,
-            background: "#fff",
-            padding: "10px 12px",
-            margin: "4px 0 16px",
-            borderRadius: 8,
-            boxShadow: "0 1px 4px rgba(0,0,0,0.08)",
-          }}
-        >
-          <ActionBar view={view} reload={reload} onActed={onActed} handle={ref} />
-        </div>
+        {!narrow && <div style={{ ...STICKY, top: 0, margin: "4px 0 16px" }}>{actions(view, false)}</div>}
         <Body view={view} narrow={narrow} wide={width >= WIDE} />
+        {narrow && <ThumbBar>{actions(view, true)}</ThumbBar>}
       </>
     );
   }

@@ -22,11 +22,14 @@ export function ActionBar({
   reload,
   onActed,
   handle,
+  touch = false,
 }: {
   view: CaseViewData;
   reload: () => Promise<CaseViewData | undefined>;
   onActed?: (action: string, result: unknown) => void;
   handle?: Ref<CaseViewHandle>;
+  /** A phone: buttons a thumb can hit (44 px, as touch guidelines ask), no keyboard hints. */
+  touch?: boolean;
 }) {
   const { t } = useCaseText();
   const [open, setOpen] = useState<string | null>(null);
@@ -61,9 +64,10 @@ export function ActionBar({
                 aria-keyshortcuts={spec?.hotkey}
                 title={spec?.hotkey ? t("actions.keyHint", { key: spec.hotkey.toUpperCase() }) : undefined}
                 data-action={slug}
+                style={touch ? { minHeight: 44, minWidth: 64 } : undefined}
               >
                 {t(`actions.${actionLabel(slug, view)}`)}
-                {spec?.hotkey && (
+                {spec?.hotkey && !touch && (
                   <kbd
                     aria-hidden
                     style={{ marginInlineStart: 6, fontSize: 11, opacity: 0.75, fontFamily: "inherit" }}
