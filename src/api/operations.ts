@@ -545,6 +545,26 @@ const JobAnswer = Obj({
 const Rows = Type.String({ description: "CSV" });
 const CSV = "text/csv";
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+/** An analytics answer: JSON, or what it shows as a CSV or XLSX download (`format`). */
+const report = (description: string, schema: TSchema): Answer => ({
+  description: `${description}; or the same as a CSV or XLSX download (\`format\`)`,
+  schema,
+  media: { [CSV]: Rows, [XLSX]: Type.String({ format: "binary" }) },
+});
+const DecisionCounts = {
+  cases: Int,
+  decided: Int,
+  automated: Int,
+  overridden: Int,
+  rate: Nullable(Num),
+  agreement: Nullable(Num),
+};
+const StageHours = {
+  n: Int,
+  p50Hours: Nullable(Num),
+  p90Hours: Nullable(Num),
+  meanHours: Nullable(Num),
+};
 
 /** Every operation under /api/v1, by method and path as the route declares it. */
 export const OPERATIONS: Record<string, Declared> = {
@@ -964,10 +984,10 @@ export const OPERATIONS: Record<string, Declared> = {
   },
 
   // Analytics
-  "GET /analytics/refund-rates": { ok: { 200: json("Refund rates, worst first", RefundRates) } },
+  "GET /analytics/refund-rates": { ok: { 200: report("Refund rates, worst first", RefundRates) } },
   "GET /analytics/reasons": {
     ok: {
-      200: json(
+      200: report(
         "Cases by reason",
         Obj({
           cases: Int,
@@ -978,34 +998,57 @@ export const OPERATIONS: Record<string, Declared> = {
   },
   "GET /analytics/automation": {
     ok: {
-      200: json(
-        "The share of decisions rules made",
-        Obj({
-          cases: Int,
-          decided: Int,
-          automated: Int,
-          rate: Nullable(Num),
-          months: Type.Array(
-            Obj({ month: Str, cases: Int, decided: Int, automated: Int, rate: Nullable(Num) }),
-          ),
-        }),
+      200: report(
+        "The share of decisions rules made, and of those the share nobody overrode (agreement)",
+        Obj({ ...DecisionCounts, months: Type.Array(Obj({ month: Str, ...DecisionCounts })) }),
       ),
     },
   },
   "GET /analytics/stage-times": {
     ok: {
-      200: json(
-        "Hours cases spend in each state",
+      200: report(
+        "Hours cases spend in each state, over the months and month by month (trend)",
         Obj({
           stages: Type.Array(
             Obj({
               stage: Str,
               zh: Type.Optional(Str),
               en: Type.Optional(Str),
-              n: Int,
-              p50Hours: Nullable(Num),
-              p90Hours: Nullable(Num),
-              meanHours: Nullable(Num),
+              ...StageHours,
+            }),
+          ),
+          trend: Type.Array(Obj({ month: Str, stage: Str, ...StageHours })),
+        }),
+      ),
+    },
+  },
+  "GET /analytics/refund-trend": {
+    ok: {
+      200: report(
+        "Refund rate month by month per subject, and the quality scan's jumps",
+        Obj({
+          by: Enum(["category", "sku", "shop"]),
+          months: Strs,
+          series: Type.Array(
+            Obj({
+              key: Str,
+              soldQty: Int,
+              refundedQty: Int,
+              points: Type.Array(Obj({ month: Str, soldQty: Int, refundedQty: Int, rate: Nullable(Num) })),
+            }),
+          ),
+          spikes: Type.Array(
+            Obj({
+              alertId: Int,
+              kind: Enum(["sku_quality", "category_quality"]),
+              key: Str,
+              subject: Str,
+              shop: Str,
+              month: Str,
+              severity: Str,
+              reason: Label,
+              recentRate: Nullable(Num),
+              baselineRate: Nullable(Num),
             }),
           ),
         }),
@@ -1014,12 +1057,13 @@ export const OPERATIONS: Record<string, Declared> = {
   },
   "GET /analytics/costs": {
     ok: {
-      200: json(
-        "After-sales cost by month and kind",
+      200: report(
+        "After-sales cost by month and kind, and each kind's total",
         Obj({
           rows: Type.Array(
             Obj({ month: Str, kind: Enum(LEDGER_KINDS), currency: Str, amount: M, entries: Int }),
           ),
+          totals: Type.Array(Obj({ kind: Enum(LEDGER_KINDS), currency: Str, amount: M, entries: Int })),
         }),
       ),
     },

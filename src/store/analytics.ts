@@ -8,13 +8,16 @@ export interface RollupScope {
   to: string | null;
   shops?: readonly string[] | null;
   shop?: string;
+  /** The shops selling on this channel (tmall, jd, …). */
+  channel?: string;
 }
 
 const where = (s: RollupScope) => sql`true
   ${s.from ? sql`and month >= ${s.from}::date` : sql``}
   ${s.to ? sql`and month <= ${s.to}::date` : sql``}
   ${s.shops ? sql`and shop_id = any(${[...s.shops]}::text[])` : sql``}
-  ${s.shop ? sql`and shop_id = ${s.shop}` : sql``}`;
+  ${s.shop ? sql`and shop_id = ${s.shop}` : sql``}
+  ${s.channel ? sql`and shop_id in (select id from shops where channel = ${s.channel})` : sql``}`;
 
 const KEY: Record<RefundRateDimension, ReturnType<typeof sql>> = {
   sku: sql`sku`,
@@ -73,18 +76,85 @@ export async function caseCounts(db: Tx, q: RollupScope & { by: "reason" | "mont
   }));
 }
 
-/** Each state's duration histogram over the scope. */
+/** Each state's duration histogram over the scope, month by month (the month a stay there ended). */
 export async function stageHistograms(db: Tx, q: RollupScope) {
-  const { rows } = await sql<{ stage: string; bucket: number; n: string; seconds: number }>`
-    select stage, bucket, sum(n) as n, sum(seconds) as seconds
+  const { rows } = await sql<{ month: string; stage: string; bucket: number; n: string; seconds: number }>`
+    select to_char(month, 'YYYY-MM') as month, stage, bucket, sum(n) as n, sum(seconds) as seconds
       from rollup_stages where ${where(q)}
-     group by 1, 2 order by 1, 2`.execute(db);
+     group by 1, 2, 3 order by 1, 2, 3`.execute(db);
   return rows.map((r) => ({
+    month: r.month,
     stage: r.stage,
     bucket: Number(r.bucket),
     n: Number(r.n),
     seconds: Number(r.seconds),
   }));
+}
+
+/** Rule decisions a person overrode, by the month the case was opened (migration 025). */
+export async function overridesByMonth(db: Tx, q: RollupScope) {
+  const { rows } = await sql<{ month: string; overridden: string }>`
+    select to_char(month, 'YYYY-MM') as month, sum(overridden) as overridden
+      from rollup_overrides where ${where(q)}
+     group by 1 order by 1`.execute(db);
+  return rows.map((r) => ({ month: r.month, overridden: Number(r.overridden) }));
+}
+
+/**
+ * Units sold and refunded per month for the `top` SKUs, categories or shops with the most units refunded
+ * over the scope, and for the `also` keys (those a quality alert named) — one pass over the rollup.
+ */
+export async function refundRateSeries(
+  db: Tx,
+  q: RollupScope & { by: "sku" | "category" | "shop"; top: number; also: readonly string[] },
+) {
+  const key = KEY[q.by];
+  const { rows } = await sql<{ key: string; month: string; sold_qty: string; refunded_qty: string }>`
+    with m as (
+      select ${key} as key, to_char(month, 'YYYY-MM') as month, sum(sold_qty) as sold_qty,
+             sum(refunded_qty) as refunded_qty
+        from ${q.by === "sku" ? sql`rollup_sales` : sql`rollup_category_sales`}
+       where ${where(q)}
+       group by 1, 2),
+    ranked as (
+      select key, row_number() over (order by sum(refunded_qty) desc, sum(sold_qty) desc, key) as rank
+        from m group by key)
+    select m.key, m.month, m.sold_qty, m.refunded_qty
+      from m join ranked r on r.key = m.key
+     where r.rank <= ${q.top} or m.key = any(${[...q.also]}::text[])
+     order by r.rank, m.month`.execute(db);
+  return rows.map((r) => ({
+    key: r.key,
+    month: r.month,
+    soldQty: Number(r.sold_qty),
+    refundedQty: Number(r.refunded_qty),
+  }));
+}
+
+/**
+ * The SKU and category refund-rate jumps the quality scan raised (alerts sku_quality, category_quality)
+ * over the scope's months, in the merchant's time zone.
+ */
+export async function qualitySpikes(db: Tx, q: RollupScope) {
+  const { rows } = await sql<{
+    id: number;
+    kind: string;
+    subject: string;
+    shop_id: string;
+    severity: string;
+    month: string;
+    reason: { zh: string; en: string };
+    data: Record<string, unknown>;
+  }>`
+    select id, kind, subject, shop_id, severity, to_char(analytics_month(created_at, analytics_tz()), 'YYYY-MM') as month,
+           reason, data
+      from alerts
+     where kind in ('sku_quality', 'category_quality')
+       and ${where({ ...q, from: null, to: null })}
+       ${q.from ? sql`and created_at >= (${q.from}::date::timestamp at time zone analytics_tz())` : sql``}
+       ${q.to ? sql`and created_at < ((${q.to}::date + interval '1 month')::timestamp at time zone analytics_tz())` : sql``}
+     order by created_at, id`.execute(db);
+  return rows;
 }
 
 /** What after-sales cost by month and kind (from the ledger's rollup). */
@@ -125,10 +195,12 @@ export async function foldState(db: Tx) {
   }>`
     select (select count(*) from rollup_sales_delta) + (select count(*) from rollup_category_sales_delta)
            + (select count(*) from rollup_cases_delta) + (select count(*) from rollup_stages_delta)
-           + (select count(*) from rollup_costs_delta) + (select count(*) from rollup_queue) as pending,
+           + (select count(*) from rollup_costs_delta) + (select count(*) from rollup_overrides_delta)
+           + (select count(*) from rollup_queue) as pending,
            least((select min(at) from rollup_sales_delta), (select min(at) from rollup_category_sales_delta),
                  (select min(at) from rollup_cases_delta), (select min(at) from rollup_stages_delta),
-                 (select min(at) from rollup_costs_delta), (select min(queued_at) from rollup_queue)) as oldest,
+                 (select min(at) from rollup_costs_delta), (select min(at) from rollup_overrides_delta),
+                 (select min(queued_at) from rollup_queue)) as oldest,
            f.folds, f.lag_p95_ms, f.lag_max_ms
       from (select count(*) as folds, max(lag_p95_ms) as lag_p95_ms, max(lag_max_ms) as lag_max_ms
               from analytics_folds where at > now() - interval '1 hour') f`.execute(db);

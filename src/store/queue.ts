@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from "kysely";
 import { CASE_SOURCES, CASE_TYPES, REASON_CODES } from "../domain/catalogue.ts";
 import { AppError } from "../domain/errors.ts";
 import { CASE_STATE_NAMES, isTerminal } from "../domain/lifecycle.ts";
+import { CHANNELS } from "../domain/order.ts";
 import type { Tx } from "./orders.ts";
 
 /**
@@ -27,6 +28,11 @@ export interface QueueFilter {
   shop?: string;
   reason?: string;
   source?: string;
+  /** Channels: the cases of the shops selling on them. */
+  channel?: string;
+  /** Opened from / to these days (inclusive, YYYY-MM-DD), in the merchant's time zone as analytics counts. */
+  createdFrom?: string;
+  createdTo?: string;
   /** "me", "none" or a user id. */
   owner?: string;
   minRisk?: number;
@@ -65,6 +71,14 @@ function list(field: string, value: string | undefined, allowed: readonly string
   return items;
 }
 
+/** A day, YYYY-MM-DD, that exists in the calendar. */
+function day(field: string, value: string) {
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : null;
+  if (!d || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value)
+    throw new AppError("INVALID_FILTER", `"${value}" is not a ${field} to filter by`, { field, value });
+  return value;
+}
+
 /** LIKE's own characters taken literally. */
 const literalPrefix = (s: string) => `${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -88,10 +102,13 @@ function search(q: string): RawBuilder<boolean> {
 export function queueWhere(f: QueueFilter, viewer: Viewer, now: Date): RawBuilder<boolean> {
   const and: RawBuilder<unknown>[] = [];
   if (viewer.shops) and.push(sql`c.shop_id = any(${[...viewer.shops]}::text[])`);
-  const statuses = list("status", f.status, CASE_STATE_NAMES);
+  // "all": every state, closed ones too (what analytics counts, drilled into from the dashboard).
+  const everyState = f.status?.trim() === "all";
+  const statuses = everyState ? null : list("status", f.status, CASE_STATE_NAMES);
   if (statuses) and.push(sql`c.status = any(${statuses}::text[])`);
   // Open cases only, said the indexes' way, whenever only open states are asked for.
-  if (!statuses || statuses.every((s) => !TERMINAL_STATES.includes(s as never))) and.push(openCases("c"));
+  if (!everyState && (!statuses || statuses.every((s) => !TERMINAL_STATES.includes(s as never))))
+    and.push(openCases("c"));
   const lists = [
     ["type", "c.type", list("type", f.type, CASE_TYPES)],
     ["shop", "c.shop_id", list("shop", f.shop, null)],
@@ -100,6 +117,17 @@ export function queueWhere(f: QueueFilter, viewer: Viewer, now: Date): RawBuilde
   ] as const;
   for (const [, column, values] of lists)
     if (values) and.push(sql`${sql.raw(column)} = any(${values as string[]}::text[])`);
+  const channels = list("channel", f.channel, CHANNELS);
+  if (channels) and.push(sql`c.shop_id in (select id from shops where channel = any(${channels}::text[]))`);
+  // Days begin at midnight where the merchant is (analytics_tz(), as the analytics months do).
+  if (f.createdFrom !== undefined)
+    and.push(
+      sql`c.created_at >= (${day("createdFrom", f.createdFrom)}::date::timestamp at time zone analytics_tz())`,
+    );
+  if (f.createdTo !== undefined)
+    and.push(
+      sql`c.created_at < ((${day("createdTo", f.createdTo)}::date + 1)::timestamp at time zone analytics_tz())`,
+    );
   if (f.owner !== undefined) {
     if (f.owner === "none") and.push(sql`c.owner_id is null`);
     else if (f.owner === "me") and.push(viewer.me === null ? sql`false` : sql`c.owner_id = ${viewer.me}`);

@@ -529,6 +529,9 @@ const SAMPLES: Record<string, SampleFn> = {
   "GET /api/v1/analytics/stage-times": (f) => ({
     url: `/api/v1/analytics/stage-times${f.probe ? `?shop=${f.shop}` : ""}`,
   }),
+  "GET /api/v1/analytics/refund-trend": (f) => ({
+    url: `/api/v1/analytics/refund-trend?by=sku${f.probe ? `&shop=${f.shop}` : ""}`,
+  }),
   "GET /api/v1/analytics/costs": (f) => ({
     url: `/api/v1/analytics/costs${f.probe ? `?shop=${f.shop}` : ""}`,
   }),

@@ -498,10 +498,14 @@ describe("the responses declared in the OpenAPI document", () => {
     for (const by of ["sku", "category", "shop", "month"])
       await call("GET", `/analytics/refund-rates?by=${by}&minSold=0`);
     await call("GET", "/analytics/refund-rates?from=2026-13");
-    await call("GET", "/analytics/reasons");
-    await call("GET", "/analytics/automation");
-    await call("GET", "/analytics/stage-times");
-    await call("GET", "/analytics/costs");
+    for (const format of ["json", "csv", "xlsx"]) {
+      await call("GET", `/analytics/reasons?format=${format}`);
+      await call("GET", `/analytics/automation?format=${format}`);
+      await call("GET", `/analytics/stage-times?format=${format}`);
+      await call("GET", `/analytics/costs?format=${format}`);
+    }
+    for (const by of ["category", "sku", "shop"]) await call("GET", `/analytics/refund-trend?by=${by}`);
+    await call("GET", "/analytics/refund-trend?format=csv&channel=tmall");
     await call("POST", "/analytics/rebuild", {});
 
     // Inventory and warehouses.

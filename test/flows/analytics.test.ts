@@ -9,13 +9,14 @@ import {
   reasonDistribution,
   rebuildAnalytics,
   refundRateReport,
+  refundRateTrend,
   stageTimes,
 } from "../../src/flows/analytics.ts";
 import { compensate } from "../../src/flows/compensate.ts";
 import { grantRefund } from "../../src/flows/grant-refund.ts";
 import { ingestOrder } from "../../src/flows/ingest-order.ts";
 import { issueRefunds } from "../../src/flows/issue-refund.ts";
-import { approveCase, rejectCase } from "../../src/flows/review-case.ts";
+import { approveCase, overrideDecision, rejectCase } from "../../src/flows/review-case.ts";
 import { submitCase } from "../../src/flows/submit-case.ts";
 import { findCase } from "../../src/store/cases.ts";
 import { orderLines } from "../../src/store/orders.ts";
@@ -108,6 +109,54 @@ describe("analytics", () => {
     expect(cost.rows.find((r) => r.kind === "refund_goods")?.entries).toBe(4);
   });
 
+  it("every question narrows to a channel's shops", async () => {
+    expect((await reasonDistribution(env.ctx, { channel: "tmall" })).cases).toBe(5);
+    expect(await reasonDistribution(env.ctx, { channel: "jd" })).toEqual({ cases: 0, rows: [] });
+    expect((await automationRate(env.ctx, { channel: "jd" })).months).toEqual([]);
+    expect((await costReport(env.ctx, { channel: "jd" })).rows).toEqual([]);
+    const shops = await refundRateReport(env.ctx, { by: "shop", channel: "tmall" });
+    expect(shops.rows.map((r) => r.key)).toEqual(["tmall-1"]);
+  });
+
+  it("cost totals per kind add up the months", async () => {
+    const cost = await costReport(env.ctx, {});
+    const goods = cost.rows.filter((r) => r.kind === "refund_goods");
+    expect(cost.totals.find((t) => t.kind === "refund_goods")).toEqual({
+      kind: "refund_goods",
+      currency: "CNY",
+      amount: goods.reduce((a, r) => a + r.amount, 0),
+      entries: 4,
+    });
+  });
+
+  it("refund rate month by month for the most refunded subjects, with the quality scan's jumps marked", async () => {
+    // The scan found the tee's refund rate jumping in November (as scanQuality raises it).
+    await sql`insert into alerts (kind, subject, severity, dedupe_key, shop_id, reason, data, created_at, updated_at)
+              values ('sku_quality', 'TEE-BLK-M', 'critical', 'sku_quality:tmall-1:TEE-BLK-M:1', 'tmall-1',
+                      ${JSON.stringify({ zh: "退款率跃升", en: "Refund rate jumped" })}::jsonb,
+                      ${JSON.stringify({ recentRate: 0.4, baselineRate: 0.05 })}::jsonb,
+                      '2026-11-20T02:00:00Z', '2026-11-20T02:00:00Z')`.execute(env.ctx.db);
+    const bySku = await refundRateTrend(env.ctx, { by: "sku", top: 1 });
+    expect(bySku.months).toEqual(["2026-11", "2026-12"]);
+    expect(bySku.series.map((x) => x.key)).toEqual(["TEE-BLK-M"]);
+    expect(bySku.series[0]?.points.map((p) => [p.month, p.soldQty, p.refundedQty])).toEqual([
+      ["2026-11", 20, 4],
+      ["2026-12", 2, 0],
+    ]);
+    expect(bySku.series[0]?.points[0]?.rate).toBeCloseTo(0.2);
+    expect(bySku.spikes).toMatchObject([
+      { kind: "sku_quality", key: "TEE-BLK-M", shop: "tmall-1", month: "2026-11", recentRate: 0.4 },
+    ]);
+    // By shop the tee's jump marks its shop; by category it is not a category's; without alerts.read none.
+    expect((await refundRateTrend(env.ctx, { by: "shop" })).spikes.map((x) => x.key)).toEqual(["tmall-1"]);
+    expect((await refundRateTrend(env.ctx, { by: "category" })).spikes).toEqual([]);
+    expect((await refundRateTrend(env.ctx, { by: "sku", spikes: false })).spikes).toEqual([]);
+    // A range after November shows neither the jump nor November's sales.
+    const dec = await refundRateTrend(env.ctx, { by: "sku", from: "2026-12" });
+    expect([dec.months, dec.spikes]).toEqual([["2026-12"], []]);
+    expect(await codeOf(refundRateTrend(env.ctx, { by: "month" }))).toBe("INVALID_DIMENSION");
+  });
+
   it("time in each stage: p50 and p90 within a bucket of the truth", async () => {
     const { stages } = await stageTimes(env.ctx, {});
     const requested = stages.find((s) => s.stage === "requested");
@@ -119,6 +168,16 @@ describe("analytics", () => {
     expect(requested?.p90Hours).toBeLessThan(8 * 1.19);
     expect(requested?.meanHours).toBeCloseTo(3.2, 5);
     expect(stages.find((s) => s.stage === "approved")).toMatchObject({ n: 4, meanHours: 0.5 });
+  });
+
+  it("time in each stage month by month (its trend)", async () => {
+    const { trend } = await stageTimes(env.ctx, {});
+    expect(trend.find((s) => s.stage === "requested")).toMatchObject({
+      month: "2026-11",
+      n: 5,
+      meanHours: 3.2,
+    });
+    expect(trend.every((s) => s.month === "2026-11")).toBe(true);
   });
 
   it("a re-sent order with changed lines moves its sales, not adds to them", async () => {
@@ -187,5 +246,40 @@ describe("analytics", () => {
     expect(await dumpRollups(env.ctx.db)).toEqual(kept);
     const dec = await automationRate(env.ctx, { from: "2026-12", to: "2026-12" });
     expect([dec.cases, dec.decided, dec.automated]).toEqual([12, 12, 4]);
+  });
+
+  it("rule agreement: a rule's decision a person overrode counts against it, by the month the case was opened", async () => {
+    env.clock.now = new Date("2027-01-10T02:00:00Z");
+    const made: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { id: orderId } = await ingestOrder(
+        env.ctx,
+        sampleOrder({ externalId: `AN-JAN-${i}`, paidAt: "2027-01-10T01:00:00Z" }),
+      );
+      const [tee] = await orderLines(env.ctx.db, orderId);
+      const c = await submitCase(env.ctx, REVIEWER, {
+        orderId,
+        type: "refund_only",
+        reason: "quality",
+        source: "chat",
+        items: [{ lineId: tee?.id as number, quantity: 1 }],
+      });
+      await approveCase(env.ctx, RULE, c.id);
+      made.push(c.id);
+    }
+    env.clock.advance(HOUR);
+    await overrideDecision(env.ctx, REVIEWER, made[0] as number, { decision: "reject", note: "凭证不足" });
+    await foldAnalytics(env.ctx);
+    const jan = await automationRate(env.ctx, { from: "2027-01", to: "2027-01" });
+    expect([jan.decided, jan.automated, jan.overridden, jan.agreement]).toEqual([4, 4, 1, 0.75]);
+    expect(jan.months).toEqual([
+      { month: "2027-01", cases: 4, decided: 4, automated: 4, overridden: 1, rate: 1, agreement: 0.75 },
+    ]);
+    // December's rule decisions nobody overrode: full agreement.
+    expect((await automationRate(env.ctx, { from: "2026-12", to: "2026-12" })).agreement).toBe(1);
+    const kept = await dumpRollups(env.ctx.db);
+    expect(kept.rollup_overrides).toHaveLength(1);
+    await rebuildAnalytics(env.ctx);
+    expect(await dumpRollups(env.ctx.db)).toEqual(kept);
   });
 });

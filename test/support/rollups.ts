@@ -1,7 +1,14 @@
 import { sql } from "kysely";
 import type { Database } from "../../src/store/db.ts";
 
-const ROLLUPS = ["rollup_sales", "rollup_category_sales", "rollup_cases", "rollup_stages", "rollup_costs"];
+const ROLLUPS = [
+  "rollup_sales",
+  "rollup_category_sales",
+  "rollup_cases",
+  "rollup_stages",
+  "rollup_costs",
+  "rollup_overrides",
+];
 
 /** Every analytics rollup row, in key order; durations to the millisecond (they are floating-point sums). */
 export async function dumpRollups(db: Database) {

@@ -32,11 +32,32 @@ export const Deductions = Type.Array(
  */
 export const QueueFilterFields = {
   status: Type.Optional(
-    Type.String({ maxLength: 400, description: "States, comma-separated (default: every open state)" }),
+    Type.String({
+      maxLength: 400,
+      description: "States, comma-separated (default: every open state); all: every state, closed ones too",
+    }),
   ),
   type: Type.Optional(Type.String({ maxLength: 200, description: "Case types, comma-separated" })),
   shop: Type.Optional(Type.String({ maxLength: 2000, description: "Shops, comma-separated" })),
   reason: Type.Optional(Type.String({ maxLength: 400, description: "Reasons, comma-separated" })),
+  channel: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description: "Channels (tmall, jd, …), comma-separated: their shops' cases",
+    }),
+  ),
+  createdFrom: Type.Optional(
+    Type.String({
+      pattern: "^\\d{4}-\\d{2}-\\d{2}$",
+      description: "Opened on or after this day, YYYY-MM-DD, in the merchant's time zone",
+    }),
+  ),
+  createdTo: Type.Optional(
+    Type.String({
+      pattern: "^\\d{4}-\\d{2}-\\d{2}$",
+      description: "Opened on or before this day (inclusive), YYYY-MM-DD, in the merchant's time zone",
+    }),
+  ),
   source: Type.Optional(Type.String({ maxLength: 200, description: "Sources, comma-separated" })),
   owner: Type.Optional(
     Type.String({ pattern: "^(me|none|[0-9]{1,15})$", description: "me, none, or a user id" }),

@@ -185,7 +185,7 @@ export type paths = {
     };
   };
   "/api/v1/analytics/automation": {
-    /** Share of decisions made by rules, by month */
+    /** Share of decisions made by rules, and of those nobody overrode (agreement), by month */
     get: {
       parameters: {
         query?: {
@@ -194,25 +194,35 @@ export type paths = {
           /** @description Last month, YYYY-MM (inclusive) */
           to?: string;
           shop?: string;
+          /** @description Only the shops selling on this channel */
+          channel?: "taobao" | "tmall" | "jd" | "pdd" | "douyin" | "wechat_channels" | "shopify" | "manual";
+          /** @description csv or xlsx: the answer as a file, titled in your language */
+          format?: "json" | "csv" | "xlsx";
         };
       };
       responses: {
-        /** @description The share of decisions rules made */
+        /** @description The share of decisions rules made, and of those the share nobody overrode (agreement); or the same as a CSV or XLSX download (`format`) */
         200: {
           content: {
             "application/json": {
+              agreement: number | null;
               automated: number;
               cases: number;
               decided: number;
               months: ({
+                  agreement: number | null;
                   automated: number;
                   cases: number;
                   decided: number;
                   month: string;
+                  overridden: number;
                   rate: number | null;
                 })[];
+              overridden: number;
               rate: number | null;
             };
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+            "text/csv": string;
           };
         };
         /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
@@ -243,7 +253,7 @@ export type paths = {
     };
   };
   "/api/v1/analytics/costs": {
-    /** After-sales cost by month and kind, from the ledger */
+    /** After-sales cost by month and kind, from the ledger; each kind's total */
     get: {
       parameters: {
         query?: {
@@ -252,10 +262,14 @@ export type paths = {
           /** @description Last month, YYYY-MM (inclusive) */
           to?: string;
           shop?: string;
+          /** @description Only the shops selling on this channel */
+          channel?: "taobao" | "tmall" | "jd" | "pdd" | "douyin" | "wechat_channels" | "shopify" | "manual";
+          /** @description csv or xlsx: the answer as a file, titled in your language */
+          format?: "json" | "csv" | "xlsx";
         };
       };
       responses: {
-        /** @description After-sales cost by month and kind */
+        /** @description After-sales cost by month and kind, and each kind's total; or the same as a CSV or XLSX download (`format`) */
         200: {
           content: {
             "application/json": {
@@ -267,7 +281,16 @@ export type paths = {
                   kind: "refund_goods" | "refund_shipping" | "compensation" | "shipping_subsidy" | "channel_fee";
                   month: string;
                 })[];
+              totals: ({
+                  amount: components["schemas"]["Amount"];
+                  currency: string;
+                  entries: number;
+                  /** @enum {string} */
+                  kind: "refund_goods" | "refund_shipping" | "compensation" | "shipping_subsidy" | "channel_fee";
+                })[];
             };
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+            "text/csv": string;
           };
         };
         /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
@@ -307,10 +330,14 @@ export type paths = {
           /** @description Last month, YYYY-MM (inclusive) */
           to?: string;
           shop?: string;
+          /** @description Only the shops selling on this channel */
+          channel?: "taobao" | "tmall" | "jd" | "pdd" | "douyin" | "wechat_channels" | "shopify" | "manual";
+          /** @description csv or xlsx: the answer as a file, titled in your language */
+          format?: "json" | "csv" | "xlsx";
         };
       };
       responses: {
-        /** @description Cases by reason */
+        /** @description Cases by reason; or the same as a CSV or XLSX download (`format`) */
         200: {
           content: {
             "application/json": {
@@ -322,6 +349,8 @@ export type paths = {
                   share: number | null;
                 })[];
             };
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+            "text/csv": string;
           };
         };
         /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
@@ -412,13 +441,17 @@ export type paths = {
           /** @description Last month, YYYY-MM (inclusive) */
           to?: string;
           shop?: string;
+          /** @description Only the shops selling on this channel */
+          channel?: "taobao" | "tmall" | "jd" | "pdd" | "douyin" | "wechat_channels" | "shopify" | "manual";
+          /** @description csv or xlsx: the answer as a file, titled in your language */
+          format?: "json" | "csv" | "xlsx";
           by?: "sku" | "category" | "shop" | "month";
           minSold?: number;
           limit?: number;
         };
       };
       responses: {
-        /** @description Refund rates, worst first */
+        /** @description Refund rates, worst first; or the same as a CSV or XLSX download (`format`) */
         200: {
           content: {
             "application/json": {
@@ -434,6 +467,95 @@ export type paths = {
                   soldQty: number;
                 })[];
             };
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+            "text/csv": string;
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/analytics/refund-trend": {
+    /** Refund rate month by month for the SKUs, categories or shops with the most units refunded, with the quality scan's jumps (spikes; for callers who may read alerts) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description First month, YYYY-MM */
+          from?: string;
+          /** @description Last month, YYYY-MM (inclusive) */
+          to?: string;
+          shop?: string;
+          /** @description Only the shops selling on this channel */
+          channel?: "taobao" | "tmall" | "jd" | "pdd" | "douyin" | "wechat_channels" | "shopify" | "manual";
+          /** @description csv or xlsx: the answer as a file, titled in your language */
+          format?: "json" | "csv" | "xlsx";
+          by?: "category" | "sku" | "shop";
+          /** @description How many lines (5) */
+          top?: number;
+        };
+      };
+      responses: {
+        /** @description Refund rate month by month per subject, and the quality scan's jumps; or the same as a CSV or XLSX download (`format`) */
+        200: {
+          content: {
+            "application/json": {
+              /** @enum {string} */
+              by: "category" | "sku" | "shop";
+              months: string[];
+              series: ({
+                  key: string;
+                  points: ({
+                      month: string;
+                      rate: number | null;
+                      refundedQty: number;
+                      soldQty: number;
+                    })[];
+                  refundedQty: number;
+                  soldQty: number;
+                })[];
+              spikes: ({
+                  alertId: number;
+                  baselineRate: number | null;
+                  key: string;
+                  /** @enum {string} */
+                  kind: "sku_quality" | "category_quality";
+                  month: string;
+                  /** @description Text in Chinese and English */
+                  reason: {
+                    en: string;
+                    zh: string;
+                  };
+                  recentRate: number | null;
+                  severity: string;
+                  shop: string;
+                  subject: string;
+                })[];
+            };
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+            "text/csv": string;
           };
         };
         /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
@@ -464,7 +586,7 @@ export type paths = {
     };
   };
   "/api/v1/analytics/stage-times": {
-    /** Time in each state: p50, p90, mean (hours) */
+    /** Time in each state: p50, p90, mean (hours), over the months and month by month */
     get: {
       parameters: {
         query?: {
@@ -473,10 +595,14 @@ export type paths = {
           /** @description Last month, YYYY-MM (inclusive) */
           to?: string;
           shop?: string;
+          /** @description Only the shops selling on this channel */
+          channel?: "taobao" | "tmall" | "jd" | "pdd" | "douyin" | "wechat_channels" | "shopify" | "manual";
+          /** @description csv or xlsx: the answer as a file, titled in your language */
+          format?: "json" | "csv" | "xlsx";
         };
       };
       responses: {
-        /** @description Hours cases spend in each state */
+        /** @description Hours cases spend in each state, over the months and month by month (trend); or the same as a CSV or XLSX download (`format`) */
         200: {
           content: {
             "application/json": {
@@ -489,7 +615,17 @@ export type paths = {
                   stage: string;
                   zh?: string;
                 })[];
+              trend: ({
+                  meanHours: number | null;
+                  month: string;
+                  n: number;
+                  p50Hours: number | null;
+                  p90Hours: number | null;
+                  stage: string;
+                })[];
             };
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+            "text/csv": string;
           };
         };
         /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
@@ -593,7 +729,7 @@ export type paths = {
     get: {
       parameters: {
         query?: {
-          /** @description States, comma-separated (default: every open state) */
+          /** @description States, comma-separated (default: every open state); all: every state, closed ones too */
           status?: string;
           /** @description Case types, comma-separated */
           type?: string;
@@ -601,6 +737,12 @@ export type paths = {
           shop?: string;
           /** @description Reasons, comma-separated */
           reason?: string;
+          /** @description Channels (tmall, jd, …), comma-separated: their shops' cases */
+          channel?: string;
+          /** @description Opened on or after this day, YYYY-MM-DD, in the merchant's time zone */
+          createdFrom?: string;
+          /** @description Opened on or before this day (inclusive), YYYY-MM-DD, in the merchant's time zone */
+          createdTo?: string;
           /** @description Sources, comma-separated */
           source?: string;
           /** @description me, none, or a user id */
@@ -3292,6 +3434,12 @@ export type paths = {
             /** @description With a filter: how many cases you saw it match */
             expectedCount?: number;
             filter?: {
+              /** @description Channels (tmall, jd, …), comma-separated: their shops' cases */
+              channel?: string;
+              /** @description Opened on or after this day, YYYY-MM-DD, in the merchant's time zone */
+              createdFrom?: string;
+              /** @description Opened on or before this day (inclusive), YYYY-MM-DD, in the merchant's time zone */
+              createdTo?: string;
               /**
                * @description overdue: past the SLA; soon: due within 4 hours, overdue included
                * @enum {string}
@@ -3311,7 +3459,7 @@ export type paths = {
               shop?: string;
               /** @description Sources, comma-separated */
               source?: string;
-              /** @description States, comma-separated (default: every open state) */
+              /** @description States, comma-separated (default: every open state); all: every state, closed ones too */
               status?: string;
               /** @description Case types, comma-separated */
               type?: string;
@@ -4704,7 +4852,7 @@ export type paths = {
     get: {
       parameters: {
         query?: {
-          /** @description States, comma-separated (default: every open state) */
+          /** @description States, comma-separated (default: every open state); all: every state, closed ones too */
           status?: string;
           /** @description Case types, comma-separated */
           type?: string;
@@ -4712,6 +4860,12 @@ export type paths = {
           shop?: string;
           /** @description Reasons, comma-separated */
           reason?: string;
+          /** @description Channels (tmall, jd, …), comma-separated: their shops' cases */
+          channel?: string;
+          /** @description Opened on or after this day, YYYY-MM-DD, in the merchant's time zone */
+          createdFrom?: string;
+          /** @description Opened on or before this day (inclusive), YYYY-MM-DD, in the merchant's time zone */
+          createdTo?: string;
           /** @description Sources, comma-separated */
           source?: string;
           /** @description me, none, or a user id */
@@ -8693,6 +8847,12 @@ export type paths = {
                   count: number;
                   /** @description Which cases (the queue's filters) */
                   filters: {
+                    /** @description Channels (tmall, jd, …), comma-separated: their shops' cases */
+                    channel?: string;
+                    /** @description Opened on or after this day, YYYY-MM-DD, in the merchant's time zone */
+                    createdFrom?: string;
+                    /** @description Opened on or before this day (inclusive), YYYY-MM-DD, in the merchant's time zone */
+                    createdTo?: string;
                     /**
                      * @description overdue: past the SLA; soon: due within 4 hours, overdue included
                      * @enum {string}
@@ -8712,7 +8872,7 @@ export type paths = {
                     shop?: string;
                     /** @description Sources, comma-separated */
                     source?: string;
-                    /** @description States, comma-separated (default: every open state) */
+                    /** @description States, comma-separated (default: every open state); all: every state, closed ones too */
                     status?: string;
                     /** @description Case types, comma-separated */
                     type?: string;
@@ -8760,6 +8920,12 @@ export type paths = {
         content: {
           "application/json": {
             filters?: {
+              /** @description Channels (tmall, jd, …), comma-separated: their shops' cases */
+              channel?: string;
+              /** @description Opened on or after this day, YYYY-MM-DD, in the merchant's time zone */
+              createdFrom?: string;
+              /** @description Opened on or before this day (inclusive), YYYY-MM-DD, in the merchant's time zone */
+              createdTo?: string;
               /**
                * @description overdue: past the SLA; soon: due within 4 hours, overdue included
                * @enum {string}
@@ -8779,7 +8945,7 @@ export type paths = {
               shop?: string;
               /** @description Sources, comma-separated */
               source?: string;
-              /** @description States, comma-separated (default: every open state) */
+              /** @description States, comma-separated (default: every open state); all: every state, closed ones too */
               status?: string;
               /** @description Case types, comma-separated */
               type?: string;
@@ -8800,6 +8966,12 @@ export type paths = {
               count: number;
               /** @description Which cases (the queue's filters) */
               filters: {
+                /** @description Channels (tmall, jd, …), comma-separated: their shops' cases */
+                channel?: string;
+                /** @description Opened on or after this day, YYYY-MM-DD, in the merchant's time zone */
+                createdFrom?: string;
+                /** @description Opened on or before this day (inclusive), YYYY-MM-DD, in the merchant's time zone */
+                createdTo?: string;
                 /**
                  * @description overdue: past the SLA; soon: due within 4 hours, overdue included
                  * @enum {string}
@@ -8819,7 +8991,7 @@ export type paths = {
                 shop?: string;
                 /** @description Sources, comma-separated */
                 source?: string;
-                /** @description States, comma-separated (default: every open state) */
+                /** @description States, comma-separated (default: every open state); all: every state, closed ones too */
                 status?: string;
                 /** @description Case types, comma-separated */
                 type?: string;
@@ -8958,6 +9130,12 @@ export type paths = {
         content: {
           "application/json": {
             filters?: {
+              /** @description Channels (tmall, jd, …), comma-separated: their shops' cases */
+              channel?: string;
+              /** @description Opened on or after this day, YYYY-MM-DD, in the merchant's time zone */
+              createdFrom?: string;
+              /** @description Opened on or before this day (inclusive), YYYY-MM-DD, in the merchant's time zone */
+              createdTo?: string;
               /**
                * @description overdue: past the SLA; soon: due within 4 hours, overdue included
                * @enum {string}
@@ -8977,7 +9155,7 @@ export type paths = {
               shop?: string;
               /** @description Sources, comma-separated */
               source?: string;
-              /** @description States, comma-separated (default: every open state) */
+              /** @description States, comma-separated (default: every open state); all: every state, closed ones too */
               status?: string;
               /** @description Case types, comma-separated */
               type?: string;
@@ -8998,6 +9176,12 @@ export type paths = {
               count: number;
               /** @description Which cases (the queue's filters) */
               filters: {
+                /** @description Channels (tmall, jd, …), comma-separated: their shops' cases */
+                channel?: string;
+                /** @description Opened on or after this day, YYYY-MM-DD, in the merchant's time zone */
+                createdFrom?: string;
+                /** @description Opened on or before this day (inclusive), YYYY-MM-DD, in the merchant's time zone */
+                createdTo?: string;
                 /**
                  * @description overdue: past the SLA; soon: due within 4 hours, overdue included
                  * @enum {string}
@@ -9017,7 +9201,7 @@ export type paths = {
                 shop?: string;
                 /** @description Sources, comma-separated */
                 source?: string;
-                /** @description States, comma-separated (default: every open state) */
+                /** @description States, comma-separated (default: every open state); all: every state, closed ones too */
                 status?: string;
                 /** @description Case types, comma-separated */
                 type?: string;
