@@ -5,7 +5,7 @@ import { foldAnalytics } from "../../src/flows/analytics.ts";
 import { grantRefund } from "../../src/flows/grant-refund.ts";
 import { ingestOrder } from "../../src/flows/ingest-order.ts";
 import { issueRefunds } from "../../src/flows/issue-refund.ts";
-import { approveCase, closeCase } from "../../src/flows/review-case.ts";
+import { approveCase, rejectCase } from "../../src/flows/review-case.ts";
 import { submitCase } from "../../src/flows/submit-case.ts";
 import { orderLines } from "../../src/store/orders.ts";
 import { createToken } from "../../src/store/tokens.ts";
@@ -43,8 +43,13 @@ const json = async (url: string, who?: string): Promise<Body> => {
   return res.json();
 };
 
-/** A case opened now (the test clock), for the first line of a new order; approved and refunded if asked. */
-async function newCase(shop: string, order: string, reason: "quality" | "damaged", refund: boolean) {
+/** A case opened now (the test clock), for the first line of a new order; refunded or rejected if asked. */
+async function newCase(
+  shop: string,
+  order: string,
+  reason: "quality" | "damaged",
+  then?: "refund" | "reject",
+) {
   const { id: orderId } = await ingestOrder(
     env.ctx,
     sampleOrder({
@@ -61,11 +66,10 @@ async function newCase(shop: string, order: string, reason: "quality" | "damaged
     source: "chat",
     items: [{ lineId: line?.id as number, quantity: 1 }],
   });
-  if (refund) {
+  if (then === "refund") {
     await approveCase(env.ctx, REVIEWER, c.id);
     await issueRefunds(env.ctx, (await grantRefund(env.ctx, REVIEWER, c.id)).refunds);
-    await closeCase(env.ctx, REVIEWER, c.id);
-  }
+  } else if (then === "reject") await rejectCase(env.ctx, REVIEWER, c.id, { note: "超出售后期" });
   return c.id;
 }
 
@@ -80,12 +84,12 @@ beforeAll(async () => {
     tokens[name] = (await createToken(env.ctx.db, { name, role })).token;
   // October 31st, 23:30 in Shanghai is still October there (15:30 UTC); November's cases a day later.
   env.clock.now = new Date("2026-10-31T15:30:00Z");
-  made.oct?.push(await newCase("tmall-1", "A-OCT-1", "quality", true));
+  made.oct?.push(await newCase("tmall-1", "A-OCT-1", "quality", "refund"));
   env.clock.now = new Date("2026-10-31T16:30:00Z"); // 00:30 on November 1st in Shanghai
-  made.nov?.push(await newCase("tmall-1", "A-NOV-1", "quality", true));
-  made.nov?.push(await newCase("tmall-1", "A-NOV-2", "quality", false));
-  made.nov?.push(await newCase("tmall-1", "A-NOV-3", "damaged", false));
-  made.jd?.push(await newCase("jd-1", "A-JD-1", "quality", false));
+  made.nov?.push(await newCase("tmall-1", "A-NOV-1", "quality", "reject"));
+  made.nov?.push(await newCase("tmall-1", "A-NOV-2", "quality"));
+  made.nov?.push(await newCase("tmall-1", "A-NOV-3", "damaged", "refund"));
+  made.jd?.push(await newCase("jd-1", "A-JD-1", "quality"));
   await foldAnalytics(env.ctx);
   app = await buildServer({ ctx: env.ctx, dbKind: env.store.kind, consoleDir: null });
 }, 180_000);
@@ -112,7 +116,7 @@ describe("analytics for the dashboard", () => {
     const auto = await json("/analytics/automation?channel=tmall");
     expect(auto.months.map((m: Body) => [m.month, m.cases, m.decided])).toEqual([
       ["2026-10", 1, 1],
-      ["2026-11", 3, 1],
+      ["2026-11", 3, 2],
     ]);
     const stages = await json("/analytics/stage-times");
     expect(stages.trend.length).toBeGreaterThan(0);
@@ -141,8 +145,9 @@ describe("analytics for the dashboard", () => {
     const lines = en.rawPayload.subarray(3).toString("utf8").trim().split("\n");
     expect(lines[0]).toBe("Month,Kind,Currency,Amount,Entries");
     const goods = (await json("/analytics/costs")).rows.filter((r: Body) => r.kind === "refund_goods");
-    expect(lines).toContain(`2026-11,Refunded goods,CNY,${goods.at(-1).amount},1`);
-    expect(goods.at(-1).amount).toMatch(/^\d+\.\d{2}$/);
+    expect(goods.map((r: Body) => r.month)).toEqual(["2026-10", "2026-11"]);
+    expect(lines).toContain(`2026-11,Refunded goods,CNY,${goods[1].amount},1`);
+    expect(goods[1].amount).toMatch(/^\d+\.\d{2}$/);
     for (const path of ["automation", "stage-times", "refund-trend", "refund-rates"]) {
       const r = await get(`/analytics/${path}?format=csv`);
       expect(r.statusCode, path).toBe(200);

@@ -1,5 +1,6 @@
 import {
   AppstoreOutlined,
+  BarChartOutlined,
   DatabaseOutlined,
   InboxOutlined,
   ScanOutlined,
@@ -17,7 +18,7 @@ export interface Screen {
   load: () => Promise<{ default: ComponentType }>;
   permission: Permission;
   /** Shown in the menu under this common.nav key; absent: reached by links only. */
-  nav?: { key: "queue" | "board" | "warehouse" | "inventory" | "users"; icon: ReactNode };
+  nav?: { key: "queue" | "board" | "analytics" | "warehouse" | "inventory" | "users"; icon: ReactNode };
 }
 
 export const SCREENS: Screen[] = [
@@ -45,6 +46,14 @@ export const SCREENS: Screen[] = [
     load: () => import("./warehouse/inventory/index.tsx"),
     permission: "inventory.read",
     nav: { key: "inventory", icon: <DatabaseOutlined /> },
+  },
+  {
+    // Managers' and supervisors' numbers; every role reading cases may see them (the API's analytics
+    // permission), the cost chart only with finance.read.
+    path: "analytics",
+    load: () => import("./analytics/index.tsx"),
+    permission: "cases.read",
+    nav: { key: "analytics", icon: <BarChartOutlined /> },
   },
   {
     path: "settings/users",

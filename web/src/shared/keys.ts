@@ -24,6 +24,9 @@ export const keys = {
   warehouses: () => ["warehouses"] as const,
   /** Unidentified parcels (无头件). */
   parcels: (filters?: object) => (filters ? (["parcels", filters] as const) : (["parcels"] as const)),
+  /** One analytics answer (a chart's) for its filters; refreshed a moment after changes (live.ts). */
+  analytics: (name?: string, filters?: object) =>
+    name ? (["analytics", name, filters ?? {}] as const) : (["analytics"] as const),
   /** The rules vocabulary (reasons, solutions, policies): changes only with a release. */
   vocabulary: () => ["vocabulary"] as const,
 };

@@ -16,13 +16,24 @@ export interface Change {
 export type LiveState = "connecting" | "live" | "reconnecting";
 
 /**
+ * Analytics answers come from rollups the fold job brings up to date about a second after a change
+ * (migration 021): they are refreshed this long after a burst, once.
+ */
+const ANALYTICS_DELAY_MS = 2500;
+
+/**
  * Changes arrive in bursts (a batch approval, a platform sync): gather them for a moment and refresh
- * each touched case and order once, and the lists once.
+ * each touched case and order once, and the lists once; the open charts a little later.
  */
 function invalidator(client: QueryClient) {
   let cases = new Set<number>();
   let orders = new Set<number>();
   let pending = false;
+  let analyticsPending = false;
+  const flushAnalytics = () => {
+    analyticsPending = false;
+    void client.invalidateQueries({ queryKey: keys.analytics() });
+  };
   const flush = () => {
     pending = false;
     for (const id of cases) void client.invalidateQueries({ queryKey: keys.case(id) });
@@ -39,6 +50,10 @@ function invalidator(client: QueryClient) {
     if (!pending) {
       pending = true;
       setTimeout(flush, 150);
+    }
+    if (!analyticsPending) {
+      analyticsPending = true;
+      setTimeout(flushAnalytics, ANALYTICS_DELAY_MS);
     }
   };
 }

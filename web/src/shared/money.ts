@@ -54,3 +54,7 @@ export function sumAmounts(amounts: readonly string[], currency: string): string
   const digits = (total < 0n ? -total : total).toString().padStart(d + 1, "0");
   return d === 0 ? `${sign}${digits}` : `${sign}${digits.slice(0, -d)}.${digits.slice(-d)}`;
 }
+
+/** A chart axis's tick (a plain number of whole units, not an amount anyone is paid): "¥1,200". */
+export const formatMoneyTick = (value: number, currency: string) =>
+  formatMoney({ amount: String(Math.round(value)), currency });

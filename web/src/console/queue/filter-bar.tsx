@@ -1,14 +1,16 @@
-import { FilterOutlined, SearchOutlined } from "@ant-design/icons";
+import { CloseOutlined, FilterOutlined, SearchOutlined } from "@ant-design/icons";
 import { Button, Checkbox, Drawer, Input, Select, type SelectProps, Space } from "antd";
 import type { TFunction } from "i18next";
 import { type CSSProperties, type ReactNode, useState } from "react";
 import { label } from "../../shared/i18n.ts";
 import { useLifecycle, usePeople, useShops } from "./data.ts";
 import { countFilters, type Filter, type FilterKey } from "./params.ts";
-import { CASE_TYPE_CODES, REASON_CODES, SOURCE_CODES } from "./text.ts";
+import { CASE_TYPE_CODES, CHANNEL_CODES, REASON_CODES, SOURCE_CODES } from "./text.ts";
 
 const RISK_STEPS = [20, 40, 60, 80];
-type ListKey = "status" | "type" | "reason" | "shop" | "source";
+type ListKey = "status" | "type" | "reason" | "shop" | "source" | "channel";
+/** Every state, closed ones too: one choice that stands alone. */
+const ALL = "all";
 
 interface Props {
   t: TFunction;
@@ -56,12 +58,36 @@ function FilterControls({
   };
   // The fields that take several values, each with its choices and its width in a row.
   const lists: [ListKey, { value: string; label: string }[], number][] = [
-    ["status", (lifecycle.data?.states ?? []).map((s) => ({ value: s.status, label: label(s.label) })), 150],
+    [
+      "status",
+      [
+        { value: ALL, label: t("allStates") },
+        ...(lifecycle.data?.states ?? []).map((s) => ({ value: s.status, label: label(s.label) })),
+      ],
+      150,
+    ],
     ["type", CASE_TYPE_CODES.map((k) => ({ value: k, label: t(`types.${k}`) })), 120],
     ["reason", REASON_CODES.map((k) => ({ value: k, label: t(`reasons.${k}`) })), 120],
     ["shop", (shops.data?.items ?? []).map((s) => ({ value: s.id, label: s.name })), 120],
     ["source", SOURCE_CODES.map((k) => ({ value: k, label: t(`sources.${k}`) })), 110],
+    ["channel", CHANNEL_CODES.map((k) => ({ value: k, label: t(`channels.${k}`) })), 110],
   ];
+  /** "Every state" chosen clears the states; a state chosen after it replaces it. */
+  const states = (v: string[]) =>
+    v.includes(ALL) && !filter.status?.includes(ALL) ? [ALL] : v.filter((s) => s !== ALL || v.length === 1);
+  // The days a case was opened come from a chart drilled into (analytics): shown, and one click clears them.
+  const days = (filter.createdFrom || filter.createdTo) && (
+    <Button
+      key="created"
+      icon={<CloseOutlined />}
+      iconPlacement="end"
+      aria-label={t("clearCreated", { from: filter.createdFrom ?? "…", to: filter.createdTo ?? "…" })}
+      onClick={() => onChange({ createdFrom: undefined, createdTo: undefined })}
+      style={vertical ? { marginBottom: 12 } : undefined}
+    >
+      {t("createdRange", { from: filter.createdFrom ?? "…", to: filter.createdTo ?? "…" })}
+    </Button>
+  );
   const controls = [
     ...lists.map(([name, options, w]) =>
       field(name, w, {
@@ -69,10 +95,11 @@ function FilterControls({
         maxTagCount: "responsive",
         showSearch: { optionFilterProp: "label" },
         value: filter[name] ?? [],
-        onChange: (v: string[]) => onChange({ [name]: v }),
+        onChange: (v: string[]) => onChange({ [name]: name === "status" ? states(v) : v }),
         options,
       }),
     ),
+    days,
     field("owner", 120, {
       showSearch: { filterOption: false, onSearch: setPersonSearch },
       value: filter.owner,
@@ -143,6 +170,9 @@ export function FilterBar({ compact, ...props }: Props & { compact: boolean }) {
       shop: undefined,
       reason: undefined,
       source: undefined,
+      channel: undefined,
+      createdFrom: undefined,
+      createdTo: undefined,
       owner: undefined,
       minRisk: undefined,
       due: undefined,

@@ -9,11 +9,16 @@ import type { paths } from "../../shared/api-types.ts";
 
 /** A queue filter as the screen holds it: lists as arrays (the API takes them comma-separated). */
 export interface Filter {
+  /** States; ["all"]: every state, closed ones too. */
   status?: string[];
   type?: string[];
   shop?: string[];
   reason?: string[];
   source?: string[];
+  channel?: string[];
+  /** Opened from / until these days (YYYY-MM-DD, inclusive), in the merchant's time zone. */
+  createdFrom?: string;
+  createdTo?: string;
   /** "me", "none" or a user id. */
   owner?: string;
   minRisk?: number;
@@ -28,8 +33,10 @@ type QueueQuery = NonNullable<paths["/api/v1/queue"]["get"]["parameters"]["query
 /** A filter as the API says it (GET /queue query, saved views, batch by filter): lists comma-separated. */
 export type ApiFilter = Pick<QueueQuery, FilterKey>;
 
-const LISTS = ["status", "type", "shop", "reason", "source"] as const;
-export const FILTER_KEYS: FilterKey[] = [...LISTS, "owner", "minRisk", "due", "secondApproval", "q"];
+const LISTS = ["status", "type", "shop", "reason", "source", "channel"] as const;
+const DAYS = ["createdFrom", "createdTo"] as const;
+export const FILTER_KEYS: FilterKey[] = [...LISTS, ...DAYS, "owner", "minRisk", "due", "secondApproval", "q"];
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export const SORTS = ["slaDueAt", "createdAt", "statusSince", "amount", "riskScore", "id"] as const;
 export type Sort = (typeof SORTS)[number];
@@ -74,6 +81,7 @@ export function fromApi(f: ApiFilter | Record<string, unknown> | undefined): Fil
     const items = split(a[k]);
     if (items.length) out[k] = items;
   }
+  for (const k of DAYS) if (a[k] && DAY.test(a[k])) out[k] = a[k];
   if (a.owner) out.owner = String(a.owner);
   if (typeof a.minRisk === "number") out.minRisk = a.minRisk;
   if (a.due === "overdue" || a.due === "soon") out.due = a.due;
@@ -85,6 +93,7 @@ export function fromApi(f: ApiFilter | Record<string, unknown> | undefined): Fil
 export function toApi(f: Filter): ApiFilter {
   const out: ApiFilter = {};
   for (const k of LISTS) if (f[k]?.length) out[k] = f[k]?.join(",");
+  for (const k of DAYS) if (f[k]) out[k] = f[k];
   if (f.owner) out.owner = f.owner;
   if (f.minRisk !== undefined) out.minRisk = f.minRisk;
   if (f.due) out.due = f.due;
@@ -99,6 +108,7 @@ const isEmpty = (v: unknown) => v === undefined || v === "" || (Array.isArray(v)
 export function readState(p: URLSearchParams): QueueState {
   const raw: ApiFilter = {};
   for (const k of LISTS) raw[k] = p.get(k) ?? undefined;
+  for (const k of DAYS) raw[k] = p.get(k) ?? undefined;
   raw.owner = p.get("owner") ?? undefined;
   const risk = Number(p.get("minRisk") ?? Number.NaN);
   if (Number.isInteger(risk) && risk >= 0) raw.minRisk = risk;
@@ -160,7 +170,9 @@ export function withFilter(s: QueueState, patch: Filter, viewFilter: Filter | un
   return { ...s, explicit: clean, view: clearsView ? undefined : s.view, page: 1 };
 }
 
-export const countFilters = (f: Filter) => FILTER_KEYS.filter((k) => k !== "q" && !isEmpty(f[k])).length;
+/** How many filters are set (a range of days counts once). */
+export const countFilters = (f: Filter) =>
+  FILTER_KEYS.filter((k) => k !== "q" && !(k === "createdTo" && f.createdFrom) && !isEmpty(f[k])).length;
 
 /** The workspace's state and a way to change it (replacing the history entry: filters are not pages). */
 export function useQueueState(): [QueueState, (next: QueueState, push?: boolean) => void] {

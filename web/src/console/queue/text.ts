@@ -23,6 +23,10 @@ const zh = {
   searchLabel: "搜索售后单",
   search: "搜索",
   status: "状态",
+  allStates: "全部状态（含已完结）",
+  channel: "渠道",
+  createdRange: "建单日期 {{from}} 至 {{to}}",
+  clearCreated: "清除建单日期 {{from}} 至 {{to}}",
   type: "类型",
   reason: "原因",
   shop: "店铺",
@@ -129,6 +133,16 @@ const zh = {
     api: "接口",
     import: "导入",
   },
+  channels: {
+    taobao: "淘宝",
+    tmall: "天猫",
+    jd: "京东",
+    pdd: "拼多多",
+    douyin: "抖音",
+    wechat_channels: "微信视频号",
+    shopify: "Shopify",
+    manual: "线下/人工",
+  },
   reasons: {
     changed_mind: "七天无理由",
     quality: "质量问题",
@@ -170,6 +184,10 @@ const en: Strings<typeof zh> = {
   searchLabel: "Search cases",
   search: "Search",
   status: "Status",
+  allStates: "Every state (closed too)",
+  channel: "Channel",
+  createdRange: "Opened {{from}} to {{to}}",
+  clearCreated: "Clear opened {{from}} to {{to}}",
   type: "Type",
   reason: "Reason",
   shop: "Shop",
@@ -276,6 +294,16 @@ const en: Strings<typeof zh> = {
     api: "API",
     import: "Import",
   },
+  channels: {
+    taobao: "Taobao",
+    tmall: "Tmall",
+    jd: "JD",
+    pdd: "Pinduoduo",
+    douyin: "Douyin",
+    wechat_channels: "WeChat Channels",
+    shopify: "Shopify",
+    manual: "Offline / manual",
+  },
   reasons: {
     changed_mind: "Changed mind (7-day)",
     quality: "Quality problem",
@@ -296,3 +324,4 @@ export const TEXT = { "zh-CN": zh, en };
 export const CASE_TYPE_CODES = Object.keys(zh.types) as (keyof typeof zh.types)[];
 export const SOURCE_CODES = Object.keys(zh.sources) as (keyof typeof zh.sources)[];
 export const REASON_CODES = Object.keys(zh.reasons) as (keyof typeof zh.reasons)[];
+export const CHANNEL_CODES = Object.keys(zh.channels) as (keyof typeof zh.channels)[];

@@ -10,6 +10,7 @@ const en: Strings<typeof zhCN> = {
     board: "Live board",
     warehouse: "Returns receiving",
     inventory: "Stock",
+    analytics: "Analytics",
     users: "People",
     settings: "Settings",
   },

@@ -6,6 +6,7 @@ export default {
     board: "实时看板",
     warehouse: "退货入库",
     inventory: "库存",
+    analytics: "数据统计分析",
     users: "人员管理",
     settings: "设置",
   },
