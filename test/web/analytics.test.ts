@@ -176,7 +176,7 @@ async function openDashboard(login: string, path: string, language: "zh-CN" | "e
 /** Wait until each named chart has drawn what it was last given. */
 async function chartsDrawn(page: Page, names: string[]) {
   for (const name of names)
-    await page.locator(`[data-chart="${name}"][data-rendered="true"]`).waitFor({ timeout: 20_000 });
+    await page.locator(`[data-chart="${name}"][data-rendered="true"]`).waitFor({ timeout: 60_000 });
 }
 
 const card = (page: Page, id: string) => page.locator(`[data-card="${id}"]`);
@@ -241,7 +241,7 @@ describe("the analytics dashboard", () => {
     const { page } = await openDashboard("wang.manager", `/analytics?from=${M1}&to=${M1}`);
     await card(page, "reasons").getByRole("button", { name: "导出「退款原因分布」" }).click();
     const [download] = await Promise.all([
-      page.waitForEvent("download"),
+      page.waitForEvent("download", { timeout: 60_000 }),
       page.getByRole("menuitem", { name: "CSV 文件" }).click(),
     ]);
     expect(download.suggestedFilename()).toBe(`reasons-${M1}_${M1}.csv`);

@@ -82,6 +82,7 @@ export function ChartCard({
         <Space wrap>
           {extra}
           <Dropdown
+            trigger={["click"]}
             disabled={empty || !result.data}
             menu={{
               items: [
