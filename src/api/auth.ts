@@ -75,7 +75,8 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
     "change settings (review limits, thresholds, fees, refund order, time zone, policies, warehouses, backorder), run quality scans and analytics rebuilds",
   "tracking.write": "record parcel tracking scans",
   "case.compensate": "compensate buyers (cash, coupon, points, return postage)",
-  "finance.read": "read the after-sales ledger, the finance report, costs and channel fees",
+  "finance.read":
+    "read refunds (with what can be done to each), the after-sales ledger, the finance report, costs and channel fees",
   "reconciliations.read": "read refund reconciliation reports",
   "reconciliations.run": "reconcile a payment channel's day (fetch or upload its bill)",
   "inventory.read": "read stock, stock movements and warehouses",

@@ -506,6 +506,51 @@ const FinanceReport = Obj({
     ),
   ),
 });
+const RefundRow = Obj(
+  {
+    id: Int,
+    caseId: Int,
+    caseExternalId: Nullable(Str),
+    caseStatus: CaseStatus,
+    caseVersion: Int,
+    orderId: Int,
+    orderExternalId: Str,
+    shop: Str,
+    reason: Str,
+    customerName: Nullable(Str),
+    grant: Type.Integer({ description: "The case's nth grant; a grant split over tenders is several legs" }),
+    legs: Type.Integer({ description: "How many legs (tenders) its grant has" }),
+    currency: Str,
+    amount: M,
+    goods: M,
+    shipping: M,
+    channel: Type.String({ description: "The tender it goes back over: wechat_pay, alipay, bank_transfer…" }),
+    byHand: Type.Boolean({
+      description: "Finance pays it by hand and records the transfer (offline tender)",
+    }),
+    idempotencyKey: Type.String({ description: "The key the channel sees (out_refund_no)" }),
+    status: Enum(["requested", "processing", "succeeded", "failed"]),
+    channelRefundId: Nullable(
+      Type.String({ description: "The channel's refund id, or the transfer's reference" }),
+    ),
+    attempts: Int,
+    lastError: Nullable(Obj({ code: Str, message: Str })),
+    replacedBy: Nullable(
+      Type.Integer({ description: "The leg sent in its place (sent again, or switched)" }),
+    ),
+    createdAt: Time,
+    updatedAt: Time,
+    succeededAt: Nullable(Time),
+    actions: Type.Array(
+      Enum(["settle", "recheck", "resend", "switch"], {
+        description:
+          "settle: POST /refunds/{id}/offline-settlement; recheck: POST /cases/{caseId}/issue-refund; resend: POST /cases/{caseId}/grant-refund; switch: POST /refunds/{id}/switch-to-offline",
+      }),
+    ),
+  },
+  { description: "A refund leg as finance follows it" },
+);
+
 const LedgerEntry = Obj({
   id: Int,
   source: Type.String({ description: "What posted it, once: refund:<id>:goods, compensation:…" }),
@@ -957,6 +1002,14 @@ export const OPERATIONS: Record<string, Declared> = {
   },
 
   // Refunds and finance
+  "GET /refunds": {
+    ok: {
+      200: json(
+        "One page of refund legs and how many match",
+        Obj({ total: Int, items: Type.Array(RefundRow) }),
+      ),
+    },
+  },
   "POST /refunds/:id/offline-settlement": {
     ok: { 200: json("Settled with its reference", ref(RefundAttempt)) },
     errors: [409],

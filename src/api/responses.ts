@@ -617,6 +617,7 @@ export const ReconciliationItem = Obj(
     category: Enum(RECONCILIATION_CATEGORIES),
     key: Nullable(Str),
     refundId: Nullable(Int),
+    caseId: Nullable(Type.Integer({ description: "The case of our refund, where it is acted on" })),
     currency: Str,
     ourAmount: MaybeMoney,
     ourStatus: Nullable(Str),

@@ -51,7 +51,8 @@ export interface Viewer {
 
 export const DUE_SOON_MS = 4 * 3_600_000;
 
-function list(field: string, value: string | undefined, allowed: readonly string[] | null) {
+/** A comma-separated filter value as its distinct items; an unknown or empty one is INVALID_FILTER. */
+export function list(field: string, value: string | undefined, allowed: readonly string[] | null) {
   if (value === undefined) return null;
   const items = [
     ...new Set(

@@ -199,7 +199,19 @@ export const runItems = (
   categories?: readonly string[],
   shops?: readonly string[] | null,
 ) => {
-  let q = db.selectFrom("reconciliation_items").selectAll().where("run_id", "=", runId).orderBy("item_no");
+  // Each item's case, when the refund is ours: finance goes there to act on it.
+  let q = db
+    .selectFrom("reconciliation_items")
+    .selectAll("reconciliation_items")
+    .select((eb) =>
+      eb
+        .selectFrom("refunds")
+        .select("refunds.case_id")
+        .whereRef("refunds.id", "=", "reconciliation_items.refund_id")
+        .as("case_id"),
+    )
+    .where("run_id", "=", runId)
+    .orderBy("item_no");
   if (categories?.length) q = q.where("category", "in", [...categories]);
   if (shops) q = q.where(itemInShops(shops));
   return q.execute();

@@ -214,6 +214,12 @@ describe("the responses declared in the OpenAPI document", () => {
       expect(switched.status).toBe(200);
     }
     await call("POST", "/refunds/99999999/offline-settlement", { reference: "X" });
+    // Finance's refund list: every leg with what can be done to it now, filtered, searched; a bad filter.
+    await call("GET", "/refunds?limit=200");
+    await call("GET", "/refunds?awaiting=transfer");
+    await call("GET", `/refunds?awaiting=action&status=failed,succeeded&q=${declined.id}`);
+    await call("GET", "/refunds?channel=bank_transfer&shop=tmall-flagship", undefined, { who: "limited" });
+    await call("GET", "/refunds?status=lost");
 
     // return_refund: return parcel, receive, inspect, grant; then the same again with QC's deductions.
     const ret = await approved(await newCase("return_refund", "changed_mind"));

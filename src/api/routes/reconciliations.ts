@@ -46,6 +46,7 @@ const itemJson = (i: Item) => ({
   category: i.category,
   key: i.idempotency_key,
   refundId: i.refund_id,
+  caseId: i.case_id ?? null,
   currency: i.currency,
   ourAmount: money(i.our_amount, i.currency),
   ourStatus: i.our_status,

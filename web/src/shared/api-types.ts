@@ -5739,6 +5739,107 @@ export type paths = {
       };
     };
   };
+  "/api/v1/refunds": {
+    /** 退款列表: refund legs, newest first, with their case and grant, what went wrong and what can be done now; filtered and paged */
+    get: {
+      parameters: {
+        query?: {
+          /** @description requested, processing, succeeded, failed; comma-separated */
+          status?: string;
+          /** @description Tenders (wechat_pay, alipay, bank_transfer…), comma-separated */
+          channel?: string;
+          /** @description Shops, comma-separated */
+          shop?: string;
+          /** @description transfer: offline legs finance has yet to pay and record; action: failed legs not yet sent again or switched */
+          awaiting?: "transfer" | "action";
+          /** @description Case or refund id, order or platform case number, refund key, channel refund id */
+          q?: string;
+          from?: string;
+          to?: string;
+          offset?: number;
+          limit?: number;
+        };
+      };
+      responses: {
+        /** @description One page of refund legs and how many match */
+        200: {
+          content: {
+            "application/json": {
+              items: ({
+                  actions: ("settle" | "recheck" | "resend" | "switch")[];
+                  amount: components["schemas"]["Amount"];
+                  attempts: number;
+                  /** @description Finance pays it by hand and records the transfer (offline tender) */
+                  byHand: boolean;
+                  caseExternalId: string | null;
+                  caseId: number;
+                  caseStatus: components["schemas"]["CaseState"];
+                  caseVersion: number;
+                  /** @description The tender it goes back over: wechat_pay, alipay, bank_transfer… */
+                  channel: string;
+                  /** @description The channel's refund id, or the transfer's reference */
+                  channelRefundId: string | null;
+                  /** Format: date-time */
+                  createdAt: string;
+                  currency: string;
+                  customerName: string | null;
+                  goods: components["schemas"]["Amount"];
+                  /** @description The case's nth grant; a grant split over tenders is several legs */
+                  grant: number;
+                  id: number;
+                  /** @description The key the channel sees (out_refund_no) */
+                  idempotencyKey: string;
+                  lastError: {
+                    code: string;
+                    message: string;
+                  } | null;
+                  /** @description How many legs (tenders) its grant has */
+                  legs: number;
+                  orderExternalId: string;
+                  orderId: number;
+                  reason: string;
+                  /** @description The leg sent in its place (sent again, or switched) */
+                  replacedBy: number | null;
+                  shipping: components["schemas"]["Amount"];
+                  shop: string;
+                  /** @enum {string} */
+                  status: "requested" | "processing" | "succeeded" | "failed";
+                  /** Format: date-time */
+                  succeededAt: string | null;
+                  /** Format: date-time */
+                  updatedAt: string;
+                })[];
+              total: number;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
   "/api/v1/refunds/{id}/offline-settlement": {
     /** Record that finance paid an offline refund (bank transfer, wallet), with its reference */
     post: {
@@ -9939,6 +10040,8 @@ export type components = {
       billDate: string | null;
       billLine: number | null;
       billStatus: string | null;
+      /** @description The case of our refund, where it is acted on */
+      caseId: number | null;
       /** @enum {string} */
       category: "matched" | "missing_on_our_side" | "missing_on_channel" | "amount_mismatch" | "status_mismatch" | "awaiting_next_bill";
       channelRefundId: string | null;
