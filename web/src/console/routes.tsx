@@ -1,4 +1,5 @@
 import {
+  AccountBookOutlined,
   AppstoreOutlined,
   BarChartOutlined,
   DatabaseOutlined,
@@ -18,7 +19,10 @@ export interface Screen {
   load: () => Promise<{ default: ComponentType }>;
   permission: Permission;
   /** Shown in the menu under this common.nav key; absent: reached by links only. */
-  nav?: { key: "queue" | "board" | "analytics" | "warehouse" | "inventory" | "users"; icon: ReactNode };
+  nav?: {
+    key: "queue" | "board" | "analytics" | "warehouse" | "inventory" | "finance" | "users";
+    icon: ReactNode;
+  };
 }
 
 export const SCREENS: Screen[] = [
@@ -54,6 +58,23 @@ export const SCREENS: Screen[] = [
     load: () => import("./analytics/index.tsx"),
     permission: "cases.read",
     nav: { key: "analytics", icon: <BarChartOutlined /> },
+  },
+  {
+    path: "finance",
+    load: () => import("./finance/index.tsx"),
+    permission: "finance.read",
+    nav: { key: "finance", icon: <AccountBookOutlined /> },
+  },
+  { path: "finance/report", load: () => import("./finance/report/index.tsx"), permission: "finance.read" },
+  {
+    path: "finance/reconciliations",
+    load: () => import("./finance/reconciliations/index.tsx"),
+    permission: "reconciliations.read",
+  },
+  {
+    path: "finance/reconciliations/:id",
+    load: () => import("./finance/reconciliations/[id]/index.tsx"),
+    permission: "reconciliations.read",
   },
   {
     path: "settings/users",

@@ -27,6 +27,14 @@ export const keys = {
   /** One analytics answer (a chart's) for its filters; refreshed a moment after changes (live.ts). */
   analytics: (name?: string, filters?: object) =>
     name ? (["analytics", name, filters ?? {}] as const) : (["analytics"] as const),
+  /** Refund legs as finance follows them: every case change may move one (a refund's status is a case change). */
+  refunds: (filters?: object) => (filters ? (["refunds", filters] as const) : (["refunds"] as const)),
+  /** The finance report and anything else read from the ledger: money moved (a refund, a compensation). */
+  ledger: (query?: object) => (query ? (["ledger", query] as const) : (["ledger"] as const)),
+  /** Reconciliation reports: not announced live (a day's report changes when someone reconciles it). */
+  reconciliations: (filters?: object) =>
+    filters ? (["reconciliations", filters] as const) : (["reconciliations"] as const),
+  reconciliation: (id: number) => ["reconciliation", id] as const,
   /** The rules vocabulary (reasons, solutions, policies): changes only with a release. */
   vocabulary: () => ["vocabulary"] as const,
 };

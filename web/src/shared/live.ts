@@ -13,6 +13,8 @@ export interface Change {
   at: string;
 }
 
+const MONEY_MOVES = /^(refund_|compensate$)/;
+
 export type LiveState = "connecting" | "live" | "reconnecting";
 
 /**
@@ -34,19 +36,31 @@ function invalidator(client: QueryClient) {
     analyticsPending = false;
     void client.invalidateQueries({ queryKey: keys.analytics() });
   };
+  let money = false;
   const flush = () => {
     pending = false;
     for (const id of cases) void client.invalidateQueries({ queryKey: keys.case(id) });
     for (const id of orders) void client.invalidateQueries({ queryKey: keys.order(id) });
-    // A case's step is what moves stock (receipts, inspections, replacements) and claims parcels.
-    for (const key of [keys.queue(), keys.board(), keys.views(), keys.inventory(), keys.parcels()])
+    // A case's step is what moves stock (receipts, inspections, replacements), claims parcels and moves refunds.
+    for (const key of [
+      keys.queue(),
+      keys.board(),
+      keys.views(),
+      keys.inventory(),
+      keys.parcels(),
+      keys.refunds(),
+    ])
       void client.invalidateQueries({ queryKey: key });
+    if (money) void client.invalidateQueries({ queryKey: keys.ledger() });
     cases = new Set();
     orders = new Set();
+    money = false;
   };
   return (c: Change) => {
     cases.add(c.caseId);
     orders.add(c.orderId);
+    // The ledger hears of money only when a refund settles or someone compensates (or many cases moved).
+    if (c.kind !== "case" || MONEY_MOVES.test(c.action ?? "")) money = true;
     if (!pending) {
       pending = true;
       setTimeout(flush, 150);

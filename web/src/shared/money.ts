@@ -40,19 +40,40 @@ export function parseMoneyInput(text: string, currency: string): string | null {
   return d === 0 ? whole : `${whole}.${frac.padEnd(d, "0")}`;
 }
 
+/** An amount in minor units, exactly ("12.50" CNY → 1250n). */
+export function toMinor(m: Money): bigint {
+  const negative = m.amount.startsWith("-");
+  const [whole = "0", frac = ""] = (negative ? m.amount.slice(1) : m.amount).split(".");
+  const d = decimalsOf(m.currency);
+  const minor = BigInt(whole || "0") * 10n ** BigInt(d) + BigInt(frac.padEnd(d, "0").slice(0, d) || "0");
+  return negative ? -minor : minor;
+}
+
+/** Minor units back to the decimal string the API speaks (1250n CNY → "12.50"). */
+export function fromMinor(minor: bigint, currency: string): Money {
+  const d = decimalsOf(currency);
+  const negative = minor < 0n;
+  const digits = (negative ? -minor : minor).toString().padStart(d + 1, "0");
+  const amount = d === 0 ? digits : `${digits.slice(0, -d)}.${digits.slice(-d)}`;
+  return { amount: `${negative ? "-" : ""}${amount}`, currency };
+}
+
+/** The exact sum of amounts in one currency, as money. */
+export const sumMoney = (amounts: readonly string[], currency: string): Money => ({
+  amount: sumAmounts(amounts, currency),
+  currency,
+});
+
+/**
+ * An amount as a chart draws it (a bar's height, in major units). Only for placing marks: labels and
+ * tooltips show the decimal string itself through formatMoney.
+ */
+export const chartValue = (m: Money) => Number(toMinor(m)) / 10 ** decimalsOf(m.currency);
+
 /** The sum of decimal amounts in one currency, added exactly in minor units: ["12.50", "0.75"] → "13.25". */
 export function sumAmounts(amounts: readonly string[], currency: string): string {
-  const d = decimalsOf(currency);
-  let total = 0n;
-  for (const a of amounts) {
-    const negative = a.startsWith("-");
-    const [whole = "0", frac = ""] = (negative ? a.slice(1) : a).split(".");
-    const minor = BigInt(`${whole}${frac.padEnd(d, "0").slice(0, d)}` || "0");
-    total += negative ? -minor : minor;
-  }
-  const sign = total < 0n ? "-" : "";
-  const digits = (total < 0n ? -total : total).toString().padStart(d + 1, "0");
-  return d === 0 ? `${sign}${digits}` : `${sign}${digits.slice(0, -d)}.${digits.slice(-d)}`;
+  const total = amounts.reduce((a, x) => a + toMinor({ amount: x, currency }), 0n);
+  return fromMinor(total, currency).amount;
 }
 
 /** A chart axis's tick (a plain number of whole units, not an amount anyone is paid): "¥1,200". */

@@ -11,6 +11,7 @@ const en: Strings<typeof zhCN> = {
     warehouse: "Returns receiving",
     inventory: "Stock",
     analytics: "Analytics",
+    finance: "Finance",
     users: "People",
     settings: "Settings",
   },

@@ -7,6 +7,7 @@ export default {
     warehouse: "退货入库",
     inventory: "库存",
     analytics: "数据统计分析",
+    finance: "财务",
     users: "人员管理",
     settings: "设置",
   },

@@ -1,0 +1,381 @@
+import { ArrowLeftOutlined, ReloadOutlined } from "@ant-design/icons";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  Descriptions,
+  Drawer,
+  Result,
+  Segmented,
+  Space,
+  Statistic,
+  Table,
+  type TableColumnsType,
+  Typography,
+} from "antd";
+import dayjs from "dayjs";
+import type { TFunction } from "i18next";
+import type { HTMLAttributes } from "react";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router";
+import { api, call, isApiError } from "../../../../shared/api.ts";
+import i18n, { useScreenText } from "../../../../shared/i18n.ts";
+import { keys } from "../../../../shared/keys.ts";
+import { formatMoney, fromMinor, toMinor } from "../../../../shared/money.ts";
+import { useCan } from "../../../../shared/session.ts";
+import { type Tone, ToneTag } from "../../../../shared/tone.tsx";
+import { postAction } from "../../../cases/[id]/actions/post.ts";
+import { useCodes } from "../../../cases/[id]/text.ts";
+import { FinanceHeader } from "../../tabs.tsx";
+import { type Item, type Report, useReconcile } from "../data.ts";
+import { CATEGORIES, PROBLEM_CATEGORIES, TEXT } from "../text.ts";
+
+const TONE: Record<string, Tone> = {
+  matched: "green",
+  missing_on_our_side: "red",
+  missing_on_channel: "volcano",
+  amount_mismatch: "orange",
+  status_mismatch: "purple",
+  awaiting_next_bill: "blue",
+};
+
+/** One channel's day: the summary, its items (problems first), and what to do about each. */
+export default function ReconciliationReport() {
+  const { t } = useScreenText("reconciliations", TEXT);
+  const id = Number(useParams().id);
+  const navigate = useNavigate();
+  const { modal, message } = App.useApp();
+  const can = useCan();
+  const code = useCodes();
+  const [params, setParams] = useSearchParams();
+  const show = params.get("show") ?? "problems";
+  const openKey = params.get("item");
+  const report = useQuery({
+    queryKey: keys.reconciliation(id),
+    queryFn: () => call(api.GET("/api/v1/reconciliations/{id}", { params: { path: { id } } })),
+    enabled: Number.isInteger(id) && id > 0,
+  });
+  const rerun = useReconcile((r) => {
+    void message.success(t("report.rerunDone", { problems: r.problems }));
+    if (r.id !== id) navigate(`/finance/reconciliations/${r.id}`);
+  });
+  const setShow = (v: string) => setParams({ show: v }, { replace: true });
+  const openItem = (key: string | null) => {
+    const p = new URLSearchParams(params);
+    if (key) p.set("item", key);
+    else p.delete("item");
+    setParams(p, { replace: true });
+  };
+
+  if (report.error)
+    return (
+      <section aria-label={t("title")}>
+        <FinanceHeader />
+        {isApiError(report.error, "RECONCILIATION_NOT_FOUND") ? (
+          <Result status="404" title={t("report.notFound")} />
+        ) : (
+          <Alert
+            type="error"
+            showIcon
+            role="alert"
+            title={t("loadFailed", { message: report.error.message })}
+          />
+        )}
+      </section>
+    );
+  const r = report.data;
+  const channelName = r ? code("tender", r.channel) : "";
+  const items = (r?.items ?? []).filter((i) =>
+    show === "all"
+      ? true
+      : show === "problems"
+        ? (PROBLEM_CATEGORIES as readonly string[]).includes(i.category)
+        : i.category === show,
+  );
+  const selected =
+    r?.items.find(
+      (i) => i.key === openKey && (PROBLEM_CATEGORIES as readonly string[]).includes(i.category),
+    ) ?? r?.items.find((i) => i.key === openKey);
+  const money = (amount: string | null, currency: string) =>
+    amount === null ? t("item.none") : formatMoney({ amount, currency });
+
+  const columns: TableColumnsType<Item> = [
+    {
+      title: t("item.category"),
+      key: "category",
+      render: (_, i) => (
+        <ToneTag tone={TONE[i.category]} testId="category">
+          {t(`categories.${i.category}`)}
+        </ToneTag>
+      ),
+    },
+    {
+      title: t("item.key"),
+      key: "key",
+      width: 240,
+      render: (_, i) => (
+        <Typography.Link onClick={() => openItem(i.key)} data-testid="item-link">
+          {i.key}
+        </Typography.Link>
+      ),
+    },
+    {
+      title: t("item.case"),
+      key: "case",
+      render: (_, i) => (i.caseId ? <Link to={`/cases/${i.caseId}`}>#{i.caseId}</Link> : t("item.none")),
+    },
+    {
+      title: `${t("item.ours")} · ${t("item.amount")}`,
+      key: "ourAmount",
+      align: "right",
+      render: (_, i) => money(i.ourAmount, i.currency),
+    },
+    {
+      title: `${t("item.ours")} · ${t("item.status")}`,
+      key: "ourStatus",
+      render: (_, i) =>
+        i.ourStatus ? t(`refundStatuses.${i.ourStatus}`, { defaultValue: i.ourStatus }) : t("item.none"),
+    },
+    {
+      title: `${t("item.bill")} · ${t("item.amount")}`,
+      key: "billAmount",
+      align: "right",
+      render: (_, i) => money(i.billAmount, i.currency),
+    },
+    {
+      title: `${t("item.bill")} · ${t("item.status")}`,
+      key: "billStatus",
+      render: (_, i) =>
+        i.billStatus ? t(`billStatuses.${i.billStatus}`, { defaultValue: i.billStatus }) : t("item.none"),
+    },
+    {
+      title: t("item.channelRefundId"),
+      key: "crid",
+      ellipsis: true,
+      render: (_, i) => i.channelRefundId ?? t("item.none"),
+    },
+    {
+      title: t("item.billLine"),
+      key: "line",
+      align: "right",
+      render: (_, i) => i.billLine ?? t("item.none"),
+    },
+  ];
+
+  const difference =
+    r &&
+    fromMinor(
+      toMinor({ amount: r.billSucceededTotal, currency: r.currency }) -
+        toMinor({ amount: r.ourSucceededTotal, currency: r.currency }),
+      r.currency,
+    );
+
+  return (
+    <section aria-label={r ? t("report.title", { channel: channelName, date: r.date }) : t("title")}>
+      <FinanceHeader
+        extra={
+          <Space wrap>
+            <Button icon={<ArrowLeftOutlined />} onClick={() => navigate("/finance/reconciliations")}>
+              {t("report.back")}
+            </Button>
+            {r && can("reconciliations.run") && (
+              <Button
+                icon={<ReloadOutlined />}
+                loading={rerun.isPending}
+                onClick={() =>
+                  modal.confirm({
+                    title: t("report.rerunTitle", { date: r.date }),
+                    content: t("report.rerunBody", { channel: channelName }),
+                    okText: t("report.rerun"),
+                    cancelText: t("common:actions.cancel"),
+                    onOk: () => rerun.mutate({ channel: r.channel, date: r.date }),
+                  })
+                }
+              >
+                {t("report.rerun")}
+              </Button>
+            )}
+          </Space>
+        }
+      />
+      {rerun.error && (
+        <Alert
+          type="error"
+          showIcon
+          role="alert"
+          closable
+          style={{ marginBottom: 12 }}
+          title={rerun.error.message}
+        />
+      )}
+      {r && (
+        <Card
+          size="small"
+          title={
+            <h2 style={{ fontSize: 16, margin: 0 }}>
+              {t("report.title", { channel: channelName, date: r.date })}
+            </h2>
+          }
+          style={{ marginBottom: 12 }}
+        >
+          <Space size={32} wrap>
+            <Statistic title={t("matched")} value={r.counts.matched ?? 0} />
+            <Statistic
+              title={t("problems")}
+              value={r.problems}
+              styles={{ content: { color: r.problems ? "#a8071a" : undefined } }}
+            />
+            <Statistic title={t("awaiting")} value={r.awaiting} />
+            <Statistic
+              title={t("billTotal")}
+              value={formatMoney({ amount: r.billSucceededTotal, currency: r.currency })}
+            />
+            <Statistic
+              title={t("ourTotal")}
+              value={formatMoney({ amount: r.ourSucceededTotal, currency: r.currency })}
+            />
+            <Statistic title={t("difference")} value={difference ? formatMoney(difference) : "—"} />
+          </Space>
+          <Descriptions size="small" style={{ marginTop: 12 }} column={{ xs: 1, md: 4 }}>
+            <Descriptions.Item label={t("source")}>{t(`sources.${r.source}`)}</Descriptions.Item>
+            <Descriptions.Item label={t("billRows")}>{r.billRows ?? "—"}</Descriptions.Item>
+            <Descriptions.Item label={t("reconciledAt")}>
+              {dayjs(r.reconciledAt).format("YYYY-MM-DD HH:mm")} · {r.reconciledBy.replace(/^user:/, "")}
+            </Descriptions.Item>
+            <Descriptions.Item label={t("runs")}>{r.runs}</Descriptions.Item>
+          </Descriptions>
+        </Card>
+      )}
+      <Card size="small" title={<h2 style={{ fontSize: 16, margin: 0 }}>{t("report.items")}</h2>}>
+        <Segmented
+          aria-label={t("report.show")}
+          value={show}
+          onChange={(v) => setShow(String(v))}
+          style={{ marginBottom: 12 }}
+          options={[
+            { value: "problems", label: `${t("report.showProblems")} (${r?.problems ?? 0})` },
+            ...CATEGORIES.filter((c) => (r?.counts[c] ?? 0) > 0).map((c) => ({
+              value: c,
+              label: `${t(`categories.${c}`)} (${r?.counts[c] ?? 0})`,
+            })),
+            { value: "all", label: t("report.showAll") },
+          ]}
+        />
+        <Table<Item>
+          rowKey={(i) => `${i.category}|${i.key}|${i.billLine ?? ""}`}
+          size="small"
+          columns={columns}
+          dataSource={items}
+          loading={report.isPending}
+          locale={{ emptyText: <Typography.Text type="secondary">{t("report.noItems")}</Typography.Text> }}
+          onRow={(i) =>
+            ({
+              "data-key": i.key,
+              "data-category": i.category,
+              onClick: () => openItem(i.key),
+              style: { cursor: "pointer" },
+            }) as HTMLAttributes<HTMLElement>
+          }
+          scroll={{ x: 1000 }}
+          pagination={{ pageSize: 50, hideOnSinglePage: true }}
+        />
+      </Card>
+      <Drawer
+        open={Boolean(selected)}
+        onClose={() => openItem(null)}
+        size="large"
+        title={selected ? t("item.detail", { key: selected.key }) : ""}
+        destroyOnHidden
+      >
+        {selected && r && <ItemDetail t={t} item={selected} report={r} />}
+      </Drawer>
+    </section>
+  );
+}
+
+/** A problem item: both sides' view of it, what to do about it, and the ways to do it from here. */
+function ItemDetail({ t, item, report }: { t: TFunction; item: Item; report: Report }) {
+  const can = useCan();
+  const code = useCodes();
+  const navigate = useNavigate();
+  const { message } = App.useApp();
+  const money = (amount: string | null) =>
+    amount === null ? t("item.none") : formatMoney({ amount, currency: item.currency });
+  const recheck = useMutation({
+    mutationFn: () => postAction(item.caseId as number, "issue-refund", {}),
+    onSuccess: (r) =>
+      void message.success(
+        t("item.recheckDone", {
+          status: r.refund ? t(`refundStatuses.${r.refund.status}`, { defaultValue: r.refund.status }) : "—",
+        }),
+      ),
+    onError: (e: Error) => void message.error(e.message),
+  });
+  const unsettled = item.ourStatus === "requested" || item.ourStatus === "processing";
+  return (
+    <div data-testid="item-detail" data-category={item.category}>
+      <ToneTag tone={TONE[item.category]}>{t(`categories.${item.category}`)}</ToneTag>
+      <Descriptions bordered size="small" column={1} style={{ marginTop: 12 }}>
+        <Descriptions.Item label={t("item.key")}>{item.key}</Descriptions.Item>
+        <Descriptions.Item label={t("item.refund")}>
+          {item.refundId ? `#${item.refundId}` : t("item.none")}
+        </Descriptions.Item>
+        <Descriptions.Item label={`${t("item.ours")} · ${t("item.amount")}`}>
+          <span data-testid="our-amount">{money(item.ourAmount)}</span>
+        </Descriptions.Item>
+        <Descriptions.Item label={`${t("item.ours")} · ${t("item.status")}`}>
+          {item.ourStatus
+            ? t(`refundStatuses.${item.ourStatus}`, { defaultValue: item.ourStatus })
+            : t("item.none")}
+        </Descriptions.Item>
+        <Descriptions.Item label={`${t("item.bill")} · ${t("item.amount")}`}>
+          <span data-testid="bill-amount">{money(item.billAmount)}</span>
+        </Descriptions.Item>
+        <Descriptions.Item label={`${t("item.bill")} · ${t("item.status")}`}>
+          {item.billStatus
+            ? t(`billStatuses.${item.billStatus}`, { defaultValue: item.billStatus })
+            : t("item.none")}
+        </Descriptions.Item>
+        <Descriptions.Item label={t("item.channelRefundId")}>
+          {item.channelRefundId ?? t("item.none")}
+        </Descriptions.Item>
+        <Descriptions.Item label={t("item.billDate")}>
+          {item.billDate ?? t("item.none")}
+          {item.billLine ? ` · ${t("item.billLine")} ${item.billLine}` : ""}
+        </Descriptions.Item>
+        {/* The server's note is in English; in Chinese the fields above say the same. */}
+        {item.note && i18n.language === "en" && (
+          <Descriptions.Item label={t("item.note")}>{item.note}</Descriptions.Item>
+        )}
+      </Descriptions>
+      <Alert
+        style={{ marginTop: 16 }}
+        type={item.category === "matched" ? "success" : "warning"}
+        showIcon
+        title={t("item.advice")}
+        description={<span data-testid="advice">{t(`advice.${item.category}`)}</span>}
+      />
+      <Space wrap style={{ marginTop: 16 }}>
+        {item.caseId && (
+          <Button type="primary" onClick={() => navigate(`/cases/${item.caseId}`)}>
+            {t("item.openCase", { id: item.caseId })}
+          </Button>
+        )}
+        {item.refundId && (
+          <Button onClick={() => navigate(`/finance?q=${encodeURIComponent(item.key ?? "")}`)}>
+            {t("item.findRefund")}
+          </Button>
+        )}
+        {item.caseId && unsettled && can("case.issue_refund") && (
+          <Button loading={recheck.isPending} onClick={() => recheck.mutate()}>
+            {t("item.recheck")}
+          </Button>
+        )}
+      </Space>
+      <Typography.Paragraph type="secondary" style={{ marginTop: 16 }}>
+        {report.date} · {code("tender", report.channel)}
+      </Typography.Paragraph>
+    </div>
+  );
+}
