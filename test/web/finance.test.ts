@@ -181,6 +181,13 @@ describe("finance", () => {
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Finance · Refunds");
     await noAxeViolations(page);
     await shot(page, "finance-refunds-en");
+
+    // Filters live in the address: failed ones only; then a month long ago, when nothing was refunded.
+    await page.goto("/finance?status=failed");
+    await expect.poll(() => page.locator("tbody tr[data-row]").count()).toBe(1);
+    await row(page, declined.refundId).waitFor();
+    await page.goto("/finance?from=2020-01-01&to=2020-01-31");
+    await expect.poll(() => page.locator("tbody tr[data-row]").count()).toBe(0);
   });
 
   it("shows the cost report as a chart and a table, and exports it as CSV and XLSX", async () => {

@@ -1,4 +1,5 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import dayjs from "dayjs";
 import { useMemo } from "react";
 import { useSearchParams } from "react-router";
 import { api, call } from "../../shared/api.ts";
@@ -21,6 +22,9 @@ export interface RefundState {
   channel: string[];
   shop: string[];
   q: string;
+  /** Created from / to (days, inclusive), in the browser's time zone. */
+  from: string;
+  to: string;
   page: number;
   size: number;
 }
@@ -36,6 +40,8 @@ function readState(p: URLSearchParams): RefundState {
     channel: split(p.get("channel")),
     shop: split(p.get("shop")),
     q: p.get("q")?.trim() ?? "",
+    from: /^\d{4}-\d{2}-\d{2}$/.test(p.get("from") ?? "") ? (p.get("from") as string) : "",
+    to: /^\d{4}-\d{2}-\d{2}$/.test(p.get("to") ?? "") ? (p.get("to") as string) : "",
     page: Math.max(1, Number.parseInt(p.get("page") ?? "1", 10) || 1),
     size: (PAGE_SIZES as readonly number[]).includes(size) ? size : 20,
   };
@@ -46,6 +52,10 @@ function writeState(s: RefundState) {
   if (s.view !== "all") p.set("view", s.view);
   for (const k of ["status", "channel", "shop"] as const) if (s[k].length) p.set(k, s[k].join(","));
   if (s.q) p.set("q", s.q);
+  if (s.from && s.to) {
+    p.set("from", s.from);
+    p.set("to", s.to);
+  }
   if (s.page > 1) p.set("page", String(s.page));
   if (s.size !== 20) p.set("size", String(s.size));
   return p;
@@ -80,6 +90,10 @@ export function toQuery(s: RefundState): RefundQuery {
     ...(s.channel.length ? { channel: s.channel.join(",") } : {}),
     ...(s.shop.length ? { shop: s.shop.join(",") } : {}),
     ...(s.q ? { q: s.q } : {}),
+    // Whole days where the person is: from the first day's midnight to the midnight after the last.
+    ...(s.from && s.to
+      ? { from: dayjs(s.from).toISOString(), to: dayjs(s.to).add(1, "day").toISOString() }
+      : {}),
     offset: (s.page - 1) * s.size,
     limit: s.size,
   };

@@ -1,5 +1,6 @@
 import {
   Badge,
+  DatePicker,
   Input,
   Segmented,
   Select,
@@ -9,7 +10,7 @@ import {
   Tooltip,
   Typography,
 } from "antd";
-import dayjs from "dayjs";
+import dayjs, { type Dayjs } from "dayjs";
 import type { HTMLAttributes } from "react";
 import { Link } from "react-router";
 import { useScreenText } from "../../shared/i18n.ts";
@@ -132,7 +133,7 @@ export default function Refunds() {
     {
       title: t("attempts"),
       key: "attempts",
-      width: 70,
+      width: 90,
       align: "right",
       render: (_, r) => t("attemptsCount", { count: r.attempts }),
     },
@@ -231,6 +232,15 @@ export default function Refunds() {
             style={{ minWidth: 150 }}
           />
         ))}
+        <DatePicker.RangePicker
+          aria-label={t("created")}
+          placeholder={[t("createdFrom"), t("createdTo")]}
+          value={state.from && state.to ? [dayjs(state.from), dayjs(state.to)] : null}
+          onChange={(v) => {
+            const [a, b] = (v ?? []) as [Dayjs | null, Dayjs | null];
+            set(a && b ? { from: a.format("YYYY-MM-DD"), to: b.format("YYYY-MM-DD") } : { from: "", to: "" });
+          }}
+        />
       </search>
       <LoadProblem error={page.error} text={(message) => t("loadFailed", { message })} />
       <Table<RefundRow>

@@ -151,11 +151,10 @@ export default function FinanceReport() {
             const [a, b] = (v ?? []) as [Dayjs | null, Dayjs | null];
             if (a && b) set({ from: a.format(DAY), to: b.format(DAY) });
           }}
-          presets={[
-            { label: "7d", value: [dayjs().subtract(6, "day"), dayjs()] },
-            { label: "30d", value: [dayjs().subtract(29, "day"), dayjs()] },
-            { label: "90d", value: [dayjs().subtract(89, "day"), dayjs()] },
-          ]}
+          presets={[7, 30, 90].map((n) => ({
+            label: t("lastDays", { n }),
+            value: [dayjs().subtract(n - 1, "day"), dayjs()] as [Dayjs, Dayjs],
+          }))}
         />
         <Segmented
           aria-label={t("period")}

@@ -4,6 +4,7 @@ import { TEXT as FINANCE } from "../text.ts";
 const zh = {
   title: "售后成本报表",
   range: "日期范围",
+  lastDays: "近 {{n}} 天",
   period: "时间粒度",
   periods: { day: "按日", month: "按月", none: "不分时间" },
   groupBy: "分组",
@@ -45,6 +46,7 @@ type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]>
 const en: Strings<typeof zh> = {
   title: "After-sales cost report",
   range: "Dates",
+  lastDays: "Last {{n}} days",
   period: "Period",
   periods: { day: "By day", month: "By month", none: "Whole range" },
   groupBy: "Group by",
