@@ -102,33 +102,35 @@ export async function overridesByMonth(db: Tx, q: RollupScope) {
 
 /**
  * Units sold and refunded per month for the `top` SKUs, categories or shops with the most units refunded
- * over the scope, and for the `also` keys (those a quality alert named) — one pass over the rollup.
+ * over the scope, then the `also` keys (those a quality alert named): first the top keys (one aggregate by
+ * key), then only those keys' rows (for SKUs by migration 026's index), in that order.
  */
 export async function refundRateSeries(
   db: Tx,
   q: RollupScope & { by: "sku" | "category" | "shop"; top: number; also: readonly string[] },
 ) {
   const key = KEY[q.by];
+  const table = q.by === "sku" ? sql`rollup_sales` : sql`rollup_category_sales`;
+  const top = await sql<{ key: string }>`
+    select ${key} as key from ${table} where ${where(q)}
+     group by 1 order by sum(refunded_qty) desc, sum(sold_qty) desc, 1 limit ${q.top}`.execute(db);
+  const keys = [...new Set([...top.rows.map((r) => r.key), ...q.also])];
+  if (keys.length === 0) return [];
   const { rows } = await sql<{ key: string; month: string; sold_qty: string; refunded_qty: string }>`
-    with m as (
-      select ${key} as key, to_char(month, 'YYYY-MM') as month, sum(sold_qty) as sold_qty,
-             sum(refunded_qty) as refunded_qty
-        from ${q.by === "sku" ? sql`rollup_sales` : sql`rollup_category_sales`}
-       where ${where(q)}
-       group by 1, 2),
-    ranked as (
-      select key, row_number() over (order by sum(refunded_qty) desc, sum(sold_qty) desc, key) as rank
-        from m group by key)
-    select m.key, m.month, m.sold_qty, m.refunded_qty
-      from m join ranked r on r.key = m.key
-     where r.rank <= ${q.top} or m.key = any(${[...q.also]}::text[])
-     order by r.rank, m.month`.execute(db);
-  return rows.map((r) => ({
-    key: r.key,
-    month: r.month,
-    soldQty: Number(r.sold_qty),
-    refundedQty: Number(r.refunded_qty),
-  }));
+    select ${key} as key, to_char(month, 'YYYY-MM') as month, sum(sold_qty) as sold_qty,
+           sum(refunded_qty) as refunded_qty
+      from ${table}
+     where ${where(q)} and ${key} = any(${keys}::text[])
+     group by 1, 2`.execute(db);
+  const rank = new Map(keys.map((k, i) => [k, i]));
+  return rows
+    .map((r) => ({
+      key: r.key,
+      month: r.month,
+      soldQty: Number(r.sold_qty),
+      refundedQty: Number(r.refunded_qty),
+    }))
+    .sort((a, b) => (rank.get(a.key) ?? 0) - (rank.get(b.key) ?? 0) || a.month.localeCompare(b.month));
 }
 
 /**
