@@ -84,7 +84,40 @@ interface Declared {
 }
 
 const M = ref(Amount);
+
 const Text = ref(Label);
+/** A backtest's figures: overall, per rule (in evaluation order) and the first disagreements. */
+const backtestFields = {
+  ruleSetVersion: Int,
+  cases: Int,
+  automated: Int,
+  automationRate: Num,
+  agreed: Int,
+  agreementRate: Nullable(Num),
+  falseApprovals: Int,
+  falseRejections: Int,
+  manual: Int,
+  perRule: Type.Array(
+    Obj({
+      id: Str,
+      name: Text,
+      hits: Int,
+      decided: Int,
+      agreed: Int,
+      falseApprovals: Int,
+      falseRejections: Int,
+    }),
+  ),
+  disagreements: Type.Array(
+    Obj({
+      caseId: Str,
+      ruleId: Str,
+      rule: Enum(["approve", "reject"]),
+      human: Enum(["approve", "reject"]),
+    }),
+  ),
+};
+
 const CaseStatus = ref(CaseState);
 const json = (description: string, schema: TSchema): Answer => ({ description, schema });
 const none = (description: string): Answer => ({ description });
@@ -462,6 +495,17 @@ const RiskSettings = Obj(
   },
   { description: "The risk thresholds and signal weights" },
 );
+const ThresholdField = Obj({
+  key: Str,
+  kind: Enum(["count", "days", "minor", "number", "rate", "openRate", "hour", "score"]),
+  label: Text,
+  hint: Text,
+});
+const RulesActivation = Obj({
+  secondPerson: Type.Boolean({
+    description: "Maker–checker: a rule set draft is activated by a person who did not write it",
+  }),
+});
 const QualitySettings = Obj({
   recentDays: Int,
   baselineDays: Int,
@@ -790,13 +834,45 @@ export const OPERATIONS: Record<string, Declared> = {
               type: Str,
               label: Text,
               nullable: Bool,
+              nullLabel: Text,
               values: Nullable(Dict(Type.Object({ zh: Str, en: Str }, { additionalProperties: true }))),
+              equalsReadsAsValue: Type.Boolean({
+                description: "An equality on this field reads as the value's label alone (仅退款, 未发货)",
+              }),
               windows: Type.Array(Int),
               defaultWindow: Nullable(Int),
-              operators: Type.Array(Obj({ op: Str, operand: Str, label: Text })),
+              operators: Type.Array(
+                Obj({
+                  op: Str,
+                  operand: Enum(["scalar", "range", "list", "flag"]),
+                  label: Text,
+                  flag: Type.Optional(Obj({ true: Text, false: Text })),
+                }),
+              ),
             }),
           ),
-          actions: Strs,
+          actions: Type.Array(
+            Obj({
+              action: Str,
+              label: Text,
+              outcome: Nullable(Enum(["approve", "reject", "manual"])),
+              params: Type.Array(
+                Obj({
+                  name: Str,
+                  kind: Enum(["choice", "choices", "text", "texts", "integer", "number"]),
+                  label: Text,
+                  required: Bool,
+                  values: Type.Optional(Enum(["rejectReasons", "evidenceKinds", "solutions"])),
+                  default: Type.Optional(Type.Unknown()),
+                  min: Type.Optional(Num),
+                  max: Type.Optional(Num),
+                  maxLength: Type.Optional(Int),
+                  pattern: Type.Optional(Str),
+                  unit: Type.Optional(Text),
+                }),
+              ),
+            }),
+          ),
           rejectReasons: Dict(Text),
           evidenceKinds: Dict(Text),
           solutions: Dict(Text),
@@ -809,7 +885,13 @@ export const OPERATIONS: Record<string, Declared> = {
     ok: {
       200: json(
         "Every version, newest first",
-        Obj({ active: Nullable(Int), versions: Type.Array(ref(RuleVersion)) }),
+        Obj({
+          active: Nullable(Int),
+          secondPerson: Type.Boolean({
+            description: "Maker–checker is on: a draft is activated by someone who did not write it",
+          }),
+          versions: Type.Array(ref(RuleVersion)),
+        }),
       ),
     },
   },
@@ -820,6 +902,10 @@ export const OPERATIONS: Record<string, Declared> = {
   "POST /rules/versions/:version/activate": {
     ok: { 200: json("Live now", ref(RuleVersion)) },
     errors: [409, 422],
+  },
+  "POST /rules/versions/:version/request-activation": {
+    ok: { 200: json("Waiting for another person to activate it", ref(RuleVersion)) },
+    errors: [404, 409],
   },
   "POST /rules/dry-run": {
     ok: {
@@ -841,39 +927,26 @@ export const OPERATIONS: Record<string, Declared> = {
   },
   "POST /rules/backtests": {
     ok: {
-      200: json(
-        "The rule set replayed over cases people decided",
-        Obj({
-          ruleSetVersion: Int,
-          cases: Int,
-          automated: Int,
-          automationRate: Num,
-          agreed: Int,
-          agreementRate: Nullable(Num),
-          falseApprovals: Int,
-          falseRejections: Int,
-          manual: Int,
-          perRule: Type.Array(
-            Obj({
-              id: Str,
-              name: Text,
-              hits: Int,
-              decided: Int,
-              agreed: Int,
-              falseApprovals: Int,
-              falseRejections: Int,
-            }),
+      200: {
+        description: "The rule set replayed over cases people decided (and the live one beside it)",
+        schema: Obj({
+          ...backtestFields,
+          live: Type.Optional(
+            Nullable(
+              Obj(backtestFields, {
+                description: "The live rule set over the same cases (againstLive); null: none is live",
+              }),
+            ),
           ),
-          disagreements: Type.Array(
-            Obj({
-              caseId: Str,
-              ruleId: Str,
-              rule: Enum(["approve", "reject"]),
-              human: Enum(["approve", "reject"]),
-            }),
-          ),
+          liveVersion: Type.Optional(Nullable(Int)),
         }),
-      ),
+        media: {
+          "application/x-ndjson": Type.String({
+            description:
+              'One JSON object a line: {"progress":{"done","total"}} after each batch, then {"result":{…}} as the JSON answer, or {"error":{"code","status","detail"}}',
+          }),
+        },
+      },
     },
     errors: [404, 422],
   },
@@ -927,6 +1000,25 @@ export const OPERATIONS: Record<string, Declared> = {
   "PUT /settings/risk": { ok: { 200: json("Saved", RiskSettings) }, errors: [422] },
   "GET /settings/quality": { ok: { 200: json("The quality-alert thresholds", QualitySettings) } },
   "PUT /settings/quality": { ok: { 200: json("Saved", QualitySettings) }, errors: [422] },
+  "GET /settings/thresholds/fields": {
+    ok: {
+      200: json(
+        "Each threshold's kind of value, label and hint; the signals whose weights they set",
+        Obj({
+          risk: Obj({
+            fields: Type.Array(ThresholdField),
+            signals: Type.Array(Obj({ code: Str, label: Text, defaultWeight: Int })),
+            currency: Type.String({ description: "The currency of amount thresholds" }),
+          }),
+          quality: Obj({ fields: Type.Array(ThresholdField) }),
+        }),
+      ),
+    },
+  },
+  "GET /settings/rules-activation": {
+    ok: { 200: json("Who may make a rule set live", RulesActivation) },
+  },
+  "PUT /settings/rules-activation": { ok: { 200: json("Saved", RulesActivation) } },
   "GET /settings/refunds": {
     ok: { 200: json("The order refunds go back over an order's tenders", Obj({ tenderOrder: Strs })) },
   },

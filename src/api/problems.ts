@@ -51,6 +51,8 @@ const STATUS: Record<string, number> = {
   RULE_VERSION_NOT_FOUND: 404,
   RULE_VERSION_NOT_DRAFT: 409,
   RULES_INVALID: 422,
+  RULES_SECOND_PERSON_REQUIRED: 409,
+  BACKTEST_ABORTED: 409,
   RISK_THRESHOLDS_INVALID: 422,
   QUALITY_THRESHOLDS_INVALID: 422,
   ALERT_NOT_FOUND: 404,
@@ -158,7 +160,32 @@ export function sendProblem(
 ) {
   const lang = langOf(reply.request);
   const said = errorMessage(code, extra?.details as Details | undefined, lang) ?? detail;
-  return problem(reply, lang, status, code, said, extra);
+  return problem(
+    reply,
+    lang,
+    status,
+    code,
+    said,
+    extra?.details ? { ...extra, details: localised(extra.details, lang) } : extra,
+  );
+}
+
+/**
+ * Problems listed in `details.errors` that carry their words in both languages (`text: { zh, en }`,
+ * e.g. each problem of a rule set or of thresholds) say `message` in the caller's language, so a form
+ * shows each at its field as the person reads.
+ */
+function localised(details: unknown, lang: Lang): unknown {
+  const d = details as { errors?: unknown };
+  if (!d || typeof d !== "object" || !Array.isArray(d.errors)) return details;
+  return {
+    ...d,
+    errors: d.errors.map((e: unknown) => {
+      const { text, ...rest } = (e ?? {}) as { text?: { zh?: unknown; en?: unknown } };
+      const said = text?.[lang === "en" ? "en" : "zh"];
+      return typeof said === "string" ? { ...rest, message: said } : e;
+    }),
+  };
 }
 
 /** A problem whose `detail` is already in `lang`. */

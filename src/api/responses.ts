@@ -495,6 +495,11 @@ export const RuleVersion = Obj(
     createdAt: Time,
     activatedBy: Nullable(Str),
     activatedAt: Nullable(Time),
+    authors: Type.Array(Str, {
+      description: "Who wrote it: its creator and everyone who changed the draft (maker–checker)",
+    }),
+    requestedBy: Nullable(Type.String({ description: "The author who asked another person to activate it" })),
+    requestedAt: Nullable(Time),
     definition: Any("The rule set as written (docs/rules.md)"),
   },
   { $id: "RuleVersion", description: "One version of the rule set" },

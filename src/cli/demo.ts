@@ -15,7 +15,7 @@ import { previewRefund } from "../flows/quote-refund.ts";
 import { type Condition, inspectReturn, receiveReturn } from "../flows/receive-return.ts";
 import { approveCase, cancelCase, closeCase, rejectCase } from "../flows/review-case.ts";
 import { activateRules, createRuleDraft } from "../flows/rules.ts";
-import { setPolicies } from "../flows/settings.ts";
+import { setPolicies, setRulesActivation } from "../flows/settings.ts";
 import { settleOfflineRefund } from "../flows/settle-offline-refund.ts";
 import { recordReturnShipment, shipReplacement } from "../flows/shipments.ts";
 import { submitCase } from "../flows/submit-case.ts";
@@ -1234,6 +1234,8 @@ export async function loadDemo(ctx: FlowContext, opts: DemoOptions = {}): Promis
     note: "默认规则 / default rules",
   });
   await activateRules(ctx, DEMO_ADMIN, rules.version);
+  // From now on a changed rule set goes live only when someone other than its author activates it.
+  await setRulesActivation(ctx, { secondPerson: true }, DEMO_ADMIN);
   await scanQuality(ctx);
   // The dashboards show the history at once, not after the fold job's first pass.
   await foldAnalytics(ctx);

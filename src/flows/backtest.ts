@@ -1,8 +1,10 @@
+import { setImmediate } from "node:timers/promises";
 import { sql } from "kysely";
+import { fail } from "../domain/errors.ts";
 import { assessRisk } from "../domain/risk/assess.ts";
 import { type BacktestReport, createBacktest, type HumanDecision } from "../domain/rules/backtest.ts";
 import { validateRuleSet } from "../domain/rules/definition.ts";
-import { compileRuleSet } from "../domain/rules/evaluate.ts";
+import { type CompiledRuleSet, compileRuleSet } from "../domain/rules/evaluate.ts";
 import type { CaseFacts } from "../domain/rules/facts.ts";
 import { loadCaseContexts } from "../store/facts.ts";
 import type { FlowContext } from "./context.ts";
@@ -14,25 +16,66 @@ export interface BacktestInput extends HistoryInput {
   version?: number;
   /** A rule set not saved yet (a draft being edited). */
   definition?: unknown;
+  /** After each batch: cases replayed so far, of how many. */
   onProgress?: (done: number, total: number) => void;
 }
 
 const BATCH = 2_000;
+/** Disagreements kept as examples (links to cases): in all, and per rule and kind. */
+const EXAMPLES = { maxDisagreements: 2_000, maxPerRule: 20 };
+
+/** The rule set a backtest replays: a draft's definition, a stored version, or the live one. */
+async function ruleSetOf(ctx: FlowContext, input: Pick<BacktestInput, "version" | "definition">) {
+  return input.definition !== undefined
+    ? compileRuleSet(validateRuleSet(input.definition), 0)
+    : input.version !== undefined
+      ? await compiledVersion(ctx, input.version)
+      : (await liveRules(ctx)).rules;
+}
 
 /**
  * 规则回测: replay a rule set over past cases that people decided, as they stood when each was
  * opened, and compare. Facts are gathered in batches, so history of any size streams through.
  */
 export async function backtestRules(ctx: FlowContext, input: BacktestInput = {}): Promise<BacktestReport> {
-  const compiled =
-    input.definition !== undefined
-      ? compileRuleSet(validateRuleSet(input.definition), 0)
-      : input.version !== undefined
-        ? await compiledVersion(ctx, input.version)
-        : (await liveRules(ctx)).rules;
-  const bt = createBacktest(compiled);
-  await forEachDecided(ctx, input, (caseId, facts, human) => bt.add(caseId, facts, human), input.onProgress);
-  return bt.report();
+  const [report] = await replay(ctx, [await ruleSetOf(ctx, input)], input);
+  return report as BacktestReport;
+}
+
+/**
+ * A draft (or version) and the live rule set replayed side by side in one pass over history — what a
+ * supervisor looks at before activating. `live` is null when no version is live (every case would go
+ * to a person).
+ */
+export async function backtestAgainstLive(
+  ctx: FlowContext,
+  input: BacktestInput = {},
+): Promise<{ report: BacktestReport; live: BacktestReport | null; liveVersion: number | null }> {
+  const subject = await ruleSetOf(ctx, input);
+  const live = await liveRules(ctx);
+  const [report, baseline] = await replay(
+    ctx,
+    live.version === null ? [subject] : [subject, live.rules],
+    input,
+  );
+  return { report: report as BacktestReport, live: baseline ?? null, liveVersion: live.version };
+}
+
+async function replay(
+  ctx: FlowContext,
+  sets: readonly CompiledRuleSet[],
+  input: BacktestInput,
+): Promise<BacktestReport[]> {
+  const bts = sets.map((s) => createBacktest(s, EXAMPLES));
+  await forEachDecided(
+    ctx,
+    input,
+    (caseId, facts, human) => {
+      for (const bt of bts) bt.add(caseId, facts, human);
+    },
+    input.onProgress,
+  );
+  return bts.map((bt) => bt.report());
 }
 
 /** Which past cases: opened in [from, to), in these shops (null: all). */
@@ -42,6 +85,8 @@ export interface HistoryInput {
   shops?: readonly string[] | null | undefined;
   /** The most recent this many decided cases only. */
   limit?: number;
+  /** Stop between batches (the person went away); the walk then fails with BACKTEST_ABORTED. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -68,7 +113,9 @@ export async function forEachDecided(
      order by case_id`.execute(ctx.db);
   const tz = await timeZone(ctx);
   const thresholds = await riskThresholds(ctx);
+  onProgress?.(0, labels.length);
   for (let i = 0; i < labels.length; i += BATCH) {
+    if (input.signal?.aborted) fail("BACKTEST_ABORTED", "The backtest was stopped");
     const batch = labels.slice(i, i + BATCH);
     const human = new Map(batch.map((l) => [Number(l.case_id), l.action]));
     const contexts = await loadCaseContexts(ctx.db, [...human.keys()], tz);
@@ -77,5 +124,9 @@ export async function forEachDecided(
       each(String(c.caseId), c.facts, human.get(c.caseId) as HumanDecision);
     }
     onProgress?.(Math.min(i + BATCH, labels.length), labels.length);
+    // Let the process breathe between batches: with the embedded database every query runs on this
+    // thread, and without a turn of the event loop neither the progress nor any other request would
+    // leave until the whole history had been replayed.
+    await setImmediate();
   }
 }

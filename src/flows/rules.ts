@@ -8,10 +8,12 @@ import {
   deleteDraft,
   findRuleVersion,
   insertRuleVersion,
+  requestActivation,
   updateDraft,
 } from "../store/rules.ts";
 import { audit, SYSTEM_ACTOR } from "./audit.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
+import { rulesActivation } from "./settings.ts";
 
 /** Rule set versions (规则版本): write drafts, activate one, keep every version ever used. */
 
@@ -52,7 +54,11 @@ export async function updateRuleDraft(
   const definition = validateRuleSet(input.definition);
   return ctx.db.transaction().execute(async (tx) => {
     const before = await findRuleVersion(tx, version);
-    const row = await updateDraft(tx, version, { definition, note: input.note ?? null });
+    const row = await updateDraft(tx, version, {
+      definition,
+      note: input.note ?? null,
+      by: actorName(actor),
+    });
     if (!row) return notDraft(tx, version);
     await audit(tx, ctx, actor, {
       action: "rules.draft.update",
@@ -95,6 +101,22 @@ export async function activateRules(ctx: FlowContext, actor: Actor, version: num
       return fail("RULE_VERSION_NOT_FOUND", `Rule set version ${version} does not exist`, { version });
     // Stored drafts were validated when written, but the vocabulary may have changed since.
     validateRuleSet(existing.definition);
+    // Maker–checker: a draft goes live by someone who did not write it. A version that was live before
+    // was checked then, so rolling back to it needs no second person.
+    const me = actorName(actor);
+    if (
+      existing.status === "draft" &&
+      existing.authors.includes(me) &&
+      (await rulesActivation(tx)).secondPerson
+    )
+      fail(
+        "RULES_SECOND_PERSON_REQUIRED",
+        `You wrote version ${version}; a different person must activate it`,
+        {
+          version,
+          authors: existing.authors,
+        },
+      );
     const active = await activeRuleVersion(tx);
     const row = await activateVersion(tx, version, actorName(actor), ctx.now());
     if (!row)
@@ -104,6 +126,24 @@ export async function activateRules(ctx: FlowContext, actor: Actor, version: num
       subject: `${version}`,
       before: { active: active?.version ?? null },
       after: { active: version },
+    });
+    return row;
+  });
+}
+
+/**
+ * An author asks for the draft to be activated by someone else: the other supervisors see it waiting
+ * for them. Changing the draft afterwards withdraws the request.
+ */
+export async function requestRulesActivation(ctx: FlowContext, actor: Actor, version: number) {
+  return ctx.db.transaction().execute(async (tx) => {
+    const row = await requestActivation(tx, version, actorName(actor), ctx.now());
+    if (!row) return notDraft(tx, version);
+    await audit(tx, ctx, actor, {
+      action: "rules.request_activation",
+      subject: `${version}`,
+      before: null,
+      after: { requestedBy: row.requested_by },
     });
     return row;
   });

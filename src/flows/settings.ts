@@ -192,6 +192,43 @@ export async function setAssignment(
   return next;
 }
 
+/** Who may make a rule set live (规则启用复核). */
+export interface RulesActivationSettings {
+  /**
+   * Maker–checker: a draft is activated by a person who did not write it (create or change it). Off
+   * by default, so an installation (and its scripts) that has one supervisor keeps working; the demo
+   * turns it on. Rolling back to a version that was live before needs no second person: it was checked.
+   */
+  secondPerson: boolean;
+}
+export const DEFAULT_RULES_ACTIVATION: RulesActivationSettings = { secondPerson: false };
+
+const rulesActivationOf = (stored: unknown): RulesActivationSettings => ({
+  ...DEFAULT_RULES_ACTIVATION,
+  ...(stored as Partial<RulesActivationSettings> | undefined),
+});
+/** `db` may be a transaction: activation reads it under its own. */
+export async function rulesActivation(db: Tx): Promise<RulesActivationSettings> {
+  return rulesActivationOf(await getSetting(db, "rules.activation"));
+}
+export async function setRulesActivation(
+  ctx: FlowContext,
+  input: RulesActivationSettings,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<RulesActivationSettings> {
+  const next = { secondPerson: input.secondPerson === true };
+  await putAudited(
+    ctx,
+    actor,
+    "settings.rules_activation",
+    "rules.activation",
+    next,
+    next,
+    rulesActivationOf,
+  );
+  return next;
+}
+
 const DEFAULT_TIME_ZONE = "Asia/Shanghai";
 
 /** The merchant's time zone: hours of day (unusual-hour risk, the rule condition) are local. */

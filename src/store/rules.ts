@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Tx } from "./orders.ts";
 
 /** Rule set versions: drafts are editable; activating one retires the active one in the same write. */
@@ -11,6 +12,9 @@ const COLUMNS = [
   "created_at",
   "activated_by",
   "activated_at",
+  "authors",
+  "requested_by",
+  "requested_at",
 ] as const;
 
 export const listRuleVersions = (db: Tx) =>
@@ -28,14 +32,30 @@ export const insertRuleVersion = (
 ) =>
   db
     .insertInto("rule_versions")
-    .values({ definition: JSON.stringify(v.definition), note: v.note, created_by: v.createdBy })
+    .values({
+      definition: JSON.stringify(v.definition),
+      note: v.note,
+      created_by: v.createdBy,
+      authors: sql<string[]>`array[${v.createdBy}]::text[]`,
+    })
     .returning(COLUMNS)
     .executeTakeFirstOrThrow();
 
-export const updateDraft = (db: Tx, version: number, v: { definition: unknown; note: string | null }) =>
+/** Change a draft; its editor becomes one of its authors, and a request to activate it is withdrawn. */
+export const updateDraft = (
+  db: Tx,
+  version: number,
+  v: { definition: unknown; note: string | null; by: string },
+) =>
   db
     .updateTable("rule_versions")
-    .set({ definition: JSON.stringify(v.definition), note: v.note })
+    .set({
+      definition: JSON.stringify(v.definition),
+      note: v.note,
+      authors: sql<string[]>`case when ${v.by} = any(authors) then authors else authors || ${v.by}::text end`,
+      requested_by: null,
+      requested_at: null,
+    })
     .where("version", "=", version)
     .where("status", "=", "draft")
     .returning(COLUMNS)
@@ -67,3 +87,13 @@ export async function activateVersion(tx: Tx, version: number, by: string, at: D
     .returning(COLUMNS)
     .executeTakeFirst();
 }
+
+/** An author asks another person to activate the draft; undefined when it is not a draft. */
+export const requestActivation = (db: Tx, version: number, by: string, at: Date) =>
+  db
+    .updateTable("rule_versions")
+    .set({ requested_by: by, requested_at: at })
+    .where("version", "=", version)
+    .where("status", "=", "draft")
+    .returning(COLUMNS)
+    .executeTakeFirst();

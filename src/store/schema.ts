@@ -420,6 +420,11 @@ export interface RuleVersionTable {
   created_at: Generated<Date>;
   activated_by: string | null;
   activated_at: Timestamp | null;
+  /** Who wrote it: the creator and everyone who changed the draft (maker–checker). */
+  authors: Generated<string[]>;
+  /** An author asked another person to activate it. */
+  requested_by: string | null;
+  requested_at: Timestamp | null;
 }
 
 export interface CaseDecisionTable {

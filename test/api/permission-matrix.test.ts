@@ -431,6 +431,10 @@ const SAMPLES: Record<string, SampleFn> = {
     url: "/api/v1/rules/versions",
     payload: { definition: DEFAULT_RULE_SET },
   }),
+  "POST /api/v1/rules/versions/{version}/request-activation": async () => {
+    const d = await admin("POST", "/rules/versions", { definition: DEFAULT_RULE_SET });
+    return { url: `/api/v1/rules/versions/${d.version}/request-activation`, payload: {} };
+  },
   "POST /api/v1/rules/versions/{version}/activate": async () => {
     const d = await admin("POST", "/rules/versions", { definition: DEFAULT_RULE_SET });
     return { url: `/api/v1/rules/versions/${d.version}/activate`, payload: {} };
@@ -457,6 +461,12 @@ const SAMPLES: Record<string, SampleFn> = {
   "PUT /api/v1/settings/risk": async () => ({
     url: "/api/v1/settings/risk",
     payload: await admin("GET", "/settings/risk"),
+  }),
+  "GET /api/v1/settings/thresholds/fields": () => ({ url: "/api/v1/settings/thresholds/fields" }),
+  "GET /api/v1/settings/rules-activation": () => ({ url: "/api/v1/settings/rules-activation" }),
+  "PUT /api/v1/settings/rules-activation": () => ({
+    url: "/api/v1/settings/rules-activation",
+    payload: { secondPerson: false },
   }),
   "GET /api/v1/settings/quality": () => ({ url: "/api/v1/settings/quality" }),
   "PUT /api/v1/settings/quality": async () => ({

@@ -1,11 +1,13 @@
+import { PassThrough } from "node:stream";
 import { Type } from "@fastify/type-provider-typebox";
 import { AppError } from "../../domain/errors.ts";
+import { describeError } from "../../domain/messages/index.ts";
 import { assessRisk } from "../../domain/risk/assess.ts";
 import { validateRuleSet } from "../../domain/rules/definition.ts";
 import { compileRuleSet } from "../../domain/rules/evaluate.ts";
 import { explainDecision } from "../../domain/rules/explain.ts";
 import { ruleVocabulary } from "../../domain/rules/vocabulary.ts";
-import { backtestRules } from "../../flows/backtest.ts";
+import { backtestAgainstLive, backtestRules } from "../../flows/backtest.ts";
 import type { FlowContext } from "../../flows/context.ts";
 import {
   activateRules,
@@ -13,13 +15,15 @@ import {
   createRuleDraft,
   liveRules,
   removeRuleDraft,
+  requestRulesActivation,
   updateRuleDraft,
 } from "../../flows/rules.ts";
-import { riskThresholds, timeZone } from "../../flows/settings.ts";
+import { riskThresholds, rulesActivation, timeZone } from "../../flows/settings.ts";
 import { findCase } from "../../store/cases.ts";
 import { loadCaseContexts } from "../../store/facts.ts";
 import { findRuleVersion, listRuleVersions } from "../../store/rules.ts";
 import { actorOf, canSeeShop, principal } from "../auth.ts";
+import { langOf, statusOf } from "../problems.ts";
 import { decimalMoney, decisionJson, factsJson } from "../serialize.ts";
 import type { App } from "../server.ts";
 
@@ -34,8 +38,13 @@ const versionJson = (v: Awaited<ReturnType<typeof listRuleVersions>>[number]) =>
   createdAt: v.created_at,
   activatedBy: v.activated_by,
   activatedAt: v.activated_at,
+  authors: v.authors,
+  requestedBy: v.requested_by,
+  requestedAt: v.requested_at,
   definition: v.definition,
 });
+
+const NDJSON = "application/x-ndjson";
 
 /** 规则: versioned rule sets, their vocabulary, dry runs and backtests. */
 export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
@@ -48,9 +57,10 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   );
 
   app.get("/rules", { config: { permission: "rules.read" }, schema: { tags: ["rules"] } }, async (_req) => {
-    const versions = await listRuleVersions(ctx.db);
+    const [versions, activation] = await Promise.all([listRuleVersions(ctx.db), rulesActivation(ctx.db)]);
     return {
       active: versions.find((v) => v.status === "active")?.version ?? null,
+      secondPerson: activation.secondPerson,
       versions: versions.map(versionJson),
     };
   });
@@ -112,6 +122,21 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
   );
 
   app.post(
+    "/rules/versions/:version/request-activation",
+    {
+      config: { permission: "rules.write", allShops: true },
+      schema: {
+        tags: ["rules"],
+        summary: "Ask another person to activate this draft (maker–checker)",
+        params: Version,
+      },
+    },
+    async (req) => {
+      return versionJson(await requestRulesActivation(ctx, actorOf(principal(req)), req.params.version));
+    },
+  );
+
+  app.post(
     "/rules/dry-run",
     {
       config: { permission: "rules.read" },
@@ -162,18 +187,65 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       config: { permission: "rules.read" },
       schema: {
         tags: ["rules"],
-        summary: "Replay a rule set over past cases people decided and compare",
+        summary:
+          "Replay a rule set over past cases people decided and compare. With `againstLive` the live rule set " +
+          "is replayed in the same pass (`live`). Asked with `Accept: application/x-ndjson`, the answer streams " +
+          'one JSON line per batch, {"progress":{"done","total"}}, then {"result":{…}} (or {"error":{code,detail}}).',
         body: Type.Object({
           version: Type.Optional(Type.Integer({ minimum: 1 })),
           definition: Type.Optional(Type.Unknown()),
           from: Type.Optional(Type.String({ format: "date-time" })),
           to: Type.Optional(Type.String({ format: "date-time" })),
+          againstLive: Type.Optional(
+            Type.Boolean({ description: "Also replay the live rule set, side by side (`live`)" }),
+          ),
         }),
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const p = principal(req);
-      return backtestRules(ctx, { ...req.body, shops: p.shops });
+      const { againstLive, ...body } = req.body;
+      const run = async (input: Parameters<typeof backtestRules>[1]) => {
+        if (!againstLive) return backtestRules(ctx, input);
+        const { report, live, liveVersion } = await backtestAgainstLive(ctx, input);
+        return { ...report, live, liveVersion };
+      };
+      if (!req.headers.accept?.includes(NDJSON)) return run({ ...body, shops: p.shops });
+      // A draft that is not valid is refused as a problem before anything streams.
+      if (body.definition !== undefined) validateRuleSet(body.definition);
+      const stream = new PassThrough();
+      const stop = new AbortController();
+      stream.once("close", () => stop.abort());
+      const line = (v: unknown) => {
+        if (stream.writable) stream.write(`${JSON.stringify(v)}\n`);
+      };
+      void run({
+        ...body,
+        shops: p.shops,
+        signal: stop.signal,
+        onProgress: (done, total) => line({ progress: { done, total } }),
+      }).then(
+        (result) => {
+          line({ result });
+          stream.end();
+        },
+        (e: Error & { code?: string; details?: Record<string, unknown> }) => {
+          if (!stop.signal.aborted) {
+            const code = e instanceof AppError ? e.code : "INTERNAL";
+            if (!(e instanceof AppError)) req.log.error(e);
+            const detail =
+              e instanceof AppError
+                ? describeError(e, langOf(req))
+                : "Something went wrong on our side; try again";
+            line({ error: { code, status: statusOf(code), detail } });
+          }
+          stream.end();
+        },
+      );
+      return reply
+        .type(`${NDJSON}; charset=utf-8`)
+        .header("cache-control", "no-cache, no-transform")
+        .send(stream);
     },
   );
 }

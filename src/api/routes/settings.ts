@@ -1,8 +1,11 @@
 import { Type } from "@fastify/type-provider-typebox";
 import { POLICY_CODES } from "../../domain/catalogue.ts";
 import { AppError } from "../../domain/errors.ts";
+import { QUALITY_THRESHOLD_FIELDS } from "../../domain/risk/quality.ts";
 import {
   RISK_AMOUNT_CURRENCY,
+  RISK_SIGNAL_WEIGHTS,
+  RISK_THRESHOLD_FIELDS,
   riskThresholdsFromJson,
   riskThresholdsJson,
 } from "../../domain/risk/thresholds.ts";
@@ -13,11 +16,13 @@ import {
   qualityThresholds,
   refundTenderOrder,
   riskThresholds,
+  rulesActivation,
   setAssignment,
   setPolicies,
   setQualityThresholds,
   setRefundTenderOrder,
   setRiskThresholds,
+  setRulesActivation,
   setShopReview,
   setTimeZone,
   timeZone,
@@ -93,6 +98,17 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       ),
   );
   app.get(
+    "/settings/thresholds/fields",
+    {
+      config: { permission: "alerts.read" },
+      schema: { tags: ["settings"], summary: "What each risk and quality-alert threshold is, for an editor" },
+    },
+    async () => ({
+      risk: { fields: RISK_THRESHOLD_FIELDS, signals: RISK_SIGNAL_WEIGHTS, currency: RISK_AMOUNT_CURRENCY },
+      quality: { fields: QUALITY_THRESHOLD_FIELDS },
+    }),
+  );
+  app.get(
     "/settings/quality",
     { config: { permission: "alerts.read" }, schema: { tags: ["settings"] } },
     async (_req) => {
@@ -166,6 +182,31 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       },
     },
     async (req) => setAssignment(ctx, req.body, actorOf(principal(req))),
+  );
+
+  // Maker–checker for rule sets (规则启用复核).
+  app.get(
+    "/settings/rules-activation",
+    { config: { permission: "rules.read" }, schema: { tags: ["settings"] } },
+    async () => rulesActivation(ctx.db),
+  );
+  app.put(
+    "/settings/rules-activation",
+    {
+      config: { permission: "settings.write", allShops: true },
+      schema: {
+        tags: ["settings"],
+        body: Type.Object(
+          {
+            secondPerson: Type.Boolean({
+              description: "A rule set draft is activated by a person who did not write it",
+            }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => setRulesActivation(ctx, req.body, actorOf(principal(req))),
   );
 
   app.get(

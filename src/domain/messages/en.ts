@@ -567,6 +567,11 @@ export const en: Messages = {
       "Version {version} is {status}; versions that were ever active cannot change — create a new draft instead",
       "Versions that were ever active cannot change — create a new draft instead",
     ],
+    RULES_SECOND_PERSON_REQUIRED: [
+      "You wrote rule set version {version}; another supervisor must check and activate it",
+      "You wrote this rule set; another supervisor must check and activate it",
+    ],
+    BACKTEST_ABORTED: "The backtest was stopped",
     RULES_FILE_UNREADABLE: ["{file} cannot be read", "The rule set file cannot be read"],
     RULES_FILE_NOT_JSON: ["{file} is not valid JSON", "The rule set file is not valid JSON"],
     NO_ACTIVE_RULES:

@@ -502,6 +502,11 @@ export const zhCN: Messages = {
       "规则集版本 {version} 已是 {status} 状态；启用过的版本不能再修改，请新建草稿",
       "启用过的规则集版本不能再修改，请新建草稿",
     ],
+    RULES_SECOND_PERSON_REQUIRED: [
+      "规则集版本 {version} 是你编写的，需由另一位主管复核后启用",
+      "这个规则集是你编写的，需由另一位主管复核后启用",
+    ],
+    BACKTEST_ABORTED: "回测已停止",
     RULES_FILE_UNREADABLE: ["无法读取 {file}", "无法读取规则集文件"],
     RULES_FILE_NOT_JSON: ["{file} 不是有效的 JSON", "规则集文件不是有效的 JSON"],
     NO_ACTIVE_RULES:

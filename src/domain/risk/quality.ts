@@ -5,6 +5,7 @@ import {
   type FieldKind,
   isPlainObject,
   mergeFields,
+  problem,
   type SettingProblem,
   settingsError,
   throwIfProblems,
@@ -58,6 +59,53 @@ const FIELDS: Readonly<Record<keyof QualityThresholds, FieldKind>> = {
   criticalLift: "number",
 };
 
+/** How each threshold reads in an editor. */
+const LABELS: Readonly<Record<keyof QualityThresholds, { label: Text; hint: Text }>> = {
+  recentDays: {
+    label: { zh: "近期窗口（天）", en: "Recent window (days)" },
+    hint: { zh: "比较的近期天数", en: "The recent days compared" },
+  },
+  baselineDays: {
+    label: { zh: "基线窗口（天）", en: "Baseline window (days)" },
+    hint: { zh: "近期之前用作基线的天数", en: "The days before them, as the baseline" },
+  },
+  minSold: {
+    label: { zh: "近期最少销量（件）", en: "Units sold recently, at least" },
+    hint: { zh: "销量太少只是噪声", en: "Fewer is noise" },
+  },
+  minRefunded: {
+    label: { zh: "近期最少售后件数", en: "Units claimed recently, at least" },
+    hint: { zh: "售后太少只是噪声", en: "Fewer is noise" },
+  },
+  minLift: {
+    label: { zh: "退款率至少为基线的倍数", en: "Refund rate lift over baseline, at least" },
+    hint: { zh: "例如 2 表示翻倍", en: "2 means doubled" },
+  },
+  minIncrease: {
+    label: { zh: "退款率至少上升", en: "Refund rate increase, at least" },
+    hint: { zh: "绝对值，百分点", en: "Absolute, percentage points" },
+  },
+  minZ: {
+    label: { zh: "显著性（z 值）至少", en: "Significance (z score), at least" },
+    hint: { zh: "2.5 约相当于 99% 置信", en: "2.5 is about 99% confidence" },
+  },
+  defaultBaselineRate: {
+    label: { zh: "无基线时假定的退款率", en: "Baseline rate when nothing sold before" },
+    hint: { zh: "新品没有基线时使用", en: "For new products without a baseline" },
+  },
+  criticalLift: {
+    label: { zh: "严重预警的倍数", en: "Lift for a critical alert" },
+    hint: { zh: "达到此倍数为严重，否则为警告", en: "From this lift critical, else a warning" },
+  },
+};
+
+/** Each threshold as an editor offers it: its key, kind of value, label and hint. */
+export const QUALITY_THRESHOLD_FIELDS = (Object.keys(FIELDS) as (keyof QualityThresholds)[]).map((key) => ({
+  key,
+  kind: FIELDS[key],
+  ...LABELS[key],
+}));
+
 export const DEFAULT_QUALITY_THRESHOLDS: QualityThresholds = Object.freeze({
   recentDays: 14,
   baselineDays: 90,
@@ -75,7 +123,7 @@ export function validateQualityThresholds(input: unknown): QualityThresholds {
   if (input === undefined) return DEFAULT_QUALITY_THRESHOLDS;
   if (!isPlainObject(input)) {
     throw settingsError("QUALITY_THRESHOLDS_INVALID", "quality thresholds", [
-      { path: "", message: "must be an object" },
+      problem("", "must be an object", "应为对象"),
     ]);
   }
   const problems: SettingProblem[] = [];

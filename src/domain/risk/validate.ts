@@ -1,4 +1,5 @@
 import { AppError } from "../errors.ts";
+import type { Text } from "./text.ts";
 
 /**
  * Settings objects (thresholds) are validated against a table of field kinds: a partial input is
@@ -7,25 +8,53 @@ import { AppError } from "../errors.ts";
 
 export interface SettingProblem {
   path: string;
+  /** The developer's English, after the path: "refunds30 must be …". */
   message: string;
+  /** What a person reads next to the field, in both languages (the API answers in the caller's). */
+  text: Text;
 }
+
+/** A problem with its message in both languages; `en` reads after the path. */
+export const problem = (path: string, en: string, zh: string): SettingProblem => ({
+  path,
+  message: en,
+  text: { en: `${path ? `${path} ` : ""}${en}`, zh },
+});
 
 export type FieldKind = "count" | "days" | "minor" | "number" | "rate" | "openRate" | "hour" | "score";
 
-const KINDS: Record<FieldKind, { ok: (v: number) => boolean; message: string }> = {
-  count: { ok: (v) => Number.isInteger(v) && v >= 0, message: "must be a whole number, 0 or more" },
-  days: { ok: (v) => Number.isInteger(v) && v >= 1, message: "must be a whole number of days, 1 or more" },
+const KINDS: Record<FieldKind, { ok: (v: number) => boolean; message: string; zh: string }> = {
+  count: {
+    ok: (v) => Number.isInteger(v) && v >= 0,
+    message: "must be a whole number, 0 or more",
+    zh: "应为不小于 0 的整数",
+  },
+  days: {
+    ok: (v) => Number.isInteger(v) && v >= 1,
+    message: "must be a whole number of days, 1 or more",
+    zh: "应为不小于 1 的整数天数",
+  },
   minor: {
     ok: (v) => Number.isSafeInteger(v) && v >= 0,
     message: "must be a whole amount in minor units (分), 0 or more",
+    zh: "应为不小于 0 的金额（以分计的整数）",
   },
-  number: { ok: (v) => v >= 0, message: "must not be negative" },
-  rate: { ok: (v) => v >= 0 && v <= 1, message: "must be a rate from 0 to 1" },
-  openRate: { ok: (v) => v > 0 && v < 1, message: "must be a rate above 0 and below 1" },
-  hour: { ok: (v) => Number.isInteger(v) && v >= 0 && v <= 23, message: "must be a whole hour from 0 to 23" },
+  number: { ok: (v) => v >= 0, message: "must not be negative", zh: "不能为负数" },
+  rate: { ok: (v) => v >= 0 && v <= 1, message: "must be a rate from 0 to 1", zh: "应为 0 到 1 之间的比例" },
+  openRate: {
+    ok: (v) => v > 0 && v < 1,
+    message: "must be a rate above 0 and below 1",
+    zh: "应为大于 0 且小于 1 的比例",
+  },
+  hour: {
+    ok: (v) => Number.isInteger(v) && v >= 0 && v <= 23,
+    message: "must be a whole hour from 0 to 23",
+    zh: "应为 0 到 23 之间的整点",
+  },
   score: {
     ok: (v) => Number.isInteger(v) && v >= 0 && v <= 100,
     message: "must be a whole number from 0 to 100",
+    zh: "应为 0 到 100 之间的整数",
   },
 };
 
@@ -40,19 +69,21 @@ export function checkField(
   problems: SettingProblem[],
 ): number | undefined {
   if (typeof value !== "number" || Number.isNaN(value)) {
-    problems.push({ path, message: `must be a number, got ${describe(value)}` });
+    problems.push(problem(path, `must be a number, got ${describe(value)}`, "应为数字"));
     return undefined;
   }
   if (!Number.isFinite(value)) {
-    problems.push({ path, message: "must be a finite number" });
+    problems.push(problem(path, "must be a finite number", "应为有限的数字"));
     return undefined;
   }
   if (value < 0 && kind !== "number") {
-    problems.push({ path, message: `must not be negative (${KINDS[kind].message})` });
+    problems.push(
+      problem(path, `must not be negative (${KINDS[kind].message})`, `不能为负数（${KINDS[kind].zh}）`),
+    );
     return undefined;
   }
   if (!KINDS[kind].ok(value)) {
-    problems.push({ path, message: KINDS[kind].message });
+    problems.push(problem(path, KINDS[kind].message, KINDS[kind].zh));
     return undefined;
   }
   return value;
@@ -81,7 +112,7 @@ export function mergeFields<T extends object>(
   for (const [key, value] of Object.entries(input)) {
     if (nested.includes(key)) continue;
     if (!Object.hasOwn(schema, key)) {
-      problems.push({ path: key, message: "is not a known setting" });
+      problems.push(problem(key, "is not a known setting", "不是已知的设置项"));
       continue;
     }
     if (value === undefined) continue;
@@ -95,7 +126,9 @@ export function mergeFields<T extends object>(
 /** The error listing every problem: `code`, a readable message, and `details.errors: [{ path, message }]`. */
 export function settingsError(code: string, what: string, problems: readonly SettingProblem[]): AppError {
   const list = problems.map((p) => (p.path ? `${p.path} ${p.message}` : p.message)).join("; ");
-  return new AppError(code, `Invalid ${what}: ${list}`, { errors: problems.map((p) => ({ ...p })) });
+  return new AppError(code, `Invalid ${what}: ${list}`, {
+    errors: problems.map((p) => ({ path: p.path, message: p.message, text: { ...p.text } })),
+  });
 }
 
 /** Throw `code` listing every problem, if there are any. */

@@ -40,80 +40,133 @@ export type Outcome = "approve" | "reject" | "manual";
 export const DEFAULT_QUEUE = "default";
 export const DEFAULT_PRIORITY = 50;
 export const DEFAULT_EVIDENCE: readonly EvidenceKind[] = ["photo"];
-const QUEUE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 type Reader = (raw: Obj, path: string, issues: Issues) => ActionDefinition | null;
 type Of<K extends ActionKind> = Extract<ActionDefinition, { action: K }>;
 
+/**
+ * One parameter of an action, as an editor offers it: `choice` one of a vocabulary list (`values`
+ * names it: rejectReasons, evidenceKinds, solutions), `choices` several of one, `text` a line of text
+ * (`pattern`: what it must look like), `texts` a list of them, `integer`/`number` within [min, max].
+ */
+export interface ActionParam {
+  readonly name: string;
+  readonly kind: "choice" | "choices" | "text" | "texts" | "integer" | "number";
+  readonly label: Label;
+  readonly required: boolean;
+  readonly values?: "rejectReasons" | "evidenceKinds" | "solutions";
+  readonly default?: unknown;
+  readonly min?: number;
+  readonly max?: number;
+  /** text: at most this many characters. */
+  readonly maxLength?: number;
+  readonly pattern?: string;
+  /** The unit a number is in, as it reads after the value. */
+  readonly unit?: Label;
+}
+
 interface ActionSpec<K extends ActionKind> {
+  /** How the action reads as a choice in an editor. */
+  label: Label;
   /** The outcome it sets when its rule decides (approve, reject, route); null: it accumulates. */
   outcome: Outcome | null;
-  params: readonly string[];
+  params: readonly ActionParam[];
   read: Reader;
   describe: (action: Of<K>, lang: Lang) => string;
 }
 
-const bad = (issues: Issues, path: string, message: string): null => {
+const bad = (issues: Issues, path: string, message: Label): null => {
   issues.add(path, "INVALID_ACTION", message);
   return null;
 };
-const flag = (issues: Issues, path: string, message: string): false => {
+const flag = (issues: Issues, path: string, message: Label): false => {
   issues.add(path, "INVALID_ACTION", message);
   return false;
 };
 
+const QUEUE_PATTERN = "^[a-z0-9][a-z0-9_-]{0,63}$";
+const QUEUE = new RegExp(QUEUE_PATTERN);
+
 function readQueue(raw: unknown, path: string, issues: Issues): string | null {
-  if (raw === undefined) return bad(issues, path, `"route" needs a queue, e.g. "queue": "risk"`);
+  if (raw === undefined)
+    return bad(issues, path, {
+      en: `"route" needs a queue, e.g. "queue": "risk"`,
+      zh: "转人工审核需要填写队列，例如 risk",
+    });
   if (typeof raw !== "string" || !QUEUE.test(raw))
-    return bad(
-      issues,
-      path,
-      "A queue name is 1–64 lower-case letters, digits, _ or -, starting with a letter or digit",
-    );
+    return bad(issues, path, {
+      en: "A queue name is 1–64 lower-case letters, digits, _ or -, starting with a letter or digit",
+      zh: "队列名为 1–64 个小写字母、数字、_ 或 -，以字母或数字开头",
+    });
   return raw;
 }
 
-function readStrings(raw: unknown, path: string, issues: Issues, what: string): string[] | null {
-  if (!Array.isArray(raw) || raw.length === 0) return bad(issues, path, `${what} must be a non-empty list`);
+function readStrings(raw: unknown, path: string, issues: Issues, what: Label): string[] | null {
+  if (!Array.isArray(raw) || raw.length === 0)
+    return bad(issues, path, { en: `${what.en} must be a non-empty list`, zh: `${what.zh}至少填写一个` });
   let ok = true;
   raw.forEach((v, i) => {
     if (typeof v !== "string" || v.trim() === "" || v.length > 64) {
-      bad(issues, item(path, i), `Each of ${what} must be a non-empty text of at most 64 characters`);
+      bad(issues, item(path, i), {
+        en: `Each of ${what.en} must be a non-empty text of at most 64 characters`,
+        zh: `每个${what.zh}应为不超过 64 字的非空文字`,
+      });
       ok = false;
     }
   });
   return ok ? [...new Set(raw as string[])] : null;
 }
 
+const unknownCode = (what: Label, text: string, codes: readonly string[]): Label => {
+  const hint = didYouMean(text, codes);
+  return {
+    en: `Unknown ${what.en} "${text}"${hint.en} (known: ${codes.join(", ")})`,
+    zh: `没有“${text}”这个${what.zh}${hint.zh}（可选：${codes.join("、")}）`,
+  };
+};
+
 const ACTIONS: { [K in ActionKind]: ActionSpec<K> } = {
   approve: {
+    label: { zh: "自动同意", en: "Approve automatically" },
     outcome: "approve",
     params: [],
     read: () => ({ action: "approve" }),
     describe: (_, lang) => (lang === "zh" ? "自动同意" : "approve automatically"),
   },
   reject: {
+    label: { zh: "自动拒绝", en: "Reject automatically" },
     outcome: "reject",
-    params: ["reason", "note"],
+    params: [
+      {
+        name: "reason",
+        kind: "choice",
+        label: { zh: "拒绝原因", en: "reason" },
+        required: true,
+        values: "rejectReasons",
+      },
+      { name: "note", kind: "text", label: { zh: "说明", en: "note" }, required: false, maxLength: 500 },
+    ],
     read: (raw, path, issues) => {
       const { reason, note } = raw;
       let ok = true;
       if (reason === undefined) {
-        ok = flag(
-          issues,
-          at(path, "reason"),
-          `"reject" needs a reason: one of ${REJECT_REASON_CODES.join(", ")}`,
-        );
+        ok = flag(issues, at(path, "reason"), {
+          en: `"reject" needs a reason: one of ${REJECT_REASON_CODES.join(", ")}`,
+          zh: "自动拒绝需要选择拒绝原因",
+        });
       } else if (typeof reason !== "string" || !Object.hasOwn(REJECT_REASONS, reason)) {
         const text = typeof reason === "string" ? reason : JSON.stringify(reason);
         ok = flag(
           issues,
           at(path, "reason"),
-          `Unknown reject reason "${text}"${didYouMean(text, REJECT_REASON_CODES)} (known: ${REJECT_REASON_CODES.join(", ")})`,
+          unknownCode({ zh: "拒绝原因", en: "reject reason" }, text, REJECT_REASON_CODES),
         );
       }
       if (note !== undefined && (typeof note !== "string" || note.length > 500))
-        ok = flag(issues, at(path, "note"), "A reject note must be a text of at most 500 characters");
+        ok = flag(issues, at(path, "note"), {
+          en: "A reject note must be a text of at most 500 characters",
+          zh: "拒绝说明不能超过 500 字",
+        });
       if (!ok) return null;
       const out: Of<"reject"> = { action: "reject", reason: reason as RejectReasonCode };
       if (typeof note === "string" && note.trim() !== "") out.note = note;
@@ -126,13 +179,35 @@ const ACTIONS: { [K in ActionKind]: ActionSpec<K> } = {
     },
   },
   route: {
+    label: { zh: "转人工审核", en: "Send to a person" },
     outcome: "manual",
-    params: ["queue", "priority"],
+    params: [
+      {
+        name: "queue",
+        kind: "text",
+        label: { zh: "队列", en: "queue" },
+        required: true,
+        pattern: QUEUE_PATTERN,
+        maxLength: 64,
+      },
+      {
+        name: "priority",
+        kind: "integer",
+        label: { zh: "优先级", en: "priority" },
+        required: false,
+        default: DEFAULT_PRIORITY,
+        min: 0,
+        max: 100,
+      },
+    ],
     read: (raw, path, issues) => {
       const queue = readQueue(raw.queue, at(path, "queue"), issues);
       const priority = raw.priority ?? DEFAULT_PRIORITY;
       if (!Number.isInteger(priority) || (priority as number) < 0 || (priority as number) > 100)
-        return bad(issues, at(path, "priority"), "A queue priority is a whole number from 0 to 100");
+        return bad(issues, at(path, "priority"), {
+          en: "A queue priority is a whole number from 0 to 100",
+          zh: "优先级是 0 到 100 之间的整数",
+        });
       return queue === null ? null : { action: "route", queue, priority: priority as number };
     },
     describe: (a, lang) =>
@@ -141,13 +216,26 @@ const ACTIONS: { [K in ActionKind]: ActionSpec<K> } = {
         : `route to queue ${quote(a.queue, lang)} (priority ${a.priority ?? DEFAULT_PRIORITY})`,
   },
   require_evidence: {
+    label: { zh: "要求上传凭证", en: "Require evidence" },
     outcome: null,
-    params: ["kinds"],
+    params: [
+      {
+        name: "kinds",
+        kind: "choices",
+        label: { zh: "凭证类型", en: "kinds" },
+        required: false,
+        values: "evidenceKinds",
+        default: DEFAULT_EVIDENCE,
+      },
+    ],
     read: (raw, path, issues) => {
       const kinds = raw.kinds ?? DEFAULT_EVIDENCE;
       const p = at(path, "kinds");
       if (!Array.isArray(kinds) || kinds.length === 0)
-        return bad(issues, p, `Evidence kinds must be a non-empty list of ${EVIDENCE_KIND_CODES.join(", ")}`);
+        return bad(issues, p, {
+          en: `Evidence kinds must be a non-empty list of ${EVIDENCE_KIND_CODES.join(", ")}`,
+          zh: "至少选择一种凭证类型",
+        });
       let ok = true;
       kinds.forEach((k, i) => {
         if (typeof k !== "string" || !Object.hasOwn(EVIDENCE_KINDS, k)) {
@@ -155,7 +243,7 @@ const ACTIONS: { [K in ActionKind]: ActionSpec<K> } = {
           ok = flag(
             issues,
             item(p, i),
-            `Unknown evidence kind "${text}"${didYouMean(text, EVIDENCE_KIND_CODES)} (known: ${EVIDENCE_KIND_CODES.join(", ")})`,
+            unknownCode({ zh: "凭证类型", en: "evidence kind" }, text, EVIDENCE_KIND_CODES),
           );
         }
       });
@@ -172,16 +260,26 @@ const ACTIONS: { [K in ActionKind]: ActionSpec<K> } = {
     },
   },
   set_sla: {
+    label: { zh: "设置处理时限", en: "Set a time limit" },
     outcome: null,
-    params: ["hours"],
+    params: [
+      {
+        name: "hours",
+        kind: "number",
+        label: { zh: "时限", en: "hours" },
+        required: true,
+        min: 0,
+        max: 24 * 365,
+        unit: { zh: "小时", en: "hours" },
+      },
+    ],
     read: (raw, path, issues) => {
       const { hours } = raw;
       if (typeof hours !== "number" || !Number.isFinite(hours) || hours <= 0 || hours > 24 * 365)
-        return bad(
-          issues,
-          at(path, "hours"),
-          '"set_sla" needs "hours": a positive number of hours (at most a year)',
-        );
+        return bad(issues, at(path, "hours"), {
+          en: '"set_sla" needs "hours": a positive number of hours (at most a year)',
+          zh: "处理时限需要填写大于 0 的小时数（不超过一年）",
+        });
       return { action: "set_sla", hours };
     },
     describe: (a, lang) =>
@@ -190,18 +288,30 @@ const ACTIONS: { [K in ActionKind]: ActionSpec<K> } = {
         : `handle within ${formatHours(a.hours, lang)}`,
   },
   add_tags: {
+    label: { zh: "添加标签", en: "Add tags" },
     outcome: null,
-    params: ["tags"],
+    params: [
+      { name: "tags", kind: "texts", label: { zh: "标签", en: "tags" }, required: true, maxLength: 64 },
+    ],
     read: (raw, path, issues) => {
-      const tags = readStrings(raw.tags, at(path, "tags"), issues, "tags");
+      const tags = readStrings(raw.tags, at(path, "tags"), issues, { zh: "标签", en: "tags" });
       return tags === null ? null : { action: "add_tags", tags };
     },
     describe: (a, lang) =>
       lang === "zh" ? `添加标签 ${joinList(a.tags, lang)}` : `add tags ${joinList(a.tags, lang)}`,
   },
   recommend: {
+    label: { zh: "推荐处理方案", en: "Recommend a solution" },
     outcome: null,
-    params: ["solution"],
+    params: [
+      {
+        name: "solution",
+        kind: "choice",
+        label: { zh: "方案", en: "solution" },
+        required: true,
+        values: "solutions",
+      },
+    ],
     read: (raw, path, issues) => {
       const solution = readSolution(raw.solution, at(path, "solution"), issues);
       return solution === null ? null : { action: "recommend", solution };
@@ -214,27 +324,39 @@ const ACTIONS: { [K in ActionKind]: ActionSpec<K> } = {
 export const ACTION_KINDS = Object.keys(ACTIONS) as ActionKind[];
 const SOLUTION_CODES = Object.keys(SOLUTIONS);
 
+/** Each action as an editor offers it: its label, whether it decides, and its parameters. */
+export const ACTION_SPECS = ACTION_KINDS.map((action) => {
+  const spec = ACTIONS[action] as ActionSpec<ActionKind>;
+  return { action, label: spec.label, outcome: spec.outcome, params: spec.params };
+});
+
 /** A solution code (处理方案), reporting an unknown one with the known ones. */
 export function readSolution(raw: unknown, path: string, issues: Issues): SolutionCode | null {
   if (raw === undefined)
-    return bad(issues, path, `A solution is needed: one of ${SOLUTION_CODES.join(", ")}`);
+    return bad(issues, path, {
+      en: `A solution is needed: one of ${SOLUTION_CODES.join(", ")}`,
+      zh: "需要选择处理方案",
+    });
   if (typeof raw === "string" && Object.hasOwn(SOLUTIONS, raw)) return raw as SolutionCode;
   const text = typeof raw === "string" ? raw : JSON.stringify(raw);
-  return bad(
-    issues,
-    path,
-    `Unknown solution "${text}"${didYouMean(text, SOLUTION_CODES)} (known: ${SOLUTION_CODES.join(", ")})`,
-  );
+  return bad(issues, path, unknownCode({ zh: "处理方案", en: "solution" }, text, SOLUTION_CODES));
 }
 
 export const outcomeOf = (action: ActionDefinition): Outcome | null => ACTIONS[action.action].outcome;
 
 /** Check one action of a rule's `then` and return it with defaults filled, or null (issues say why). */
 export function readAction(raw: unknown, path: string, issues: Issues): ActionDefinition | null {
-  if (!isObject(raw)) return bad(issues, path, 'An action must be an object such as { "action": "approve" }');
+  if (!isObject(raw))
+    return bad(issues, path, {
+      en: 'An action must be an object such as { "action": "approve" }',
+      zh: '动作应为对象，例如 { "action": "approve" }',
+    });
   const kind = raw.action;
   if (kind === undefined) {
-    issues.add(at(path, "action"), "MISSING", `An action needs "action": one of ${ACTION_KINDS.join(", ")}`);
+    issues.add(at(path, "action"), "MISSING", {
+      en: `An action needs "action": one of ${ACTION_KINDS.join(", ")}`,
+      zh: "请选择动作",
+    });
     unknownKeys(raw, ["action"], path, issues);
     return null;
   }
@@ -243,12 +365,12 @@ export function readAction(raw: unknown, path: string, issues: Issues): ActionDe
     issues.add(
       at(path, "action"),
       "UNKNOWN_ACTION",
-      `Unknown action "${text}"${didYouMean(text, ACTION_KINDS)} (known: ${ACTION_KINDS.join(", ")})`,
+      unknownCode({ zh: "动作", en: "action" }, text, ACTION_KINDS),
     );
     return null;
   }
   const spec = ACTIONS[kind as ActionKind];
-  const extra = unknownKeys(raw, ["action", ...spec.params], path, issues);
+  const extra = unknownKeys(raw, ["action", ...spec.params.map((p) => p.name)], path, issues);
   const action = spec.read(raw, path, issues);
   return extra ? null : action;
 }

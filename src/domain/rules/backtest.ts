@@ -46,7 +46,7 @@ export interface BacktestReport {
   manual: number;
   /** Enabled rules in evaluation order. */
   perRule: RuleBacktest[];
-  /** The first disagreements, up to `maxDisagreements`. */
+  /** The first disagreements: up to `maxDisagreements` in all, and `maxPerRule` of each kind per rule. */
   disagreements: Disagreement[];
 }
 
@@ -57,11 +57,13 @@ export interface Backtest {
 
 export function createBacktest(
   compiled: CompiledRuleSet,
-  options: { maxDisagreements?: number } = {},
+  options: { maxDisagreements?: number; maxPerRule?: number } = {},
 ): Backtest {
   const maxDisagreements = options.maxDisagreements ?? 200;
-  if (!Number.isSafeInteger(maxDisagreements) || maxDisagreements < 0)
-    fail("INVALID_BACKTEST", "maxDisagreements must be a whole number, 0 or more");
+  const maxPerRule = options.maxPerRule ?? maxDisagreements;
+  for (const n of [maxDisagreements, maxPerRule])
+    if (!Number.isSafeInteger(n) || n < 0)
+      fail("INVALID_BACKTEST", "maxDisagreements must be a whole number, 0 or more");
   const n = compiled.rules.length;
   const order = compiled.order;
   const matched = new Uint8Array(n);
@@ -95,9 +97,10 @@ export function createBacktest(
       agreed[i] = (agreed[i] as number) + 1;
       return;
     }
-    if (d.outcome === "approve") falseApprovals[i] = (falseApprovals[i] as number) + 1;
-    else falseRejections[i] = (falseRejections[i] as number) + 1;
-    if (disagreements.length < maxDisagreements) {
+    let seen: number;
+    if (d.outcome === "approve") seen = falseApprovals[i] = (falseApprovals[i] as number) + 1;
+    else seen = falseRejections[i] = (falseRejections[i] as number) + 1;
+    if (disagreements.length < maxDisagreements && seen <= maxPerRule) {
       disagreements.push({ caseId, ruleId: compiled.rules[i]?.id ?? "", rule: d.outcome, human });
     }
   }

@@ -49,6 +49,11 @@ export interface ConditionSpec<T extends ValueType> {
   nullLabel?: Label;
   /** enum (required) and set (optional): the known values with their labels. */
   values?: Readonly<Record<string, Label>>;
+  /**
+   * enum only: "is X" reads as X's label alone in a rule's summary — 仅退款, 未发货 — because the value
+   * says which field it is (default: 售后类型 等于 仅退款).
+   */
+  equalsReadsAsValue?: boolean;
   /** Windowed fields: the windows (days) a rule may pick, and the one used when it picks none. */
   windows?: readonly Window[];
   defaultWindow?: Window;
@@ -64,6 +69,7 @@ export interface Condition {
   readonly nullable: boolean;
   readonly nullLabel: Label;
   readonly values: Readonly<Record<string, Label>> | null;
+  readonly equalsReadsAsValue: boolean;
   readonly windows: readonly Window[];
   readonly defaultWindow: Window | null;
   readonly get: (facts: CaseFacts, window: Window) => unknown;
@@ -80,6 +86,7 @@ export function defineCondition<const T extends ValueType>(spec: ConditionSpec<T
   if (spec.type === "enum" && !spec.values) bad("an enum needs its values");
   if (spec.values && spec.type !== "enum" && spec.type !== "set") bad("only enum and set fields list values");
   if (spec.nullable && !NUMERIC_TYPES.has(spec.type)) bad("only numeric fields can be nullable");
+  if (spec.equalsReadsAsValue && spec.type !== "enum") bad("only an enum reads as its value");
   const windows = spec.windows ?? [];
   if (windows.some((w) => !WINDOWS.includes(w))) bad(`windows must be among ${WINDOWS.join(", ")}`);
   if (windows.length > 0 && (spec.defaultWindow === undefined || !windows.includes(spec.defaultWindow)))
@@ -92,6 +99,7 @@ export function defineCondition<const T extends ValueType>(spec: ConditionSpec<T
     nullable: spec.nullable ?? false,
     nullLabel: spec.nullLabel ?? UNKNOWN,
     values: spec.values ?? null,
+    equalsReadsAsValue: spec.equalsReadsAsValue ?? false,
     windows,
     defaultWindow: spec.defaultWindow ?? null,
     get: spec.get,

@@ -146,7 +146,7 @@ function compileLeaf(node: LeafNode, currency: string): CompiledNode {
   const operator = cond && operatorFor(cond.type, node.op);
   if (!cond || !operator) throw new Error(`Unvalidated condition ${node.field} ${node.op}`);
   const parsed = parseOperand(cond, operator, node.value, currency);
-  if (!parsed.ok) throw new Error(parsed.message);
+  if (!parsed.ok) throw new Error(parsed.message.en);
   const window = (node.window ?? cond.defaultWindow) as Window | null;
   const get: Getter = window === null ? (cond.get as Getter) : (f) => cond.get(f, window);
   const inner = operator.build(get, parsed.compiled as never);

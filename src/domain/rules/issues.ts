@@ -1,4 +1,4 @@
-import { didYouMean } from "./text.ts";
+import { didYouMean, type Label } from "./text.ts";
 
 /** Problems found in a merchant's rule set, each at a path such as `rules[2].when.all[0].op`. */
 
@@ -19,13 +19,16 @@ export type IssueCode =
 export interface Issue {
   path: string;
   code: IssueCode;
+  /** The developer's English text (command line, logs). */
   message: string;
+  /** What a person reads, in both languages (the API answers in the caller's). */
+  text: Label;
 }
 
 export class Issues {
   readonly list: Issue[] = [];
-  add(path: string, code: IssueCode, message: string): void {
-    this.list.push({ path, code, message });
+  add(path: string, code: IssueCode, text: Label): void {
+    this.list.push({ path, code, message: text.en, text });
   }
 }
 
@@ -42,19 +45,22 @@ export function unknownKeys(obj: Obj, allowed: readonly string[], path: string, 
   for (const key of Object.keys(obj)) {
     if (allowed.includes(key)) continue;
     found = true;
-    issues.add(
-      at(path, key),
-      "UNKNOWN_KEY",
-      `Unexpected property "${key}"${didYouMean(key, allowed)}${allowed.length > 0 ? ` (allowed here: ${allowed.join(", ")})` : " (nothing else is allowed here)"}`,
-    );
+    const hint = didYouMean(key, allowed);
+    issues.add(at(path, key), "UNKNOWN_KEY", {
+      en: `Unexpected property "${key}"${hint.en}${allowed.length > 0 ? ` (allowed here: ${allowed.join(", ")})` : " (nothing else is allowed here)"}`,
+      zh: `不认识的属性“${key}”${hint.zh}${allowed.length > 0 ? `（此处可用：${allowed.join("、")}）` : "（此处不能再有其他属性）"}`,
+    });
   }
   return found;
 }
 
 /** A bilingual text property: `{ zh, en }`, both non-empty strings. */
-export function readLabel(raw: unknown, path: string, issues: Issues, what: string) {
+export function readLabel(raw: unknown, path: string, issues: Issues, what: Label) {
   if (!isObject(raw)) {
-    issues.add(path, "INVALID_VALUE", `${what} must be { "zh": "…", "en": "…" }`);
+    issues.add(path, "INVALID_VALUE", {
+      en: `${what.en} must be { "zh": "…", "en": "…" }`,
+      zh: `${what.zh}应为 { "zh": "…", "en": "…" }`,
+    });
     return null;
   }
   unknownKeys(raw, ["zh", "en"], path, issues);
@@ -62,14 +68,16 @@ export function readLabel(raw: unknown, path: string, issues: Issues, what: stri
   for (const lang of ["zh", "en"] as const) {
     const text = raw[lang];
     if (text === undefined) {
-      issues.add(at(path, lang), "MISSING", `${what} needs a ${lang === "zh" ? "Chinese" : "English"} text`);
+      issues.add(at(path, lang), "MISSING", {
+        en: `${what.en} needs a ${lang === "zh" ? "Chinese" : "English"} text`,
+        zh: `${what.zh}缺少${lang === "zh" ? "中文" : "英文"}`,
+      });
       ok = false;
     } else if (typeof text !== "string" || text.trim() === "" || text.length > 500) {
-      issues.add(
-        at(path, lang),
-        "INVALID_VALUE",
-        `${what} must be a non-empty text of at most 500 characters`,
-      );
+      issues.add(at(path, lang), "INVALID_VALUE", {
+        en: `${what.en} must be a non-empty text of at most 500 characters`,
+        zh: `${what.zh}应为不超过 500 字的非空文字`,
+      });
       ok = false;
     }
   }

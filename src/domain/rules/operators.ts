@@ -159,52 +159,83 @@ export const operatorsOf = (cond: Condition): string[] =>
     .map(([name]) => name);
 
 /** A value as written in the rule set (`value`), and as the closure compares it (`compiled`). */
-export type Parsed = { ok: true; value: unknown; compiled: unknown } | { ok: false; message: string };
+export type Parsed = { ok: true; value: unknown; compiled: unknown } | { ok: false; message: Label };
 
 const show = (raw: unknown): string =>
   typeof raw === "string" ? `"${raw}"` : (JSON.stringify(raw) ?? String(raw));
-const no = (message: string): Parsed => ({ ok: false, message });
+const no = (message: Label): Parsed => ({ ok: false, message });
 const yes = (value: unknown, compiled: unknown = value): Parsed => ({ ok: true, value, compiled });
 
 function parseScalar(cond: Condition, raw: unknown, currency: string): Parsed {
   const name = `${cond.field} (${cond.label.en})`;
+  const zh = `「${cond.label.zh}」`;
   switch (cond.type) {
     case "number":
       return typeof raw === "number" && Number.isFinite(raw)
         ? yes(raw)
-        : no(`${name} needs a number, not ${show(raw)}`);
+        : no({
+            en: `${name} needs a number, not ${show(raw)}`,
+            zh: `${zh}需要填写数字，而不是 ${show(raw)}`,
+          });
     case "days":
       return typeof raw === "number" && Number.isFinite(raw) && raw >= 0
         ? yes(raw)
-        : no(`${name} needs a number of days (0 or more), not ${show(raw)}`);
+        : no({
+            en: `${name} needs a number of days (0 or more), not ${show(raw)}`,
+            zh: `${zh}需要填写天数（不小于 0），而不是 ${show(raw)}`,
+          });
     case "ratio":
       return typeof raw === "number" && Number.isFinite(raw) && raw >= 0 && raw <= 1
         ? yes(raw)
-        : no(`${name} is a ratio: a number from 0 to 1 (0.25 is 25%), not ${show(raw)}`);
+        : no({
+            en: `${name} is a ratio: a number from 0 to 1 (0.25 is 25%), not ${show(raw)}`,
+            zh: `${zh}是比例：0 到 1 之间的数（0.25 即 25%），而不是 ${show(raw)}`,
+          });
     case "amount": {
       if (!(typeof raw === "string" || (typeof raw === "number" && Number.isFinite(raw))))
-        return no(`${name} needs an amount in ${currency} written as text, e.g. "30.00", not ${show(raw)}`);
+        return no({
+          en: `${name} needs an amount in ${currency} written as text, e.g. "30.00", not ${show(raw)}`,
+          zh: `${zh}需要填写 ${currency} 金额（文字形式，例如 "30.00"），而不是 ${show(raw)}`,
+        });
       try {
         return yes(raw, parseMinor(String(raw), currency));
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
-        return no(`${show(raw)} is not a valid amount in ${currency} for ${name}: ${err.message}`);
+        return no({
+          en: `${show(raw)} is not a valid amount in ${currency} for ${name}: ${err.message}`,
+          zh: `${show(raw)} 不是有效的 ${currency} 金额（${zh}）：最多两位小数，例如 30.00`,
+        });
       }
     }
     case "boolean":
-      return typeof raw === "boolean" ? yes(raw) : no(`${name} needs true or false, not ${show(raw)}`);
+      return typeof raw === "boolean"
+        ? yes(raw)
+        : no({
+            en: `${name} needs true or false, not ${show(raw)}`,
+            zh: `${zh}只能是“是”或“否”（true / false），而不是 ${show(raw)}`,
+          });
     case "string":
       return typeof raw === "string" && raw !== "" && raw.length <= 200
         ? yes(raw)
-        : no(`${name} needs a non-empty text of at most 200 characters, not ${show(raw)}`);
+        : no({
+            en: `${name} needs a non-empty text of at most 200 characters, not ${show(raw)}`,
+            zh: `${zh}需要填写不超过 200 字的文字，而不是 ${show(raw)}`,
+          });
     case "enum":
     case "set": {
       const known = cond.values;
       if (typeof raw !== "string" || raw === "" || raw.length > 200)
-        return no(`${name} needs a non-empty text value, not ${show(raw)}`);
+        return no({
+          en: `${name} needs a non-empty text value, not ${show(raw)}`,
+          zh: `${zh}需要选择或填写一个值，而不是 ${show(raw)}`,
+        });
       if (known === null || Object.hasOwn(known, raw)) return yes(raw);
       const codes = Object.keys(known);
-      return no(`Unknown value "${raw}" for ${name}${didYouMean(raw, codes)} (known: ${codes.join(", ")})`);
+      const hint = didYouMean(raw, codes);
+      return no({
+        en: `Unknown value "${raw}" for ${name}${hint.en} (known: ${codes.join(", ")})`,
+        zh: `${zh}没有“${raw}”这个值${hint.zh}（可选：${codes.join("、")}）`,
+      });
     }
   }
 }
@@ -215,20 +246,35 @@ export function parseOperand(cond: Condition, operator: Operator, raw: unknown, 
     case "scalar":
       return parseScalar(cond, raw, currency);
     case "flag":
-      return typeof raw === "boolean" ? yes(raw) : no(`This operator takes true or false, not ${show(raw)}`);
+      return typeof raw === "boolean"
+        ? yes(raw)
+        : no({
+            en: `This operator takes true or false, not ${show(raw)}`,
+            zh: `这个运算符只取 true 或 false，而不是 ${show(raw)}`,
+          });
     case "range": {
-      if (!Array.isArray(raw) || raw.length !== 2) return no(`"between" takes [low, high], not ${show(raw)}`);
+      if (!Array.isArray(raw) || raw.length !== 2)
+        return no({
+          en: `"between" takes [low, high], not ${show(raw)}`,
+          zh: `“介于”需要 [下限, 上限]，而不是 ${show(raw)}`,
+        });
       const lo = parseScalar(cond, raw[0], currency);
       const hi = parseScalar(cond, raw[1], currency);
       if (!lo.ok) return lo;
       if (!hi.ok) return hi;
       if ((lo.compiled as number) > (hi.compiled as number))
-        return no(`"between" takes [low, high] with low ≤ high; ${show(raw[0])} is above ${show(raw[1])}`);
+        return no({
+          en: `"between" takes [low, high] with low ≤ high; ${show(raw[0])} is above ${show(raw[1])}`,
+          zh: `“介于”的下限不能高于上限：${show(raw[0])} 大于 ${show(raw[1])}`,
+        });
       return yes([lo.value, hi.value], [lo.compiled, hi.compiled]);
     }
     case "list": {
       if (!Array.isArray(raw) || raw.length === 0 || raw.length > 1000)
-        return no(`This operator takes a non-empty list of values, not ${show(raw)}`);
+        return no({
+          en: `This operator takes a non-empty list of values, not ${show(raw)}`,
+          zh: `这个运算符需要至少一个值（列表），而不是 ${show(raw)}`,
+        });
       const values: unknown[] = [];
       const compiled: unknown[] = [];
       for (const r of raw) {

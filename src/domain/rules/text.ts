@@ -53,8 +53,8 @@ export function closest(input: string, candidates: Iterable<string>): string | n
   return bestDistance <= limit ? best : prefix;
 }
 
-/** ` did you mean "x"?` or nothing — appended to a message about an unknown name. */
-export const didYouMean = (input: string, candidates: Iterable<string>): string => {
+/** ` did you mean "x"?` or nothing, in both languages — appended to a message about an unknown name. */
+export const didYouMean = (input: string, candidates: Iterable<string>): Label => {
   const hit = closest(input, candidates);
-  return hit === null ? "" : `; did you mean "${hit}"?`;
+  return hit === null ? { zh: "", en: "" } : { zh: `；是不是“${hit}”？`, en: `; did you mean "${hit}"?` };
 };

@@ -212,7 +212,7 @@ describe("validateQualityThresholds", () => {
     ]);
     expect(errors[3]?.message).toMatch(/above 0 and below 1/);
     expect(expectCode(() => validateQualityThresholds([]), "QUALITY_THRESHOLDS_INVALID").details).toEqual({
-      errors: [{ path: "", message: "must be an object" }],
+      errors: [{ path: "", message: "must be an object", text: { en: "must be an object", zh: "应为对象" } }],
     });
   });
 });

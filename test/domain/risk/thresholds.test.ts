@@ -71,7 +71,9 @@ describe("validateRiskThresholds", () => {
 
   it("rejects what is not an object", () => {
     for (const bad of [null, [], "strict", 3]) {
-      expect(problems(bad)).toEqual([{ path: "", message: "must be an object" }]);
+      expect(problems(bad)).toEqual([
+        { path: "", message: "must be an object", text: { en: "must be an object", zh: "应为对象" } },
+      ]);
     }
   });
 
@@ -127,8 +129,8 @@ describe("validateRiskThresholds", () => {
   });
 
   it("does not let __proto__ through as a setting", () => {
-    expect(problems(JSON.parse('{"__proto__": {"refunds30": 0}}'))).toEqual([
-      { path: "__proto__", message: "is not a known setting" },
+    expect(problems(JSON.parse('{"__proto__": {"refunds30": 0}}'))).toMatchObject([
+      { path: "__proto__", message: "is not a known setting", text: { zh: "不是已知的设置项" } },
     ]);
   });
 });

@@ -660,7 +660,7 @@ export type paths = {
     get: {
       parameters: {
         query?: {
-          action?: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.activate" | "rules.suggestion.dismiss" | "token.create" | "token.revoke" | "user.create" | "user.update";
+          action?: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "settings.rules_activation" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.request_activation" | "rules.activate" | "rules.suggestion.dismiss" | "token.create" | "token.revoke" | "user.create" | "user.update";
           subject?: string;
           /** @description e.g. "user:alice" */
           actor?: string;
@@ -680,7 +680,7 @@ export type paths = {
             "application/json": {
               items: ({
                   /** @enum {string} */
-                  action: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.activate" | "rules.suggestion.dismiss" | "token.create" | "token.revoke" | "user.create" | "user.update";
+                  action: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "settings.rules_activation" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.request_activation" | "rules.activate" | "rules.suggestion.dismiss" | "token.create" | "token.revoke" | "user.create" | "user.update";
                   actor: string;
                   actorTokenId: number | null;
                   /** @description … and after */
@@ -6066,6 +6066,8 @@ export type paths = {
           content: {
             "application/json": {
               active: number | null;
+              /** @description Maker–checker is on: a draft is activated by someone who did not write it */
+              secondPerson: boolean;
               versions: components["schemas"]["RuleVersion"][];
             };
           };
@@ -6098,11 +6100,13 @@ export type paths = {
     };
   };
   "/api/v1/rules/backtests": {
-    /** Replay a rule set over past cases people decided and compare */
+    /** Replay a rule set over past cases people decided and compare. With `againstLive` the live rule set is replayed in the same pass (`live`). Asked with `Accept: application/x-ndjson`, the answer streams one JSON line per batch, {"progress":{"done","total"}}, then {"result":{…}} (or {"error":{code,detail}}). */
     post: {
       requestBody: {
         content: {
           "application/json": {
+            /** @description Also replay the live rule set, side by side (`live`) */
+            againstLive?: boolean;
             definition?: unknown;
             /** Format: date-time */
             from?: string;
@@ -6113,7 +6117,7 @@ export type paths = {
         };
       };
       responses: {
-        /** @description The rule set replayed over cases people decided */
+        /** @description The rule set replayed over cases people decided (and the live one beside it) */
         200: {
           content: {
             "application/json": {
@@ -6132,6 +6136,36 @@ export type paths = {
                 })[];
               falseApprovals: number;
               falseRejections: number;
+              /** @description The live rule set over the same cases (againstLive); null: none is live */
+              live?: ({
+                agreed: number;
+                agreementRate: number | null;
+                automated: number;
+                automationRate: number;
+                cases: number;
+                disagreements: ({
+                    caseId: string;
+                    /** @enum {string} */
+                    human: "approve" | "reject";
+                    /** @enum {string} */
+                    rule: "approve" | "reject";
+                    ruleId: string;
+                  })[];
+                falseApprovals: number;
+                falseRejections: number;
+                manual: number;
+                perRule: {
+                    agreed: number;
+                    decided: number;
+                    falseApprovals: number;
+                    falseRejections: number;
+                    hits: number;
+                    id: string;
+                    name: components["schemas"]["Label"];
+                  }[];
+                ruleSetVersion: number;
+              }) | null;
+              liveVersion?: number | null;
               manual: number;
               perRule: {
                   agreed: number;
@@ -6144,6 +6178,7 @@ export type paths = {
                 }[];
               ruleSetVersion: number;
             };
+            "application/x-ndjson": string;
           };
         };
         /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
@@ -6755,6 +6790,77 @@ export type paths = {
       };
     };
   };
+  "/api/v1/rules/versions/{version}/request-activation": {
+    /** Ask another person to activate this draft (maker–checker) */
+    post: {
+      parameters: {
+        path: {
+          version: number;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": Record<string, never>;
+        };
+      };
+      responses: {
+        /** @description Waiting for another person to activate it */
+        200: {
+          content: {
+            "application/json": components["schemas"]["RuleVersion"];
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description In conflict with the current state (INVALID_TRANSITION, VERSION_CONFLICT, …): reload and decide again */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
   "/api/v1/rules/vocabulary": {
     get: {
       responses: {
@@ -6762,20 +6868,47 @@ export type paths = {
         200: {
           content: {
             "application/json": {
-              actions: string[];
+              actions: ({
+                  action: string;
+                  label: components["schemas"]["Label"];
+                  outcome: (("approve" | "reject" | "manual") | null) | null;
+                  params: ({
+                      default?: unknown;
+                      /** @enum {string} */
+                      kind: "choice" | "choices" | "text" | "texts" | "integer" | "number";
+                      label: components["schemas"]["Label"];
+                      max?: number;
+                      maxLength?: number;
+                      min?: number;
+                      name: string;
+                      pattern?: string;
+                      required: boolean;
+                      unit?: components["schemas"]["Label"];
+                      /** @enum {string} */
+                      values?: "rejectReasons" | "evidenceKinds" | "solutions";
+                    })[];
+                })[];
               evidenceKinds: {
                 [key: string]: components["schemas"]["Label"];
               };
               fields: ({
                   defaultWindow: number | null;
+                  /** @description An equality on this field reads as the value's label alone (仅退款, 未发货) */
+                  equalsReadsAsValue: boolean;
                   field: string;
                   label: components["schemas"]["Label"];
                   nullable: boolean;
-                  operators: {
+                  nullLabel: components["schemas"]["Label"];
+                  operators: ({
+                      flag?: {
+                        false: components["schemas"]["Label"];
+                        true: components["schemas"]["Label"];
+                      };
                       label: components["schemas"]["Label"];
                       op: string;
-                      operand: string;
-                    }[];
+                      /** @enum {string} */
+                      operand: "scalar" | "range" | "list" | "flag";
+                    })[];
                   type: string;
                   values: {
                     [key: string]: {
@@ -7495,6 +7628,165 @@ export type paths = {
         };
         /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
         422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/settings/rules-activation": {
+    get: {
+      responses: {
+        /** @description Who may make a rule set live */
+        200: {
+          content: {
+            "application/json": {
+              /** @description Maker–checker: a rule set draft is activated by a person who did not write it */
+              secondPerson: boolean;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put: {
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description A rule set draft is activated by a person who did not write it */
+            secondPerson: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Saved */
+        200: {
+          content: {
+            "application/json": {
+              /** @description Maker–checker: a rule set draft is activated by a person who did not write it */
+              secondPerson: boolean;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/settings/thresholds/fields": {
+    /** What each risk and quality-alert threshold is, for an editor */
+    get: {
+      responses: {
+        /** @description Each threshold's kind of value, label and hint; the signals whose weights they set */
+        200: {
+          content: {
+            "application/json": {
+              quality: {
+                fields: ({
+                    hint: components["schemas"]["Label"];
+                    key: string;
+                    /** @enum {string} */
+                    kind: "count" | "days" | "minor" | "number" | "rate" | "openRate" | "hour" | "score";
+                    label: components["schemas"]["Label"];
+                  })[];
+              };
+              risk: {
+                /** @description The currency of amount thresholds */
+                currency: string;
+                fields: ({
+                    hint: components["schemas"]["Label"];
+                    key: string;
+                    /** @enum {string} */
+                    kind: "count" | "days" | "minor" | "number" | "rate" | "openRate" | "hour" | "score";
+                    label: components["schemas"]["Label"];
+                  })[];
+                signals: {
+                    code: string;
+                    defaultWeight: number;
+                    label: components["schemas"]["Label"];
+                  }[];
+              };
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
@@ -10150,12 +10442,18 @@ export type components = {
       /** Format: date-time */
       activatedAt: string | null;
       activatedBy: string | null;
+      /** @description Who wrote it: its creator and everyone who changed the draft (maker–checker) */
+      authors: string[];
       /** Format: date-time */
       createdAt: string;
       createdBy: string;
       /** @description The rule set as written (docs/rules.md) */
       definition: unknown;
       note: string | null;
+      /** Format: date-time */
+      requestedAt: string | null;
+      /** @description The author who asked another person to activate it */
+      requestedBy: string | null;
       /** @enum {string} */
       status: "draft" | "active" | "retired";
       version: number;

@@ -6,5 +6,6 @@ export const caseReason = defineCondition({
   type: "enum",
   label: { zh: "售后原因", en: "reason" },
   values: REASONS,
+  equalsReadsAsValue: true,
   get: (f) => f.reason,
 });

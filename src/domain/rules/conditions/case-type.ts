@@ -13,5 +13,6 @@ export const caseType = defineCondition({
   type: "enum",
   label: { zh: "售后类型", en: "case type" },
   values: CASE_TYPE_LABELS,
+  equalsReadsAsValue: true,
   get: (f) => f.caseType,
 });

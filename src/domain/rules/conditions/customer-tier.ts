@@ -11,5 +11,6 @@ export const customerTier = defineCondition({
   type: "enum",
   label: { zh: "会员等级", en: "customer tier" },
   values: CUSTOMER_TIER_LABELS,
+  equalsReadsAsValue: true,
   get: (f) => f.customerTier,
 });

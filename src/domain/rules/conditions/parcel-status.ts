@@ -6,5 +6,6 @@ export const parcelStatus = defineCondition({
   type: "enum",
   label: { zh: "物流状态", en: "parcel status" },
   values: PARCEL_STATES,
+  equalsReadsAsValue: true,
   get: (f) => f.parcel,
 });
