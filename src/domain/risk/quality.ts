@@ -83,7 +83,7 @@ const LABELS: Readonly<Record<keyof QualityThresholds, { label: Text; hint: Text
   },
   minIncrease: {
     label: { zh: "退款率至少上升", en: "Refund rate increase, at least" },
-    hint: { zh: "绝对值，百分点", en: "Absolute, percentage points" },
+    hint: { zh: "绝对值，以比例计（0.05 即 5 个百分点）", en: "Absolute, as a ratio (0.05 is 5 points)" },
   },
   minZ: {
     label: { zh: "显著性（z 值）至少", en: "Significance (z score), at least" },

@@ -8,17 +8,17 @@ import type { Text } from "./text.ts";
 
 export interface SettingProblem {
   path: string;
-  /** The developer's English, after the path: "refunds30 must be …". */
+  /** What is wrong, after the path: "refunds30 must be …". */
   message: string;
   /** What a person reads next to the field, in both languages (the API answers in the caller's). */
   text: Text;
 }
 
-/** A problem with its message in both languages; `en` reads after the path. */
+/** A problem with its message in both languages, as it reads at its field. */
 export const problem = (path: string, en: string, zh: string): SettingProblem => ({
   path,
   message: en,
-  text: { en: `${path ? `${path} ` : ""}${en}`, zh },
+  text: { en, zh },
 });
 
 export type FieldKind = "count" | "days" | "minor" | "number" | "rate" | "openRate" | "hour" | "score";

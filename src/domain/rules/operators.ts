@@ -203,7 +203,7 @@ function parseScalar(cond: Condition, raw: unknown, currency: string): Parsed {
         if (!(err instanceof AppError)) throw err;
         return no({
           en: `${show(raw)} is not a valid amount in ${currency} for ${name}: ${err.message}`,
-          zh: `${show(raw)} 不是有效的 ${currency} 金额（${zh}）：最多两位小数，例如 30.00`,
+          zh: `${zh}：${show(raw)} 不是有效的 ${currency} 金额，最多两位小数，例如 30.00`,
         });
       }
     }

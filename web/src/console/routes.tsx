@@ -1,6 +1,7 @@
 import {
   AccountBookOutlined,
   AppstoreOutlined,
+  AuditOutlined,
   BarChartOutlined,
   DatabaseOutlined,
   InboxOutlined,
@@ -20,7 +21,7 @@ export interface Screen {
   permission: Permission;
   /** Shown in the menu under this common.nav key; absent: reached by links only. */
   nav?: {
-    key: "queue" | "board" | "analytics" | "warehouse" | "inventory" | "finance" | "users";
+    key: "queue" | "board" | "analytics" | "warehouse" | "inventory" | "finance" | "users" | "rules";
     icon: ReactNode;
   };
 }
@@ -75,6 +76,12 @@ export const SCREENS: Screen[] = [
     path: "finance/reconciliations/:id",
     load: () => import("./finance/reconciliations/[id]/index.tsx"),
     permission: "reconciliations.read",
+  },
+  {
+    path: "rules",
+    load: () => import("./rules/index.tsx"),
+    permission: "rules.read",
+    nav: { key: "rules", icon: <AuditOutlined /> },
   },
   {
     path: "settings/users",

@@ -37,4 +37,6 @@ export const keys = {
   reconciliation: (id: number) => ["reconciliation", id] as const,
   /** The rules vocabulary (reasons, solutions, policies): changes only with a release. */
   vocabulary: () => ["vocabulary"] as const,
+  /** Rule set versions and who may activate them. */
+  rules: () => ["rules"] as const,
 };

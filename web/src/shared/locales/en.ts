@@ -14,6 +14,7 @@ const en: Strings<typeof zhCN> = {
     finance: "Finance",
     users: "People",
     settings: "Settings",
+    rules: "Review rules",
   },
   header: {
     language: "Language",

@@ -10,6 +10,7 @@ export default {
     finance: "财务",
     users: "人员管理",
     settings: "设置",
+    rules: "审核规则",
   },
   header: {
     language: "语言",
