@@ -67,6 +67,8 @@ interface Options {
   history: number;
   dbs: DbKind[];
   pgUrl: string | undefined;
+  /** The PostgreSQL database the benchmark (re)creates and drops. */
+  dbName: string;
 }
 
 function readOptions(): Options {
@@ -85,6 +87,7 @@ function readOptions(): Options {
       history: { type: "string" },
       db: { type: "string" },
       "pg-url": { type: "string" },
+      "db-name": { type: "string" },
     },
   });
   const env = process.env;
@@ -105,6 +108,7 @@ function readOptions(): Options {
     history: int("history", "BENCH_HISTORY", 10_000, 0),
     dbs: db === "both" ? ["pglite", "postgres"] : [db as DbKind],
     pgUrl: values["pg-url"] ?? env.BENCH_PG_URL,
+    dbName: values["db-name"] ?? env.BENCH_DB_NAME ?? "aftersales_bench_backtest",
   };
 }
 
@@ -439,7 +443,6 @@ interface DbResult {
   jitOff?: { backtestMs: number; casesPerSecond: number };
 }
 
-const BENCH_DB = "aftersales_bench_backtest";
 
 /** A progress line redrawn in place on a terminal; nothing in a log. */
 const status = (line: string) => {
@@ -477,10 +480,10 @@ async function runDb(kind: DbKind, opts: Options): Promise<DbResult> {
   if (kind === "postgres") {
     admin = await findPostgres(opts.pgUrl);
     if (!admin) return { db: kind, skipped: "PostgreSQL is not reachable (give --pg-url)" };
-    await adminQuery(admin, `DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
-    await adminQuery(admin, `CREATE DATABASE ${BENCH_DB}`);
+    await adminQuery(admin, `DROP DATABASE IF EXISTS ${opts.dbName} WITH (FORCE)`);
+    await adminQuery(admin, `CREATE DATABASE ${opts.dbName}`);
     url = new URL(admin.href);
-    url.pathname = `/${BENCH_DB}`;
+    url.pathname = `/${opts.dbName}`;
     store = await openStore({ databaseUrl: url.href });
   } else {
     store = await openStore({});
@@ -526,7 +529,7 @@ async function runDb(kind: DbKind, opts: Options): Promise<DbResult> {
     return result;
   } finally {
     await store.close();
-    if (admin) await adminQuery(admin, `DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
+    if (admin) await adminQuery(admin, `DROP DATABASE IF EXISTS ${opts.dbName} WITH (FORCE)`);
   }
 }
 
