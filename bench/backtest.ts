@@ -443,7 +443,6 @@ interface DbResult {
   jitOff?: { backtestMs: number; casesPerSecond: number };
 }
 
-
 /** A progress line redrawn in place on a terminal; nothing in a log. */
 const status = (line: string) => {
   if (process.stdout.isTTY) process.stdout.write(`\r${line}\u001b[K`);
