@@ -1,10 +1,13 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { ROLE_NAMES } from "../../src/api/auth.ts";
 import { type App, buildServer } from "../../src/api/server.ts";
-import type { FlowContext } from "../../src/flows/context.ts";
+import type { FlowContext, FlowSettings } from "../../src/flows/context.ts";
 import { createUser } from "../../src/flows/users.ts";
+import { createToken } from "../../src/store/tokens.ts";
+import { type TestEnv, testEnv } from "./db.ts";
 
 /**
  * Browser tests drive Debian's Chromium (apt-get install chromium) with playwright-core against the real
@@ -178,4 +181,91 @@ export async function signIn(page: Page, login: string, path = "/queue") {
   await page.locator("button[type=submit]").click();
   await page.waitForURL((u) => !u.pathname.startsWith("/sign-in"));
   await page.getByRole("main").waitFor();
+}
+
+type Language = "zh-CN" | "en";
+type ContextOptions = { language?: Language; width?: number; height?: number; phone?: boolean };
+
+/** One browser-test file's world: a fresh database, the real server, Chromium, and an admin token. */
+export interface ConsoleTest {
+  readonly env: TestEnv;
+  readonly url: string;
+  readonly token: string;
+  readonly browser: Browser;
+  // biome-ignore lint/suspicious/noExplicitAny: answers are read field by field
+  api(method: string, path: string, body?: unknown): Promise<any>;
+  /** A fresh browser profile signed in as `login` at `path`, the live event stream connected. */
+  open(login: string, path: string, opts?: ContextOptions): Promise<{ page: Page; context: BrowserContext }>;
+}
+
+/**
+ * Registers the hooks every browser-test file needs and hands back the world they set up: the database
+ * (its clock on real time, as sessions and deadlines are read against the browser's clock), an admin token
+ * for setting the scene through the API, the server, and Chromium. `scene` runs once all of that exists.
+ * Every profile a test opens is closed after it; when the test failed, what each page showed is printed.
+ */
+export function consoleTest(
+  opts: {
+    settings?: Partial<FlowSettings>;
+    scene?: (t: ConsoleTest) => Promise<void>;
+    timeoutMs?: number;
+  } = {},
+): ConsoleTest {
+  let env: TestEnv | undefined;
+  let server: Awaited<ReturnType<typeof listeningServer>> | undefined;
+  let browser: Browser | undefined;
+  let token = "";
+  const contexts = new Set<BrowserContext>();
+  const ready = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`${what} is not ready: use it inside a test or the scene`);
+    return v;
+  };
+  const t: ConsoleTest = {
+    get env() {
+      return ready(env, "the database");
+    },
+    get url() {
+      return ready(server, "the server").url;
+    },
+    get token() {
+      return token;
+    },
+    get browser() {
+      return ready(browser, "the browser");
+    },
+    api: (method, path, body) => callApi(t.url, token, method, path, body),
+    async open(login, path, o = {}) {
+      const context = await newContext(t.browser, t.url, o);
+      contexts.add(context);
+      const page = await context.newPage();
+      await signIn(page, login, path);
+      await expect.poll(() => page.locator("[data-live]").getAttribute("data-live")).toBe("live");
+      return { page, context };
+    },
+  };
+  beforeAll(async () => {
+    env = await testEnv(opts.settings);
+    env.clock.now = new Date();
+    token = (await createToken(env.ctx.db, { name: "integration", role: "admin" })).token;
+    server = await listeningServer({ ctx: env.ctx, dbKind: env.store.kind, changes: env.store.changes });
+    browser = await launchBrowser();
+    await opts.scene?.(t);
+  }, opts.timeoutMs ?? 300_000);
+  afterEach(async (test) => {
+    if (test.task.result?.state === "fail")
+      for (const c of contexts) console.error(`what the browser showed:\n${await whatPagesShow(c)}`);
+    for (const c of contexts) await c.close().catch(() => undefined);
+    contexts.clear();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await env?.close();
+  });
+  return t;
+}
+
+/** axe-core finds nothing serious or critical on the page as it is now. */
+export async function expectNoAxeViolations(page: Page) {
+  expect(await axeViolations(page)).toEqual([]);
 }

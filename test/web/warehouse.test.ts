@@ -1,19 +1,7 @@
 import { randomBytes } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createToken } from "../../src/store/tokens.ts";
-import {
-  addUser,
-  axeViolations,
-  callApi,
-  launchBrowser,
-  listeningServer,
-  newContext,
-  shot,
-  signIn,
-  whatPagesShow,
-} from "../support/browser.ts";
-import { type TestEnv, testEnv } from "../support/db.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { addUser, consoleTest, expectNoAxeViolations, shot } from "../support/browser.ts";
 import { addShop, sampleOrder } from "../support/fixtures.ts";
 
 /**
@@ -24,12 +12,13 @@ import { addShop, sampleOrder } from "../support/fixtures.ts";
  * the scan field, a sound and a coloured line for every outcome.
  */
 
-let env: TestEnv;
-let server: Awaited<ReturnType<typeof listeningServer>>;
-let browser: Browser;
-let token: string;
-
-const api = (method: string, path: string, body?: unknown) => callApi(server.url, token, method, path, body);
+const t = consoleTest({
+  scene: async ({ env }) => {
+    await addShop(env.ctx, "tmall-1", "tmall");
+    await addUser(env.ctx, "wang.clerk", "warehouse", { name: "王仓管" });
+  },
+});
+const api = t.api;
 const tag = () => randomBytes(3).toString("hex").toUpperCase();
 
 interface Seeded {
@@ -71,21 +60,9 @@ async function returnCase(opts: { reason?: string; parcel?: boolean } = {}): Pro
   return { id: c.id as number, tee, cap, parcel };
 }
 
-const contexts = new Set<BrowserContext>();
-afterEach(async (test) => {
-  if (test.task.result?.state === "fail")
-    for (const c of contexts) console.error(`what the browser showed:\n${await whatPagesShow(c)}`);
-  for (const c of contexts) await c.close();
-  contexts.clear();
-});
-
 async function openStation(language: "zh-CN" | "en" = "zh-CN") {
-  const context = await newContext(browser, server.url, { language });
-  contexts.add(context);
-  const page = await context.newPage();
-  await signIn(page, "wang.clerk", "/warehouse");
+  const { page } = await t.open("wang.clerk", "/warehouse", { language });
   await page.locator("#warehouse-title").waitFor();
-  await expect.poll(() => page.locator("[data-live]").getAttribute("data-live")).toBe("live");
   await expect.poll(() => focused(page)).toBe("scan");
   return page;
 }
@@ -110,30 +87,11 @@ async function outcome(page: Page, tone: "ok" | "error" | "info", text: RegExp |
   await expect.poll(() => feedback(page).textContent()).toMatch(text);
 }
 
-async function noAxeViolations(page: Page) {
-  expect(await axeViolations(page)).toEqual([]);
-}
-
-beforeAll(async () => {
-  env = await testEnv();
-  env.clock.now = new Date();
-  await addShop(env.ctx, "tmall-1", "tmall");
-  await addUser(env.ctx, "wang.clerk", "warehouse", { name: "王仓管" });
-  token = (await createToken(env.ctx.db, { name: "integration", role: "admin" })).token;
-  server = await listeningServer({ ctx: env.ctx, dbKind: env.store.kind, changes: env.store.changes });
-  browser = await launchBrowser();
-}, 300_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await env?.close();
-});
-
 describe("the scan station", () => {
   it("receives a parcel and grades it with the keyboard alone, and the stock shows the units", async () => {
     const c = await returnCase();
     const page = await openStation();
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
 
     // The parcel's tracking number: its case opens with every unit expected, all intact.
     await scan(page, c.parcel);
@@ -150,7 +108,7 @@ describe("the scan station", () => {
     await page.keyboard.press("Alt+Digit3");
     await expect.poll(() => unit(page, c.cap, 1).getAttribute("data-condition")).toBe("damaged");
     expect(await unit(page, c.cap, 1).getAttribute("aria-current")).toBe("true");
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "warehouse-receive-zh");
 
     await page.keyboard.press("Enter");
@@ -176,7 +134,7 @@ describe("the scan station", () => {
       await capDeduction.getAttribute("data-proposed"),
     ];
     await expect.poll(() => page.getByTestId("qc-advice").textContent()).toMatch(/扣款 ¥\d+\.\d\d 后退款/);
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "warehouse-qc-zh");
 
     await page.keyboard.press("Enter");
@@ -205,7 +163,7 @@ describe("the scan station", () => {
     expect(await moves.textContent()).toContain("待检 +2");
     expect(await moves.textContent()).toContain("可售 +1");
     expect(await moves.textContent()).toContain("残次 +1");
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "warehouse-inventory-zh");
   });
 
@@ -219,7 +177,7 @@ describe("the scan station", () => {
     await expect.poll(() => focused(page)).toBe("parcel-contents");
     expect(await page.locator("#parcel-trackingNo").inputValue()).toBe(code);
     await page.keyboard.type("黑色T恤一件，无单据");
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "warehouse-unidentified-zh");
     await page.keyboard.press("Enter");
     await outcome(page, "ok", /已登记无头件 #\d+/);
@@ -266,7 +224,7 @@ describe("the scan station", () => {
     await page.keyboard.press("Delete");
     await expect.poll(() => unit(page, c.cap, 1).getAttribute("data-arrived")).toBe("false");
     await expect.poll(() => page.getByTestId("receive-summary").textContent()).toBe("2 of 3 units arrived");
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "warehouse-partial-en");
     await page.keyboard.press("Enter");
     await outcome(page, "ok", `Case #${c.id}: 2 units received, 1 still to come`);
@@ -291,7 +249,7 @@ describe("the scan station", () => {
     await page.keyboard.press("Enter");
     await outcome(page, "ok", `Case #${c.id}: QC done`);
     expect((await api("GET", `/cases/${c.id}`)).status).toBe("inspected");
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
   });
 
   it("receives a batch of parcels at once and says which need attention", async () => {
@@ -307,7 +265,7 @@ describe("the scan station", () => {
     await outcome(page, "error", "批量收货：成功 2 个，需处理 1 个");
     await expect.poll(() => page.locator("tr[data-result=received]").count()).toBe(2);
     expect(await page.locator("tr[data-result=unidentified]").textContent()).toContain(unknown);
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "warehouse-batch-zh");
     for (const c of [a, b]) expect((await api("GET", `/cases/${c.id}`)).status).toBe("received");
     await page.keyboard.press("Escape");
