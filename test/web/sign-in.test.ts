@@ -98,6 +98,8 @@ describe("the console's frame", () => {
     const page = await context.newPage();
     await signIn(page, "admin", "/settings/users");
     await expect.poll(() => page.getByRole("navigation").textContent()).toContain("审核工作台");
+    // The people screen sits in the settings submenu, opened because the address is inside it.
+    await expect.poll(() => page.getByRole("menuitem", { name: "人员管理" }).isVisible()).toBe(true);
     await page.getByRole("radiogroup", { name: "语言" }).getByText("English").click();
     await expect.poll(() => page.getByRole("navigation").textContent()).toContain("Review workspace");
     await expect.poll(() => page.locator("h1").textContent()).toBe("People");

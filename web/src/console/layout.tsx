@@ -1,4 +1,4 @@
-import { LogoutOutlined, UserOutlined } from "@ant-design/icons";
+import { LogoutOutlined, SettingOutlined, UserOutlined } from "@ant-design/icons";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import {
   App,
@@ -49,13 +49,22 @@ function Frame({ session, live }: { session: Session; live: LiveState }) {
   const client = useQueryClient();
   const { message } = App.useApp();
   const [collapsed, setCollapsed] = useState(false);
-  const items = SCREENS.filter((s) => s.nav && session.permissions.includes(s.permission)).map((s) => ({
+  const mine = SCREENS.filter((s) => s.nav && session.permissions.includes(s.permission)).map((s) => ({
     key: `/${s.path}`,
     icon: s.nav?.icon,
     label: t(`nav.${s.nav?.key}`),
+    group: s.nav?.group,
   }));
+  const item = ({ group: _, ...i }: (typeof mine)[number]) => i;
+  const grouped = mine.filter((i) => i.group === "settings").map(item);
+  const items = [
+    ...mine.filter((i) => !i.group).map(item),
+    ...(grouped.length
+      ? [{ key: "settings", icon: <SettingOutlined />, label: t("nav.settings"), children: grouped }]
+      : []),
+  ];
   // The deepest screen the address is in (/warehouse/inventory is the stock screen, not the scan station).
-  const selected = items
+  const selected = mine
     .filter((i) => location.pathname === i.key || location.pathname.startsWith(`${i.key}/`))
     .sort((a, b) => b.key.length - a.key.length)[0]?.key;
   const duty = useMutation({
@@ -86,6 +95,7 @@ function Frame({ session, live }: { session: Session; live: LiveState }) {
           <Menu
             mode="inline"
             selectedKeys={selected ? [selected] : []}
+            defaultOpenKeys={mine.some((i) => i.group && i.key === selected) ? ["settings"] : []}
             items={items}
             onClick={(e) => {
               navigate(e.key);

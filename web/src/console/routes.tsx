@@ -19,11 +19,11 @@ export interface Screen {
   path: string;
   load: () => Promise<{ default: ComponentType }>;
   permission: Permission;
-  /** Shown in the menu under this common.nav key; absent: reached by links only. */
-  nav?: {
-    key: "queue" | "board" | "analytics" | "warehouse" | "inventory" | "finance" | "users" | "rules";
-    icon: ReactNode;
-  };
+  /**
+   * Shown in the menu under this common.nav key (both locales must name it); absent: reached by links
+   * only. Screens of a group sit together in a submenu (设置: the merchant's settings).
+   */
+  nav?: { key: string; icon: ReactNode; group?: "settings" };
 }
 
 export const SCREENS: Screen[] = [
@@ -87,6 +87,6 @@ export const SCREENS: Screen[] = [
     path: "settings/users",
     load: () => import("./settings/users/index.tsx"),
     permission: "users.write",
-    nav: { key: "users", icon: <TeamOutlined /> },
+    nav: { key: "users", icon: <TeamOutlined />, group: "settings" },
   },
 ];
