@@ -86,6 +86,30 @@ describe("rules learned from history, over HTTP", () => {
     expect(again.suggestions.map((s) => s.fingerprint)).not.toContain(first);
   }, 120_000);
 
+  it("streams how far it has read history, then the same report, when asked for lines", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: "/api/v1/rules/suggestions",
+      headers: { authorization: `Bearer ${tokens.reviewer}`, accept: "application/x-ndjson" },
+      payload: { minAgreement: 0.9 },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toContain("application/x-ndjson");
+    const lines = res.body
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const progress = lines.slice(0, -1).map((l) => l.progress);
+    const total = progress[0].total;
+    expect(progress[0]).toEqual({ done: 0, total });
+    expect(progress.at(-1)).toEqual({ done: total, total });
+    // Done only grows: the bar never jumps back.
+    expect(progress.map((p) => p.done)).toEqual([...progress.map((p) => p.done)].sort((a, b) => a - b));
+    const plain = (await call("reviewer", "/rules/suggestions", { minAgreement: 0.9 })).body as Report;
+    expect(lines.at(-1).result).toEqual(plain);
+    expect(plain.cases).toBe(total);
+  }, 120_000);
+
   it("refuses an agreement target outside 0.8–1 with a clear code", async () => {
     const res = await call("reviewer", "/rules/suggestions", { minAgreement: 0.5 });
     expect(res.status).toBe(400);

@@ -209,4 +209,63 @@ describe("the rules screen", () => {
     await noAxeViolations(page);
     await shot(page, "rules-thresholds-en", true);
   }, 180_000);
+  it("learns rules from history, judged on held-out cases, and adds one to a draft or dismisses it", async () => {
+    const page = await open("chen.sup", "/rules?tab=suggestions");
+    await page.getByTestId("suggestions").waitFor();
+    // People were not perfectly consistent in this history: 90 % is a bar some conditions reach.
+    await page.locator("#suggest-agreement").click();
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: "90.0%" }).click();
+    await page.getByTestId("suggest-run").click();
+    await page.getByTestId("suggest-summary").waitFor({ timeout: 120_000 });
+    const cards = page.getByTestId("suggestion");
+    await expect.poll(() => cards.count()).toBeGreaterThan(1);
+    // The screen shows what the server found, judged on the held-out cases.
+    const report = await api("POST", "/rules/suggestions", { minAgreement: 0.9 });
+    expect(await cards.count()).toBe(report.suggestions.length);
+    const [first, second] = report.suggestions;
+    const summary = await page.getByTestId("suggest-summary").textContent();
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    expect(summary).toContain(
+      `${pct(report.live.automationRate)} → ${pct(report.withSuggestions.automationRate)}`,
+    );
+    expect(report.withSuggestions.automationRate).toBeGreaterThan(report.live.automationRate);
+    const firstCard = cards.first();
+    expect(await firstCard.locator(".ant-card-head-title").textContent()).toBe(first.text.zh);
+    expect(await firstCard.getByTestId("held-out").textContent()).toContain(
+      `一致率 ${pct(first.heldOut.agreementRate)}`,
+    );
+    expect(first.heldOut.agreementRate).toBeGreaterThanOrEqual(0.9);
+    // Its examples lead to the cases it would have decided.
+    expect(await firstCard.getByRole("link").first().getAttribute("href")).toBe(
+      `/cases/${first.examples[0]}`,
+    );
+    await noAxeViolations(page);
+    await shot(page, "rules-suggestions-zh", true);
+
+    // Dismissed: gone now, and never proposed again.
+    await firstCard.getByRole("button", { name: "不再建议" }).click();
+    await page.getByRole("tooltip").getByRole("button", { name: "不再建议" }).click();
+    await expect.poll(() => cards.first().getAttribute("data-fingerprint")).toBe(second.fingerprint);
+    const again = await api("POST", "/rules/suggestions", { minAgreement: 0.9 });
+    expect(again.suggestions.map((x: { fingerprint: string }) => x.fingerprint)).not.toContain(
+      first.fingerprint,
+    );
+
+    // Added: a new draft holding the live rules with the suggestion below them, opened to edit and backtest.
+    const before = (await api("GET", "/rules")).versions.length;
+    await cards.first().getByRole("button", { name: "加入新草稿" }).click();
+    await page.waitForURL(/version=\d+/);
+    const version = Number(new URL(page.url()).searchParams.get("version"));
+    const draft = await api("GET", `/rules/versions/${version}`);
+    expect((await api("GET", "/rules")).versions.length).toBe(before + 1);
+    expect(draft.status).toBe("draft");
+    const liveRules = (await api("GET", "/rules")).versions.find(
+      (v: { status: string }) => v.status === "active",
+    );
+    expect(draft.definition.rules.at(-1)).toEqual(second.rule);
+    expect(draft.definition.rules.slice(0, -1)).toEqual(liveRules.definition.rules);
+    await card(page, second.rule.id).waitFor();
+    await page.getByTestId("backtest-run").waitFor();
+    await shot(page, "rules-suggestion-draft-zh", true);
+  }, 300_000);
 });

@@ -2,6 +2,7 @@ import { Type } from "@fastify/type-provider-typebox";
 import type { FlowContext } from "../../flows/context.ts";
 import { dismissSuggestion, suggestFromHistory } from "../../flows/suggest-rules.ts";
 import { actorOf, principal } from "../auth.ts";
+import { answerInLines } from "../lines.ts";
 import type { App } from "../server.ts";
 
 /** 规则建议: approval rules learned from the cases people decided, each with its held-out backtest. */
@@ -12,7 +13,10 @@ export async function ruleSuggestionRoutes(app: App, { ctx }: { ctx: FlowContext
       config: { permission: "rules.read" },
       schema: {
         tags: ["rules"],
-        summary: "Propose approval rules learned from the cases people decided",
+        summary:
+          "Propose approval rules learned from the cases people decided. Asked with `Accept: " +
+          'application/x-ndjson`, the answer streams {"progress":{"done","total"}} lines while history ' +
+          'is read, then {"result":{…}} (or {"error":{code,detail}}).',
         body: Type.Object({
           from: Type.Optional(Type.String({ format: "date-time" })),
           to: Type.Optional(Type.String({ format: "date-time" })),
@@ -27,7 +31,10 @@ export async function ruleSuggestionRoutes(app: App, { ctx }: { ctx: FlowContext
         }),
       },
     },
-    async (req) => suggestFromHistory(ctx, { ...req.body, shops: principal(req).shops }),
+    async (req, reply) =>
+      answerInLines(req, reply, (long) =>
+        suggestFromHistory(ctx, { ...req.body, shops: principal(req).shops, ...long }),
+      ),
   );
 
   app.post(

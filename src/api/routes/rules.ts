@@ -1,7 +1,5 @@
-import { PassThrough } from "node:stream";
 import { Type } from "@fastify/type-provider-typebox";
 import { AppError } from "../../domain/errors.ts";
-import { describeError } from "../../domain/messages/index.ts";
 import { assessRisk } from "../../domain/risk/assess.ts";
 import { validateRuleSet } from "../../domain/rules/definition.ts";
 import { compileRuleSet } from "../../domain/rules/evaluate.ts";
@@ -23,7 +21,7 @@ import { findCase } from "../../store/cases.ts";
 import { loadCaseContexts } from "../../store/facts.ts";
 import { findRuleVersion, listRuleVersions } from "../../store/rules.ts";
 import { actorOf, canSeeShop, principal } from "../auth.ts";
-import { langOf, statusOf } from "../problems.ts";
+import { answerInLines } from "../lines.ts";
 import { decimalMoney, decisionJson, factsJson } from "../serialize.ts";
 import type { App } from "../server.ts";
 
@@ -43,8 +41,6 @@ const versionJson = (v: Awaited<ReturnType<typeof listRuleVersions>>[number]) =>
   requestedAt: v.requested_at,
   definition: v.definition,
 });
-
-const NDJSON = "application/x-ndjson";
 
 /** 规则: versioned rule sets, their vocabulary, dry runs and backtests. */
 export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
@@ -210,42 +206,13 @@ export async function ruleRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         const { report, live, liveVersion } = await backtestAgainstLive(ctx, input);
         return { ...report, live, liveVersion };
       };
-      if (!req.headers.accept?.includes(NDJSON)) return run({ ...body, shops: p.shops });
-      // A draft that is not valid is refused as a problem before anything streams.
-      if (body.definition !== undefined) validateRuleSet(body.definition);
-      const stream = new PassThrough();
-      const stop = new AbortController();
-      stream.once("close", () => stop.abort());
-      const line = (v: unknown) => {
-        if (stream.writable) stream.write(`${JSON.stringify(v)}\n`);
-      };
-      void run({
-        ...body,
-        shops: p.shops,
-        signal: stop.signal,
-        onProgress: (done, total) => line({ progress: { done, total } }),
-      }).then(
-        (result) => {
-          line({ result });
-          stream.end();
-        },
-        (e: Error & { code?: string; details?: Record<string, unknown> }) => {
-          if (!stop.signal.aborted) {
-            const code = e instanceof AppError ? e.code : "INTERNAL";
-            if (!(e instanceof AppError)) req.log.error(e);
-            const detail =
-              e instanceof AppError
-                ? describeError(e, langOf(req))
-                : "Something went wrong on our side; try again";
-            line({ error: { code, status: statusOf(code), detail } });
-          }
-          stream.end();
-        },
+      return answerInLines(
+        req,
+        reply,
+        (long) => run({ ...body, shops: p.shops, ...long }),
+        // A draft that is not valid is refused as a problem before anything streams.
+        () => body.definition !== undefined && validateRuleSet(body.definition),
       );
-      return reply
-        .type(`${NDJSON}; charset=utf-8`)
-        .header("cache-control", "no-cache, no-transform")
-        .send(stream);
     },
   );
 }

@@ -6315,7 +6315,7 @@ export type paths = {
     };
   };
   "/api/v1/rules/suggestions": {
-    /** Propose approval rules learned from the cases people decided */
+    /** Propose approval rules learned from the cases people decided. Asked with `Accept: application/x-ndjson`, the answer streams {"progress":{"done","total"}} lines while history is read, then {"result":{…}} (or {"error":{code,detail}}). */
     post: {
       requestBody: {
         content: {

@@ -62,18 +62,12 @@ export function BacktestPanel({
     >
       {state.state === "idle" && <Typography.Text type="secondary">{t("backtest.hint")}</Typography.Text>}
       {state.state === "running" && (
-        <div data-testid="backtest-progress">
-          <Progress
-            percent={state.total ? Math.floor((state.done / state.total) * 100) : 0}
-            status="active"
-            aria-label={t("backtest.progressLabel")}
-          />
-          <Typography.Text type="secondary">
-            {state.total === null
-              ? t("backtest.counting")
-              : t("backtest.progress", { done: int(state.done), total: int(state.total) })}
-          </Typography.Text>
-        </div>
+        <RunProgress
+          testId="backtest-progress"
+          state={state}
+          label={t("backtest.progressLabel")}
+          text={(done, total) => t("backtest.progress", { done: int(done), total: int(total) })}
+        />
       )}
       {state.state === "failed" && (
         <Alert
@@ -93,6 +87,33 @@ export function BacktestPanel({
         />
       )}
     </Card>
+  );
+}
+
+/** A slow answer's bar and what it is doing, as far as the server has said. */
+export function RunProgress({
+  testId,
+  state,
+  label,
+  text,
+}: {
+  testId: string;
+  state: { done: number; total: number | null };
+  label: string;
+  text: (done: number, total: number) => string;
+}) {
+  const { t } = useRulesText();
+  return (
+    <div data-testid={testId} style={{ marginTop: 12 }}>
+      <Progress
+        percent={state.total ? Math.floor((state.done / state.total) * 100) : 0}
+        status="active"
+        aria-label={label}
+      />
+      <Typography.Text type="secondary">
+        {state.total === null ? t("backtest.counting") : text(state.done, state.total)}
+      </Typography.Text>
+    </div>
   );
 }
 

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useRef, useState } from "react";
 import { ApiError, api, call, postLines } from "../../shared/api.ts";
 import { keys } from "../../shared/keys.ts";
-import type { BacktestResult, Issue, RuleSet } from "./model.ts";
+import type { BacktestResult, Issue, RuleSet, SuggestionReport } from "./model.ts";
 
 /** The rules vocabulary: changes only with a release (the case view shares it). */
 export const useVocabulary = () =>
@@ -61,31 +61,33 @@ export function useRuleWrites() {
   return { create, save, remove, request, activate };
 }
 
-export type BacktestState =
+/** Where a streamed answer stands: not asked, reading history (how far), answered, or refused. */
+export type StreamedState<T> =
   | { state: "idle" }
   | { state: "running"; done: number; total: number | null; startedAt: number }
-  | { state: "done"; result: BacktestResult; seconds: number }
+  | { state: "done"; result: T; seconds: number }
   | { state: "failed"; error: Error; issues: Issue[] };
+export type BacktestState = StreamedState<BacktestResult>;
 
-interface Line {
+interface Line<T> {
   progress?: { done: number; total: number };
-  result?: BacktestResult;
+  result?: T;
   error?: { code: string; status: number; detail: string };
 }
 
 /**
- * A backtest of a draft beside the live rules, following its progress as the server streams it. Run
+ * A slow answer (a backtest, rule suggestions), following its progress as the server streams it. Asking
  * again replaces the last; leaving the screen (or stop) ends it on the server too.
  */
-export function useBacktest() {
-  const [state, setState] = useState<BacktestState>({ state: "idle" });
+function useStreamed<T>(path: string) {
+  const [state, setState] = useState<StreamedState<T>>({ state: "idle" });
   const running = useRef<AbortController | null>(null);
   const stop = useCallback(() => {
     running.current?.abort();
     running.current = null;
   }, []);
   const start = useCallback(
-    async (definition: RuleSet) => {
+    async (body: unknown) => {
       stop();
       const controller = new AbortController();
       running.current = controller;
@@ -93,10 +95,10 @@ export function useBacktest() {
       setState({ state: "running", done: 0, total: null, startedAt });
       try {
         await postLines(
-          "/api/v1/rules/backtests",
-          { definition, againstLive: true },
+          path,
+          body,
           (value) => {
-            const line = value as Line;
+            const line = value as Line<T>;
             if (line.progress)
               setState({ state: "running", done: line.progress.done, total: line.progress.total, startedAt });
             else if (line.result)
@@ -121,11 +123,37 @@ export function useBacktest() {
         if (running.current === controller) running.current = null;
       }
     },
-    [stop],
+    [stop, path],
   );
   const reset = useCallback(() => {
     stop();
     setState({ state: "idle" });
   }, [stop]);
   return { state, start, stop, reset };
+}
+
+/** A backtest of a draft beside the live rules. */
+export function useBacktest() {
+  const { start, ...rest } = useStreamed<BacktestResult>("/api/v1/rules/backtests");
+  return {
+    ...rest,
+    start: useCallback((definition: RuleSet) => start({ definition, againstLive: true }), [start]),
+  };
+}
+
+/** Rules learned from history (规则建议), with how far the reading of history has got. */
+export function useSuggestions() {
+  const { start, ...rest } = useStreamed<SuggestionReport>("/api/v1/rules/suggestions");
+  return {
+    ...rest,
+    start: useCallback((body: { from?: string; minAgreement: number }) => start(body), [start]),
+  };
+}
+
+/** Never propose this suggestion again. */
+export function useDismissSuggestion() {
+  return useMutation({
+    mutationFn: (fingerprint: string) =>
+      call(api.POST("/api/v1/rules/suggestions/dismissed", { body: { fingerprint } })),
+  });
 }

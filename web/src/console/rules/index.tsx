@@ -5,6 +5,7 @@ import { useCan } from "../../shared/session.ts";
 import { ToneTag } from "../../shared/tone.tsx";
 import { useRuleVersions, useRuleWrites, useVocabulary } from "./data.ts";
 import type { RuleVersion } from "./model.ts";
+import { Suggestions } from "./suggestions.tsx";
 import { useRulesText } from "./text.ts";
 import { Thresholds } from "./thresholds.tsx";
 import { personOf, STATUS_TONE, VersionView } from "./version-view.tsx";
@@ -17,7 +18,8 @@ import { personOf, STATUS_TONE, VersionView } from "./version-view.tsx";
 export default function Rules() {
   const { t } = useRulesText();
   const [params, setParams] = useSearchParams();
-  const tab = params.get("tab") === "thresholds" ? "thresholds" : "rules";
+  const asked = params.get("tab");
+  const tab = asked === "thresholds" || asked === "suggestions" ? asked : "rules";
   return (
     <div data-testid="rules-screen">
       <Typography.Title level={3} style={{ marginTop: 0 }}>
@@ -28,6 +30,11 @@ export default function Rules() {
         onChange={(k) => setParams(k === "rules" ? {} : { tab: k })}
         items={[
           { key: "rules", label: t("tabs.rules"), children: <RuleSets /> },
+          {
+            key: "suggestions",
+            label: t("tabs.suggestions"),
+            children: <Suggestions onOpen={(version) => setParams({ version: String(version) })} />,
+          },
           { key: "thresholds", label: t("tabs.thresholds"), children: <Thresholds /> },
         ]}
       />
@@ -122,8 +129,6 @@ function RuleSets() {
             )}
           </Empty>
         )}
-        {/* Rules learned from history (规则建议) will be offered here, beside the versions. */}
-        <div data-testid="rule-suggestions-slot" />
       </Col>
     </Row>
   );

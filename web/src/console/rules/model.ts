@@ -19,6 +19,9 @@ export type RulesList = paths["/api/v1/rules"]["get"]["responses"][200]["content
 export type BacktestResult =
   paths["/api/v1/rules/backtests"]["post"]["responses"][200]["content"]["application/json"];
 export type BacktestReport = Omit<BacktestResult, "live" | "liveVersion">;
+export type SuggestionReport =
+  paths["/api/v1/rules/suggestions"]["post"]["responses"][200]["content"]["application/json"];
+export type Suggestion = SuggestionReport["suggestions"][number];
 
 export interface Leaf {
   field: string;
