@@ -11,6 +11,11 @@ import {
 import { AppError } from "../domain/errors.ts";
 import { prorate } from "../domain/money.ts";
 import { addressKey } from "../domain/order.ts";
+import { assessRisk } from "../domain/risk/assess.ts";
+import { validateRuleSet } from "../domain/rules/definition.ts";
+import { compileRuleSet } from "../domain/rules/evaluate.ts";
+import { riskThresholds, timeZone } from "../flows/settings.ts";
+import { loadCaseContexts } from "../store/facts.ts";
 import type { DB } from "../store/schema.ts";
 import { type Rng, rng, type Weights } from "./random.ts";
 
@@ -1507,10 +1512,41 @@ export async function generateHistory(db: Kysely<DB>, opts: HistoryOptions): Pro
   });
   // Fresh statistics, so the planner knows the tables just grew (backtests read them at once).
   await sql`analyze customers, orders, order_lines, shipments, cases, case_items, case_events`.execute(db);
+  await recordFirstReviews(db, cases, progress);
 
   const summary = summarize(shop, seed, customers.length, orders.length, cases, performance.now() - t0);
   progress(`history: done in ${(summary.ms / 1000).toFixed(1)} s`);
   return summary;
+}
+
+/**
+ * What live review recorded as each case came in: no rules were live then, so each went to a person,
+ * with the facts the rules saw — what backtests and rule suggestions replay. Gathered the one way facts
+ * are gathered (store/facts.ts), after the whole history is in, as of each case's opening.
+ */
+async function recordFirstReviews(db: Kysely<DB>, cases: Case[], progress: (msg: string) => void) {
+  const tz = await timeZone({ db });
+  const thresholds = await riskThresholds({ db });
+  const none = compileRuleSet(validateRuleSet({ rules: [], solutions: [] }), 0);
+  const ids = cases.map((k) => k.id);
+  for (let i = 0; i < ids.length; i += 5_000) {
+    const contexts = await loadCaseContexts(db, ids.slice(i, i + 5_000), tz);
+    const rows = contexts.map((c) => {
+      const risk = assessRisk(c.profile, thresholds, c.facts.currency);
+      c.facts.riskScore = risk.score;
+      return { c, risk, decision: none.evaluate(c.facts) };
+    });
+    await sql`insert into case_decisions (case_id, at, trigger, outcome, facts, risk, decision)
+              select * from unnest(${rows.map((r) => r.c.caseId)}::bigint[],
+                                   ${rows.map((r) => r.c.createdAt)}::timestamptz[],
+                                   ${rows.map(() => "submitted")}::text[],
+                                   ${rows.map((r) => r.decision.outcome)}::text[],
+                                   ${rows.map((r) => JSON.stringify(r.c.facts))}::jsonb[],
+                                   ${rows.map((r) => JSON.stringify(r.risk))}::jsonb[],
+                                   ${rows.map((r) => JSON.stringify(r.decision))}::jsonb[])`.execute(db);
+    progress(`history: first reviews ${Math.min(i + 5_000, ids.length)}/${ids.length}`);
+  }
+  await sql`analyze case_decisions`.execute(db);
 }
 
 function evidenceJson(k: Case): string {

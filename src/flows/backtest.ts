@@ -6,7 +6,7 @@ import { type BacktestReport, createBacktest, type HumanDecision } from "../doma
 import { validateRuleSet } from "../domain/rules/definition.ts";
 import { type CompiledRuleSet, compileRuleSet } from "../domain/rules/evaluate.ts";
 import type { CaseFacts } from "../domain/rules/facts.ts";
-import { loadCaseContexts } from "../store/facts.ts";
+import { firstReviewFacts, loadCaseContexts } from "../store/facts.ts";
 import type { FlowContext } from "./context.ts";
 import { compiledVersion, liveRules } from "./rules.ts";
 import { riskThresholds, timeZone } from "./settings.ts";
@@ -20,7 +20,7 @@ export interface BacktestInput extends HistoryInput {
   onProgress?: (done: number, total: number) => void;
 }
 
-const BATCH = 2_000;
+const BATCH = 5_000;
 /** Disagreements kept as examples (links to cases): in all, and per rule and kind. */
 const EXAMPLES = { maxDisagreements: 2_000, maxPerRule: 20 };
 
@@ -90,8 +90,10 @@ export interface HistoryInput {
 }
 
 /**
- * Each past case a person decided, with its facts as they stood when it was opened (risk scored as the
- * live review scores it) and that person's last decision, in batches.
+ * Each past case a person decided, with the facts the rules saw when it was first reviewed, and that
+ * person's last decision, in batches. Live review records those facts (case_decisions); a case with no
+ * record (imported, or from before review recorded them) has its facts gathered as they stood when it was
+ * opened, its risk scored as live review scores it.
  */
 export async function forEachDecided(
   ctx: FlowContext,
@@ -113,15 +115,29 @@ export async function forEachDecided(
      order by case_id`.execute(ctx.db);
   const tz = await timeZone(ctx);
   const thresholds = await riskThresholds(ctx);
-  onProgress?.(0, labels.length);
-  for (let i = 0; i < labels.length; i += BATCH) {
-    if (input.signal?.aborted) fail("BACKTEST_ABORTED", "The backtest was stopped");
-    const batch = labels.slice(i, i + BATCH);
-    const human = new Map(batch.map((l) => [Number(l.case_id), l.action]));
-    const contexts = await loadCaseContexts(ctx.db, [...human.keys()], tz);
-    for (const c of contexts) {
+  const factsOf = async (from: number) => {
+    const ids = labels.slice(from, from + BATCH).map((l) => Number(l.case_id));
+    const facts = await firstReviewFacts(ctx.db, ids);
+    const missing = ids.filter((id) => !facts.has(id));
+    for (const c of await loadCaseContexts(ctx.db, missing, tz)) {
       c.facts.riskScore = assessRisk(c.profile, thresholds, c.facts.currency).score;
-      each(String(c.caseId), c.facts, human.get(c.caseId) as HumanDecision);
+      facts.set(c.caseId, c.facts);
+    }
+    return facts;
+  };
+  onProgress?.(0, labels.length);
+  let next = labels.length > 0 ? factsOf(0) : null;
+  for (let i = 0; i < labels.length; i += BATCH) {
+    const facts = (await next) as Map<number, CaseFacts>;
+    // The database reads the next batch while this one is judged.
+    next = i + BATCH < labels.length ? factsOf(i + BATCH) : null;
+    if (input.signal?.aborted) {
+      next?.catch(() => undefined);
+      fail("BACKTEST_ABORTED", "The backtest was stopped");
+    }
+    for (const l of labels.slice(i, i + BATCH)) {
+      const f = facts.get(Number(l.case_id));
+      if (f) each(String(l.case_id), f, l.action);
     }
     onProgress?.(Math.min(i + BATCH, labels.length), labels.length);
     // Let the process breathe between batches: with the embedded database every query runs on this

@@ -85,7 +85,7 @@ export async function setShopReview(
 export const above = (amount: number, limit: string | null, currency: string) =>
   limit !== null && isCurrency(currency) && amount > parseMinor(limit, currency);
 
-export const riskThresholds = async (ctx: FlowContext) =>
+export const riskThresholds = async (ctx: Pick<FlowContext, "db">) =>
   validateRiskThresholds((await getSetting(ctx.db, "risk.thresholds")) ?? {});
 export const qualityThresholds = async (ctx: FlowContext) =>
   validateQualityThresholds((await getSetting(ctx.db, "quality.thresholds")) ?? {});
@@ -232,7 +232,7 @@ export async function setRulesActivation(
 const DEFAULT_TIME_ZONE = "Asia/Shanghai";
 
 /** The merchant's time zone: hours of day (unusual-hour risk, the rule condition) are local. */
-export async function timeZone(ctx: FlowContext): Promise<string> {
+export async function timeZone(ctx: Pick<FlowContext, "db">): Promise<string> {
   return ((await getSetting(ctx.db, "timezone")) as string | undefined) ?? DEFAULT_TIME_ZONE;
 }
 /** A time zone name we know (IANA), as a stored setting must be. Asking Intl costs 0.1-0.2 ms: once per name. */

@@ -223,3 +223,20 @@ function toContext(r: Row): CaseContext {
   };
   return { caseId: r.id, status: r.status, customerId: r.customer_id, createdAt: at, facts, profile };
 }
+
+/**
+ * The facts live review recorded when it first judged each case (its case_decisions row), for the cases
+ * that have one: what the rules saw then, read back without gathering anything again. Sent as text and
+ * parsed here, which is quicker than the driver's jsonb parsing for a whole history.
+ */
+export async function firstReviewFacts(
+  db: Kysely<DB>,
+  caseIds: readonly number[],
+): Promise<Map<number, CaseFacts>> {
+  if (caseIds.length === 0) return new Map();
+  const { rows } = await sql<{ case_id: string | number; facts: string }>`
+    select distinct on (case_id) case_id, facts::text as facts
+      from case_decisions where case_id = any(${caseIds as number[]}::bigint[])
+     order by case_id, id`.execute(db);
+  return new Map(rows.map((r) => [Number(r.case_id), JSON.parse(r.facts) as CaseFacts]));
+}
