@@ -70,6 +70,24 @@ import { Enum, QueueFilterFields } from "./routes/schemas.ts";
  * A route may instead declare `schema.response` itself; that wins.
  */
 
+/** A shop's platform sync: each stream's progress, and the platform requests that could not be taken. */
+const SyncStatus = Obj({
+  shop: Str,
+  streams: Type.Array(
+    Obj({
+      stream: Str,
+      syncedTo: Nullable(Time),
+      inWindow: Nullable(
+        Dict(Type.Unknown(), "Where the sync stands inside its window (the platform's paging)"),
+      ),
+      running: Bool,
+      lastError: Nullable(Str),
+      lastRunAt: Type.String({ format: "date-time", description: "When a pass last touched the stream" }),
+    }),
+  ),
+  failedRequests: Type.Array(Obj({ externalId: Str, error: Nullable(Str), attempts: Int, at: Time })),
+});
+
 interface Answer {
   description: string;
   /** The JSON body; none for 204. */
@@ -992,7 +1010,17 @@ export const OPERATIONS: Record<string, Declared> = {
     },
   },
   "GET /shops/:shop/review-settings": {
-    ok: { 200: json("The shop's review limits", ref(ReviewSettings)) },
+    ok: {
+      200: json(
+        "The shop's review limits, and the currency its orders are in",
+        Obj({
+          ...ReviewSettings.properties,
+          currency: Nullable(
+            Type.String({ description: "The currency of the shop's orders; null before its first order" }),
+          ),
+        }),
+      ),
+    },
     errors: [422],
   },
   "PUT /shops/:shop/review-settings": { ok: { 200: json("Saved", ref(ReviewSettings)) }, errors: [422] },
@@ -1070,24 +1098,14 @@ export const OPERATIONS: Record<string, Declared> = {
   },
   "PUT /shops/:shop/return-address": { ok: { 200: json("Saved", ref(ReturnAddress)) }, errors: [422] },
   "GET /shops/:shop/sync": {
+    ok: { 200: json("Each sync stream's progress and the requests that failed", SyncStatus) },
+    errors: [422],
+  },
+  "POST /shops/:shop/sync": {
     ok: {
       200: json(
-        "Each sync stream's progress and the requests that failed",
-        Obj({
-          shop: Str,
-          streams: Type.Array(
-            Obj({
-              stream: Str,
-              syncedTo: Nullable(Time),
-              inWindow: Nullable(
-                Dict(Type.Unknown(), "Where the sync stands inside its window (the platform's paging)"),
-              ),
-              running: Bool,
-              lastError: Nullable(Str),
-            }),
-          ),
-          failedRequests: Type.Array(Obj({ externalId: Str, error: Nullable(Str), attempts: Int, at: Time })),
-        }),
+        "The pass ran (what failed is in the streams' lastError); where the sync now stands",
+        SyncStatus,
       ),
     },
     errors: [422],

@@ -731,6 +731,55 @@ export async function syncShop(
   return result;
 }
 
+/**
+ * One pass over each of a shop's streams, orders first so the after-sales requests find their orders.
+ * A stream that cannot even start (no adapter, credentials that cannot be opened) is reported failed and
+ * its reason written on the stream, where the shop's sync status shows it, unless a worker holds it.
+ */
+export async function syncShopStreams(
+  ctx: FlowContext,
+  shopId: string,
+  options: SyncOptions = {},
+): Promise<SyncResult[]> {
+  const results: SyncResult[] = [];
+  for (const stream of STREAMS) {
+    try {
+      results.push(await syncShop(ctx, shopId, stream, options));
+    } catch (e) {
+      const error = errorText(e);
+      results.push({
+        shop: shopId,
+        stream,
+        status: "failed",
+        windows: 0,
+        pages: 0,
+        items: 0,
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        errors: 0,
+        retried: 0,
+        syncedTo: null,
+        error,
+      });
+      const now = ctx.now();
+      await ctx.db
+        .insertInto("sync_cursors")
+        .values({ shop_id: shopId, stream, last_error: error.slice(0, 4000), updated_at: now })
+        .onConflict((oc) =>
+          oc
+            .columns(["shop_id", "stream"])
+            .doUpdateSet({ last_error: error.slice(0, 4000), updated_at: now })
+            .where((eb) =>
+              eb.or([eb("sync_cursors.lease_until", "is", null), eb("sync_cursors.lease_until", "<=", now)]),
+            ),
+        )
+        .execute();
+    }
+  }
+  return results;
+}
+
 /** Requests that failed before: read them again and apply them, a few per pass, a bounded number of times. */
 async function retryFailed(
   ctx: FlowContext,

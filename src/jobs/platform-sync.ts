@@ -1,5 +1,5 @@
 import type { FlowContext } from "../flows/context.ts";
-import { STREAMS, type SyncOptions, type SyncResult, syncShop } from "../flows/sync-platform.ts";
+import { type SyncOptions, type SyncResult, syncShopStreams } from "../flows/sync-platform.ts";
 import { shopsWithCredentials } from "../store/credentials.ts";
 import { startPeriodic } from "./periodic.ts";
 
@@ -14,30 +14,7 @@ export async function syncAllShops(
   if (!ctx.secrets) return [];
   const shops = (await shopsWithCredentials(ctx.db)).filter((s) => !options.shop || s.id === options.shop);
   const results: SyncResult[] = [];
-  for (const shop of shops) {
-    for (const stream of STREAMS) {
-      try {
-        results.push(await syncShop(ctx, shop.id, stream, options));
-      } catch (e) {
-        // A shop that cannot even connect (no adapter, unreadable credentials) does not stop the others.
-        results.push({
-          shop: shop.id,
-          stream,
-          status: "failed",
-          windows: 0,
-          pages: 0,
-          items: 0,
-          created: 0,
-          updated: 0,
-          unchanged: 0,
-          errors: 0,
-          retried: 0,
-          syncedTo: null,
-          error: e instanceof Error ? `${(e as { code?: string }).code ?? e.name}: ${e.message}` : String(e),
-        });
-      }
-    }
-  }
+  for (const shop of shops) results.push(...(await syncShopStreams(ctx, shop.id, options)));
   return results;
 }
 

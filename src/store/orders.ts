@@ -13,6 +13,11 @@ const shopById = compiled("shop_by_id", (db, p: { id: string }) =>
 );
 export const findShop = (db: Tx, id: string) => shopById.first(db, { id });
 
+/** The currency a shop sells in (each shop sells in one): its orders'; undefined before its first order. */
+export const shopCurrency = async (db: Tx, shopId: string): Promise<string | undefined> =>
+  (await db.selectFrom("orders").select("currency").where("shop_id", "=", shopId).limit(1).executeTakeFirst())
+    ?.currency;
+
 const orderById = compiled("order_by_id", (db, p: { id: number }) =>
   db.selectFrom("orders").selectAll().where("id", "=", p.id),
 );

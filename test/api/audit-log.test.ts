@@ -163,6 +163,26 @@ describe("the audit log", () => {
     await refused("supervisor", "PUT", "/settings/timezone", { timeZone: "Mars/Olympus_Mons" });
   });
 
+  it("records automatic assignment and who may activate rules", async () => {
+    const a = await change("admin", "PUT", "/settings/assignment", { auto: false });
+    expect(a.made).toMatchObject([
+      { action: "settings.assignment", actor: "user:admin", before: { auto: true }, after: { auto: false } },
+    ]);
+    await refused("admin", "PUT", "/settings/assignment", { auto: "sometimes" });
+    await refused("reviewer", "PUT", "/settings/assignment", { auto: true });
+
+    const r = await change("supervisor", "PUT", "/settings/rules-activation", { secondPerson: true });
+    expect(r.made).toMatchObject([
+      {
+        action: "settings.rules_activation",
+        before: { secondPerson: false },
+        after: { secondPerson: true },
+      },
+    ]);
+    await refused("supervisor", "PUT", "/settings/rules-activation", { secondPerson: true, extra: 1 });
+    await call("supervisor", "PUT", "/settings/rules-activation", { secondPerson: false });
+  });
+
   it("records policies on a SKU", async () => {
     const p = await change("supervisor", "PUT", "/catalog/policies/sku/MUG-CUSTOM", {
       policies: ["customised"],

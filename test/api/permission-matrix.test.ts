@@ -508,6 +508,7 @@ const SAMPLES: Record<string, SampleFn> = {
     payload: { name: "退货仓", phone: "021-1234", address: "上海市" },
   }),
   "GET /api/v1/shops/{shop}/sync": (f) => ({ url: `/api/v1/shops/${f.shop}/sync` }),
+  "POST /api/v1/shops/{shop}/sync": (f) => ({ url: `/api/v1/shops/${f.shop}/sync` }),
   "GET /api/v1/refunds": () => ({ url: "/api/v1/refunds?limit=200" }),
   "POST /api/v1/refunds/{id}/offline-settlement": (f) => ({
     url: `/api/v1/refunds/${f.refundId}/offline-settlement`,

@@ -25,7 +25,7 @@ afterAll(async () => {
   await p.close();
 });
 
-async function call(who: string, method: "GET" | "PUT" | "DELETE", url: string, payload?: unknown) {
+async function call(who: string, method: "GET" | "PUT" | "POST" | "DELETE", url: string, payload?: unknown) {
   const res = await app.inject({
     method,
     url: `/api/v1${url}`,
@@ -137,5 +137,46 @@ describe("the return address and the sync's progress", () => {
       ],
       failedRequests: [],
     });
+  });
+
+  it("syncs a shop when asked, and says why a stream could not be synced", async () => {
+    p.env.clock.advance(60_000);
+    p.sim.placeOrder(simOrder());
+    p.env.clock.advance(60_000);
+    const now = await call("admin", "POST", `/shops/${p.shop}/sync`);
+    expect(now.status, now.raw).toBe(200);
+    expect(now.body.streams).toEqual([
+      expect.objectContaining({ stream: "aftersales", running: false, lastError: null }),
+      expect.objectContaining({
+        stream: "orders",
+        syncedTo: p.env.clock.now.toISOString(),
+        lastError: null,
+        lastRunAt: p.env.clock.now.toISOString(),
+      }),
+    ]);
+
+    // A platform that cannot be reached: each stream says so, and the next pass tries again.
+    const secret = { app_key: "11112222", app_secret: "c0ffee00c0ffee00", session: "6100secret" };
+    const gateway = "http://127.0.0.1:9"; // nothing listens on the discard port
+    expect((await call("admin", "PUT", "/shops/tb-new/credentials", { ...secret, gateway })).status).toBe(
+      200,
+    );
+    const down = await call("admin", "POST", "/shops/tb-new/sync");
+    expect(down.status, down.raw).toBe(200);
+    expect(down.body.streams.map((s: { lastError: string }) => s.lastError)).toEqual([
+      expect.stringMatching(/^ChannelUnavailableError: /),
+      expect.stringMatching(/^ChannelUnavailableError: /),
+    ]);
+    expect((await call("admin", "GET", "/shops/tb-new/sync")).body.streams).toEqual(down.body.streams);
+
+    // A shop that cannot connect at all: written on its streams too, where its sync status shows it.
+    const none = await call("otherShop", "POST", "/shops/jd-1/sync");
+    expect(none.body.streams.map((s: { lastError: string }) => s.lastError)).toEqual([
+      expect.stringMatching(/^PLATFORM_NOT_(SUPPORTED|CONNECTED): /),
+      expect.stringMatching(/^PLATFORM_NOT_(SUPPORTED|CONNECTED): /),
+    ]);
+
+    expect((await call("reviewer", "POST", `/shops/${p.shop}/sync`)).status).toBe(403);
+    expect((await call("otherShop", "POST", `/shops/${p.shop}/sync`)).body.code).toBe("SHOP_NOT_FOUND");
   });
 });

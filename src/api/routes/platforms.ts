@@ -5,7 +5,7 @@ import { AppError } from "../../domain/errors.ts";
 import type { FlowContext } from "../../flows/context.ts";
 import { getReturnAddress, setReturnAddress } from "../../flows/platform-decision.ts";
 import { removeShopCredentials, setShopCredentials } from "../../flows/shops.ts";
-import { receivePlatformPush } from "../../flows/sync-platform.ts";
+import { receivePlatformPush, syncShopStreams } from "../../flows/sync-platform.ts";
 import { credentialSummary } from "../../store/credentials.ts";
 import { findShop } from "../../store/orders.ts";
 import { actorOf, canSeeShop, principal } from "../auth.ts";
@@ -159,6 +159,41 @@ export async function platformRoutes(app: App, { ctx }: { ctx: FlowContext }) {
     },
   );
 
+  async function syncStatus(shopId: string) {
+    const cursors = await ctx.db
+      .selectFrom("sync_cursors")
+      .selectAll()
+      .where("shop_id", "=", shopId)
+      .orderBy("stream")
+      .execute();
+    const failed = await ctx.db
+      .selectFrom("platform_requests")
+      .select(["external_id", "error", "attempts", "updated_at"])
+      .where("shop_id", "=", shopId)
+      .where("error", "is not", null)
+      .orderBy("updated_at", "desc")
+      .limit(50)
+      .execute();
+    const now = ctx.now();
+    return {
+      shop: shopId,
+      streams: cursors.map((c) => ({
+        stream: c.stream,
+        syncedTo: c.synced_to,
+        inWindow: c.cursor,
+        running: c.lease_until !== null && new Date(c.lease_until) > now,
+        lastError: c.last_error,
+        lastRunAt: c.updated_at,
+      })),
+      failedRequests: failed.map((f) => ({
+        externalId: f.external_id,
+        error: f.error,
+        attempts: f.attempts,
+        at: f.updated_at,
+      })),
+    };
+  }
+
   app.get(
     "/shops/:shop/sync",
     {
@@ -169,38 +204,24 @@ export async function platformRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         params: shopParams,
       },
     },
+    async (req) => syncStatus((await shopFor(req, req.params.shop)).id),
+  );
+
+  app.post(
+    "/shops/:shop/sync",
+    {
+      config: { permission: "shops.write" },
+      schema: {
+        tags: ["platforms"],
+        summary:
+          "Sync the shop now: one pass over each stream, which also retries the requests that failed before; answers with where the sync then stands",
+        params: shopParams,
+      },
+    },
     async (req) => {
       const shop = await shopFor(req, req.params.shop);
-      const cursors = await ctx.db
-        .selectFrom("sync_cursors")
-        .selectAll()
-        .where("shop_id", "=", shop.id)
-        .execute();
-      const failed = await ctx.db
-        .selectFrom("platform_requests")
-        .select(["external_id", "error", "attempts", "updated_at"])
-        .where("shop_id", "=", shop.id)
-        .where("error", "is not", null)
-        .orderBy("updated_at", "desc")
-        .limit(50)
-        .execute();
-      const now = ctx.now();
-      return {
-        shop: shop.id,
-        streams: cursors.map((c) => ({
-          stream: c.stream,
-          syncedTo: c.synced_to,
-          inWindow: c.cursor,
-          running: c.lease_until !== null && new Date(c.lease_until) > now,
-          lastError: c.last_error,
-        })),
-        failedRequests: failed.map((f) => ({
-          externalId: f.external_id,
-          error: f.error,
-          attempts: f.attempts,
-          at: f.updated_at,
-        })),
-      };
+      await syncShopStreams(ctx, shop.id);
+      return syncStatus(shop.id);
     },
   );
 }

@@ -27,7 +27,7 @@ import {
   setTimeZone,
   timeZone,
 } from "../../flows/settings.ts";
-import { findShop } from "../../store/orders.ts";
+import { findShop, shopCurrency } from "../../store/orders.ts";
 import { listPolicies } from "../../store/settings.ts";
 import { actorOf, canSeeShop, principal } from "../auth.ts";
 import type { App } from "../server.ts";
@@ -50,7 +50,10 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         throw new AppError("SHOP_NOT_FOUND", `Shop "${req.params.shop}" does not exist`, {
           shop: req.params.shop,
         });
-      return getShopReview(ctx.db, req.params.shop);
+      return {
+        ...(await getShopReview(ctx.db, req.params.shop)),
+        currency: (await shopCurrency(ctx.db, req.params.shop)) ?? null,
+      };
     },
   );
   app.put(

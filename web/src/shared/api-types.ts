@@ -8322,10 +8322,15 @@ export type paths = {
         };
       };
       responses: {
-        /** @description The shop's review limits */
+        /** @description The shop's review limits, and the currency its orders are in */
         200: {
           content: {
-            "application/json": components["schemas"]["ReviewSettings"];
+            "application/json": {
+              autoRefundLimit: components["schemas"]["Amount"] | null;
+              /** @description The currency of the shop's orders; null before its first order */
+              currency: string | null;
+              secondApprovalAbove: components["schemas"]["Amount"] | null;
+            };
           };
         };
         /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
@@ -8467,6 +8472,11 @@ export type paths = {
                     [key: string]: unknown;
                   } | null;
                   lastError: string | null;
+                  /**
+                   * Format: date-time
+                   * @description When a pass last touched the stream
+                   */
+                  lastRunAt: string;
                   running: boolean;
                   stream: string;
                   /** Format: date-time */
@@ -8495,6 +8505,100 @@ export type paths = {
         };
         /** @description Not found — or not in the token's shops */
         404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /** Sync the shop now: one pass over each stream, which also retries the requests that failed before; answers with where the sync then stands */
+    post: {
+      parameters: {
+        path: {
+          shop: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": Record<string, never>;
+        };
+      };
+      responses: {
+        /** @description The pass ran (what failed is in the streams' lastError); where the sync now stands */
+        200: {
+          content: {
+            "application/json": {
+              failedRequests: ({
+                  /** Format: date-time */
+                  at: string;
+                  attempts: number;
+                  error: string | null;
+                  externalId: string;
+                })[];
+              shop: string;
+              streams: ({
+                  /** @description Where the sync stands inside its window (the platform's paging) */
+                  inWindow: {
+                    [key: string]: unknown;
+                  } | null;
+                  lastError: string | null;
+                  /**
+                   * Format: date-time
+                   * @description When a pass last touched the stream
+                   */
+                  lastRunAt: string;
+                  running: boolean;
+                  stream: string;
+                  /** Format: date-time */
+                  syncedTo: string | null;
+                })[];
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
