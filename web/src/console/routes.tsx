@@ -6,6 +6,8 @@ import {
   DatabaseOutlined,
   InboxOutlined,
   ScanOutlined,
+  SettingOutlined,
+  ShopOutlined,
   TeamOutlined,
 } from "@ant-design/icons";
 import type { ComponentType, ReactNode } from "react";
@@ -88,5 +90,22 @@ export const SCREENS: Screen[] = [
     load: () => import("./settings/users/index.tsx"),
     permission: "users.write",
     nav: { key: "users", icon: <TeamOutlined />, group: "settings" },
+  },
+  {
+    path: "settings/shops",
+    load: () => import("./settings/shops/index.tsx"),
+    permission: "shops.write",
+    nav: { key: "shops", icon: <ShopOutlined />, group: "settings" },
+  },
+  {
+    path: "settings/shops/:shop",
+    load: () => import("./settings/shops/[shop]/index.tsx"),
+    permission: "shops.write",
+  },
+  {
+    path: "settings/general",
+    load: () => import("./settings/general/index.tsx"),
+    permission: "settings.write",
+    nav: { key: "general", icon: <SettingOutlined />, group: "settings" },
   },
 ];

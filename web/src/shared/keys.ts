@@ -13,6 +13,8 @@ export const keys = {
   users: (filters?: object) => (filters ? (["users", filters] as const) : (["users"] as const)),
   lifecycle: () => ["lifecycle"] as const,
   shops: () => ["shops"] as const,
+  /** One shop's settings (credentials, sync, return address, review): not announced live. */
+  shop: (id: string, part?: string) => (part ? (["shop", id, part] as const) : (["shop", id] as const)),
   settings: (name: string) => ["settings", name] as const,
   /** What arrived for a case and what QC found (under the case, so its live events refresh it). */
   receiptLines: (id: number) => ["case", id, "receipt-lines"] as const,

@@ -13,6 +13,8 @@ const en: Strings<typeof zhCN> = {
     analytics: "Analytics",
     finance: "Finance",
     users: "People",
+    shops: "Shops and connections",
+    general: "General",
     settings: "Settings",
     rules: "Review rules",
   },

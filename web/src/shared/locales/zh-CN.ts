@@ -9,6 +9,8 @@ export default {
     analytics: "数据统计分析",
     finance: "财务",
     users: "人员管理",
+    shops: "店铺与平台连接",
+    general: "通用设置",
     settings: "设置",
     rules: "审核规则",
   },
