@@ -13,7 +13,7 @@ const en: Strings<typeof zhCN> = {
     analytics: "Analytics",
     finance: "Finance",
     users: "People",
-    shops: "Shops and connections",
+    shops: "Shops",
     general: "General",
     settings: "Settings",
     rules: "Review rules",

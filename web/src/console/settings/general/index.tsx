@@ -40,10 +40,10 @@ export default function GeneralSettings() {
       </Typography.Title>
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={12}>
-          <Space orientation="vertical" size={16} style={{ width: "100%" }}>
+          <div style={{ display: "flex", flexDirection: "column", gap: 16 }}>
             <TimeZone />
             {can("finance.read") && <Fees />}
-          </Space>
+          </div>
         </Col>
         <Col xs={24} xl={12}>
           <TenderOrder />

@@ -23,6 +23,8 @@ import { TEXT } from "../text.ts";
 
 type Shop = components["schemas"]["Shop"];
 type Values = Record<string, string | undefined>;
+/** Fields that are addresses or options, not secrets: typed in the clear (still never read back). */
+const PLAIN = ["gateway", "sign_method"];
 const asNames = (v: unknown) => (Array.isArray(v) ? v.map((k) => [String(k)]) : []);
 
 /**
@@ -99,11 +101,15 @@ export function ConnectionForm({ shop }: { shop: Shop }) {
       extra={f === "gateway" ? t("cred.gatewayHint") : undefined}
       rules={required ? [{ required: true, whitespace: true }] : []}
     >
-      <Input.Password
-        autoComplete="new-password"
-        placeholder={isSet(f) ? t("cred.placeholderSet") : undefined}
-        visibilityToggle={false}
-      />
+      {PLAIN.includes(f) ? (
+        <Input autoComplete="off" placeholder={isSet(f) ? t("cred.placeholderSet") : undefined} />
+      ) : (
+        <Input.Password
+          autoComplete="new-password"
+          placeholder={isSet(f) ? t("cred.placeholderSet") : undefined}
+          visibilityToggle={false}
+        />
+      )}
     </Form.Item>
   );
   return (

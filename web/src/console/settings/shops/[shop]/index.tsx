@@ -27,9 +27,11 @@ export default function ShopSettings() {
   if (!shop) return <Result status="404" title="404" subTitle={t("common:errors.notFound")} />;
   return (
     <section aria-labelledby="shop-title">
-      <Link to="/settings/shops">
-        <ArrowLeftOutlined /> {t("back")}
-      </Link>
+      <div>
+        <Link to="/settings/shops">
+          <ArrowLeftOutlined /> {t("back")}
+        </Link>
+      </div>
       <Space align="center" style={{ margin: "8px 0 4px" }} wrap>
         <Typography.Title level={1} id="shop-title" style={{ fontSize: 20, margin: 0 }}>
           {shop.name}

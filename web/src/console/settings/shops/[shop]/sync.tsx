@@ -13,6 +13,8 @@ import { TEXT, whyKey } from "../text.ts";
 type Status = paths["/api/v1/shops/{shop}/sync"]["get"]["responses"][200]["content"]["application/json"];
 type Stream = Status["streams"][number];
 type Failed = Status["failedRequests"][number];
+/** Orders first: the after-sales requests need their orders. */
+const rank = (stream: string) => ["orders", "aftersales"].indexOf(stream) >>> 0;
 const at = (v: string | null | undefined) => (v ? dayjs(v).format("YYYY-MM-DD HH:mm:ss") : "—");
 
 /** An error a sync recorded, said in the person's language, with what it literally said underneath. */
@@ -82,7 +84,7 @@ export function SyncStatus({ shop }: { shop: string }) {
         size="middle"
         pagination={false}
         scroll={{ x: 900 }}
-        dataSource={status.data.streams}
+        dataSource={[...status.data.streams].sort((a, b) => rank(a.stream) - rank(b.stream))}
         locale={{ emptyText: <Typography.Text type="secondary">{t("sync.noStreams")}</Typography.Text> }}
         onRow={(s) => ({ "data-stream": s.stream }) as HTMLAttributes<HTMLElement>}
         columns={[
