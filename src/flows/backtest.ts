@@ -21,6 +21,8 @@ export interface BacktestInput extends HistoryInput {
 }
 
 const BATCH = 5_000;
+/** Batches read ahead of the one being judged. */
+const READ_AHEAD = 2;
 /** Disagreements kept as examples (links to cases): in all, and per rule and kind. */
 const EXAMPLES = { maxDisagreements: 2_000, maxPerRule: 20 };
 
@@ -126,13 +128,24 @@ export async function forEachDecided(
     return facts;
   };
   onProgress?.(0, labels.length);
-  let next = labels.length > 0 ? factsOf(0) : null;
+  // The database reads the next batches (two connections, two cores) while this one is judged.
+  const ahead: Promise<Map<number, CaseFacts>>[] = [];
+  const ask = (from: number) => {
+    if (from < labels.length) ahead.push(factsOf(from));
+  };
+  for (let k = 0; k < READ_AHEAD; k++) ask(k * BATCH);
   for (let i = 0; i < labels.length; i += BATCH) {
-    const facts = (await next) as Map<number, CaseFacts>;
-    // The database reads the next batch while this one is judged.
-    next = i + BATCH < labels.length ? factsOf(i + BATCH) : null;
+    // Reads still under way when this one fails (or the person stops) are let go quietly.
+    const letGo = () => {
+      for (const p of ahead) p.catch(() => undefined);
+    };
+    const facts = await (ahead.shift() as Promise<Map<number, CaseFacts>>).catch((e: unknown) => {
+      letGo();
+      throw e;
+    });
+    ask(i + READ_AHEAD * BATCH);
     if (input.signal?.aborted) {
-      next?.catch(() => undefined);
+      letGo();
       fail("BACKTEST_ABORTED", "The backtest was stopped");
     }
     for (const l of labels.slice(i, i + BATCH)) {
