@@ -4,6 +4,8 @@
  *   npm run bench -- backtest                         1,000,000 cases, 100,000 full evaluations,
  *                                                     and the database-backed backtest of a 10,000-case history
  *   npm run bench -- backtest --cases 2000000 --history 0 --db pglite
+ *   npm run bench -- backtest --history 1000000 --db postgres --db-name bt1m --keep
+ *                                                     a 1M-case history, written once and kept for the next run
  *   aftersales bench backtest …                       the same through the CLI
  *
  * 1. In memory: a small seeded generator makes N synthetic cases (CaseFacts) with plausible
@@ -69,6 +71,8 @@ interface Options {
   pgUrl: string | undefined;
   /** The PostgreSQL database the benchmark (re)creates and drops. */
   dbName: string;
+  /** Keep the PostgreSQL database afterwards, and reuse it when it already holds this history. */
+  keep: boolean;
 }
 
 function readOptions(): Options {
@@ -88,6 +92,7 @@ function readOptions(): Options {
       db: { type: "string" },
       "pg-url": { type: "string" },
       "db-name": { type: "string" },
+      keep: { type: "boolean" },
     },
   });
   const env = process.env;
@@ -109,6 +114,7 @@ function readOptions(): Options {
     dbs: db === "both" ? ["pglite", "postgres"] : [db as DbKind],
     pgUrl: values["pg-url"] ?? env.BENCH_PG_URL,
     dbName: values["db-name"] ?? env.BENCH_DB_NAME ?? "aftersales_bench_backtest",
+    keep: values.keep ?? false,
   };
 }
 
@@ -476,26 +482,34 @@ async function runDb(kind: DbKind, opts: Options): Promise<DbResult> {
   let admin: URL | undefined;
   let url: URL | undefined;
   let store: Store;
+  let reused = false;
   if (kind === "postgres") {
     admin = await findPostgres(opts.pgUrl);
     if (!admin) return { db: kind, skipped: "PostgreSQL is not reachable (give --pg-url)" };
-    await adminQuery(admin, `DROP DATABASE IF EXISTS ${opts.dbName} WITH (FORCE)`);
-    await adminQuery(admin, `CREATE DATABASE ${opts.dbName}`);
     url = new URL(admin.href);
     url.pathname = `/${opts.dbName}`;
+    reused = opts.keep && (await historyIn(url)) === opts.history;
+    if (!reused) {
+      await adminQuery(admin, `DROP DATABASE IF EXISTS ${opts.dbName} WITH (FORCE)`);
+      await adminQuery(admin, `CREATE DATABASE ${opts.dbName}`);
+    }
     store = await openStore({ databaseUrl: url.href });
   } else {
     store = await openStore({});
   }
   try {
     let t = performance.now();
-    const summary = await history.generateHistory(store.db, {
-      cases: opts.history,
-      seed: opts.seed,
-      progress: (m) => status(`  ${kind}: ${m}`),
-    });
-    const generateMs = performance.now() - t;
+    const summary = reused
+      ? { cases: opts.history }
+      : await history.generateHistory(store.db, {
+          cases: opts.history,
+          seed: opts.seed,
+          progress: (m) => status(`  ${kind}: ${m}`),
+        });
+    const generateMs = reused ? 0 : performance.now() - t;
     statusEnd();
+    if (reused)
+      console.log(`  ${kind}: reusing the ${int(opts.history)}-case history in ${opts.dbName} (--keep)`);
     // A bulk load leaves the planner without statistics until autovacuum gets to it; do it now.
     t = performance.now();
     await sql`analyze`.execute(store.db);
@@ -528,7 +542,21 @@ async function runDb(kind: DbKind, opts: Options): Promise<DbResult> {
     return result;
   } finally {
     await store.close();
-    if (admin) await adminQuery(admin, `DROP DATABASE IF EXISTS ${opts.dbName} WITH (FORCE)`);
+    if (admin && !opts.keep) await adminQuery(admin, `DROP DATABASE IF EXISTS ${opts.dbName} WITH (FORCE)`);
+  }
+}
+
+/** How many cases the kept database's history holds (0: none, or no such database). */
+async function historyIn(url: URL): Promise<number> {
+  const client = new pg.Client({ connectionString: url.href });
+  try {
+    await client.connect();
+    const r = await client.query("select count(*)::int as n from cases");
+    return r.rows[0].n as number;
+  } catch {
+    return 0;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 
