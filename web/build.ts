@@ -41,24 +41,27 @@ interface ManifestChunk {
   isEntry?: boolean;
 }
 
-/** What the browser fetches before the first screen shows: the entry, its static imports and their CSS. */
-export function firstLoad(): { files: string[]; gzipBytes: number; rawBytes: number } {
-  const manifest = JSON.parse(readFileSync(join(DIST, ".vite", "manifest.json"), "utf8")) as Record<
+function manifest(): Record<string, ManifestChunk> {
+  return JSON.parse(readFileSync(join(DIST, ".vite", "manifest.json"), "utf8")) as Record<
     string,
     ManifestChunk
   >;
+}
+
+/** The files the given chunks need, their static imports and CSS included, and their size. */
+function closure(m: Record<string, ManifestChunk>, keys: string[]) {
   const seen = new Set<string>();
   const out = new Set<string>(["index.html"]);
   const visit = (key: string) => {
     if (seen.has(key)) return;
     seen.add(key);
-    const c = manifest[key];
+    const c = m[key];
     if (!c) return;
     out.add(c.file);
     for (const css of c.css ?? []) out.add(css);
     for (const i of c.imports ?? []) visit(i);
   };
-  for (const [key, c] of Object.entries(manifest)) if (c.isEntry) visit(key);
+  for (const k of keys) visit(k);
   let gzipBytes = 0;
   let rawBytes = 0;
   for (const f of out) {
@@ -67,6 +70,36 @@ export function firstLoad(): { files: string[]; gzipBytes: number; rawBytes: num
     gzipBytes += gzipSync(body, { level: 9 }).length;
   }
   return { files: [...out], gzipBytes, rawBytes };
+}
+
+const entries = (m: Record<string, ManifestChunk>) =>
+  Object.entries(m)
+    .filter(([, c]) => c.isEntry)
+    .map(([k]) => k);
+
+/** What the browser fetches before the first screen shows: the entry, its static imports and their CSS. */
+export function firstLoad(): { files: string[]; gzipBytes: number; rawBytes: number } {
+  const m = manifest();
+  return closure(m, entries(m));
+}
+
+/**
+ * What a first visit straight to each screen downloads: the entry and the screen's own code (each screen
+ * is loaded when first opened), gzip. `node web/build.ts --sizes` prints it.
+ */
+export function screenLoads(): { screen: string; gzipBytes: number; rawBytes: number }[] {
+  const m = manifest();
+  return Object.keys(m)
+    .filter((k) => /^src\/console\/.*index\.tsx$/.test(k))
+    .sort()
+    .map((k) => {
+      const { gzipBytes, rawBytes } = closure(m, [...entries(m), k]);
+      return {
+        screen: k.replace(/^src\/console\//, "").replace(/\/?index\.tsx$/, "") || "/",
+        gzipBytes,
+        rawBytes,
+      };
+    });
 }
 
 /** Brotli and gzip copies of every text file, served as they are (src/api/console.ts). */
@@ -118,4 +151,9 @@ export async function buildConsole({ force = false } = {}): Promise<"fresh" | "b
 
 if (import.meta.main) {
   await buildConsole({ force: process.argv.includes("--force") });
+  if (process.argv.includes("--sizes"))
+    for (const s of screenLoads())
+      console.log(
+        `${s.screen.padEnd(36)} ${(s.gzipBytes / 1024).toFixed(0).padStart(5)} KB gzip  ${(s.rawBytes / 1024).toFixed(0).padStart(6)} KB raw`,
+      );
 }
