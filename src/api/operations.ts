@@ -678,7 +678,9 @@ export const OPERATIONS: Record<string, Declared> = {
   // Shops, tokens, audit
   "GET /shops": { ok: { 200: json("The shops this token may see", List(ref(Shop))) } },
   "POST /shops": { ok: { 201: json("Created", ref(Shop)) }, errors: [409] },
-  "GET /tokens": { ok: { 200: json("Tokens, newest first", List(ref(Token))) } },
+  "GET /tokens": {
+    ok: { 200: json("Tokens, newest first", Obj({ items: Type.Array(ref(Token)), total: Int })) },
+  },
   "POST /tokens": {
     ok: {
       201: json("Created: `token` is its secret, shown this once", Obj({ ...tokenFields, token: Str })),
@@ -1059,7 +1061,12 @@ export const OPERATIONS: Record<string, Declared> = {
     ok: {
       200: json(
         "SKUs and categories with after-sales policies",
-        List(Obj({ kind: Enum(["sku", "category"]), key: Str, policies: Strs, updatedAt: Time })),
+        Obj({
+          items: Type.Array(
+            Obj({ kind: Enum(["sku", "category"]), key: Str, policies: Strs, updatedAt: Time }),
+          ),
+          total: Int,
+        }),
       ),
     },
   },

@@ -100,6 +100,11 @@ export const tokenFields = {
   name: Str,
   role: Str,
   shops: Nullable(Type.Array(Str, { description: "The shops it is limited to; null: every shop" })),
+  prefix: Nullable(
+    Type.String({
+      description: "The secret's first characters, to tell it apart; null: made before they were kept",
+    }),
+  ),
   createdAt: Time,
   lastUsedAt: Nullable(Time),
   revokedAt: Nullable(Time),

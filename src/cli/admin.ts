@@ -136,8 +136,10 @@ export async function runAdmin(argv: string[]): Promise<void> {
         : createApiToken(opened.local.ctx, actor(), OWNER, input),
     list: (): Promise<TokenView[]> =>
       opened.service
-        ? opened.service.request<{ items: TokenView[] }>("GET", "/api/v1/tokens").then((r) => r.items)
-        : listApiTokens(opened.local.ctx, OWNER),
+        ? opened.service
+            .request<{ items: TokenView[] }>("GET", "/api/v1/tokens?limit=200")
+            .then((r) => r.items)
+        : listApiTokens(opened.local.ctx, OWNER).then((r) => r.items),
     revoke: (n: number): Promise<TokenView> =>
       opened.service
         ? opened.service.request("DELETE", `/api/v1/tokens/${n}`)

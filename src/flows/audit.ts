@@ -36,6 +36,11 @@ export type AuditAction = keyof typeof AUDIT_ACTIONS;
 export const AUDIT_ACTION_NAMES = Object.keys(AUDIT_ACTIONS) as AuditAction[];
 export const GLOBAL_AUDIT_ACTIONS = AUDIT_ACTION_NAMES.filter((a) => AUDIT_ACTIONS[a].global);
 
+/** What kind of thing an action changes: the part of its name before the first dot (shop, rules, token…). */
+export const auditObjectOf = (action: AuditAction) => action.slice(0, action.indexOf(".")) as AuditObject;
+export type AuditObject = AuditAction extends `${infer O}.${string}` ? O : never;
+export const AUDIT_OBJECTS = [...new Set(AUDIT_ACTION_NAMES.map(auditObjectOf))];
+
 /** A change made without a person behind it (the demo loader, tests). */
 export const SYSTEM_ACTOR: Actor = { kind: "system", id: "aftersales" };
 

@@ -257,17 +257,21 @@ export async function setTimeZone(ctx: FlowContext, tz: string, actor: Actor = S
   await putAudited(ctx, actor, "settings.timezone", "timezone", tz, tz, (v) => v ?? DEFAULT_TIME_ZONE);
 }
 
-/** Set (or, with an empty list, clear) the after-sales policies of a SKU or a category. */
+/**
+ * Set (or, with an empty list, clear) the after-sales policies of a SKU or a category (its name trimmed);
+ * answers what is stored.
+ */
 export async function setPolicies(
   ctx: FlowContext,
   kind: "sku" | "category",
-  key: string,
+  name: string,
   policies: string[],
   actor: Actor = SYSTEM_ACTOR,
 ) {
   if (kind !== "sku" && kind !== "category")
-    fail("INVALID_POLICY_SCOPE", `Policies apply to a sku or a category`);
-  if (!key.trim()) fail("INVALID_POLICY_SCOPE", "A SKU or category name is required");
+    fail("INVALID_POLICY_SCOPE", `Policies apply to a sku or a category`, { field: "kind" });
+  const key = name.trim();
+  if (!key) fail("INVALID_POLICY_SCOPE", "A SKU or category name is required", { field: "key" });
   const unknown = policies.filter((p) => !POLICY_CODES.includes(p as PolicyCode));
   if (unknown.length > 0)
     fail("INVALID_POLICY", `Unknown policy "${unknown[0]}"; known: ${POLICY_CODES.join(", ")}`, {
@@ -280,6 +284,7 @@ export async function setPolicies(
     await putPolicies(tx, kind, key, after);
     await audit(tx, ctx, actor, { action: "policies.set", subject: `${kind}:${key}`, before, after });
   });
+  return { kind, key, policies: after };
 }
 
 /** What judging a case needs besides its facts, as stored (reviewSettingsOf reads it). */

@@ -1,6 +1,13 @@
 import { sql } from "kysely";
 import { fail } from "../domain/errors.ts";
-import { createToken, listTokens, lockToken, revokeToken, type TokenRow } from "../store/tokens.ts";
+import {
+  createToken,
+  listTokens,
+  lockToken,
+  revokeToken,
+  type TokenFilter,
+  type TokenRow,
+} from "../store/tokens.ts";
 import { audit } from "./audit.ts";
 import type { Actor, FlowContext } from "./context.ts";
 import { checkGrantedRole, type GrantScope, grantedShops, requireShops, withinShops } from "./grants.ts";
@@ -27,6 +34,7 @@ export const tokenJson = (t: TokenRow) => ({
   name: t.name,
   role: t.role,
   shops: t.shops,
+  prefix: t.prefix,
   createdAt: t.created_at,
   lastUsedAt: t.last_used_at,
   revokedAt: t.revoked_at,
@@ -52,8 +60,15 @@ export async function createApiToken(ctx: FlowContext, actor: Actor, scope: Toke
   });
 }
 
-export const listApiTokens = async (ctx: FlowContext, scope: Pick<TokenScope, "shops">) =>
-  (await listTokens(ctx.db, scope.shops)).map(tokenJson);
+/** The tokens within the caller's shops, newest first: a page of them (all without `limit`) and how many in all. */
+export async function listApiTokens(
+  ctx: FlowContext,
+  scope: Pick<TokenScope, "shops">,
+  page: Omit<TokenFilter, "shops"> = {},
+) {
+  const { rows, total } = await listTokens(ctx.db, { ...page, shops: scope.shops });
+  return { items: rows.map(tokenJson), total };
+}
 
 /** Revoke a token at once (authentication looks every token up, so the next request is refused). */
 export async function revokeApiToken(ctx: FlowContext, actor: Actor, scope: TokenScope, id: number) {

@@ -38,6 +38,8 @@ export async function appendAudit(db: Tx, e: AuditEntry) {
 
 export interface AuditFilter {
   action?: string | undefined;
+  /** Any of these actions (e.g. all of one kind of object's). */
+  actions?: readonly string[] | undefined;
   subject?: string | undefined;
   actor?: string | undefined;
   actorTokenId?: number | undefined;
@@ -62,6 +64,8 @@ export async function listAudit(db: Tx, f: AuditFilter) {
     .orderBy("id", "desc")
     .limit(f.limit + 1);
   if (f.action) q = q.where("action", "=", f.action);
+  if (f.actions)
+    q = f.actions.length ? q.where("action", "in", [...f.actions]) : q.where(sql<boolean>`false`);
   if (f.subject) q = q.where("subject", "=", f.subject);
   if (f.actor) q = q.where("actor", "=", f.actor);
   if (f.actorTokenId !== undefined) q = q.where("actor_token_id", "=", f.actorTokenId);

@@ -329,6 +329,8 @@ export interface ApiTokenTable {
   created_at: Generated<Date>;
   revoked_at: Timestamp | null;
   last_used_at: Timestamp | null;
+  /** The secret's first characters (migration 027); null for tokens made before. */
+  prefix: string | null;
 }
 
 /** A person who signs in to the console (migration 018). */

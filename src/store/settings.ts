@@ -33,9 +33,32 @@ export async function putShopReview(db: Tx, shopId: string, review: Record<strin
   return Number(r.numUpdatedRows) === 1;
 }
 
-/** After-sales policies per SKU or category (售后政策). */
-export const listPolicies = (db: Tx) =>
-  db.selectFrom("catalog_policies").selectAll().orderBy("kind").orderBy("key").execute();
+/** Which product policies a list shows. */
+export interface PolicyFilter {
+  kind?: "sku" | "category" | undefined;
+  /** Part of the SKU or category name, any case. */
+  q?: string | undefined;
+  /** Only entries with this policy. */
+  policy?: string | undefined;
+  offset: number;
+  limit: number;
+}
+
+/** After-sales policies per SKU or category (售后政策), by kind and key: a page and how many in all. */
+export async function listPolicies(db: Tx, f: PolicyFilter) {
+  let q = db.selectFrom("catalog_policies");
+  if (f.kind) q = q.where("kind", "=", f.kind);
+  if (f.q) {
+    const like = `%${f.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where(sql<string>`lower(key)`, "like", like);
+  }
+  if (f.policy) q = q.where(sql<boolean>`${f.policy} = any(policies)`);
+  const [rows, count] = await Promise.all([
+    q.selectAll().orderBy("kind").orderBy("key").offset(f.offset).limit(f.limit).execute(),
+    q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
+}
 
 /** The policies set on one SKU or category ([] when none). */
 export async function policiesOf(db: Tx, kind: "sku" | "category", key: string): Promise<string[]> {

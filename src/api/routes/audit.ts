@@ -1,5 +1,11 @@
 import { Type } from "@fastify/type-provider-typebox";
-import { AUDIT_ACTION_NAMES, GLOBAL_AUDIT_ACTIONS } from "../../flows/audit.ts";
+import {
+  AUDIT_ACTION_NAMES,
+  AUDIT_OBJECTS,
+  type AuditObject,
+  auditObjectOf,
+  GLOBAL_AUDIT_ACTIONS,
+} from "../../flows/audit.ts";
 import type { FlowContext } from "../../flows/context.ts";
 import { listAudit } from "../../store/audit.ts";
 import { principal } from "../auth.ts";
@@ -32,7 +38,14 @@ export async function auditRoutes(app: App, { ctx }: { ctx: FlowContext }) {
           "to some shops sees its shops' entries and the installation-wide settings, not other tokens.",
         querystring: Type.Object({
           action: Type.Optional(Enum(AUDIT_ACTION_NAMES)),
-          subject: Type.Optional(Type.String({ maxLength: 200 })),
+          object: Type.Optional(
+            Enum(AUDIT_OBJECTS, {
+              description: "What kind of thing changed: the actions whose names start with it and a dot",
+            }),
+          ),
+          subject: Type.Optional(
+            Type.String({ maxLength: 200, description: "Which one: a shop id, a rule version, a token id…" }),
+          ),
           actor: Type.Optional(Type.String({ maxLength: 200, description: 'e.g. "user:alice"' })),
           actorTokenId: Type.Optional(Type.Integer({ minimum: 1 })),
           from: Type.Optional(Type.String({ format: "date-time", description: "inclusive" })),
@@ -46,6 +59,9 @@ export async function auditRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       const q = req.query;
       const { items, nextCursor } = await listAudit(ctx.db, {
         action: q.action,
+        actions: q.object
+          ? AUDIT_ACTION_NAMES.filter((a) => auditObjectOf(a) === (q.object as AuditObject))
+          : undefined,
         subject: q.subject,
         actor: q.actor,
         actorTokenId: q.actorTokenId,

@@ -214,11 +214,34 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
 
   app.get(
     "/catalog/policies",
-    { config: { permission: "cases.read" }, schema: { tags: ["settings"] } },
-    async (_req) => {
-      const rows = await listPolicies(ctx.db);
+    {
+      config: { permission: "cases.read" },
+      schema: {
+        tags: ["settings"],
+        summary:
+          "SKUs and categories with after-sales policies (售后政策), by kind and key: a page and the total",
+        querystring: Type.Object({
+          kind: Type.Optional(Enum(["sku", "category"])),
+          q: Type.Optional(
+            Type.String({ minLength: 1, maxLength: 100, description: "Part of the SKU or category" }),
+          ),
+          policy: Type.Optional(Enum(POLICY_CODES)),
+          offset: Type.Optional(Type.Integer({ minimum: 0 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+        }),
+      },
+    },
+    async (req) => {
+      const { rows, total } = await listPolicies(ctx.db, {
+        kind: req.query.kind as "sku" | "category" | undefined,
+        q: req.query.q,
+        policy: req.query.policy,
+        offset: req.query.offset ?? 0,
+        limit: req.query.limit ?? 50,
+      });
       return {
         items: rows.map((r) => ({ kind: r.kind, key: r.key, policies: r.policies, updatedAt: r.updated_at })),
+        total,
       };
     },
   );
@@ -229,19 +252,21 @@ export async function settingsRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       schema: {
         tags: ["settings"],
         summary: "Set the after-sales policies (售后政策) of a SKU or a category; an empty list clears them",
-        params: Type.Object({ kind: Enum(["sku", "category"]), key: Type.String({ minLength: 1 }) }),
+        params: Type.Object({
+          kind: Enum(["sku", "category"]),
+          key: Type.String({ minLength: 1, maxLength: 100, description: "The SKU or category (trimmed)" }),
+        }),
         body: Type.Object({ policies: Type.Array(Enum(POLICY_CODES)) }),
       },
     },
     async (req) => {
-      await setPolicies(
+      return setPolicies(
         ctx,
         req.params.kind as "sku" | "category",
         req.params.key,
         req.body.policies,
         actorOf(principal(req)),
       );
-      return { kind: req.params.kind, key: req.params.key, policies: req.body.policies };
     },
   );
 }

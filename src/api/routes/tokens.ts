@@ -13,10 +13,22 @@ export async function tokenRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       config: { permission: "tokens.write" },
       schema: {
         tags: ["tokens"],
-        summary: "API tokens within your shops, newest first (never their secrets)",
+        summary:
+          "API tokens within your shops, newest first (never their secrets, only their first characters): " +
+          "a page of them and how many there are in all",
+        querystring: Type.Object({
+          status: Type.Optional(Enum(["active", "revoked"])),
+          offset: Type.Optional(Type.Integer({ minimum: 0 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+        }),
       },
     },
-    async (req) => ({ items: await listApiTokens(ctx, scopeOf(principal(req))) }),
+    async (req) =>
+      listApiTokens(ctx, scopeOf(principal(req)), {
+        status: req.query.status as "active" | "revoked" | undefined,
+        offset: req.query.offset ?? 0,
+        limit: req.query.limit ?? 50,
+      }),
   );
 
   app.post(

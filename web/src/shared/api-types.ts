@@ -661,6 +661,9 @@ export type paths = {
       parameters: {
         query?: {
           action?: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "settings.rules_activation" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.request_activation" | "rules.activate" | "rules.suggestion.dismiss" | "token.create" | "token.revoke" | "user.create" | "user.update";
+          /** @description What kind of thing changed: the actions whose names start with it and a dot */
+          object?: "shop" | "settings" | "policies" | "rules" | "token" | "user";
+          /** @description Which one: a shop id, a rule version, a token id… */
           subject?: string;
           /** @description e.g. "user:alice" */
           actor?: string;
@@ -3552,7 +3555,18 @@ export type paths = {
     };
   };
   "/api/v1/catalog/policies": {
+    /** SKUs and categories with after-sales policies (售后政策), by kind and key: a page and the total */
     get: {
+      parameters: {
+        query?: {
+          kind?: "sku" | "category";
+          /** @description Part of the SKU or category */
+          q?: string;
+          policy?: "no_7day_return" | "fresh" | "cross_border" | "customised";
+          offset?: number;
+          limit?: number;
+        };
+      };
       responses: {
         /** @description SKUs and categories with after-sales policies */
         200: {
@@ -3566,6 +3580,7 @@ export type paths = {
                   /** Format: date-time */
                   updatedAt: string;
                 })[];
+              total: number;
             };
           };
         };
@@ -3602,6 +3617,7 @@ export type paths = {
       parameters: {
         path: {
           kind: "sku" | "category";
+          /** @description The SKU or category (trimmed) */
           key: string;
         };
       };
@@ -8619,14 +8635,22 @@ export type paths = {
     };
   };
   "/api/v1/tokens": {
-    /** API tokens within your shops, newest first (never their secrets) */
+    /** API tokens within your shops, newest first (never their secrets, only their first characters): a page of them and how many there are in all */
     get: {
+      parameters: {
+        query?: {
+          status?: "active" | "revoked";
+          offset?: number;
+          limit?: number;
+        };
+      };
       responses: {
         /** @description Tokens, newest first */
         200: {
           content: {
             "application/json": {
               items: components["schemas"]["Token"][];
+              total: number;
             };
           };
         };
@@ -8679,6 +8703,8 @@ export type paths = {
               /** Format: date-time */
               lastUsedAt: string | null;
               name: string;
+              /** @description The secret's first characters, to tell it apart; null: made before they were kept */
+              prefix: string | null;
               /** Format: date-time */
               revokedAt: string | null;
               role: string;
@@ -10616,6 +10642,8 @@ export type components = {
       /** Format: date-time */
       lastUsedAt: string | null;
       name: string;
+      /** @description The secret's first characters, to tell it apart; null: made before they were kept */
+      prefix: string | null;
       /** Format: date-time */
       revokedAt: string | null;
       role: string;
