@@ -41,4 +41,8 @@ export const keys = {
   vocabulary: () => ["vocabulary"] as const,
   /** Rule set versions and who may activate them. */
   rules: () => ["rules"] as const,
+  /** API tokens, product policies and the audit log: not announced live; each screen refreshes its own after a change. */
+  tokens: (filters?: object) => (filters ? (["tokens", filters] as const) : (["tokens"] as const)),
+  policies: (filters?: object) => (filters ? (["policies", filters] as const) : (["policies"] as const)),
+  audit: (filters?: object) => (filters ? (["audit", filters] as const) : (["audit"] as const)),
 };

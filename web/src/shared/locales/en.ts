@@ -17,6 +17,9 @@ const en: Strings<typeof zhCN> = {
     general: "General",
     settings: "Settings",
     rules: "Review rules",
+    tokens: "API tokens",
+    policies: "Product policies",
+    audit: "Audit log",
   },
   header: {
     language: "Language",

@@ -13,6 +13,9 @@ export default {
     general: "通用设置",
     settings: "设置",
     rules: "审核规则",
+    tokens: "API 令牌",
+    policies: "商品售后政策",
+    audit: "操作日志",
   },
   header: {
     language: "语言",

@@ -3,6 +3,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { App, Badge, Button, Form, Input, Modal, Select, Space, Switch, Table, Tag, Typography } from "antd";
 import dayjs from "dayjs";
 import { useState } from "react";
+import { useSearchParams } from "react-router";
 import { api, call } from "../../../shared/api.ts";
 import type { components } from "../../../shared/api-types.ts";
 import { useScreenText } from "../../../shared/i18n.ts";
@@ -86,7 +87,9 @@ export default function Users() {
   const { message } = App.useApp();
   const client = useQueryClient();
   const [page, setPage] = useState(1);
-  const [q, setQ] = useState("");
+  // ?q= opens the list narrowed to someone (the audit log links a person so).
+  const [params] = useSearchParams();
+  const [q, setQ] = useState(() => params.get("q") ?? "");
   const [editing, setEditing] = useState<User | "new" | null>(null);
   const filters = { q: q || undefined, offset: (page - 1) * PAGE, limit: PAGE };
   const users = useQuery({
@@ -165,6 +168,7 @@ export default function Users() {
         <Space wrap>
           <Input.Search
             allowClear
+            defaultValue={q}
             placeholder={t("search")}
             aria-label={t("search")}
             onSearch={(v) => {
