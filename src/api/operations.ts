@@ -1001,7 +1001,18 @@ export const OPERATIONS: Record<string, Declared> = {
   },
 
   // Alerts and settings
-  "GET /alerts": { ok: { 200: json("Alerts, newest first", Page(ref(Alert))) } },
+  "GET /alerts": {
+    ok: {
+      200: json(
+        "Alerts, newest first, and how many match",
+        Obj({
+          items: Type.Array(ref(Alert)),
+          nextCursor: Nullable(Int),
+          total: Type.Integer({ description: "Alerts matching the filter, all pages" }),
+        }),
+      ),
+    },
+  },
   "POST /alerts/:id/acknowledge": { ok: { 200: json("Acknowledged", ref(Alert)) }, errors: [409] },
   "POST /alerts/quality-scan": {
     ok: {
@@ -1500,6 +1511,24 @@ export const OPERATIONS: Record<string, Declared> = {
       200: json("This file was imported already", JobAnswer),
     },
     errors: [409, 422],
+  },
+  "POST /imports/preview": {
+    ok: {
+      200: json(
+        "The header, the first rows and the presets to map from",
+        Obj({
+          format: Enum(["csv", "xlsx"]),
+          header: Strs,
+          sample: Type.Array(Strs),
+          preset: Obj({ name: Str, matches: Bool }),
+          presets: Type.Array(
+            Obj({ name: Str, columns: Dict(Str, "field → column header"), currency: Nullable(Str) }),
+          ),
+          fields: Type.Array(Obj({ name: Str, required: Bool })),
+        }),
+      ),
+    },
+    errors: [413, 415, 422],
   },
   "GET /imports": { ok: { 200: json("Imports, newest first", Page(Job)) } },
   "GET /imports/:id": { ok: { 200: json("The import", Job) } },

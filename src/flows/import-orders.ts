@@ -8,7 +8,14 @@ import { stringify } from "csv-stringify/sync";
 import { ArchiveInvalid, scanZipFile, XLSX_LIMITS } from "../channels/decompress.ts";
 import { AppError, fail } from "../domain/errors.ts";
 import { buildOrder, type ImportedOrder } from "../domain/import/documents.ts";
-import { columnIndexes, detectPreset, resolveMapping } from "../domain/import/mapping.ts";
+import {
+  columnIndexes,
+  detectPreset,
+  FIELDS,
+  PRESETS,
+  REQUIRED_FIELDS,
+  resolveMapping,
+} from "../domain/import/mapping.ts";
 import { type CandidateLine, matchRefunds, type RefundDocument } from "../domain/import/refund-match.ts";
 import { type ImportRow, type Rejected, rowReader, type SourceRow } from "../domain/import/rows.ts";
 import { OPEN_INTERCEPTION_STATUSES } from "../domain/interception.ts";
@@ -572,6 +579,69 @@ async function checkCsv(file: string): Promise<null> {
     break;
   }
   return null;
+}
+
+/** What a person maps columns from: the header, the first rows, and the preset the header matches. */
+export interface ImportPreview {
+  format: "csv" | "xlsx";
+  header: string[];
+  /** The first rows under the header, as text. */
+  sample: string[][];
+  /** The preset whose columns the header has (else generic); `matches` says whether it has them all. */
+  preset: { name: string; matches: boolean };
+  presets: { name: string; columns: Partial<Record<string, string>>; currency: string | null }[];
+  fields: { name: string; required: boolean }[];
+}
+
+/**
+ * 导入预览: the header and first rows of a file (or, for CSV, of its beginning: a cut last line is not
+ * read), checked as an import checks it first (an XLSX bomb, a CSV that is not text), writing nothing.
+ */
+export async function previewImport(
+  file: string,
+  format: "csv" | "xlsx",
+  sampleRows = 5,
+): Promise<ImportPreview> {
+  if (format === "xlsx") await checkXlsx(file);
+  else await checkCsv(file);
+  const rows: string[][] = [];
+  if (format === "xlsx") {
+    for await (const row of xlsxRows(file, { rows_done: -1 }, () => {})) {
+      rows.push([...row.cells]);
+      if (rows.length > sampleRows) break;
+    }
+  } else {
+    const input = createReadStream(file);
+    const parser = input.pipe(
+      parse({ bom: true, relax_column_count: true, skip_empty_lines: true, to: sampleRows + 1 }),
+    );
+    try {
+      for await (const rec of parser) rows.push(rec as string[]);
+    } catch (e) {
+      // A beginning cut inside a row: the rows before it are the sample.
+      if (rows.length === 0) unreadable(file, "csv", e);
+    } finally {
+      input.destroy();
+    }
+  }
+  const [first, ...sample] = rows;
+  const header = (first ?? []).map((c) => c.trim().replace(/^\uFEFF/, ""));
+  if (header.every((c) => c === ""))
+    fail("IMPORT_EMPTY_FILE", `${basename(file)} has no header row`, { file: basename(file) });
+  const name = detectPreset(header);
+  const has = new Set(header);
+  return {
+    format,
+    header,
+    sample,
+    preset: { name, matches: Object.values(PRESETS[name]?.columns ?? {}).every((c) => has.has(c)) },
+    presets: Object.entries(PRESETS).map(([n, m]) => ({
+      name: n,
+      columns: { ...m.columns },
+      currency: m.currency ?? null,
+    })),
+    fields: FIELDS.map((f) => ({ name: f, required: REQUIRED_FIELDS.includes(f) })),
+  };
 }
 
 /** The rows under a CSV's header, as the importer numbers them. */

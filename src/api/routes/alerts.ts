@@ -2,6 +2,7 @@ import { Type } from "@fastify/type-provider-typebox";
 import { acknowledgeAlert, scanQuality } from "../../flows/alerts.ts";
 import type { FlowContext } from "../../flows/context.ts";
 import { listAlerts } from "../../store/alerts.ts";
+import { list } from "../../store/queue.ts";
 import { principal } from "../auth.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
@@ -34,19 +35,30 @@ export async function alertRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         querystring: Type.Object({
           status: Type.Optional(Enum(["open", "acknowledged"])),
           kind: Type.Optional(Enum(["case_risk", "sku_quality", "category_quality"])),
+          severity: Type.Optional(Enum(["warning", "critical"])),
+          shop: Type.Optional(Type.String({ maxLength: 2000, description: "Shops, comma-separated" })),
           cursor: Type.Optional(Type.Integer()),
+          offset: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 1_000_000,
+              description: "Skip this many (a page by number)",
+            }),
+          ),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
         }),
       },
     },
     async (req) => {
       const p = principal(req);
-      const { items, nextCursor } = await listAlerts(ctx.db, {
-        ...req.query,
+      const { shop, ...rest } = req.query;
+      const { items, nextCursor, total } = await listAlerts(ctx.db, {
+        ...rest,
+        ...(shop !== undefined ? { shop: list("shop", shop, null) as string[] } : {}),
         shops: p.shops,
         limit: req.query.limit ?? 50,
       });
-      return { items: items.map(alertJson), nextCursor: nextCursor ?? null };
+      return { items: items.map(alertJson), nextCursor: nextCursor ?? null, total };
     },
   );
 

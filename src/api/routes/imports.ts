@@ -8,7 +8,7 @@ import { Type } from "@fastify/type-provider-typebox";
 import { AppError, fail } from "../../domain/errors.ts";
 import { REJECT_REASONS } from "../../domain/import/rows.ts";
 import type { FlowContext } from "../../flows/context.ts";
-import { prepareImport, rejectedRowsCsv } from "../../flows/import-orders.ts";
+import { prepareImport, previewImport, rejectedRowsCsv } from "../../flows/import-orders.ts";
 import { findImportById, listImports, rejectSummary } from "../../store/imports.ts";
 import { canSeeShop, principal, roleMay } from "../auth.ts";
 import type { App } from "../server.ts";
@@ -214,6 +214,32 @@ export async function importRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       } catch (e) {
         await cleanUp();
         throw e;
+      }
+    },
+  );
+
+  app.post(
+    "/imports/preview",
+    {
+      config: { permission: "imports.write", fileBody: true },
+      schema: {
+        tags: ["imports"],
+        summary:
+          "The file's header, first rows and the preset its header matches, to map its columns before importing; the body is the file (a CSV's beginning is enough); writes nothing",
+        querystring: Type.Object({
+          name: Type.Optional(Type.String({ maxLength: 255, description: "the file's name" })),
+        }),
+      },
+    },
+    async (req) => {
+      const format = formatOf(req.headers["content-type"], req.query.name);
+      const dir = await mkdtemp(join(tmpdir(), "aftersales-preview-"));
+      try {
+        const file = join(dir, `upload.${format}`);
+        await saveUpload(req.body, req.headers["content-length"], file);
+        return await previewImport(file, format);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
       }
     },
   );

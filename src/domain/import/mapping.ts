@@ -19,7 +19,8 @@ export const FIELDS = [
   "country",
 ] as const;
 export type Field = (typeof FIELDS)[number];
-const REQUIRED: readonly Field[] = ["order", "sku", "quantity", "unitPrice", "placedAt"];
+export const REQUIRED_FIELDS: readonly Field[] = ["order", "sku", "quantity", "unitPrice", "placedAt"];
+const REQUIRED = REQUIRED_FIELDS;
 
 export interface ImportMapping {
   /** The column header that holds each field; order, sku, quantity, unitPrice and placedAt are required. */

@@ -14,17 +14,24 @@ export type paths = {
         query?: {
           status?: "open" | "acknowledged";
           kind?: "case_risk" | "sku_quality" | "category_quality";
+          severity?: "warning" | "critical";
+          /** @description Shops, comma-separated */
+          shop?: string;
           cursor?: number;
+          /** @description Skip this many (a page by number) */
+          offset?: number;
           limit?: number;
         };
       };
       responses: {
-        /** @description Alerts, newest first */
+        /** @description Alerts, newest first, and how many match */
         200: {
           content: {
             "application/json": {
               items: components["schemas"]["Alert"][];
               nextCursor: number | null;
+              /** @description Alerts matching the filter, all pages */
+              total: number;
             };
           };
         };
@@ -4199,6 +4206,88 @@ export type paths = {
         };
         /** @description The content type is not one this operation takes */
         415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/imports/preview": {
+    /** The file's header, first rows and the preset its header matches, to map its columns before importing; the body is the file (a CSV's beginning is enough); writes nothing */
+    post: {
+      parameters: {
+        query?: {
+          /** @description the file's name */
+          name?: string;
+        };
+      };
+      responses: {
+        /** @description The header, the first rows and the presets to map from */
+        200: {
+          content: {
+            "application/json": {
+              fields: {
+                  name: string;
+                  required: boolean;
+                }[];
+              /** @enum {string} */
+              format: "csv" | "xlsx";
+              header: string[];
+              preset: {
+                matches: boolean;
+                name: string;
+              };
+              presets: ({
+                  /** @description field → column header */
+                  columns: {
+                    [key: string]: string;
+                  };
+                  currency: string | null;
+                  name: string;
+                })[];
+              sample: string[][];
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
