@@ -1530,7 +1530,18 @@ export const OPERATIONS: Record<string, Declared> = {
     },
     errors: [413, 415, 422],
   },
-  "GET /imports": { ok: { 200: json("Imports, newest first", Page(Job)) } },
+  "GET /imports": {
+    ok: {
+      200: json(
+        "Imports, newest first, and how many there are",
+        Obj({
+          items: Type.Array(Job),
+          nextCursor: Nullable(Int),
+          total: Type.Integer({ description: "Imports of these shops, all pages" }),
+        }),
+      ),
+    },
+  },
   "GET /imports/:id": { ok: { 200: json("The import", Job) } },
   "POST /imports/:id/stop": { ok: { 202: json("Stopping after the batch in flight", Job) }, errors: [409] },
   "GET /imports/:id/rejects": {

@@ -101,15 +101,32 @@ export const findImportById = (db: Tx, id: number) =>
   db.selectFrom("imports").selectAll().where("id", "=", id).executeTakeFirst();
 
 /** Imports newest first, in some shops (null: all). */
-export const listImports = (db: Tx, v: { shops: readonly string[] | null; limit: number; before?: number }) =>
+const inShops = (db: Tx, shops: readonly string[] | null) =>
   db
     .selectFrom("imports")
+    .$if(shops !== null, (q) => q.where("shop_id", "in", shops?.length ? [...(shops ?? [])] : [""]));
+
+export const listImports = (
+  db: Tx,
+  v: { shops: readonly string[] | null; limit: number; before?: number; offset?: number },
+) =>
+  inShops(db, v.shops)
     .selectAll()
-    .$if(v.shops !== null, (q) => q.where("shop_id", "in", v.shops?.length ? [...(v.shops ?? [])] : [""]))
     .$if(v.before !== undefined, (q) => q.where("id", "<", v.before as number))
     .orderBy("id", "desc")
     .limit(v.limit)
+    .$if(Boolean(v.offset), (q) => q.offset(v.offset as number))
     .execute();
+
+/** How many imports these shops have (every page). */
+export const countImports = async (db: Tx, shops: readonly string[] | null) =>
+  Number(
+    (
+      await inShops(db, shops)
+        .select((e) => e.fn.countAll<string>().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 export async function saveProgress(
   tx: Tx,

@@ -4,6 +4,7 @@ import { type App, buildServer } from "../../src/api/server.ts";
 import { createToken } from "../../src/store/tokens.ts";
 import { xlsxBomb } from "../support/bombs.ts";
 import { type TestEnv, testEnv } from "../support/db.ts";
+import { eventually } from "../support/process.ts";
 
 /**
  * POST /api/v1/imports/preview: the console maps a file's columns before importing it. The body is
@@ -18,6 +19,10 @@ const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
   env = await testEnv();
+  await env.ctx.db
+    .insertInto("shops")
+    .values({ id: "tmall-1", name: "tmall-1", channel: "manual" })
+    .execute();
   for (const role of ["admin", "reviewer"])
     tokens[role] = (await createToken(env.ctx.db, { name: role, role })).token;
   app = await buildServer({ ctx: env.ctx, dbKind: env.store.kind });
@@ -109,5 +114,34 @@ describe("import preview", () => {
   it("needs imports.write", async () => {
     const r = await preview(RETAIL, "text/csv", "", "reviewer");
     expect(r.status).toBe(403);
+  });
+});
+
+describe("the list of imports", () => {
+  it("pages by number with the total, newest first", async () => {
+    const ids: number[] = [];
+    for (const n of [1, 2, 3]) {
+      const csv = `order_id,refund_id,sku,title,quantity,unit_price,currency,customer,placed_at,country\nL${n},,MUG,Mug,1,9.90,CNY,c${n},2026-03-0${n} 10:00:00,CN\n`;
+      const res = await app.inject({
+        method: "POST",
+        url: `/api/v1/imports?shop=tmall-1&name=list-${n}.csv`,
+        headers: { authorization: `Bearer ${tokens.admin}`, "content-type": "text/csv" },
+        payload: csv,
+      });
+      expect([res.statusCode, res.json().code]).toEqual([202, undefined]);
+      ids.push(res.json().id);
+    }
+    const list = (query: string) =>
+      app.inject({ url: `/api/v1/imports?${query}`, headers: { authorization: `Bearer ${tokens.admin}` } });
+    await eventually(async () => {
+      const all = (await list("limit=10")).json();
+      return all.items.every((j: { state: string }) => j.state === "completed") ? all : undefined;
+    });
+    const first = (await list("limit=2")).json();
+    expect(first.total).toBe(3);
+    expect(first.items.map((j: { id: number }) => j.id)).toEqual([ids[2], ids[1]]);
+    const last = (await list("limit=2&offset=2")).json();
+    expect(last).toMatchObject({ total: 3, nextCursor: null });
+    expect(last.items.map((j: { id: number }) => j.id)).toEqual([ids[0]]);
   });
 });

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { ROLE_NAMES } from "../../src/api/auth.ts";
 import { type App, buildServer } from "../../src/api/server.ts";
@@ -268,4 +268,17 @@ export function consoleTest(
 /** axe-core finds nothing serious or critical on the page as it is now. */
 export async function expectNoAxeViolations(page: Page) {
   expect(await axeViolations(page)).toEqual([]);
+}
+
+/**
+ * Pick an option of an Ant Design select by its label, and wait for its list to close, so the next
+ * select's option is never taken from a list on its way out.
+ */
+export async function chooseOption(page: Page, select: Locator, option: string) {
+  await select.click();
+  await page
+    .locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: option })
+    .first()
+    .click();
+  await page.locator(".ant-select-dropdown:visible").waitFor({ state: "hidden" });
 }

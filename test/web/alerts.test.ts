@@ -1,9 +1,16 @@
-import type { Locator, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { ingestOrder } from "../../src/flows/ingest-order.ts";
 import { submitCase } from "../../src/flows/submit-case.ts";
 import { orderLines } from "../../src/store/orders.ts";
-import { addUser, type ConsoleTest, consoleTest, expectNoAxeViolations, shot } from "../support/browser.ts";
+import {
+  addUser,
+  type ConsoleTest,
+  chooseOption,
+  consoleTest,
+  expectNoAxeViolations,
+  shot,
+} from "../support/browser.ts";
 import { addShop, REVIEWER, sampleOrder } from "../support/fixtures.ts";
 
 /**
@@ -103,15 +110,6 @@ const t = consoleTest({
 
 const row = (page: Page, kind: string) => page.locator(`tr[data-kind="${kind}"]`);
 
-async function choose(page: Page, select: Locator, option: string) {
-  await select.click();
-  await page
-    .locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: option })
-    .first()
-    .click();
-  await page.keyboard.press("Escape");
-}
-
 describe("alerts inbox", () => {
   it("shows a risky case and, after a quality scan, a SKU spike with its numbers; each leads to what raised it; a manager acknowledges them", async () => {
     const { page } = await t.open("wang.manager", "/alerts");
@@ -142,7 +140,7 @@ describe("alerts inbox", () => {
     await shot(page, "alerts-quality-zh", true);
 
     // Narrowed to SKU spikes, in the address.
-    await choose(page, page.getByRole("combobox", { name: "类型" }), "SKU 质量");
+    await chooseOption(page, page.getByRole("combobox", { name: "类型" }), "SKU 质量");
     await page.waitForURL(/kind=sku_quality/);
     await expect.poll(() => page.locator("tbody tr[data-row]").count()).toBe(1);
 
@@ -156,7 +154,7 @@ describe("alerts inbox", () => {
     await page.waitForURL(/\/alerts\?kind=sku_quality/);
 
     // The risky case's alert leads to the case.
-    await choose(page, page.getByRole("combobox", { name: "类型" }), "售后单风险");
+    await chooseOption(page, page.getByRole("combobox", { name: "类型" }), "售后单风险");
     await expect.poll(() => page.locator("tbody tr[data-row]").count()).toBe(1);
     await row(page, "case_risk").getByTestId("source-link").click();
     await page.waitForURL(new RegExp(`/cases/${riskyCase}$`));

@@ -9,7 +9,7 @@ import { AppError, fail } from "../../domain/errors.ts";
 import { REJECT_REASONS } from "../../domain/import/rows.ts";
 import type { FlowContext } from "../../flows/context.ts";
 import { prepareImport, previewImport, rejectedRowsCsv } from "../../flows/import-orders.ts";
-import { findImportById, listImports, rejectSummary } from "../../store/imports.ts";
+import { countImports, findImportById, listImports, rejectSummary } from "../../store/imports.ts";
 import { canSeeShop, principal, roleMay } from "../auth.ts";
 import type { App } from "../server.ts";
 
@@ -254,21 +254,32 @@ export async function importRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         querystring: Type.Object({
           shop: Type.Optional(Type.String({ maxLength: 64 })),
           cursor: Type.Optional(Type.Integer({ minimum: 1 })),
+          offset: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 1_000_000,
+              description: "Skip this many (a page by number)",
+            }),
+          ),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
         }),
       },
     },
     async (req) => {
       const p = principal(req);
-      const { shop, cursor, limit = 50 } = req.query;
+      const { shop, cursor, offset, limit = 50 } = req.query;
       const shops = shop ? (canSeeShop(p, shop) ? [shop] : []) : p.shops;
-      const rows = await listImports(ctx.db, {
-        shops,
-        limit: limit + 1,
-        ...(cursor ? { before: cursor } : {}),
-      });
+      const [rows, total] = await Promise.all([
+        listImports(ctx.db, {
+          shops,
+          limit: limit + 1,
+          ...(cursor ? { before: cursor } : {}),
+          ...(offset ? { offset } : {}),
+        }),
+        countImports(ctx.db, shops),
+      ]);
       const items = await Promise.all(rows.slice(0, limit).map((r) => jobJson(ctx, r)));
-      return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+      return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null, total };
     },
   );
 

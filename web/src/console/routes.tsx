@@ -1,10 +1,12 @@
 import {
   AccountBookOutlined,
+  AlertOutlined,
   AppstoreOutlined,
   AuditOutlined,
   BarChartOutlined,
   DatabaseOutlined,
   FileSearchOutlined,
+  ImportOutlined,
   InboxOutlined,
   KeyOutlined,
   SafetyCertificateOutlined,
@@ -89,6 +91,12 @@ export const SCREENS: Screen[] = [
     nav: { key: "rules", icon: <AuditOutlined /> },
   },
   {
+    path: "alerts",
+    load: () => import("./alerts/index.tsx"),
+    permission: "alerts.read",
+    nav: { key: "alerts", icon: <AlertOutlined /> },
+  },
+  {
     path: "settings/users",
     load: () => import("./settings/users/index.tsx"),
     permission: "users.write",
@@ -128,5 +136,11 @@ export const SCREENS: Screen[] = [
     load: () => import("./settings/audit/index.tsx"),
     permission: "audit.read",
     nav: { key: "audit", icon: <FileSearchOutlined />, group: "settings" },
+  },
+  {
+    path: "imports",
+    load: () => import("./imports/index.tsx"),
+    permission: "imports.write",
+    nav: { key: "imports", icon: <ImportOutlined />, group: "settings" },
   },
 ];

@@ -3841,16 +3841,20 @@ export type paths = {
         query?: {
           shop?: string;
           cursor?: number;
+          /** @description Skip this many (a page by number) */
+          offset?: number;
           limit?: number;
         };
       };
       responses: {
-        /** @description Imports, newest first */
+        /** @description Imports, newest first, and how many there are */
         200: {
           content: {
             "application/json": {
               items: components["schemas"]["ImportJob"][];
               nextCursor: number | null;
+              /** @description Imports of these shops, all pages */
+              total: number;
             };
           };
         };

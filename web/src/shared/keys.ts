@@ -45,4 +45,9 @@ export const keys = {
   tokens: (filters?: object) => (filters ? (["tokens", filters] as const) : (["tokens"] as const)),
   policies: (filters?: object) => (filters ? (["policies", filters] as const) : (["policies"] as const)),
   audit: (filters?: object) => (filters ? (["audit", filters] as const) : (["audit"] as const)),
+  /** Risk and quality alerts (预警): raised as cases are reviewed, so case changes refresh them. */
+  alerts: (filters?: object) => (filters ? (["alerts", filters] as const) : (["alerts"] as const)),
+  /** Order imports and one import as it runs (followed by polling while it runs). */
+  imports: (filters?: object) => (filters ? (["imports", filters] as const) : (["imports"] as const)),
+  importJob: (id: number) => ["import", id] as const,
 };

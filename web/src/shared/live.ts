@@ -49,6 +49,7 @@ function invalidator(client: QueryClient) {
       keys.inventory(),
       keys.parcels(),
       keys.refunds(),
+      keys.alerts(),
     ])
       void client.invalidateQueries({ queryKey: key });
     if (money) void client.invalidateQueries({ queryKey: keys.ledger() });

@@ -6,6 +6,8 @@ type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]>
 const en: Strings<typeof zhCN> = {
   app: { name: "After-sales", title: "Aftersales" },
   nav: {
+    alerts: "Alerts",
+    imports: "Import orders",
     queue: "Review workspace",
     board: "Live board",
     warehouse: "Returns receiving",

@@ -2,6 +2,8 @@
 export default {
   app: { name: "售后管理", title: "Aftersales 售后" },
   nav: {
+    alerts: "预警",
+    imports: "导入订单",
     queue: "审核工作台",
     board: "实时看板",
     warehouse: "退货入库",
