@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
+import ExcelJS from "exceljs";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { addUser, chooseOption, consoleTest, expectNoAxeViolations, shot } from "../support/browser.ts";
@@ -163,5 +164,38 @@ describe("imports", () => {
       .orderBy("external_id")
       .execute();
     expect(imported.map((o) => o.external_id)).toEqual(["T-1001", "T-1004"]);
+  });
+
+  it("reads an XLSX in the generic template, recognised as such, and imports it", async () => {
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet("订单");
+    sheet.addRow([
+      "order_id",
+      "refund_id",
+      "sku",
+      "title",
+      "quantity",
+      "unit_price",
+      "currency",
+      "customer",
+      "placed_at",
+      "country",
+    ]);
+    sheet.addRow(["X-1", "", "MUG-01", "马克杯", 2, "39.00", "CNY", "c-1", "2026-03-01 10:15:00", "CN"]);
+    sheet.addRow(["X-2", "", "MUG-01", "马克杯", 1, "0.00", "CNY", "c-2", "2026-03-02 10:15:00", "CN"]);
+    const { page } = await t.open("zhao.super", "/imports");
+    await page.locator("input[type=file]").setInputFiles({
+      name: "订单导出.xlsx",
+      mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      buffer: Buffer.from(await book.xlsx.writeBuffer()),
+    });
+    await page.getByText("已识别为「通用模板」格式").waitFor();
+    expect(await mapping(page).locator("[data-field=currency]").textContent()).toContain("currency");
+    await chooseOption(page, page.getByLabel("导入到店铺"), "天猫旗舰店");
+    await page.getByRole("button", { name: "开始导入" }).click();
+    await expect.poll(() => job(page).getAttribute("data-state")).toBe("completed");
+    expect(await job(page).getByTestId("rows").textContent()).toBe("已读 2 / 2 行");
+    expect(await job(page).locator("tr[data-reason=zero_price]").textContent()).toBe("单价为零1");
+    await expectNoAxeViolations(page);
   });
 });
