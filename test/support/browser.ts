@@ -194,6 +194,8 @@ export interface ConsoleTest {
   readonly browser: Browser;
   // biome-ignore lint/suspicious/noExplicitAny: answers are read field by field
   api(method: string, path: string, body?: unknown): Promise<any>;
+  /** A fresh browser profile, signed in as no one (closed after the test, like every profile opened here). */
+  context(opts?: ContextOptions): Promise<BrowserContext>;
   /** A fresh browser profile signed in as `login` at `path`, the live event stream connected. */
   open(login: string, path: string, opts?: ContextOptions): Promise<{ page: Page; context: BrowserContext }>;
 }
@@ -234,9 +236,13 @@ export function consoleTest(
       return ready(browser, "the browser");
     },
     api: (method, path, body) => callApi(t.url, token, method, path, body),
-    async open(login, path, o = {}) {
+    async context(o = {}) {
       const context = await newContext(t.browser, t.url, o);
       contexts.add(context);
+      return context;
+    },
+    async open(login, path, o = {}) {
+      const context = await t.context(o);
       const page = await context.newPage();
       await signIn(page, login, path);
       await expect.poll(() => page.locator("[data-live]").getAttribute("data-live")).toBe("live");

@@ -1,18 +1,7 @@
 // biome-ignore-all lint/suspicious/noThenProperty: "then" is the rule document's own word for a rule's actions.
-import type { Browser, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createToken } from "../../src/store/tokens.ts";
-import {
-  addUser,
-  axeViolations,
-  callApi,
-  launchBrowser,
-  listeningServer,
-  newContext,
-  shot,
-  signIn,
-} from "../support/browser.ts";
-import { type TestEnv, testEnv } from "../support/db.ts";
+import type { Locator, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { addUser, type ConsoleTest, consoleTest, expectNoAxeViolations, shot } from "../support/browser.ts";
 import { addShop, sampleOrder } from "../support/fixtures.ts";
 
 /**
@@ -21,12 +10,8 @@ import { addShop, sampleOrder } from "../support/fixtures.ts";
  * board, or by the server with its reason), and a change made elsewhere showing up without a reload.
  */
 
-let env: TestEnv;
-let server: Awaited<ReturnType<typeof listeningServer>>;
-let browser: Browser;
-let token: string;
-
-const api = (method: string, path: string, body?: unknown) => callApi(server.url, token, method, path, body);
+const t = consoleTest({ scene });
+const api = t.api;
 
 let n = 0;
 /** A case waiting for review, made the way a platform sync or a CS agent would: order, then case. */
@@ -96,11 +81,8 @@ async function openBoard(
   opts: { language?: "zh-CN" | "en"; width?: number; height?: number } = {},
   query = "",
 ) {
-  const context = await newContext(browser, server.url, opts);
-  const page = await context.newPage();
-  await signIn(page, login, `/board${query}`);
+  const { context, page } = await t.open(login, `/board${query}`, opts);
   await page.locator("section[data-status]").first().waitFor();
-  await expect.poll(() => page.locator("[data-live]").getAttribute("data-live")).toBe("live");
   return { context, page };
 }
 
@@ -109,16 +91,11 @@ let approved: number[] = [];
 const customers = new Map<number, string>();
 const HOUR = 3_600_000;
 
-beforeAll(async () => {
-  env = await testEnv();
-  // Sessions and SLA deadlines are read against the browser's clock: the test clock runs on real time.
-  env.clock.now = new Date();
+/** Cases in two columns, two of them past their deadline (the clock runs on real time: SLA deadlines). */
+async function scene({ env }: ConsoleTest) {
   await addShop(env.ctx, "tmall-1", "tmall");
   await addUser(env.ctx, "li.reviewer", "reviewer", { name: "李审核" });
   await addUser(env.ctx, "zhao.super", "supervisor", { name: "赵主管" });
-  token = (await createToken(env.ctx.db, { name: "integration", role: "admin" })).token;
-  server = await listeningServer({ ctx: env.ctx, dbKind: env.store.kind, changes: env.store.changes });
-  browser = await launchBrowser();
   await activateSlaRules();
   // Two came in two days ago and are past their 48 hours: red on the board.
   env.clock.now = new Date(Date.now() - 50 * HOUR);
@@ -133,16 +110,11 @@ beforeAll(async () => {
   // Two already approved, so a second column has cards.
   approved = requested.splice(0, 2);
   for (const id of approved) await api("POST", `/cases/${id}/approve`, {});
-}, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await env?.close();
-});
+}
 
 describe("the live board", () => {
   it("shows a column per open stage with the server's counts, and each case as a card", async () => {
-    const { context, page } = await openBoard("li.reviewer");
+    const { page } = await openBoard("li.reviewer");
     const answer = await api("GET", "/board");
     for (const c of answer.columns as { status: string; count: number }[])
       await expect.poll(() => countOf(page, c.status), { message: c.status }).toBe(c.count);
@@ -158,34 +130,32 @@ describe("the live board", () => {
     expect(await page.getByRole("list", { name: "处理时效颜色" }).textContent()).toContain("已超时");
     // The two that came in 50 hours ago are past their 48 hours.
     await expect.poll(() => card(page, approved[0] as number).textContent()).toMatch(/超时 \d+ 小时/);
-    expect(await axeViolations(page)).toEqual([]);
+    await expectNoAxeViolations(page);
     await shot(page, "board-zh");
     // Clicking a card opens its case.
     await first.getByText(name).click();
     await page.waitForURL(new RegExp(`/cases/${requested[0]}$`));
-    await context.close();
   });
 
   it("approves a case dragged from 待审核 to 已同意", async () => {
-    const { context, page } = await openBoard("li.reviewer");
+    const { page } = await openBoard("li.reviewer");
     const id = requested.shift() as number;
     const before = await countOf(page, "requested");
     await dragOver(page, card(page, id), column(page, "approved"));
     expect(await column(page, "approved").getAttribute("data-drop")).toBe("allowed");
     // Columns the case cannot reach say so while it is carried.
     expect(await column(page, "awaiting_return").getAttribute("data-drop")).toBe("refused");
-    expect(await axeViolations(page)).toEqual([]);
+    await expectNoAxeViolations(page);
     await shot(page, "board-drag-zh");
     await page.mouse.up();
     await card(page, id).locator("xpath=ancestor::section[@data-status='approved']").waitFor();
     await expect.poll(() => countOf(page, "requested")).toBe(before - 1);
     expect((await api("GET", `/cases/${id}`)).status).toBe("approved");
     approved.push(id);
-    await context.close();
   });
 
   it("refuses a drop on a column the case cannot move to, and leaves it where it was", async () => {
-    const { context, page } = await openBoard("li.reviewer");
+    const { page } = await openBoard("li.reviewer");
     const id = requested[0] as number;
     const target = column(page, "awaiting_return");
     await dragOver(page, card(page, id), target);
@@ -194,33 +164,31 @@ describe("the live board", () => {
     await page.mouse.up();
     expect(await column(page, "requested").locator(`article[data-case="${id}"]`).count()).toBe(1);
     expect((await api("GET", `/cases/${id}`)).status).toBe("requested");
-    await context.close();
   });
 
   it("says why the server refused a move (a refund above what may be refunded)", async () => {
     // The status filter narrows the board to the two columns in play.
-    const { context, page } = await openBoard("zhao.super", { language: "en" }, "?status=approved,refunding");
+    const { page } = await openBoard("zhao.super", { language: "en" }, "?status=approved,refunding");
     const id = approved[0] as number;
     await dragOver(page, card(page, id), column(page, "refunding"));
     await page.mouse.up();
     const dialog = page.getByRole("dialog");
     await dialog.waitFor();
     await dialog.getByRole("textbox").fill("99999");
-    expect(await axeViolations(page)).toEqual([]);
+    await expectNoAxeViolations(page);
     await shot(page, "board-grant-dialog-en");
     await dialog.getByRole("button", { name: "Confirm" }).click();
     const alert = page.getByRole("alert").filter({ hasText: `Case #${id} was not moved` });
     await expect.poll(() => alert.textContent()).toMatch(/above the cap ¥\d+\.\d\d/);
-    expect(await axeViolations(page)).toEqual([]);
+    await expectNoAxeViolations(page);
     await shot(page, "board-refused-en");
     // The card stays in the column it was dragged from, and so does the case.
     expect(await column(page, "approved").locator(`article[data-case="${id}"]`).count()).toBe(1);
     expect((await api("GET", `/cases/${id}`)).status).toBe("approved");
-    await context.close();
   });
 
   it("moves a case from its card's menu, without a mouse", async () => {
-    const { context, page } = await openBoard("li.reviewer", { language: "en" });
+    const { page } = await openBoard("li.reviewer", { language: "en" });
     const id = requested.shift() as number;
     await card(page, id)
       .getByRole("button", { name: `Move case #${id}` })
@@ -230,7 +198,6 @@ describe("the live board", () => {
     await item.press("Enter");
     await card(page, id).locator("xpath=ancestor::section[@data-status='approved']").waitFor();
     approved.push(id);
-    await context.close();
   });
 
   it("shows a change made elsewhere on a second browser's board without a reload", async () => {
@@ -245,14 +212,12 @@ describe("the live board", () => {
     await card(a.page, id).locator("xpath=ancestor::section[@data-status='approved']").waitFor();
     approved.push(id);
     await shot(b.page, "board-en");
-    await a.context.close();
-    await b.context.close();
   });
 
   it("fits a phone: columns scroll sideways and a picker jumps between them", async () => {
     for (const language of ["zh-CN", "en"] as const) {
       const { context, page } = await openBoard("li.reviewer", { language, width: 390, height: 844 });
-      expect(await axeViolations(page)).toEqual([]);
+      await expectNoAxeViolations(page);
       await shot(page, `board-phone-${language === "en" ? "en" : "zh"}`);
       // Nothing but the columns' own row scrolls sideways, and only the columns scroll down.
       expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);

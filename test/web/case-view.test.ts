@@ -1,18 +1,7 @@
 // biome-ignore-all lint/suspicious/noThenProperty: "then" is the rule document's own word for a rule's actions.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createToken } from "../../src/store/tokens.ts";
-import {
-  addUser,
-  axeViolations,
-  callApi,
-  launchBrowser,
-  listeningServer,
-  newContext,
-  shot,
-  signIn,
-} from "../support/browser.ts";
-import { type TestEnv, testEnv } from "../support/db.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { addUser, type ConsoleTest, consoleTest, expectNoAxeViolations, shot } from "../support/browser.ts";
 import { addShop, sampleOrder } from "../support/fixtures.ts";
 
 /**
@@ -22,12 +11,8 @@ import { addShop, sampleOrder } from "../support/fixtures.ts";
  * while the form was open — in both languages, on a desktop and on a 390 px phone.
  */
 
-let env: TestEnv;
-let server: Awaited<ReturnType<typeof listeningServer>>;
-let browser: Browser;
-let token: string;
-
-const api = (method: string, path: string, body?: unknown) => callApi(server.url, token, method, path, body);
+const t = consoleTest({ scene });
+const api = t.api;
 
 /** A customer's photo, drawn here: the page loads it like any evidence image, from a data: URL. */
 const photo = (colour: string, label: string) =>
@@ -71,16 +56,11 @@ const RULES = {
 let returnCase: number;
 let wrongItem: number;
 
-beforeAll(async () => {
-  env = await testEnv();
-  // Deadlines, ages and sessions are read against the browser's clock: the test clock runs on real time.
-  env.clock.now = new Date();
+/** The two cases, with the rules that leave them to a person (deadlines and ages on real time). */
+async function scene({ env }: ConsoleTest) {
   await addShop(env.ctx, "tmall-1", "tmall");
   await addUser(env.ctx, "li.reviewer", "reviewer", { name: "李审核" });
   await addUser(env.ctx, "wang.cs", "cs_agent", { name: "王客服" });
-  token = (await createToken(env.ctx.db, { name: "integration", role: "admin" })).token;
-  server = await listeningServer({ ctx: env.ctx, dbKind: env.store.kind, changes: env.store.changes });
-  browser = await launchBrowser();
 
   const draft = await api("POST", "/rules/versions", { definition: RULES });
   await api("POST", `/rules/versions/${draft.version}/activate`);
@@ -154,12 +134,7 @@ beforeAll(async () => {
       evidence: [{ kind: "photo", url: photo("#d9d9d9", "白色") }],
     })
   ).id;
-}, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await env?.close();
-});
+}
 
 const view = (page: Page) => page.getByTestId("case-view");
 const status = (page: Page) => page.getByTestId("case-status").textContent();
@@ -171,24 +146,17 @@ async function openCase(
   id: number,
   opts: { language?: "zh-CN" | "en"; width?: number; height?: number } = {},
 ) {
-  const context = await newContext(browser, server.url, opts);
-  const page = await context.newPage();
-  await signIn(page, login, `/cases/${id}`);
+  const { context, page } = await t.open(login, `/cases/${id}`, opts);
   await page.getByTestId("case-timeline").waitFor();
-  await expect.poll(() => page.locator("[data-live]").getAttribute("data-live")).toBe("live");
   return { context, page };
 }
 
 /** How wide the page's content is: wider than the screen means it scrolls sideways. */
 const scrollWidth = (page: Page) => page.evaluate<number>("document.documentElement.scrollWidth");
 
-async function noSeriousAxe(page: Page) {
-  expect(await axeViolations(page)).toEqual([]);
-}
-
 describe("the integrated case view", () => {
   it("lays out the case for a decision: lines, quote, parcel, risk, rules, history and timeline", async () => {
-    const { context, page } = await openCase("li.reviewer", returnCase);
+    const { page } = await openCase("li.reviewer", returnCase);
     const v = view(page);
     expect(await status(page)).toBe("待审核");
     const header = await v.locator("header").textContent();
@@ -224,9 +192,8 @@ describe("the integrated case view", () => {
     for (const action of ["approve", "reject"])
       expect(await page.locator(`[data-action="${action}"]`).count()).toBe(1);
 
-    await noSeriousAxe(page);
+    await expectNoAxeViolations(page);
     await shot(page, "case-view-return-zh-desktop", true);
-    await context.close();
   });
 
   it("reads in English and on a 390 px phone, and shows a wrong item's two specs side by side", async () => {
@@ -240,7 +207,7 @@ describe("the integrated case view", () => {
       if (language === "en") expect(await status(page)).toBe("Awaiting review");
       // Nothing wider than the screen: the page never scrolls sideways.
       expect(await scrollWidth(page)).toBeLessThanOrEqual(width);
-      await noSeriousAxe(page);
+      await expectNoAxeViolations(page);
       await shot(page, `case-view-return-${lang}-${device}`, true);
 
       await page.goto(`/cases/${wrongItem}`);
@@ -251,14 +218,14 @@ describe("the integrated case view", () => {
       // Due within 4 hours: amber.
       expect(await view(page).locator("[data-urgency]").getAttribute("data-urgency")).toBe("soon");
       expect(await scrollWidth(page)).toBeLessThanOrEqual(width);
-      await noSeriousAxe(page);
+      await expectNoAxeViolations(page);
       await shot(page, `case-view-wrong-item-${lang}-${device}`, true);
       await context.close();
     }
   });
 
   it("offers a customer-service agent none of the reviewer's actions", async () => {
-    const { context, page } = await openCase("wang.cs", returnCase);
+    const { page } = await openCase("wang.cs", returnCase);
     const actions = page.getByTestId("case-actions");
     await expect.poll(() => actions.locator("[data-action]").count()).toBeGreaterThan(0);
     for (const action of ["approve", "reject", "grant-refund", "override", "compensate", "assign"])
@@ -267,12 +234,11 @@ describe("the integrated case view", () => {
     // The key of an action they may not take opens nothing.
     await page.keyboard.press("a");
     expect(await dialog(page).count()).toBe(0);
-    await noSeriousAxe(page);
-    await context.close();
+    await expectNoAxeViolations(page);
   });
 
   it("says who changed the case while the form was open, what changed, and reloads it", async () => {
-    const { context, page } = await openCase("li.reviewer", returnCase);
+    const { page } = await openCase("li.reviewer", returnCase);
     await page.locator('[data-action="approve"]').click();
     await dialog(page).waitFor();
     // Someone else approves it meanwhile.
@@ -284,17 +250,16 @@ describe("the integrated case view", () => {
     expect(text).toContain("此售后单已被他人修改");
     expect(text).toContain("integration");
     expect(text).toContain("待买家退货");
-    await noSeriousAxe(page);
+    await expectNoAxeViolations(page);
     await shot(page, "case-view-conflict-zh-desktop");
     await page.getByTestId("conflict-reload").click();
     await expect.poll(() => alert.count()).toBe(0);
     await page.keyboard.press("Escape");
     await expect.poll(() => status(page)).toBe("待买家退货");
-    await context.close();
   });
 
   it("approves by keyboard, then grants the refund with an edited deduction, which is what is sent", async () => {
-    const { context, page } = await openCase("li.reviewer", wrongItem, { language: "en" });
+    const { page } = await openCase("li.reviewer", wrongItem, { language: "en" });
     await page.keyboard.press("a");
     await dialog(page).waitFor();
     await page.getByTestId("action-submit").click();
@@ -327,7 +292,7 @@ describe("the integrated case view", () => {
     expect(after).not.toBe(before);
     await expect.poll(() => form.getByTestId("quote-total").textContent()).toBe(`¥${after}`);
     expect(await form.getByTestId("grant-cap").textContent()).toContain("At most");
-    await noSeriousAxe(page);
+    await expectNoAxeViolations(page);
     await shot(page, "case-view-grant-en-desktop");
     await page.getByTestId("action-submit").click();
     await expect.poll(() => status(page)).toMatch(/^(Refunding|Refunded)$/);
@@ -335,6 +300,5 @@ describe("the integrated case view", () => {
     const kase = await api("GET", `/cases/${wrongItem}`);
     expect(kase.refunds.map((r: { amount: string }) => r.amount)).toEqual([after]);
     expect(kase.quote.deductions).toEqual([{ kind: "restocking_fee", amount: "5.00", note: null }]);
-    await context.close();
   });
 });

@@ -1,19 +1,7 @@
 // biome-ignore-all lint/suspicious/noThenProperty: "then" is the rule document's own word for a rule's actions.
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createToken } from "../../src/store/tokens.ts";
-import {
-  addUser,
-  axeViolations,
-  callApi,
-  launchBrowser,
-  listeningServer,
-  newContext,
-  shot,
-  signIn,
-  whatPagesShow,
-} from "../support/browser.ts";
-import { type TestEnv, testEnv } from "../support/db.ts";
+import type { Locator, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { addUser, type ConsoleTest, consoleTest, expectNoAxeViolations, shot } from "../support/browser.ts";
 import { addShop, sampleOrder } from "../support/fixtures.ts";
 
 /**
@@ -23,12 +11,8 @@ import { addShop, sampleOrder } from "../support/fixtures.ts";
  * and a phone.
  */
 
-let env: TestEnv;
-let server: Awaited<ReturnType<typeof listeningServer>>;
-let browser: Browser;
-let token: string;
-
-const api = (method: string, path: string, body?: unknown) => callApi(server.url, token, method, path, body);
+const t = consoleTest({ scene });
+const api = t.api;
 
 interface Seeded {
   id: number;
@@ -87,50 +71,28 @@ async function choose(page: Page, select: Locator, option: string) {
   await page.keyboard.press("Escape");
 }
 
-/** Every browser profile a test opened, closed after it even when it failed half way. */
-const contexts = new Set<BrowserContext>();
-afterEach(async (test) => {
-  if (test.task.result?.state === "fail")
-    for (const c of contexts) console.error(`what the browser showed:\n${await whatPagesShow(c)}`);
-  for (const c of contexts) await c.close();
-  contexts.clear();
-});
-
 async function openQueue(
   login: string,
   path = "/queue",
   opts: { language?: "zh-CN" | "en"; width?: number; height?: number; phone?: boolean } = {},
 ) {
-  const context = await newContext(browser, server.url, opts);
-  contexts.add(context);
-  const page = await context.newPage();
-  await signIn(page, login, path);
+  const { page } = await t.open(login, path, opts);
   await page.locator("#queue-title").waitFor();
-  await expect.poll(() => page.locator("[data-live]").getAttribute("data-live")).toBe("live");
   return { page };
-}
-
-async function noAxeViolations(page: Page) {
-  expect(await axeViolations(page)).toEqual([]);
 }
 
 const tmall: Seeded[] = [];
 const jd: Seeded[] = [];
 const bulk: Seeded[] = [];
 
-beforeAll(async () => {
-  env = await testEnv();
-  // Sessions and SLA deadlines are read against the browser's clock: the test clock runs on real time.
-  env.clock.now = new Date();
+/** The shops, the people, a deadline rule and the cases they work on (the clock on real time: SLA deadlines). */
+async function scene({ env }: ConsoleTest) {
   await addShop(env.ctx, "tmall-1", "tmall");
   await addShop(env.ctx, "jd-1", "jd");
   await addShop(env.ctx, "bulk-1", "tmall");
   await addUser(env.ctx, "li.reviewer", "reviewer", { name: "李审核" });
   await addUser(env.ctx, "zhao.reviewer", "reviewer", { name: "赵审核" });
   await addUser(env.ctx, "chen.cs", "cs_agent", { name: "陈客服" });
-  token = (await createToken(env.ctx.db, { name: "integration", role: "admin" })).token;
-  server = await listeningServer({ ctx: env.ctx, dbKind: env.store.kind, changes: env.store.changes });
-  browser = await launchBrowser();
   // Cases wait in the queue for whoever takes them (no round robin): claiming is part of the test.
   await api("PUT", "/settings/assignment", { auto: false });
   // The merchant's deadline rule: a damaged item is answered within 2 hours (so 即将超时 holds one);
@@ -161,12 +123,7 @@ beforeAll(async () => {
   jd.push(await newCase("JD-2003", "郑爽", { shop: "jd-1", line: 1 }));
   // More than a page, for "select all matching".
   for (let i = 1; i <= 22; i++) bulk.push(await newCase(`B-${3000 + i}`, `顾客${i}`, { shop: "bulk-1" }));
-}, 300_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await env?.close();
-});
+}
 
 describe("the reviewer workspace", () => {
   it("filters the queue, keeps the filter in the address, and finds a case by its order number", async () => {
@@ -180,7 +137,7 @@ describe("the reviewer workspace", () => {
         .getAttribute("data-urgency"),
     ).toBe("soon");
     await expect.poll(() => page.locator("[data-view='due_soon']").textContent()).toMatch(/即将超时\s*1$/);
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "queue-zh");
 
     await choose(page, page.getByRole("combobox", { name: "类型" }), "退货退款");
@@ -191,7 +148,7 @@ describe("the reviewer workspace", () => {
     await page.reload();
     await expect.poll(() => rows(page).count()).toBe(2);
     expect(await rowIds(page)).toEqual(expect.arrayContaining([tmall[1]?.id, tmall[3]?.id]));
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "queue-filtered-zh");
 
     // Clearing the filters clears the shop too: every open case, every shop.
@@ -222,7 +179,7 @@ describe("the reviewer workspace", () => {
     await caseView(page, second.id).waitFor();
     await actionBar(page).locator("[data-action='approve']").waitFor();
     await page.waitForURL(new RegExp(`open=${second.id}`));
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "queue-case-open-zh");
 
     // a opens the case's approval form; Enter confirms it.
@@ -268,7 +225,7 @@ describe("the reviewer workspace", () => {
     await page.getByRole("button", { name: "保存为视图" }).click();
     const dialog = page.getByRole("dialog", { name: "保存当前筛选为视图" });
     await dialog.getByRole("textbox", { name: "视图名称" }).fill("天猫仅退款");
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await dialog.getByRole("button", { name: /^保\s?存$/ }).click();
     const tab = page.getByRole("navigation", { name: "视图" }).getByRole("button", { name: /^天猫仅退款/ });
     await expect.poll(() => tab.textContent()).toBe(`天猫仅退款${expected}`);
@@ -325,7 +282,7 @@ describe("the reviewer workspace", () => {
     expect(await failed.count()).toBe(1);
     expect(await failed.textContent()).toContain("JD-2001");
     expect(await failed.textContent()).toContain("第一次审批是您做的，第二次审批须由另一个人完成");
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "queue-batch-results-zh");
     expect((await api("GET", `/cases/${jd[1]?.id}`)).status).toBe("approved");
     expect((await api("GET", `/cases/${jd[0]?.id}`)).status).toBe("requested");
@@ -341,7 +298,7 @@ describe("the reviewer workspace", () => {
     await bar.getByRole("button", { name: "认领" }).click();
     const confirm = page.getByRole("dialog", { name: "批量认领", exact: true });
     await expect.poll(() => confirm.textContent()).toContain(`当前筛选条件下的全部 ${bulk.length} 个售后单`);
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "queue-batch-confirm-zh");
     await confirm.getByRole("button", { name: /^认\s?领$/ }).click();
     const results = page.getByRole("dialog", { name: "批量认领结果" });
@@ -358,7 +315,7 @@ describe("the reviewer workspace", () => {
     await page.keyboard.press("?");
     const help = page.getByRole("dialog", { name: "键盘快捷键" });
     await expect.poll(() => help.textContent()).toContain("认领（分配给我）");
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "queue-shortcuts-zh");
     // Typing in the search box is typing, not shortcuts: key by key, then searched for (nothing matches).
     await page.keyboard.press("Escape");
@@ -390,7 +347,7 @@ describe("the reviewer workspace", () => {
     await expect.poll(() => header.textContent()).not.toContain("原因");
     expect(await header.textContent()).toContain("来源");
     expect(await rows(page).first().textContent()).toContain("接口");
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "queue-columns-zh");
     await page.reload();
     await rows(page).first().waitFor();
@@ -406,7 +363,7 @@ describe("the reviewer workspace", () => {
     await expect.poll(() => page.locator("thead").textContent()).toContain("SLA due");
     expect(await page.locator("tbody").textContent()).toContain("Awaiting review");
     expect(await page.getByRole("navigation", { name: "Views" }).textContent()).toContain("Due soon");
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "queue-en");
     await page.getByRole("radiogroup", { name: "Language" }).getByText("中文").click();
     await expect.poll(() => page.locator("#queue-title").textContent()).toBe("审核工作台");
@@ -430,7 +387,7 @@ describe("the reviewer workspace", () => {
     await caseView(page, id).waitFor();
     await actionBar(page).waitFor();
     expect(await actionBar(page).locator("[data-action='approve'], [data-action='reject']").count()).toBe(0);
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
   });
 });
 
@@ -451,12 +408,12 @@ describe("on a phone", () => {
       expect(await page.locator("table").count()).toBe(0);
       // Nothing wider than the phone: no sideways scrolling of the page.
       expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
-      await noAxeViolations(page);
+      await expectNoAxeViolations(page);
       await shot(page, `queue-phone-${language}`);
 
       await page.getByRole("button", { name: language === "en" ? "Filters" : "筛选" }).tap();
       await page.locator(".ant-drawer-bottom .ant-drawer-content-wrapper:visible").waitFor();
-      await noAxeViolations(page);
+      await expectNoAxeViolations(page);
       await shot(page, `queue-phone-filters-${language}`);
       await page.keyboard.press("Escape");
 
@@ -478,7 +435,7 @@ describe("on a phone", () => {
       expect(await actionBar(page).locator("kbd").count()).toBe(0);
       await page.locator(".ant-drawer-right .ant-drawer-body").evaluate((el) => el.scrollBy(0, 400));
       await expect.poll(inReach).toBe(true);
-      await noAxeViolations(page);
+      await expectNoAxeViolations(page);
       await shot(page, `queue-phone-case-${language}`);
 
       const mineCard = page.locator(`li button[data-row="${mine.id}"]`);
