@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { foldAnalytics } from "../../src/flows/analytics.ts";
 import type { Actor } from "../../src/flows/context.ts";
 import { grantRefund } from "../../src/flows/grant-refund.ts";
@@ -9,17 +9,7 @@ import { issueRefunds } from "../../src/flows/issue-refund.ts";
 import { approveCase, overrideDecision, rejectCase } from "../../src/flows/review-case.ts";
 import { submitCase } from "../../src/flows/submit-case.ts";
 import { orderLines } from "../../src/store/orders.ts";
-import {
-  addUser,
-  axeViolations,
-  launchBrowser,
-  listeningServer,
-  newContext,
-  shot,
-  signIn,
-  whatPagesShow,
-} from "../support/browser.ts";
-import { type TestEnv, testEnv } from "../support/db.ts";
+import { addUser, type ConsoleTest, consoleTest, expectNoAxeViolations, shot } from "../support/browser.ts";
 import { addShop, REVIEWER, sampleOrder } from "../support/fixtures.ts";
 
 /**
@@ -28,9 +18,7 @@ import { addShop, REVIEWER, sampleOrder } from "../support/fixtures.ts";
  * cases, closed ones too), exporting a chart as CSV, both languages, and a role without finance.read.
  */
 
-let env: TestEnv;
-let server: Awaited<ReturnType<typeof listeningServer>>;
-let browser: Browser;
+const t = consoleTest({ settings: { refundSendGraceMs: 0 }, scene });
 const RULE: Actor = { kind: "rule", id: "small-amount" };
 
 /** The merchant's months (Asia/Shanghai): this one and the two before it. */
@@ -52,6 +40,7 @@ const midMonth = (m: string) => new Date(`${m}-15T04:00:00Z`);
 type Outcome = "open" | "refunded" | "rejected" | "overridden";
 /** A case on a new order's T-shirt line (category 服装), opened at the clock's time and taken as far as `outcome`. */
 async function newCase(shop: string, reason: string, outcome: Outcome, by: Actor = REVIEWER) {
+  const { env } = t;
   const { id: orderId } = await ingestOrder(
     env.ctx,
     sampleOrder({
@@ -104,8 +93,11 @@ const add = (key: string, id: number) => {
   made[key] = [...(made[key] ?? []), id];
 };
 
-beforeAll(async () => {
-  env = await testEnv({ refundSendGraceMs: 0 });
+/**
+ * Three months of cases, made with the clock set back to each month (nobody is looking yet: the routes
+ * read the clock at each request), folded into the rollups; then the clock back on real time for sessions.
+ */
+async function scene({ env }: ConsoleTest) {
   await addShop(env.ctx, "tmall-1", "tmall");
   await addShop(env.ctx, "jd-1", "jd");
   // Two months ago: quality refunds (one by a rule) and a rejected damaged claim.
@@ -146,28 +138,10 @@ beforeAll(async () => {
   env.clock.now = new Date();
   await addUser(env.ctx, "wang.manager", "supervisor", { name: "王主管" });
   await addUser(env.ctx, "li.reviewer", "reviewer", { name: "李审核" });
-  server = await listeningServer({ ctx: env.ctx, dbKind: env.store.kind, changes: env.store.changes });
-  browser = await launchBrowser();
-}, 300_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await env?.close();
-});
-
-const contexts = new Set<BrowserContext>();
-afterEach(async (test) => {
-  if (test.task.result?.state === "fail")
-    for (const c of contexts) console.error(`what the browser showed:\n${await whatPagesShow(c)}`);
-  for (const c of contexts) await c.close();
-  contexts.clear();
-});
+}
 
 async function openDashboard(login: string, path: string, language: "zh-CN" | "en" = "zh-CN") {
-  const context = await newContext(browser, server.url, { language, height: 1000 });
-  contexts.add(context);
-  const page = await context.newPage();
-  await signIn(page, login, path);
+  const { page, context } = await t.open(login, path, { language, height: 1000 });
   await page.locator("#analytics-title").waitFor();
   await chartsDrawn(page, ["reasons", "automation", "refund-trend", "stages"]);
   return { page, context };
@@ -205,7 +179,7 @@ describe("the analytics dashboard", () => {
     await expect
       .poll(() => card(page, "refund-trend").textContent())
       .toContain(`质量预警 · ${M1} · TEE-BLK-M`);
-    expect(await axeViolations(page)).toEqual([]);
+    await expectNoAxeViolations(page);
     await shot(page, "analytics-zh", true);
 
     // Narrow to last month: typed into the month range, as a person can.
@@ -269,15 +243,12 @@ describe("the analytics dashboard", () => {
     await expect
       .poll(() => page.locator('[data-chart="reasons"]').getAttribute("aria-label"))
       .toContain("Quality problem 6 (75.0%)");
-    expect(await axeViolations(page)).toEqual([]);
+    await expectNoAxeViolations(page);
     await shot(page, "analytics-en", true);
   });
 
   it("says so when the months hold nothing", async () => {
-    const context = await newContext(browser, server.url, {});
-    contexts.add(context);
-    const page = await context.newPage();
-    await signIn(page, "wang.manager", "/analytics?from=2020-01&to=2020-02");
+    const { page } = await t.open("wang.manager", "/analytics?from=2020-01&to=2020-02");
     await page.getByText("所选范围内没有售后单").first().waitFor();
     await expect.poll(() => page.locator('[data-kpi="cases"]').textContent()).toContain("0 单");
     expect(await page.getByText("所选范围内没有售后成本").count()).toBe(1);

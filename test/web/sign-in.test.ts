@@ -1,46 +1,22 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  addUser,
-  axeViolations,
-  launchBrowser,
-  listeningServer,
-  newContext,
-  shot,
-  signIn,
-  TEST_PASSWORD,
-} from "../support/browser.ts";
-import { type TestEnv, testEnv } from "../support/db.ts";
+import { describe, expect, it } from "vitest";
+import { addUser, consoleTest, expectNoAxeViolations, shot, TEST_PASSWORD } from "../support/browser.ts";
 import { addShop } from "../support/fixtures.ts";
 
-let env: TestEnv;
-let server: Awaited<ReturnType<typeof listeningServer>>;
-let browser: Browser;
-
-beforeAll(async () => {
-  env = await testEnv();
-  // Sessions expire by the wall clock the browser keeps: the test clock runs on real time here.
-  env.clock.now = new Date();
-  await addShop(env.ctx, "tmall-1", "tmall");
-  await addUser(env.ctx, "admin", "admin", { name: "王管理" });
-  await addUser(env.ctx, "li.reviewer", "reviewer", { name: "李审核" });
-  await addUser(env.ctx, "locked.out", "reviewer", { name: "Locked Out" });
-  server = await listeningServer({ ctx: env.ctx, dbKind: env.store.kind, changes: env.store.changes });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await env?.close();
+const t = consoleTest({
+  scene: async ({ env }) => {
+    await addShop(env.ctx, "tmall-1", "tmall");
+    await addUser(env.ctx, "admin", "admin", { name: "王管理" });
+    await addUser(env.ctx, "li.reviewer", "reviewer", { name: "李审核" });
+    await addUser(env.ctx, "locked.out", "reviewer", { name: "Locked Out" });
+  },
 });
 
 describe("signing in and out", () => {
   it("refuses a wrong password, signs in, returns to the page asked for, and signs out", async () => {
-    const context = await newContext(browser, server.url);
-    const page = await context.newPage();
+    const page = await (await t.context()).newPage();
     await page.goto("/board");
     await page.waitForURL(/\/sign-in\?from=%2Fboard/);
-    expect(await axeViolations(page)).toEqual([]);
+    await expectNoAxeViolations(page);
     await shot(page, "sign-in-zh");
 
     await page.locator("#login").fill("li.reviewer");
@@ -70,12 +46,10 @@ describe("signing in and out", () => {
     expect(res.status()).toBe(401);
     await page.goto("/queue");
     await page.waitForURL(/\/sign-in/);
-    await context.close();
   });
 
   it("says when an account is locked after repeated failures", async () => {
-    const context = await newContext(browser, server.url, { language: "en" });
-    const page = await context.newPage();
+    const page = await (await t.context({ language: "en" })).newPage();
     await page.goto("/sign-in");
     for (let i = 0; i < 6; i++) {
       await page.locator("#login").fill("locked.out");
@@ -88,15 +62,12 @@ describe("signing in and out", () => {
     }
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("locked until");
     await shot(page, "sign-in-locked-en");
-    await context.close();
   });
 });
 
 describe("the console's frame", () => {
   it("switches between Chinese and English and remembers the choice", async () => {
-    const context = await newContext(browser, server.url);
-    const page = await context.newPage();
-    await signIn(page, "admin", "/settings/users");
+    const { page } = await t.open("admin", "/settings/users");
     await expect.poll(() => page.getByRole("navigation").textContent()).toContain("审核工作台");
     // The people screen sits in the settings submenu, opened because the address is inside it.
     await expect.poll(() => page.getByRole("menuitem", { name: "人员管理" }).isVisible()).toBe(true);
@@ -108,17 +79,14 @@ describe("the console's frame", () => {
     expect(await page.locator("html").getAttribute("lang")).toBe("en");
     await page.getByRole("radiogroup", { name: "Language" }).getByText("中文").click();
     await expect.poll(() => page.locator("h1").textContent()).toBe("人员管理");
-    await context.close();
   });
 });
 
 describe("people (admin)", () => {
   it("adds a person who can then sign in with the role given", async () => {
-    const context = await newContext(browser, server.url);
-    const page = await context.newPage();
-    await signIn(page, "admin", "/settings/users");
+    const { page } = await t.open("admin", "/settings/users");
     await expect.poll(() => page.locator("tbody").textContent()).toContain("李审核");
-    expect(await axeViolations(page)).toEqual([]);
+    await expectNoAxeViolations(page);
     await shot(page, "people-zh");
 
     await page.getByRole("button", { name: /添加人员/ }).click();
@@ -140,25 +108,21 @@ describe("people (admin)", () => {
     // Too short is caught before it is sent.
     await expect.poll(() => dialog.textContent()).toMatch(/8/);
     await dialog.locator("#password").fill("warehouse-pw-1");
-    expect(await axeViolations(page)).toEqual([]);
+    await expectNoAxeViolations(page);
     await shot(page, "people-add-zh");
     await dialog.getByRole("button", { name: /保\s*存/ }).click();
     await expect.poll(() => page.locator("tbody").textContent()).toContain("张仓库");
 
-    const other = await (await newContext(browser, server.url)).newPage();
+    const other = await (await t.context()).newPage();
     await other.goto("/sign-in");
     await other.locator("#login").fill("zhang.wh");
     await other.locator("#password").fill("warehouse-pw-1");
     await other.locator("button[type=submit]").click();
     await expect.poll(() => other.getByRole("banner").textContent()).toContain("张仓库 · 仓库");
-    await other.context().close();
-    await context.close();
   });
 
   it("turns automatic assignment off (on by default), and it stays off", async () => {
-    const context = await newContext(browser, server.url);
-    const page = await context.newPage();
-    await signIn(page, "admin", "/settings/users");
+    const { page } = await t.open("admin", "/settings/users");
     const toggle = page.locator("#auto-assign");
     await expect.poll(() => toggle.getAttribute("aria-checked")).toBe("true");
     await toggle.click();
@@ -166,6 +130,5 @@ describe("people (admin)", () => {
     await expect.poll(() => page.getByText(/留在队列/).count()).toBe(1);
     await page.reload();
     await expect.poll(() => page.locator("#auto-assign").getAttribute("aria-checked")).toBe("false");
-    await context.close();
   });
 });
