@@ -1,21 +1,9 @@
 import { readFileSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { offlineChannel } from "../../src/channels/payments/offline/adapter.ts";
 import { createPaymentRegistry } from "../../src/channels/payments/registry.ts";
-import { createToken } from "../../src/store/tokens.ts";
-import {
-  addUser,
-  axeViolations,
-  callApi,
-  launchBrowser,
-  listeningServer,
-  newContext,
-  shot,
-  signIn,
-  whatPagesShow,
-} from "../support/browser.ts";
-import { type TestEnv, testEnv } from "../support/db.ts";
+import { addUser, type ConsoleTest, consoleTest, expectNoAxeViolations, shot } from "../support/browser.ts";
 import { addShop, sampleOrder } from "../support/fixtures.ts";
 
 /**
@@ -25,12 +13,8 @@ import { addShop, sampleOrder } from "../support/fixtures.ts";
  * bill uploaded and a reconciliation problem opened with what to do about it. Both languages, axe-core.
  */
 
-let env: TestEnv;
-let server: Awaited<ReturnType<typeof listeningServer>>;
-let browser: Browser;
-let token: string;
-
-const api = (method: string, path: string, body?: unknown) => callApi(server.url, token, method, path, body);
+const t = consoleTest({ settings: { refundSendGraceMs: 60_000 }, scene });
+const api = t.api;
 
 /** Today in the merchant's time zone (Beijing), as the report's and the bill's days are counted. */
 const beijingToday = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
@@ -67,7 +51,7 @@ async function refunded(
     items: [{ lineId: lines[0]?.id, quantity: 1 }],
   });
   await api("POST", `/cases/${c.id}/approve`, {});
-  if (opts.decline) env.sim.faults({ declineNext: 1 });
+  if (opts.decline) t.env.sim.faults({ declineNext: 1 });
   await api("POST", `/cases/${c.id}/grant-refund`, {});
   const [leg] = (await api("GET", `/refunds?q=${c.id}`)).items;
   return { caseId: c.id, refundId: leg.id, amount: leg.amount, key: leg.idempotencyKey };
@@ -77,10 +61,12 @@ let transfer: Scene;
 let declined: Scene;
 let paid: Scene;
 
-beforeAll(async () => {
-  env = await testEnv({ refundSendGraceMs: 60_000 });
-  // Sessions are read against the browser's clock: the test clock runs on real time.
-  env.clock.now = new Date();
+/**
+ * The refunds finance works on. From here the flows' clock runs on with the browser's, and bank transfers
+ * and wallets are paid by hand: the routes read the context's clock and payment channels at each request,
+ * so changing them with the server up holds (sessions keep the harness's clock, set to real time).
+ */
+async function scene({ env }: ConsoleTest) {
   env.ctx.now = () => new Date();
   // Bank transfers and wallets are paid by finance by hand; every other tender goes to the sandbox.
   env.ctx.payments = createPaymentRegistry(
@@ -89,43 +75,17 @@ beforeAll(async () => {
   );
   await addShop(env.ctx, "tmall-1", "tmall");
   await addUser(env.ctx, "qian.finance", "finance", { name: "钱财务" });
-  token = (await createToken(env.ctx.db, { name: "integration", role: "admin" })).token;
-  server = await listeningServer({ ctx: env.ctx, dbKind: env.store.kind, changes: env.store.changes });
-  browser = await launchBrowser();
   paid = await refunded("F-1001", "王小明", "wechat_pay");
   await refunded("F-1002", "李娜", "wechat_pay", { reason: "damaged" });
   transfer = await refunded("F-1003", "张伟", "bank_transfer", { reason: "changed_mind" });
   declined = await refunded("F-1004", "刘洋", "wechat_pay", { decline: true });
-}, 300_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await env?.close();
-});
-
-/** Every browser profile a test opened, closed after it even when it failed half way. */
-const contexts = new Set<BrowserContext>();
-afterEach(async (test) => {
-  if (test.task.result?.state === "fail")
-    for (const c of contexts) console.error(`what the browser showed:\n${await whatPagesShow(c)}`);
-  for (const c of contexts) await c.close();
-  contexts.clear();
-});
+}
 
 async function open(path: string, language: "zh-CN" | "en" = "zh-CN") {
-  const context = await newContext(browser, server.url, { language });
-  contexts.add(context);
-  const page = await context.newPage();
-  await signIn(page, "qian.finance", path);
-  await expect.poll(() => page.locator("[data-live]").getAttribute("data-live")).toBe("live");
-  return page;
+  return (await t.open("qian.finance", path, { language })).page;
 }
 
 const row = (page: Page, id: number) => page.locator(`tr[data-row="${id}"]`);
-
-async function noAxeViolations(page: Page) {
-  expect(await axeViolations(page)).toEqual([]);
-}
 
 describe("finance", () => {
   it("settles an offline refund with the transfer's reference in one step, and the list shows it refunded with that reference", async () => {
@@ -138,7 +98,7 @@ describe("finance", () => {
     await refused.getByRole("button", { name: "重新发送" }).waitFor();
     await refused.getByRole("button", { name: "改线下退款" }).waitFor();
     await expect.poll(() => page.locator("[data-view=transfer]").textContent()).toMatch(/待线下打款\s*1$/);
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "finance-refunds-zh");
 
     // 待线下打款: the bank transfer to make, with who and how much.
@@ -151,7 +111,7 @@ describe("finance", () => {
     await waiting.getByRole("button", { name: "登记打款" }).click();
     const dialog = page.getByRole("dialog", { name: `登记线下打款 · 退款 #${transfer.refundId}` });
     await dialog.getByLabel("转账流水号").fill("ICBC-20261101-0042");
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "finance-settle-zh");
     await dialog.getByLabel("转账流水号").press("Enter");
     await dialog.waitFor({ state: "hidden" });
@@ -179,7 +139,7 @@ describe("finance", () => {
     expect(await row(page, paid.refundId).locator("[data-testid=status]").textContent()).toBe("Refunded");
     await row(page, declined.refundId).getByRole("button", { name: "Send again" }).waitFor();
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Finance · Refunds");
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "finance-refunds-en");
 
     // Filters live in the address: failed ones only; then a month long ago, when nothing was refunded.
@@ -200,7 +160,7 @@ describe("finance", () => {
     const table = await page.locator(".ant-table-tbody").textContent();
     expect(table).toContain("质量问题");
     expect(await chart.locator("svg text", { hasText: "质量问题" }).count()).toBeGreaterThan(0);
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "finance-report-zh");
 
     const [csv] = await Promise.all([
@@ -230,7 +190,7 @@ describe("finance", () => {
     await expect
       .poll(() => enChart.locator("svg text", { hasText: "WeChat Pay" }).count())
       .toBeGreaterThan(0);
-    await noAxeViolations(en);
+    await expectNoAxeViolations(en);
     await shot(en, "finance-report-en");
   });
 
@@ -250,7 +210,7 @@ describe("finance", () => {
       buffer: Buffer.from(bill),
     });
     await dialog.getByText("wechat-refund.csv").waitFor();
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "finance-upload-zh");
     await dialog.getByRole("button", { name: "开始对账" }).click();
 
@@ -263,7 +223,7 @@ describe("finance", () => {
     expect(await page.locator("tr[data-key='RF-BY-HAND-1']").getAttribute("data-category")).toBe(
       "missing_on_our_side",
     );
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "finance-reconciliation-zh");
 
     await mismatch.getByTestId("item-link").click();
@@ -273,7 +233,7 @@ describe("finance", () => {
     expect(await detail.getByTestId("bill-amount").textContent()).toBe(`¥${billed}`);
     expect(await detail.getByTestId("advice").textContent()).toContain("双方金额不一致");
     await detail.getByRole("button", { name: `打开售后单 #${paid.caseId}` }).waitFor();
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "finance-reconciliation-problem-zh");
 
     // The report stays in the list, with its problems counted.
@@ -288,7 +248,7 @@ describe("finance", () => {
     await expect
       .poll(() => en.getByTestId("advice").textContent())
       .toContain("The channel refunded money we have no successful refund for");
-    await noAxeViolations(en);
+    await expectNoAxeViolations(en);
     await shot(en, "finance-reconciliation-problem-en");
   });
 });
