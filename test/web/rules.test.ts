@@ -1,20 +1,8 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { generateHistory } from "../../src/cli/history.ts";
 import { DEFAULT_RULE_SET } from "../../src/domain/rules/default-rules.ts";
-import { createToken } from "../../src/store/tokens.ts";
-import {
-  addUser,
-  axeViolations,
-  callApi,
-  launchBrowser,
-  listeningServer,
-  newContext,
-  shot,
-  signIn,
-  whatPagesShow,
-} from "../support/browser.ts";
-import { type TestEnv, testEnv } from "../support/db.ts";
+import { addUser, type ConsoleTest, consoleTest, expectNoAxeViolations, shot } from "../support/browser.ts";
 
 /**
  * 审核规则 in a real browser against the real server: a supervisor reads the live rules as sentences,
@@ -24,58 +12,33 @@ import { type TestEnv, testEnv } from "../support/db.ts";
  * thresholds form explains refused values at their field. Both languages; axe-core on each state.
  */
 
-let env: TestEnv;
-let server: Awaited<ReturnType<typeof listeningServer>>;
-let browser: Browser;
-let token: string;
+const t = consoleTest({ scene, timeoutMs: 600_000 });
+const api = t.api;
 let live: number;
-
-const api = (method: string, path: string, body?: unknown) => callApi(server.url, token, method, path, body);
 const HISTORY = 5_000;
 
-const contexts = new Set<BrowserContext>();
-afterEach(async (test) => {
-  if (test.task.result?.state === "fail")
-    for (const c of contexts) console.error(`what the browser showed:\n${await whatPagesShow(c)}`);
-  for (const c of contexts) await c.close();
-  contexts.clear();
-});
-
 async function open(login: string, path: string, language: "zh-CN" | "en" = "zh-CN") {
-  const context = await newContext(browser, server.url, { language });
-  contexts.add(context);
-  const page = await context.newPage();
-  await signIn(page, login, path);
+  const { page } = await t.open(login, path, { language });
   await page.getByTestId("rules-screen").waitFor();
   return page;
 }
 
-const noAxeViolations = async (page: Page) => expect(await axeViolations(page)).toEqual([]);
 const card = (page: Page, id: string) => page.locator(`[data-testid=rule-card][data-rule="${id}"]`);
 const at = (page: Page, path: string) => page.locator(`[data-path="${path}"]`);
 
-beforeAll(async () => {
-  env = await testEnv();
-  env.clock.now = new Date();
+/** Three people, a history of decided cases to backtest against, the default rules live, maker–checker on. */
+async function scene({ env }: ConsoleTest) {
   await addUser(env.ctx, "chen.sup", "supervisor", { name: "陈主管" });
   await addUser(env.ctx, "wang.sup", "supervisor", { name: "王主管" });
   await addUser(env.ctx, "li.reviewer", "reviewer", { name: "李审核" });
-  token = (await createToken(env.ctx.db, { name: "integration", role: "admin" })).token;
   // Cases people decided over the last months: what backtests replay.
   await generateHistory(env.ctx.db, { cases: HISTORY, seed: 7 });
-  server = await listeningServer({ ctx: env.ctx, dbKind: env.store.kind, changes: env.store.changes });
-  browser = await launchBrowser();
   const v = await api("POST", "/rules/versions", { definition: DEFAULT_RULE_SET, note: "默认规则" });
   await api("POST", `/rules/versions/${v.version}/activate`);
   live = v.version;
   // From now on a draft goes live only when someone other than its author activates it.
   await api("PUT", "/settings/rules-activation", { secondPerson: true });
-}, 600_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await env?.close();
-});
+}
 
 describe("the rules screen", () => {
   it("edits a rule, backtests the draft beside the live rules, and waits for a second person to activate it", async () => {
@@ -88,7 +51,7 @@ describe("the rules screen", () => {
     expect(await card(page, "small-refund-only").getByTestId("rule-text").textContent()).toBe(
       "仅退款 且 退款金额 ≤ ¥30.00 且 顾客退款次数（近 90 天） ≤ 2 且 风险分 < 40 → 自动同意",
     );
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "rules-live-zh", true);
 
     // A draft from the live version; the rule's amount raised, first mistyped.
@@ -105,7 +68,7 @@ describe("the rules screen", () => {
     await expect
       .poll(() => amount.locator(".ant-form-item-explain-error").textContent())
       .toContain("不是有效的 CNY 金额");
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "rules-field-error-zh");
     await amount.getByRole("textbox").fill("50");
     await drawer.getByTestId("rule-save").click();
@@ -144,7 +107,7 @@ describe("the rules screen", () => {
     await ruleRow.getByRole("button", { name: "展开行" }).click();
     const link = rows.locator("a[href^='/cases/']").first();
     await link.waitFor();
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "rules-backtest-zh", true);
 
     // The author cannot activate it: they ask, and it waits for someone else.
@@ -186,7 +149,7 @@ describe("the rules screen", () => {
     expect(await problems.textContent()).toContain(
       'Unknown field "customer.teir"; did you mean "customer.tier"?',
     );
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "rules-json-en", true);
     // Fixed in the JSON, the form shows the same draft.
     await box.fill(text.replace("customer.teir", "customer.tier").replace('"hours": 4', '"hours": 6'));
@@ -206,7 +169,7 @@ describe("the rules screen", () => {
     await expect
       .poll(() => medium.locator(".ant-form-item-explain-error").textContent())
       .toBe("must not be above highAt (80 > 60)");
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "rules-thresholds-en", true);
   }, 180_000);
   it("learns rules from history, judged on held-out cases, and adds one to a draft or dismisses it", async () => {
@@ -239,7 +202,7 @@ describe("the rules screen", () => {
     expect(await firstCard.getByRole("link").first().getAttribute("href")).toBe(
       `/cases/${first.examples[0]}`,
     );
-    await noAxeViolations(page);
+    await expectNoAxeViolations(page);
     await shot(page, "rules-suggestions-zh", true);
 
     // Dismissed: gone now, and never proposed again.
