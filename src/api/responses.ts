@@ -636,7 +636,8 @@ export const ReconciliationItem = Obj(
     channelRefundId: Nullable(Str),
     billDate: Nullable(Day),
     billLine: Nullable(Int),
-    note: Nullable(Str),
+    /** What was found (amounts differ, which bills it was looked for on…), in Chinese and English. */
+    note: Nullable(Text),
   },
   { $id: "ReconciliationItem", description: "One refund as we and the bill see it" },
 );

@@ -76,7 +76,7 @@ export function printReport(r: ReconcileResult, log: (line: string) => void = co
       .join(", ");
     log(
       `  ${(LABELS[i.category] ?? i.category).padEnd(28)} ${i.key}${i.refundId ? ` (refund ${i.refundId})` : ""}` +
-        `${amounts ? `  ${amounts}` : ""}${i.note ? `  — ${i.note}` : ""}`,
+        `${amounts ? `  ${amounts}` : ""}${i.note ? `  — ${i.note.en}` : ""}`,
     );
   }
   if (r.problems.length === 0) log("  no problems");

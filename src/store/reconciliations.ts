@@ -109,7 +109,7 @@ export async function saveRun(tx: Tx, run: RunToSave): Promise<number> {
           channel_refund_id: it.channelRefundId,
           bill_date: it.billDate,
           bill_line: it.billLine,
-          note: it.note,
+          note: it.note ? JSON.stringify(it.note) : null,
         })),
       )
       .execute();

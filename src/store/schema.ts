@@ -568,7 +568,8 @@ export interface ReconciliationItemTable {
   channel_refund_id: string | null;
   bill_date: string | null;
   bill_line: number | null;
-  note: string | null;
+  /** What was found, in Chinese and English. */
+  note: Json<{ zh: string; en: string }> | null;
 }
 
 export interface ReconciliationClaimTable {

@@ -220,6 +220,19 @@ describe("matching", () => {
       K5: "missing_on_channel",
       K7: "awaiting_next_bill",
     });
+    // Each problem says what was found, in Chinese and in English.
+    const note = Object.fromEntries(items.map((i) => [i.key, i.note]));
+    expect(note.K2).toEqual({
+      zh: "渠道已退款；我方没有此退款单号的退款",
+      en: "The channel refunded it; we have no refund with this key",
+    });
+    expect(note.K3).toEqual({ zh: "双方金额不一致", en: "Amounts differ" });
+    expect(note.K4?.zh).toBe("对账单显示该退款已关闭、未出款；我方记为已退款");
+    expect(note.K5).toEqual({
+      zh: `我方记为已退款；${day} 的对账单上都没有`,
+      en: `We recorded it as succeeded; not on the bills of ${day}`,
+    });
+    expect(note.K7?.zh).toBe("临近午夜退款成功，2026-11-23 的对账单尚未出具");
     expect(summary.problems).toBe(4);
     expect(summary.ignored).toBe(1);
     expect(summary.billSucceededTotal).toBe(600);
@@ -230,7 +243,12 @@ describe("matching", () => {
     const next = { date: "2026-11-23", bill: bill(["K9", 90, "succeeded"]) };
     const { items } = reconcile({ date: day, dayEnd, bill: bill(), ours: [late], next });
     expect(items).toMatchObject([
-      { category: "matched", key: "K9", billDate: "2026-11-23", note: "on the 2026-11-23 bill" },
+      {
+        category: "matched",
+        key: "K9",
+        billDate: "2026-11-23",
+        note: { zh: "见 2026-11-23 的对账单", en: "On the 2026-11-23 bill" },
+      },
     ]);
     // With the next bill out and the refund not on it, it is missing after all.
     const out = reconcile({

@@ -432,6 +432,20 @@ describe("API", () => {
     );
     expect(up.statusCode).toBe(201);
     expect(up.json()).toMatchObject({ source: "upload", billRows: 2 });
+    // A problem item says what was found in Chinese and in English; the console shows the reader's.
+    const shown = await call(
+      "finance",
+      "GET",
+      `/api/v1/reconciliations/${up.json().id}?category=missing_on_our_side`,
+    );
+    expect(shown.statusCode).toBe(200);
+    expect(shown.json().items.find((i: { key: string }) => i.key === "RF-2001-1")).toMatchObject({
+      category: "missing_on_our_side",
+      note: {
+        zh: "渠道已退款；我方没有此退款单号的退款",
+        en: "The channel refunded it; we have no refund with this key",
+      },
+    });
 
     const before = await counts();
     const bad = await call(

@@ -232,6 +232,8 @@ describe("finance", () => {
     expect(await detail.getByTestId("our-amount").textContent()).toBe(`¥${paid.amount}`);
     expect(await detail.getByTestId("bill-amount").textContent()).toBe(`¥${billed}`);
     expect(await detail.getByTestId("advice").textContent()).toContain("双方金额不一致");
+    // What reconciliation found, in the reader's language.
+    expect(await detail.getByTestId("note").textContent()).toBe("双方金额不一致");
     await detail.getByRole("button", { name: `打开售后单 #${paid.caseId}` }).waitFor();
     await expectNoAxeViolations(page);
     await shot(page, "finance-reconciliation-problem-zh");
@@ -248,6 +250,9 @@ describe("finance", () => {
     await expect
       .poll(() => en.getByTestId("advice").textContent())
       .toContain("The channel refunded money we have no successful refund for");
+    expect(await en.getByTestId("note").textContent()).toBe(
+      "The channel refunded it; we have no refund with this key",
+    );
     await expectNoAxeViolations(en);
     await shot(en, "finance-reconciliation-problem-en");
   });

@@ -1,3 +1,4 @@
+import type { Label } from "../rules/text.ts";
 import type { BillRefund, BillRefundStatus, RefundBill } from "./bill.ts";
 
 /**
@@ -67,7 +68,8 @@ export interface ReconciliationItem {
   /** The bill (day) the row was found on, and its line. */
   billDate: string | null;
   billLine: number | null;
-  note: string | null;
+  /** What was found, for a person, in Chinese and English (the bill's day when it was a neighbour's). */
+  note: Label | null;
 }
 
 export interface ReconciliationSummary {
@@ -132,6 +134,20 @@ export function missingFromBill(
   );
 }
 
+/** A bill row's status and ours in the Chinese notes, in the console's words for them. */
+const BILL_STATUS_ZH: Readonly<Record<BillRefundStatus, string>> = {
+  succeeded: "退款成功",
+  processing: "处理中",
+  abnormal: "异常",
+  closed: "已关闭",
+};
+const OUR_STATUS_ZH: Readonly<Record<string, string>> = {
+  requested: "待发送",
+  processing: "处理中",
+  succeeded: "已退款",
+  failed: "失败",
+};
+
 const MOVED: ReadonlySet<BillRefundStatus> = new Set(["succeeded", "processing", "abnormal"]);
 
 export function reconcile(input: ReconcileInput): {
@@ -150,7 +166,7 @@ export function reconcile(input: ReconcileInput): {
     ours: OurRefund | undefined,
     row: BillRefund | undefined,
     billDate: string | null,
-    note: string | null,
+    note: Label | null,
   ): ReconciliationItem => ({
     category,
     key,
@@ -169,7 +185,9 @@ export function reconcile(input: ReconcileInput): {
   /** A bill row against ours (if any): which category, and why. */
   const judge = (row: BillRefund, billDate: string, neighbour: boolean): ReconciliationItem | null => {
     const ours = byKey.get(row.key);
-    const where = neighbour ? ` (on the ${billDate} bill)` : "";
+    /** Where the row was found, when not on this day's bill. */
+    const where = (l: Label): Label =>
+      neighbour ? { zh: `${l.zh}（见 ${billDate} 的对账单）`, en: `${l.en} (on the ${billDate} bill)` } : l;
     const succeeded = ours?.status === "succeeded";
     if (row.status === "closed") {
       if (succeeded) {
@@ -179,7 +197,10 @@ export function reconcile(input: ReconcileInput): {
           ours,
           row,
           billDate,
-          `the bill says the refund was closed and nothing moved; we recorded it as succeeded${where}`,
+          where({
+            zh: "对账单显示该退款已关闭、未出款；我方记为已退款",
+            en: "The bill says the refund was closed and nothing moved; we recorded it as succeeded",
+          }),
         );
       }
       return null; // nothing moved on either side
@@ -188,15 +209,25 @@ export function reconcile(input: ReconcileInput): {
     if (succeeded || (ours && row.status !== "succeeded")) {
       const o = ours as OurRefund;
       if (o.amount !== row.amount) {
-        return item("amount_mismatch", row.key, o, row, billDate, `amounts differ${where}`);
+        return item(
+          "amount_mismatch",
+          row.key,
+          o,
+          row,
+          billDate,
+          where({ zh: "双方金额不一致", en: "Amounts differ" }),
+        );
       }
       // The bill is written once: a refund still processing when it was written may have settled since.
-      const note =
+      const note: Label | null =
         row.status === "succeeded"
           ? neighbour
-            ? `on the ${billDate} bill`
+            ? { zh: `见 ${billDate} 的对账单`, en: `On the ${billDate} bill` }
             : null
-          : `the bill shows it ${row.status}; ours is ${o.status}${where}`;
+          : where({
+              zh: `对账单显示${BILL_STATUS_ZH[row.status]}；我方为${OUR_STATUS_ZH[o.status] ?? o.status}`,
+              en: `The bill shows it ${row.status}; ours is ${o.status}`,
+            });
       return item("matched", row.key, o, row, billDate, note);
     }
     if (row.status === "succeeded") {
@@ -207,8 +238,14 @@ export function reconcile(input: ReconcileInput): {
         row,
         billDate,
         ours
-          ? `the channel refunded it; our refund ${ours.id} is ${ours.status}`
-          : "the channel refunded it; we have no refund with this key",
+          ? {
+              zh: `渠道已退款；我方退款 #${ours.id} 为${OUR_STATUS_ZH[ours.status] ?? ours.status}`,
+              en: `The channel refunded it; our refund ${ours.id} is ${ours.status}`,
+            }
+          : {
+              zh: "渠道已退款；我方没有此退款单号的退款",
+              en: "The channel refunded it; we have no refund with this key",
+            },
       );
     }
     return null;
@@ -235,14 +272,10 @@ export function reconcile(input: ReconcileInput): {
     const nearMidnight = (ours.succeededAt as Date).getTime() >= input.dayEnd.getTime() - window;
     if (nearMidnight && !input.next?.bill) {
       items.push(
-        item(
-          "awaiting_next_bill",
-          ours.key,
-          ours,
-          undefined,
-          null,
-          `succeeded just before midnight; the ${addDays(input.date, 1)} bill is not out yet`,
-        ),
+        item("awaiting_next_bill", ours.key, ours, undefined, null, {
+          zh: `临近午夜退款成功，${addDays(input.date, 1)} 的对账单尚未出具`,
+          en: `Succeeded just before midnight; the ${addDays(input.date, 1)} bill is not out yet`,
+        }),
       );
       continue;
     }
@@ -250,18 +283,12 @@ export function reconcile(input: ReconcileInput): {
       input.date,
       input.previous?.bill && input.previous.date,
       input.next?.bill && input.next.date,
-    ]
-      .filter(Boolean)
-      .join(", ");
+    ].filter(Boolean);
     items.push(
-      item(
-        "missing_on_channel",
-        ours.key,
-        ours,
-        undefined,
-        null,
-        `we recorded it as succeeded; not on the bills of ${looked}`,
-      ),
+      item("missing_on_channel", ours.key, ours, undefined, null, {
+        zh: `我方记为已退款；${looked.join("、")} 的对账单上都没有`,
+        en: `We recorded it as succeeded; not on the bills of ${looked.join(", ")}`,
+      }),
     );
   }
 

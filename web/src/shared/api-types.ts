@@ -10562,7 +10562,7 @@ export type components = {
       channelRefundId: string | null;
       currency: string;
       key: string | null;
-      note: string | null;
+      note: components["schemas"]["Label"] | null;
       ourAmount: components["schemas"]["Amount"] | null;
       ourStatus: string | null;
       refundId: number | null;

@@ -20,7 +20,7 @@ import type { TFunction } from "i18next";
 import type { HTMLAttributes } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api, call, isApiError } from "../../../../shared/api.ts";
-import i18n, { useScreenText } from "../../../../shared/i18n.ts";
+import { label, useScreenText } from "../../../../shared/i18n.ts";
 import { keys } from "../../../../shared/keys.ts";
 import { formatMoney, fromMinor, toMinor } from "../../../../shared/money.ts";
 import { useCan } from "../../../../shared/session.ts";
@@ -344,9 +344,10 @@ function ItemDetail({ t, item, report }: { t: TFunction; item: Item; report: Rep
           {item.billDate ?? t("item.none")}
           {item.billLine ? ` · ${t("item.billLine")} ${item.billLine}` : ""}
         </Descriptions.Item>
-        {/* The server's note is in English; in Chinese the fields above say the same. */}
-        {item.note && i18n.language === "en" && (
-          <Descriptions.Item label={t("item.note")}>{item.note}</Descriptions.Item>
+        {item.note && (
+          <Descriptions.Item label={t("item.note")}>
+            <span data-testid="note">{label(item.note)}</span>
+          </Descriptions.Item>
         )}
       </Descriptions>
       <Alert
