@@ -21,6 +21,7 @@ export interface BacktestInput extends HistoryInput {
 }
 
 const BATCH = 5_000;
+const MIN_BATCH = 500;
 /** Batches read ahead of the one being judged. */
 const READ_AHEAD = 2;
 /** Disagreements kept as examples (links to cases): in all, and per rule and kind. */
@@ -117,8 +118,10 @@ export async function forEachDecided(
      order by case_id`.execute(ctx.db);
   const tz = await timeZone(ctx);
   const thresholds = await riskThresholds(ctx);
+  // About twenty steps for the progress bar, but never batches so small that round trips dominate.
+  const batch = Math.min(BATCH, Math.max(MIN_BATCH, Math.ceil(labels.length / 20)));
   const factsOf = async (from: number) => {
-    const ids = labels.slice(from, from + BATCH).map((l) => Number(l.case_id));
+    const ids = labels.slice(from, from + batch).map((l) => Number(l.case_id));
     const facts = await firstReviewFacts(ctx.db, ids);
     const missing = ids.filter((id) => !facts.has(id));
     for (const c of await loadCaseContexts(ctx.db, missing, tz)) {
@@ -133,8 +136,8 @@ export async function forEachDecided(
   const ask = (from: number) => {
     if (from < labels.length) ahead.push(factsOf(from));
   };
-  for (let k = 0; k < READ_AHEAD; k++) ask(k * BATCH);
-  for (let i = 0; i < labels.length; i += BATCH) {
+  for (let k = 0; k < READ_AHEAD; k++) ask(k * batch);
+  for (let i = 0; i < labels.length; i += batch) {
     // Reads still under way when this one fails (or the person stops) are let go quietly.
     const letGo = () => {
       for (const p of ahead) p.catch(() => undefined);
@@ -143,16 +146,16 @@ export async function forEachDecided(
       letGo();
       throw e;
     });
-    ask(i + READ_AHEAD * BATCH);
+    ask(i + READ_AHEAD * batch);
     if (input.signal?.aborted) {
       letGo();
       fail("BACKTEST_ABORTED", "The backtest was stopped");
     }
-    for (const l of labels.slice(i, i + BATCH)) {
+    for (const l of labels.slice(i, i + batch)) {
       const f = facts.get(Number(l.case_id));
       if (f) each(String(l.case_id), f, l.action);
     }
-    onProgress?.(Math.min(i + BATCH, labels.length), labels.length);
+    onProgress?.(Math.min(i + batch, labels.length), labels.length);
     // Let the process breathe between batches: with the embedded database every query runs on this
     // thread, and without a turn of the event loop neither the progress nor any other request would
     // leave until the whole history had been replayed.

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { addUser, consoleTest, expectNoAxeViolations, shot, TEST_PASSWORD } from "../support/browser.ts";
+import {
+  addUser,
+  chooseOption,
+  consoleTest,
+  expectNoAxeViolations,
+  shot,
+  TEST_PASSWORD,
+} from "../support/browser.ts";
 import { addShop } from "../support/fixtures.ts";
 
 const t = consoleTest({
@@ -93,8 +100,7 @@ describe("people (admin)", () => {
     const dialog = page.getByRole("dialog");
     await dialog.locator("#name").fill("张仓库");
     await dialog.locator("#login").fill("zhang.wh");
-    await dialog.locator("#role").click();
-    await page.locator(".ant-select-item-option", { hasText: "仓库" }).click();
+    await chooseOption(page, dialog.locator("#role"), "仓库");
     await expect
       .poll(() =>
         dialog
