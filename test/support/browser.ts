@@ -202,8 +202,9 @@ export interface ConsoleTest {
 
 /**
  * Registers the hooks every browser-test file needs and hands back the world they set up: the database
- * (its clock on real time, as sessions and deadlines are read against the browser's clock), an admin token
- * for setting the scene through the API, the server, and Chromium. `scene` runs once all of that exists.
+ * (its clock set to the time the file starts, as sessions and deadlines are read against the browser's
+ * clock; it then stands still unless a test moves it, so what a test writes is stamped alike), an admin
+ * token for setting the scene through the API, the server, and Chromium. `scene` runs once all of that exists.
  * Every profile a test opens is closed after it; when the test failed, what each page showed is printed.
  */
 export function consoleTest(
