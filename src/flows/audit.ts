@@ -31,6 +31,8 @@ export const AUDIT_ACTIONS = {
   "token.revoke": { global: false },
   "user.create": { global: false },
   "user.update": { global: false },
+  "reconciliation.resolve": { global: false },
+  "reconciliation.reopen": { global: false },
 } as const satisfies Record<string, { global: boolean }>;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 export const AUDIT_ACTION_NAMES = Object.keys(AUDIT_ACTIONS) as AuditAction[];

@@ -193,29 +193,144 @@ export const findRunByDay = (db: Tx, channel: string, date: string) =>
     .where("bill_date", "=", date)
     .executeTakeFirst();
 
-export const runItems = (
-  db: Tx,
-  runId: number,
-  categories?: readonly string[],
-  shops?: readonly string[] | null,
-) => {
+/** Which of a report's problems: those still to deal with, those marked resolved, or every item. */
+export type ItemState = "open" | "resolved";
+
+export interface ItemQuery {
+  categories?: readonly string[] | undefined;
+  shops?: readonly string[] | null | undefined;
+  state?: ItemState | undefined;
+  /** Items after this item_no (the previous page's nextCursor). */
+  cursor?: number | undefined;
+  /** Without one, every item. */
+  limit?: number | undefined;
+}
+
+/** The resolution that applies to an item: same report, same refund key, same kind of problem. */
+const appliesTo = sql`r.run_id = reconciliation_items.run_id
+  and r.idempotency_key = reconciliation_items.idempotency_key
+  and r.category = reconciliation_items.category`;
+const resolved = sql<boolean>`exists (select 1 from reconciliation_resolutions r where ${appliesTo})`;
+
+export interface ResolutionJson {
+  note: string;
+  by: string;
+  at: string;
+}
+export interface EarlierResolutionJson extends ResolutionJson {
+  category: string;
+  date: string;
+}
+
+export async function runItems(db: Tx, runId: number, q: ItemQuery = {}) {
   // Each item's case, when the refund is ours: finance goes there to act on it.
-  let q = db
+  let query = db
     .selectFrom("reconciliation_items")
     .selectAll("reconciliation_items")
-    .select((eb) =>
+    .select((eb) => [
       eb
         .selectFrom("refunds")
         .select("refunds.case_id")
         .whereRef("refunds.id", "=", "reconciliation_items.refund_id")
         .as("case_id"),
-    )
+      sql<ResolutionJson | null>`(select json_build_object('note', r.note, 'by', r.resolved_by, 'at', r.resolved_at)
+          from reconciliation_resolutions r where ${appliesTo})`.as("resolution"),
+      // The last resolution of the same refund key that does not apply here: this day's report when the
+      // problem has turned into another kind since, or another day's report of the same channel.
+      sql<EarlierResolutionJson | null>`(select json_build_object('note', r.note, 'by', r.resolved_by,
+            'at', r.resolved_at, 'category', r.category, 'date', rr.bill_date)
+          from reconciliation_resolutions r join reconciliation_runs rr on rr.id = r.run_id
+         where r.channel = (select channel from reconciliation_runs x where x.id = reconciliation_items.run_id)
+           and r.idempotency_key = reconciliation_items.idempotency_key
+           and not (${appliesTo})
+         order by r.resolved_at desc limit 1)`.as("earlier_resolution"),
+    ])
     .where("run_id", "=", runId)
     .orderBy("item_no");
-  if (categories?.length) q = q.where("category", "in", [...categories]);
+  if (q.categories?.length) query = query.where("category", "in", [...q.categories]);
+  if (q.shops) query = query.where(itemInShops(q.shops));
+  if (q.state === "resolved") query = query.where(resolved);
+  if (q.state === "open")
+    query = query.where("category", "in", [...PROBLEMS]).where(sql<boolean>`not ${resolved}`);
+  if (q.cursor !== undefined) query = query.where("item_no", ">", q.cursor);
+  if (q.limit === undefined) return { items: await query.execute(), nextCursor: undefined };
+  const rows = await query.limit(q.limit + 1).execute();
+  const more = rows.length > q.limit;
+  const page = more ? rows.slice(0, q.limit) : rows;
+  return { items: page, nextCursor: more ? page.at(-1)?.item_no : undefined };
+}
+
+/** One item of a report, by its refund key and kind of problem, locked for the change about to be made. */
+export const findItem = (db: Tx, runId: number, key: string, category: string) =>
+  db
+    .selectFrom("reconciliation_items")
+    .selectAll()
+    .select((eb) =>
+      eb
+        .selectFrom("refunds")
+        .innerJoin("cases", "cases.id", "refunds.case_id")
+        .select("cases.shop_id")
+        .whereRef("refunds.id", "=", "reconciliation_items.refund_id")
+        .as("shop_id"),
+    )
+    .where("run_id", "=", runId)
+    .where("idempotency_key", "=", key)
+    .where("category", "=", category)
+    .orderBy("item_no")
+    .executeTakeFirst();
+
+export interface Resolution {
+  runId: number;
+  key: string;
+  category: string;
+  channel: string;
+  note: string;
+  by: string;
+  at: Date;
+}
+
+/** Mark a problem resolved: the row, or undefined when it already was (someone else got there first). */
+export const insertResolution = (tx: Tx, r: Resolution) =>
+  tx
+    .insertInto("reconciliation_resolutions")
+    .values({
+      run_id: r.runId,
+      idempotency_key: r.key,
+      category: r.category,
+      channel: r.channel,
+      note: r.note,
+      resolved_by: r.by,
+      resolved_at: r.at,
+    })
+    .onConflict((oc) => oc.columns(["run_id", "idempotency_key", "category"]).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+
+/** Take a resolution back: the row it was, or undefined when there was none. */
+export const deleteResolution = (tx: Tx, runId: number, key: string, category: string) =>
+  tx
+    .deleteFrom("reconciliation_resolutions")
+    .where("run_id", "=", runId)
+    .where("idempotency_key", "=", key)
+    .where("category", "=", category)
+    .returningAll()
+    .executeTakeFirst();
+
+/** Per report, how many of its problems (of `shops`' items, when given) are marked resolved. */
+export async function resolvedProblems(db: Tx, runIds: readonly number[], shops?: readonly string[] | null) {
+  const counts = new Map<number, number>(runIds.map((id) => [id, 0]));
+  if (runIds.length === 0) return counts;
+  let q = db
+    .selectFrom("reconciliation_items")
+    .select(["run_id", sql<number>`count(*)::int`.as("n")])
+    .where("run_id", "in", [...runIds])
+    .where("category", "in", [...PROBLEMS])
+    .where(resolved)
+    .groupBy("run_id");
   if (shops) q = q.where(itemInShops(shops));
-  return q.execute();
-};
+  for (const r of await q.execute()) counts.set(Number(r.run_id), r.n);
+  return counts;
+}
 
 export interface RunShare {
   counts: Record<ReconciliationCategory, number>;

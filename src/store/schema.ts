@@ -572,6 +572,17 @@ export interface ReconciliationItemTable {
   note: Json<{ zh: string; en: string }> | null;
 }
 
+/** 029: a problem finance marked resolved, by (day's report, refund key, kind of problem). */
+export interface ReconciliationResolutionTable {
+  run_id: number;
+  idempotency_key: string;
+  category: string;
+  channel: string;
+  note: string;
+  resolved_by: string;
+  resolved_at: Timestamp;
+}
+
 export interface ReconciliationClaimTable {
   claim_key: string;
   claimed_by: string;
@@ -642,6 +653,7 @@ export interface DB {
   reconciliation_runs: ReconciliationRunTable;
   reconciliation_items: ReconciliationItemTable;
   reconciliation_claims: ReconciliationClaimTable;
+  reconciliation_resolutions: ReconciliationResolutionTable;
   shops: ShopTable;
   customers: CustomerTable;
   orders: OrderTable;

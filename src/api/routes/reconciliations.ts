@@ -4,8 +4,16 @@ import { formatMinor } from "../../domain/money.ts";
 import { CATEGORIES, type ReconciliationSummary } from "../../domain/reconcile/match.ts";
 import type { FlowContext } from "../../flows/context.ts";
 import { RECONCILABLE_CHANNELS, reconcileDay } from "../../flows/reconcile.ts";
-import { findRun, listRuns, type RunShare, runItems, runShares } from "../../store/reconciliations.ts";
-import { principal } from "../auth.ts";
+import { reopenProblem, resolveProblem } from "../../flows/resolve-reconciliation.ts";
+import {
+  findRun,
+  listRuns,
+  type RunShare,
+  resolvedProblems,
+  runItems,
+  runShares,
+} from "../../store/reconciliations.ts";
+import { actorOf, principal } from "../auth.ts";
 import type { App } from "../server.ts";
 import { Enum } from "./schemas.ts";
 
@@ -17,9 +25,14 @@ type Run = NonNullable<Awaited<ReturnType<typeof findRun>>>;
  * A report as the caller sees it: whole for a token of every shop; for a token limited to some shops,
  * counts and totals over their shops' items (`shops` says so), and nothing of the bill as a whole.
  */
-const runJson = (r: Run, share?: { shops: readonly string[]; of: RunShare | undefined }) => {
+const runJson = (
+  r: Run,
+  resolved: number,
+  share?: { shops: readonly string[]; of: RunShare | undefined },
+) => {
   const s = r.summary as unknown as ReconciliationSummary;
   const mine = share?.of;
+  const problems = mine ? mine.problems : r.problems;
   return {
     id: r.id,
     channel: r.channel,
@@ -29,7 +42,10 @@ const runJson = (r: Run, share?: { shops: readonly string[]; of: RunShare | unde
     billSha1: share ? null : r.bill_sha1,
     billRows: share ? null : r.bill_rows,
     counts: mine ? mine.counts : s.counts,
-    problems: mine ? mine.problems : r.problems,
+    problems,
+    /** Problems marked resolved (已处理), and those still to deal with. */
+    resolvedProblems: resolved,
+    openProblems: problems - resolved,
     awaiting: mine ? mine.awaiting : r.awaiting,
     ignored: share ? null : s.ignored,
     currency: s.currency,
@@ -41,7 +57,9 @@ const runJson = (r: Run, share?: { shops: readonly string[]; of: RunShare | unde
   };
 };
 
-type Item = Awaited<ReturnType<typeof runItems>>[number];
+type Item = Awaited<ReturnType<typeof runItems>>["items"][number];
+const resolutionJson = (r: Item["resolution"]) =>
+  r ? { note: r.note, by: r.by.replace(/^\w+:/, ""), at: new Date(r.at).toISOString() } : null;
 const itemJson = (i: Item) => ({
   category: i.category,
   key: i.idempotency_key,
@@ -56,6 +74,17 @@ const itemJson = (i: Item) => ({
   billDate: i.bill_date,
   billLine: i.bill_line,
   note: i.note,
+  /** Marked resolved: by whom, when, what was done; null while open (or for a matched item). */
+  resolution: resolutionJson(i.resolution),
+  /** The last resolution of the same refund key that does not apply to this item: this day's report when
+   * the problem has become another kind since, or another day's report. */
+  earlierResolution: i.earlier_resolution
+    ? {
+        ...(resolutionJson(i.earlier_resolution) as NonNullable<ReturnType<typeof resolutionJson>>),
+        category: i.earlier_resolution.category,
+        date: i.earlier_resolution.date,
+      }
+    : null,
 });
 
 const Day = Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}$", description: "YYYY-MM-DD (Beijing)" });
@@ -102,15 +131,13 @@ export async function reconciliationRoutes(app: App, { ctx }: { ctx: FlowContext
         shops,
         limit: req.query.limit ?? 50,
       });
-      const shares = shops
-        ? await runShares(
-            ctx.db,
-            items.map((r) => r.id),
-            shops,
-          )
-        : undefined;
+      const ids = items.map((r) => r.id);
+      const shares = shops ? await runShares(ctx.db, ids, shops) : undefined;
+      const resolved = await resolvedProblems(ctx.db, ids, shops);
       return {
-        items: items.map((r) => runJson(r, shops ? { shops, of: shares?.get(r.id) } : undefined)),
+        items: items.map((r) =>
+          runJson(r, resolved.get(r.id) ?? 0, shops ? { shops, of: shares?.get(r.id) } : undefined),
+        ),
         nextCursor: nextCursor ?? null,
       };
     },
@@ -122,9 +149,15 @@ export async function reconciliationRoutes(app: App, { ctx }: { ctx: FlowContext
       config: { permission: "reconciliations.read" },
       schema: {
         tags: ["reconciliations"],
-        summary: "One report with its items (all, or some categories)",
+        summary:
+          "One report with its items (all, or some categories; open or resolved problems only), a page at a time with `limit`",
         params: Type.Object({ id: Type.Integer() }),
-        querystring: Type.Object({ category: Type.Optional(Type.Array(Enum(CATEGORIES))) }),
+        querystring: Type.Object({
+          category: Type.Optional(Type.Array(Enum(CATEGORIES))),
+          state: Type.Optional(Enum(["open", "resolved"] as const)),
+          cursor: Type.Optional(Type.Integer()),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+        }),
       },
     },
     async (req) => {
@@ -134,9 +167,17 @@ export async function reconciliationRoutes(app: App, { ctx }: { ctx: FlowContext
           id: req.params.id,
         });
       const { shops } = principal(req);
-      const items = await runItems(ctx.db, run.id, req.query.category, shops);
+      const { category, state, cursor, limit } = req.query;
+      const { items, nextCursor } = await runItems(ctx.db, run.id, {
+        categories: category,
+        shops,
+        state,
+        cursor,
+        limit,
+      });
       const share = shops ? { shops, of: (await runShares(ctx.db, [run.id], shops)).get(run.id) } : undefined;
-      return { ...runJson(run, share), items: items.map(itemJson) };
+      const resolved = (await resolvedProblems(ctx.db, [run.id], shops)).get(run.id) ?? 0;
+      return { ...runJson(run, resolved, share), items: items.map(itemJson), nextCursor: nextCursor ?? null };
     },
   );
 
@@ -161,12 +202,55 @@ export async function reconciliationRoutes(app: App, { ctx }: { ctx: FlowContext
         { channel: req.query.channel, date: req.query.date, ...(file ? { file } : {}) },
       );
       const run = await findRun(ctx.db, r.runId);
-      const items = await runItems(
-        ctx.db,
-        r.runId,
-        CATEGORIES.filter((c) => c !== "matched"),
-      );
-      return reply.status(201).send({ ...runJson(run as Run), items: items.map(itemJson) });
+      const { items } = await runItems(ctx.db, r.runId, {
+        categories: CATEGORIES.filter((c) => c !== "matched"),
+      });
+      const resolved = (await resolvedProblems(ctx.db, [r.runId])).get(r.runId) ?? 0;
+      return reply.status(201).send({ ...runJson(run as Run, resolved), items: items.map(itemJson) });
+    },
+  );
+
+  const Problem = {
+    key: Type.String({ minLength: 1, description: "The refund's idempotency key, as the item shows it" }),
+    category: Enum(CATEGORIES),
+  };
+  app.post(
+    "/reconciliations/:id/resolve",
+    {
+      config: { permission: "reconciliations.run", allShops: true },
+      schema: {
+        tags: ["reconciliations"],
+        summary:
+          "Mark a problem item resolved (已处理), saying what was done; it stays resolved when the day is reconciled again and is still the same kind of problem",
+        params: Type.Object({ id: Type.Integer() }),
+        body: Type.Object({ ...Problem, note: Type.String({ maxLength: 2000 }) }),
+      },
+    },
+    async (req) => {
+      return resolveProblem(ctx, actorOf(principal(req)), {
+        runId: req.params.id,
+        ...req.body,
+      });
+    },
+  );
+
+  app.post(
+    "/reconciliations/:id/reopen",
+    {
+      config: { permission: "reconciliations.run", allShops: true },
+      schema: {
+        tags: ["reconciliations"],
+        summary: "Take back a problem's resolution: it is open again (the audit log keeps what it said)",
+        params: Type.Object({ id: Type.Integer() }),
+        body: Type.Object(Problem),
+      },
+    },
+    async (req, reply) => {
+      await reopenProblem(ctx, actorOf(principal(req)), {
+        runId: req.params.id,
+        ...req.body,
+      });
+      return reply.status(204).send();
     },
   );
 }

@@ -630,6 +630,23 @@ export const en: Messages = {
       "Report by day or by month, not both",
     ],
     RECONCILIATION_NOT_FOUND: ["No reconciliation {id}", "No such reconciliation"],
+    RECONCILIATION_ITEM_NOT_FOUND: [
+      "This reconciliation has no such problem for {key} (any longer); reload the report",
+      "No such reconciliation item; reload the report",
+    ],
+    RECONCILIATION_ITEM_NOT_A_PROBLEM: [
+      "{key} matched: there is no problem to resolve",
+      "This item is not a problem: there is nothing to resolve",
+    ],
+    RECONCILIATION_ITEM_ALREADY_RESOLVED: [
+      "{by} marked this problem resolved already ({at})",
+      "This problem was marked resolved already",
+    ],
+    RECONCILIATION_ITEM_NOT_RESOLVED: [
+      "{key} is not marked resolved; reload the report",
+      "This problem is not marked resolved",
+    ],
+    RESOLUTION_NOTE_REQUIRED: "Say what was done about the problem (a note is required)",
     RECONCILIATION_CHANNEL_NOT_CONFIGURED: [
       "{channel} is not configured to fetch bills; upload the bill file instead",
       "This channel is not configured to fetch bills; upload the bill file instead",

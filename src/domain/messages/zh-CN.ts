@@ -562,6 +562,14 @@ export const zhCN: Messages = {
       "报表只能按日或按月汇总，不能同时两者",
     ],
     RECONCILIATION_NOT_FOUND: ["对账记录 {id} 不存在", "对账记录不存在"],
+    RECONCILIATION_ITEM_NOT_FOUND: [
+      "该对账报告中（已）没有 {key} 的这个问题，请刷新报告",
+      "对账明细不存在，请刷新报告",
+    ],
+    RECONCILIATION_ITEM_NOT_A_PROBLEM: ["{key} 双方一致，没有需要处理的问题", "该明细不是问题，无需处理"],
+    RECONCILIATION_ITEM_ALREADY_RESOLVED: ["{by} 已将该问题标记为已处理（{at}）", "该问题已被标记为已处理"],
+    RECONCILIATION_ITEM_NOT_RESOLVED: ["{key} 未标记为已处理，请刷新报告", "该问题未标记为已处理"],
+    RESOLUTION_NOTE_REQUIRED: "请填写处理说明",
     RECONCILIATION_CHANNEL_NOT_CONFIGURED: [
       "{channel}未配置自动下载对账单，请上传账单文件",
       "该渠道未配置自动下载对账单，请上传账单文件",

@@ -667,9 +667,9 @@ export type paths = {
     get: {
       parameters: {
         query?: {
-          action?: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "settings.rules_activation" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.request_activation" | "rules.activate" | "rules.suggestion.dismiss" | "token.create" | "token.revoke" | "user.create" | "user.update";
+          action?: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "settings.rules_activation" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.request_activation" | "rules.activate" | "rules.suggestion.dismiss" | "token.create" | "token.revoke" | "user.create" | "user.update" | "reconciliation.resolve" | "reconciliation.reopen";
           /** @description What kind of thing changed: the actions whose names start with it and a dot */
-          object?: "shop" | "settings" | "policies" | "rules" | "token" | "user";
+          object?: "shop" | "settings" | "policies" | "rules" | "token" | "user" | "reconciliation";
           /** @description Which one: a shop id, a rule version, a token id… */
           subject?: string;
           /** @description e.g. "user:alice" */
@@ -690,7 +690,7 @@ export type paths = {
             "application/json": {
               items: ({
                   /** @enum {string} */
-                  action: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "settings.rules_activation" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.request_activation" | "rules.activate" | "rules.suggestion.dismiss" | "token.create" | "token.revoke" | "user.create" | "user.update";
+                  action: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "settings.rules_activation" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.request_activation" | "rules.activate" | "rules.suggestion.dismiss" | "token.create" | "token.revoke" | "user.create" | "user.update" | "reconciliation.resolve" | "reconciliation.reopen";
                   actor: string;
                   actorTokenId: number | null;
                   /** @description … and after */
@@ -5714,11 +5714,14 @@ export type paths = {
     };
   };
   "/api/v1/reconciliations/{id}": {
-    /** One report with its items (all, or some categories) */
+    /** One report with its items (all, or some categories; open or resolved problems only), a page at a time with `limit` */
     get: {
       parameters: {
         query?: {
           category?: ("matched" | "missing_on_our_side" | "missing_on_channel" | "amount_mismatch" | "status_mismatch" | "awaiting_next_bill")[];
+          state?: "open" | "resolved";
+          cursor?: number;
+          limit?: number;
         };
         path: {
           id: number;
@@ -5760,6 +5763,59 @@ export type paths = {
           content: {
             "application/problem+json": components["schemas"]["Problem"];
           };
+        };
+      };
+    };
+  };
+  "/api/v1/reconciliations/{id}/reopen": {
+    /** Take back a problem's resolution: it is open again (the audit log keeps what it said) */
+    post: {
+      parameters: {
+        path: {
+          id: number;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @enum {string} */
+            category: "matched" | "missing_on_our_side" | "missing_on_channel" | "amount_mismatch" | "status_mismatch" | "awaiting_next_bill";
+            /** @description The refund's idempotency key, as the item shows it */
+            key: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: never;
+        };
+      };
+    };
+  };
+  "/api/v1/reconciliations/{id}/resolve": {
+    /** Mark a problem item resolved (已处理), saying what was done; it stays resolved when the day is reconciled again and is still the same kind of problem */
+    post: {
+      parameters: {
+        path: {
+          id: number;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @enum {string} */
+            category: "matched" | "missing_on_our_side" | "missing_on_channel" | "amount_mismatch" | "status_mismatch" | "awaiting_next_bill";
+            /** @description The refund's idempotency key, as the item shows it */
+            key: string;
+            note: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: never;
         };
       };
     };
