@@ -40,6 +40,7 @@ import {
   Recommendation,
   Reconciliation,
   ReconciliationReport,
+  ReconciliationResolution,
   RefundAttempt,
   Reported,
   ReturnAddress,
@@ -1502,6 +1503,14 @@ export const OPERATIONS: Record<string, Declared> = {
   "POST /reconciliations": {
     ok: { 201: json("Reconciled: the report with its problem items", ref(ReconciliationReport)) },
     errors: [409, 422, 502],
+  },
+  "POST /reconciliations/:id/resolve": {
+    ok: { 200: json("Marked resolved", ref(ReconciliationResolution)) },
+    errors: [404, 409, 422],
+  },
+  "POST /reconciliations/:id/reopen": {
+    ok: { 204: none("Open again") },
+    errors: [404, 409],
   },
 
   // Imports

@@ -609,6 +609,8 @@ const runHead = {
   billRows: Nullable(Int),
   counts: Dict(Int, "Items by category"),
   problems: Int,
+  openProblems: Type.Integer({ description: "Problems not marked resolved yet (待处理)" }),
+  resolvedProblems: Type.Integer({ description: "Problems marked resolved (已处理)" }),
   awaiting: Int,
   ignored: Nullable(Int),
   currency: Str,
@@ -621,6 +623,15 @@ const runHead = {
 export const Reconciliation = Obj(runHead, {
   $id: "Reconciliation",
   description: "A channel's refund bill for one day compared with our refunds",
+});
+const resolutionFields = {
+  note: Type.String({ description: "What was done about the problem" }),
+  by: Type.String({ description: "Who marked it resolved" }),
+  at: Time,
+};
+export const ReconciliationResolution = Obj(resolutionFields, {
+  $id: "ReconciliationResolution",
+  description: "A reconciliation problem marked resolved (已处理): by whom, when, what was done",
 });
 export const ReconciliationItem = Obj(
   {
@@ -638,11 +649,29 @@ export const ReconciliationItem = Obj(
     billLine: Nullable(Int),
     /** What was found (amounts differ, which bills it was looked for on…), in Chinese and English. */
     note: Nullable(Text),
+    resolution: Nullable(ref(ReconciliationResolution)),
+    earlierResolution: Nullable(
+      Obj(
+        {
+          ...resolutionFields,
+          category: Enum(RECONCILIATION_CATEGORIES),
+          date: Day,
+        },
+        {
+          description:
+            "The last resolution of the same refund that does not apply to this item: this day's report when the problem has become another kind since, or another day's report",
+        },
+      ),
+    ),
   },
   { $id: "ReconciliationItem", description: "One refund as we and the bill see it" },
 );
 export const ReconciliationReport = Obj(
-  { ...runHead, items: Type.Array(ref(ReconciliationItem)) },
+  {
+    ...runHead,
+    items: Type.Array(ref(ReconciliationItem)),
+    nextCursor: Nullable(Type.Integer({ description: "With `limit`: the next page's cursor" })),
+  },
   { $id: "ReconciliationReport" },
 );
 
@@ -725,6 +754,7 @@ export const SHARED_SCHEMAS: object[] = [
   ImportJob,
   Reconciliation,
   ReconciliationItem,
+  ReconciliationResolution,
   ReconciliationReport,
   Warehouse,
   ReviewSettings,

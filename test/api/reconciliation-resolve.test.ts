@@ -76,6 +76,7 @@ function reconcileDay(date: string, items: ReconciliationItem[]) {
       counts,
       problems: items.length - counts.matched - counts.awaiting_next_bill,
       ignored: 0,
+      billRows: items.length,
       billSucceededTotal: 0,
       ourSucceededTotal: 0,
       currency: "CNY",
@@ -87,12 +88,7 @@ function reconcileDay(date: string, items: ReconciliationItem[]) {
 }
 
 const auditOf = (action: string) =>
-  env.ctx.db
-    .selectFrom("audit_log")
-    .selectAll()
-    .where("action", "=", action)
-    .orderBy("id")
-    .execute();
+  env.ctx.db.selectFrom("audit_log").selectAll().where("action", "=", action).orderBy("id").execute();
 
 describe("resolving reconciliation problems", () => {
   let runId = 0;

@@ -60,6 +60,8 @@ async function refunded(
 let transfer: Scene;
 let declined: Scene;
 let paid: Scene;
+/** The report the reconciliation test made, for the test that resolves its problems. */
+let reportPath = "";
 
 /**
  * The refunds finance works on. From here the flows' clock runs on with the browser's, and bank transfers
@@ -216,7 +218,7 @@ describe("finance", () => {
 
     // The report: two problems, the amount that differs and the refund we do not have.
     await page.waitForURL(/\/finance\/reconciliations\/\d+/);
-    const reportPath = new URL(page.url()).pathname;
+    reportPath = new URL(page.url()).pathname;
     const mismatch = page.locator(`tr[data-key="${paid.key}"]`);
     await mismatch.waitFor();
     expect(await mismatch.getAttribute("data-category")).toBe("amount_mismatch");
@@ -255,6 +257,79 @@ describe("finance", () => {
     );
     await expectNoAxeViolations(en);
     await shot(en, "finance-reconciliation-problem-en");
+  });
+
+  it("marks a reconciliation problem resolved with a note, counts it, and filters to what is still open", async () => {
+    expect(reportPath).toMatch(/\/finance\/reconciliations\/\d+/);
+    const page = await open(reportPath);
+    const byHand = page.locator("tr[data-key='RF-BY-HAND-1']");
+    await byHand.waitFor();
+    expect(await byHand.getByTestId("state").textContent()).toBe("待处理");
+    await byHand.getByTestId("item-link").click();
+    const resolution = page.getByTestId("resolution");
+    await resolution.waitFor();
+
+    // No note, no resolution: the field says what is missing and nothing is sent.
+    await resolution.getByRole("button", { name: "标记为已处理" }).click();
+    await resolution.getByText("请填写处理说明").waitFor();
+    await expectNoAxeViolations(page);
+    await shot(page, "finance-resolve-note-required-zh");
+
+    const note = "已在微信支付商户平台手工退款，退款单号 50300001012026110100000002";
+    await resolution.getByLabel("处理说明").fill(note);
+    await resolution.getByRole("button", { name: "标记为已处理" }).click();
+    // The drawer stays on the problem and says who resolved it and how.
+    await expect.poll(() => resolution.getAttribute("data-resolved")).toBe("true");
+    expect(await resolution.getByTestId("resolution-note").textContent()).toBe(note);
+    await expect.poll(() => resolution.textContent()).toContain("qian.finance");
+    await expectNoAxeViolations(page);
+    await shot(page, "finance-resolved-problem-zh");
+
+    // Counted as resolved; the open filter (the default) shows only the amount still to look at.
+    await page.locator(".ant-drawer-close").first().click();
+    await expect.poll(() => page.getByTestId("resolved-count").textContent()).toContain("1");
+    expect(await page.getByTestId("open-count").textContent()).toContain("1");
+    await expect.poll(() => page.locator("tbody tr[data-key]").count()).toBe(1);
+    expect(await page.locator("tbody tr[data-key]").getAttribute("data-key")).toBe(paid.key);
+    await page.locator(".ant-segmented-item", { hasText: "已处理" }).click();
+    await expect.poll(() => page.locator("tbody tr[data-key]").count()).toBe(1);
+    const resolved = page.locator("tr[data-key='RF-BY-HAND-1']");
+    expect(await resolved.getAttribute("data-resolved")).toBe("true");
+    expect(await resolved.getByTestId("state").textContent()).toBe("已处理");
+    await expectNoAxeViolations(page);
+    await shot(page, "finance-reconciliation-resolved-filter-zh");
+    await page.locator(".ant-segmented-item", { hasText: "待处理" }).click();
+    await expect.poll(() => page.locator("tbody tr[data-key]").count()).toBe(1);
+    await shot(page, "finance-reconciliation-open-filter-zh");
+
+    // The list shows the day still has an open problem.
+    await page.getByRole("button", { name: "返回对账列表" }).click();
+    await expect.poll(() => page.getByTestId("open-problems").first().textContent()).toBe("1 / 2 待处理");
+    await expectNoAxeViolations(page);
+    await shot(page, "finance-reconciliations-open-zh");
+
+    // The API agrees, and the last problem resolved in English makes the day read as all settled.
+    const id = Number(reportPath.split("/").at(-1));
+    const report = await api("GET", `/reconciliations/${id}?state=resolved`);
+    expect(report).toMatchObject({ openProblems: 1, resolvedProblems: 1 });
+    expect(report.items[0].resolution).toMatchObject({ note, by: "qian.finance" });
+    const en = await open(`${reportPath}?item=${encodeURIComponent(paid.key)}`, "en");
+    const enResolution = en.getByTestId("resolution");
+    await enResolution
+      .getByLabel("What was done")
+      .fill("Clawed back 1.00 from the customer, case note added");
+    await enResolution.getByRole("button", { name: "Mark resolved" }).click();
+    await expect.poll(() => enResolution.getAttribute("data-resolved")).toBe("true");
+    await en.locator(".ant-drawer-close").first().click();
+    await en.getByTestId("all-settled").waitFor();
+    expect(await en.getByTestId("all-settled").textContent()).toBe("All settled");
+    await expect.poll(() => en.locator("tbody tr[data-key]").count()).toBe(0);
+    await expectNoAxeViolations(en);
+    await shot(en, "finance-reconciliation-settled-en");
+    await en.getByRole("button", { name: "Back to reconciliations" }).click();
+    await expect.poll(() => en.getByTestId("open-problems").first().textContent()).toBe("All settled");
+    await expectNoAxeViolations(en);
+    await shot(en, "finance-reconciliations-settled-en");
   });
 });
 

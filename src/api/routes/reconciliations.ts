@@ -206,7 +206,9 @@ export async function reconciliationRoutes(app: App, { ctx }: { ctx: FlowContext
         categories: CATEGORIES.filter((c) => c !== "matched"),
       });
       const resolved = (await resolvedProblems(ctx.db, [r.runId])).get(r.runId) ?? 0;
-      return reply.status(201).send({ ...runJson(run as Run, resolved), items: items.map(itemJson) });
+      return reply
+        .status(201)
+        .send({ ...runJson(run as Run, resolved), items: items.map(itemJson), nextCursor: null });
     },
   );
 

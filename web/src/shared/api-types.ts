@@ -5786,9 +5786,57 @@ export type paths = {
         };
       };
       responses: {
-        /** @description Default Response */
-        200: {
+        /** @description Open again */
+        204: {
           content: never;
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description In conflict with the current state (INVALID_TRANSITION, VERSION_CONFLICT, …): reload and decide again */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
         };
       };
     };
@@ -5813,9 +5861,65 @@ export type paths = {
         };
       };
       responses: {
-        /** @description Default Response */
+        /** @description Marked resolved */
         200: {
-          content: never;
+          content: {
+            "application/json": components["schemas"]["ReconciliationResolution"];
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description In conflict with the current state (INVALID_TRANSITION, VERSION_CONFLICT, …): reload and decide again */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
         };
       };
     };
@@ -10589,11 +10693,15 @@ export type components = {
       date: string;
       id: number;
       ignored: number | null;
+      /** @description Problems not marked resolved yet (待处理) */
+      openProblems: number;
       ourSucceededTotal: components["schemas"]["Amount"];
       problems: number;
       /** Format: date-time */
       reconciledAt: string;
       reconciledBy: string;
+      /** @description Problems marked resolved (已处理) */
+      resolvedProblems: number;
       /** @description How many times the day was reconciled */
       runs: number;
       /** @description For a token limited to some shops: the counts and totals are theirs */
@@ -10617,11 +10725,25 @@ export type components = {
       category: "matched" | "missing_on_our_side" | "missing_on_channel" | "amount_mismatch" | "status_mismatch" | "awaiting_next_bill";
       channelRefundId: string | null;
       currency: string;
+      /** @description The last resolution of the same refund that does not apply to this item: this day's report when the problem has become another kind since, or another day's report */
+      earlierResolution: ({
+        /** Format: date-time */
+        at: string;
+        /** @description Who marked it resolved */
+        by: string;
+        /** @enum {string} */
+        category: "matched" | "missing_on_our_side" | "missing_on_channel" | "amount_mismatch" | "status_mismatch" | "awaiting_next_bill";
+        /** @description YYYY-MM-DD */
+        date: string;
+        /** @description What was done about the problem */
+        note: string;
+      }) | null;
       key: string | null;
       note: components["schemas"]["Label"] | null;
       ourAmount: components["schemas"]["Amount"] | null;
       ourStatus: string | null;
       refundId: number | null;
+      resolution: components["schemas"]["ReconciliationResolution"] | null;
     };
     ReconciliationReport: {
       awaiting: number;
@@ -10639,11 +10761,17 @@ export type components = {
       id: number;
       ignored: number | null;
       items: components["schemas"]["ReconciliationItem"][];
+      /** @description With `limit`: the next page's cursor */
+      nextCursor: number | null;
+      /** @description Problems not marked resolved yet (待处理) */
+      openProblems: number;
       ourSucceededTotal: components["schemas"]["Amount"];
       problems: number;
       /** Format: date-time */
       reconciledAt: string;
       reconciledBy: string;
+      /** @description Problems marked resolved (已处理) */
+      resolvedProblems: number;
       /** @description How many times the day was reconciled */
       runs: number;
       /** @description For a token limited to some shops: the counts and totals are theirs */
@@ -10653,6 +10781,15 @@ export type components = {
        * @enum {string}
        */
       source: "channel" | "upload";
+    };
+    /** @description A reconciliation problem marked resolved (已处理): by whom, when, what was done */
+    ReconciliationResolution: {
+      /** Format: date-time */
+      at: string;
+      /** @description Who marked it resolved */
+      by: string;
+      /** @description What was done about the problem */
+      note: string;
     };
     /** @description The money leg of a case, in the case's currency */
     Refund: {

@@ -26,6 +26,7 @@ import { useScreenText } from "../../../shared/i18n.ts";
 import { keys } from "../../../shared/keys.ts";
 import { formatMoney } from "../../../shared/money.ts";
 import { useCan } from "../../../shared/session.ts";
+import { ToneTag } from "../../../shared/tone.tsx";
 import { useCodes } from "../../cases/[id]/text.ts";
 import { LoadProblem } from "../load-problem.tsx";
 import { FinanceHeader } from "../tabs.tsx";
@@ -86,9 +87,31 @@ export default function Reconciliations() {
       align: "right",
       render: (_, r) =>
         r.problems > 0 ? (
-          <Badge count={r.problems} color="#a8071a" overflowCount={9999} data-testid="problems" />
+          <Badge
+            count={r.problems}
+            color={r.openProblems > 0 ? "#a8071a" : "#595959"}
+            overflowCount={9999}
+            data-testid="problems"
+          />
         ) : (
           <span data-testid="problems">0</span>
+        ),
+    },
+    {
+      // 待处理: what is left to deal with stands out; a day whose problems are all resolved reads as settled.
+      title: t("openProblems"),
+      key: "open",
+      render: (_, r) =>
+        r.openProblems > 0 ? (
+          <ToneTag tone="red" testId="open-problems">
+            {t("openOf", { open: r.openProblems, problems: r.problems })}
+          </ToneTag>
+        ) : r.problems > 0 ? (
+          <ToneTag tone="green" testId="open-problems">
+            {t("allSettled")}
+          </ToneTag>
+        ) : (
+          <span data-testid="open-problems">—</span>
         ),
     },
     { title: t("awaiting"), key: "awaiting", align: "right", render: (_, r) => r.awaiting },
@@ -165,11 +188,12 @@ export default function Reconciliations() {
         onRow={(r) =>
           ({
             "data-run": r.id,
+            "data-open": r.openProblems,
             onClick: () => open(r),
             style: { cursor: "pointer" },
           }) as HTMLAttributes<HTMLElement>
         }
-        scroll={{ x: 1100 }}
+        scroll={{ x: 1200 }}
         pagination={false}
       />
       <Space style={{ marginTop: 12 }}>

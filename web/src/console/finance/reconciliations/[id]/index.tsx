@@ -1,5 +1,5 @@
 import { ArrowLeftOutlined, ReloadOutlined } from "@ant-design/icons";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   Alert,
   App,
@@ -7,6 +7,8 @@ import {
   Card,
   Descriptions,
   Drawer,
+  Form,
+  Input,
   Result,
   Segmented,
   Space,
@@ -17,7 +19,7 @@ import {
 } from "antd";
 import dayjs from "dayjs";
 import type { TFunction } from "i18next";
-import type { HTMLAttributes } from "react";
+import { type HTMLAttributes, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api, call, isApiError } from "../../../../shared/api.ts";
 import { label, useScreenText } from "../../../../shared/i18n.ts";
@@ -40,7 +42,20 @@ const TONE: Record<string, Tone> = {
   awaiting_next_bill: "blue",
 };
 
-/** One channel's day: the summary, its items (problems first), and what to do about each. */
+const PAGE = 50;
+
+/** What the items list shows: a state of the problems, a category, or everything; each paged on the server. */
+function itemQuery(show: string) {
+  if (show === "open" || show === "resolved") return { state: show } as const;
+  if (show === "problems") return { category: [...PROBLEM_CATEGORIES] };
+  if (show === "all") return {};
+  return { category: [show as (typeof CATEGORIES)[number]] };
+}
+
+/**
+ * One channel's day: the summary (open and resolved problems counted), its items a page at a time (the
+ * open problems first), and what to do about each — down to marking it resolved with what was done.
+ */
 export default function ReconciliationReport() {
   const { t } = useScreenText("reconciliations", TEXT);
   const id = Number(useParams().id);
@@ -49,21 +64,35 @@ export default function ReconciliationReport() {
   const can = useCan();
   const code = useCodes();
   const [params, setParams] = useSearchParams();
-  const show = params.get("show") ?? "problems";
+  const show = params.get("show") ?? "open";
   const openKey = params.get("item");
+  // The cursors of the pages seen so far (the server pages items by their number in the report).
+  const [cursors, setCursors] = useState<(number | undefined)[]>([undefined]);
+  // The item whose drawer is open, as last seen: it stays open when resolving moves it off the page.
+  const [pinned, setPinned] = useState<Item | null>(null);
+  const query = {
+    ...itemQuery(show),
+    ...(cursors.at(-1) !== undefined ? { cursor: cursors.at(-1) } : {}),
+    limit: PAGE,
+  };
   const report = useQuery({
-    queryKey: keys.reconciliation(id),
-    queryFn: () => call(api.GET("/api/v1/reconciliations/{id}", { params: { path: { id } } })),
+    queryKey: [...keys.reconciliation(id), query],
+    queryFn: () => call(api.GET("/api/v1/reconciliations/{id}", { params: { path: { id }, query } })),
     enabled: Number.isInteger(id) && id > 0,
+    placeholderData: keepPreviousData,
   });
   const rerun = useReconcile((r) => {
     void message.success(t("report.rerunDone", { problems: r.problems }));
     if (r.id !== id) navigate(`/finance/reconciliations/${r.id}`);
   });
-  const setShow = (v: string) => setParams({ show: v }, { replace: true });
-  const openItem = (key: string | null) => {
+  const setShow = (v: string) => {
+    setCursors([undefined]);
+    setParams({ show: v }, { replace: true });
+  };
+  const openItem = (item: Item | null) => {
+    setPinned(item);
     const p = new URLSearchParams(params);
-    if (key) p.set("item", key);
+    if (item) p.set("item", item.key ?? "");
     else p.delete("item");
     setParams(p, { replace: true });
   };
@@ -86,17 +115,12 @@ export default function ReconciliationReport() {
     );
   const r = report.data;
   const channelName = r ? code("tender", r.channel) : "";
-  const items = (r?.items ?? []).filter((i) =>
-    show === "all"
-      ? true
-      : show === "problems"
-        ? (PROBLEM_CATEGORIES as readonly string[]).includes(i.category)
-        : i.category === show,
-  );
-  const selected =
-    r?.items.find(
-      (i) => i.key === openKey && (PROBLEM_CATEGORIES as readonly string[]).includes(i.category),
-    ) ?? r?.items.find((i) => i.key === openKey);
+  const items = r?.items ?? [];
+  const isProblem = (i: Item) => (PROBLEM_CATEGORIES as readonly string[]).includes(i.category);
+  const onPage =
+    items.find((i) => i.key === openKey && (pinned ? i.category === pinned.category : isProblem(i))) ??
+    items.find((i) => i.key === openKey);
+  const selected = onPage ?? (pinned && pinned.key === openKey ? pinned : undefined);
   const money = (amount: string | null, currency: string) =>
     amount === null ? t("item.none") : formatMoney({ amount, currency });
 
@@ -115,10 +139,26 @@ export default function ReconciliationReport() {
       key: "key",
       width: 240,
       render: (_, i) => (
-        <Typography.Link onClick={() => openItem(i.key)} data-testid="item-link">
+        <Typography.Link onClick={() => openItem(i)} data-testid="item-link">
           {i.key}
         </Typography.Link>
       ),
+    },
+    {
+      title: t("item.state"),
+      key: "state",
+      render: (_, i) =>
+        i.resolution ? (
+          <ToneTag tone="green" testId="state" title={i.resolution.note}>
+            {t("item.resolved")}
+          </ToneTag>
+        ) : isProblem(i) ? (
+          <ToneTag tone="red" testId="state">
+            {t("item.open")}
+          </ToneTag>
+        ) : (
+          t("item.none")
+        ),
     },
     {
       title: t("item.case"),
@@ -217,14 +257,29 @@ export default function ReconciliationReport() {
               {t("report.title", { channel: channelName, date: r.date })}
             </h2>
           }
+          extra={
+            r.problems > 0 && r.openProblems === 0 ? (
+              <ToneTag tone="green" testId="all-settled">
+                {t("allSettled")}
+              </ToneTag>
+            ) : undefined
+          }
           style={{ marginBottom: 12 }}
         >
           <Space size={32} wrap>
             <Statistic title={t("matched")} value={r.counts.matched ?? 0} />
+            <Statistic title={t("problems")} value={r.problems} />
             <Statistic
-              title={t("problems")}
-              value={r.problems}
-              styles={{ content: { color: r.problems ? "#a8071a" : undefined } }}
+              title={t("openProblems")}
+              value={r.openProblems}
+              styles={{ content: { color: r.openProblems ? "#a8071a" : undefined } }}
+              data-testid="open-count"
+            />
+            <Statistic
+              title={t("resolvedProblems")}
+              value={r.resolvedProblems}
+              styles={{ content: { color: r.resolvedProblems ? "#237804" : undefined } }}
+              data-testid="resolved-count"
             />
             <Statistic title={t("awaiting")} value={r.awaiting} />
             <Statistic
@@ -254,6 +309,8 @@ export default function ReconciliationReport() {
           onChange={(v) => setShow(String(v))}
           style={{ marginBottom: 12 }}
           options={[
+            { value: "open", label: `${t("report.showOpen")} (${r?.openProblems ?? 0})` },
+            { value: "resolved", label: `${t("report.showResolved")} (${r?.resolvedProblems ?? 0})` },
             { value: "problems", label: `${t("report.showProblems")} (${r?.problems ?? 0})` },
             ...CATEGORIES.filter((c) => (r?.counts[c] ?? 0) > 0).map((c) => ({
               value: c,
@@ -273,29 +330,52 @@ export default function ReconciliationReport() {
             ({
               "data-key": i.key,
               "data-category": i.category,
-              onClick: () => openItem(i.key),
+              "data-resolved": i.resolution ? "true" : "false",
+              onClick: () => openItem(i),
               style: { cursor: "pointer" },
             }) as HTMLAttributes<HTMLElement>
           }
-          scroll={{ x: 1000 }}
-          pagination={{ pageSize: 50, hideOnSinglePage: true }}
+          scroll={{ x: 1100 }}
+          pagination={false}
         />
+        {(cursors.length > 1 || r?.nextCursor) && (
+          <Space style={{ marginTop: 12 }}>
+            <Button disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
+              {t("report.previous")}
+            </Button>
+            <Button
+              disabled={!r?.nextCursor}
+              onClick={() => setCursors([...cursors, r?.nextCursor ?? undefined])}
+            >
+              {t("report.next")}
+            </Button>
+          </Space>
+        )}
       </Card>
       <Drawer
         open={Boolean(selected)}
         onClose={() => openItem(null)}
         size="large"
-        title={selected ? t("item.detail", { key: selected.key }) : ""}
+        // While it closes the item is gone: the dialog keeps a name all the same.
+        title={selected ? t("item.detail", { key: selected.key }) : t("report.items")}
         destroyOnHidden
       >
-        {selected && r && <ItemDetail t={t} item={selected} report={r} />}
+        {selected && r && <ItemDetail t={t} item={selected} report={r} onChange={setPinned} />}
       </Drawer>
     </section>
   );
 }
 
 /** A problem item: both sides' view of it, what to do about it, and the ways to do it from here. */
-function ItemDetail({ t, item, report }: { t: TFunction; item: Item; report: Report }) {
+/** An item's drawer: `onChange` keeps it showing the item as changed here (resolved, reopened). */
+interface ItemProps {
+  t: TFunction;
+  item: Item;
+  report: Report;
+  onChange: (item: Item) => void;
+}
+
+function ItemDetail({ t, item, report, onChange }: ItemProps) {
   const can = useCan();
   const code = useCodes();
   const navigate = useNavigate();
@@ -374,9 +454,135 @@ function ItemDetail({ t, item, report }: { t: TFunction; item: Item; report: Rep
           </Button>
         )}
       </Space>
+      {(PROBLEM_CATEGORIES as readonly string[]).includes(item.category) && (
+        <Resolution t={t} item={item} report={report} onChange={onChange} />
+      )}
       <Typography.Paragraph type="secondary" style={{ marginTop: 16 }}>
         {report.date} · {code("tender", report.channel)}
       </Typography.Paragraph>
     </div>
+  );
+}
+
+const when = (at: string) => dayjs(at).format("YYYY-MM-DD HH:mm");
+
+/**
+ * 处理结果: a problem marked resolved says by whom, when and what was done, and can be reopened; an open
+ * one takes the note of what was done. A resolution seen on this refund before (another day's report, or
+ * this one when the problem was of another kind) is shown for reference.
+ */
+function Resolution({ t, item, report, onChange }: ItemProps) {
+  const can = useCan();
+  const client = useQueryClient();
+  const { modal, message } = App.useApp();
+  const [form] = Form.useForm<{ note: string }>();
+  const problem = { key: item.key ?? "", category: item.category };
+  const path = { params: { path: { id: report.id } } };
+  // Reports are not announced on the live stream: this screen's reports and the list are refreshed here.
+  const refresh = () => {
+    void client.invalidateQueries({ queryKey: keys.reconciliation(report.id) });
+    void client.invalidateQueries({ queryKey: keys.reconciliations() });
+  };
+  const resolve = useMutation({
+    mutationFn: (note: string) =>
+      call(api.POST("/api/v1/reconciliations/{id}/resolve", { ...path, body: { ...problem, note } })),
+    onSuccess: (r) => {
+      void message.success(t("item.resolveDone"));
+      onChange({ ...item, resolution: { ...r, by: r.by.replace(/^\w+:/, "") } });
+      refresh();
+    },
+    onSettled: refresh,
+  });
+  const reopen = useMutation({
+    mutationFn: () => call(api.POST("/api/v1/reconciliations/{id}/reopen", { ...path, body: problem })),
+    onSuccess: () => {
+      void message.success(t("item.reopenDone"));
+      onChange({ ...item, resolution: null });
+      refresh();
+    },
+    onSettled: refresh,
+  });
+  const failed = resolve.error ?? reopen.error;
+  const earlier = item.earlierResolution;
+  return (
+    <Card
+      size="small"
+      style={{ marginTop: 16 }}
+      title={<h3 style={{ fontSize: 14, margin: 0 }}>{t("item.resolveTitle")}</h3>}
+      data-testid="resolution"
+      data-resolved={item.resolution ? "true" : "false"}
+    >
+      {earlier && !item.resolution && (
+        <Alert
+          type="info"
+          showIcon
+          style={{ marginBottom: 12 }}
+          title={t("item.earlier", {
+            by: earlier.by,
+            at: when(earlier.at),
+            date: earlier.date,
+            category: t(`categories.${earlier.category}`, { defaultValue: earlier.category }),
+          })}
+          description={<span data-testid="earlier-note">{earlier.note}</span>}
+        />
+      )}
+      {item.resolution ? (
+        <>
+          <Alert
+            type="success"
+            showIcon
+            title={t("item.resolvedBy", { by: item.resolution.by, at: when(item.resolution.at) })}
+            description={<span data-testid="resolution-note">{item.resolution.note}</span>}
+          />
+          {can("reconciliations.run") && (
+            <Button
+              style={{ marginTop: 12 }}
+              loading={reopen.isPending}
+              onClick={() =>
+                modal.confirm({
+                  title: t("item.reopenTitle"),
+                  content: t("item.reopenBody"),
+                  okText: t("item.reopen"),
+                  cancelText: t("common:actions.cancel"),
+                  onOk: () => reopen.mutateAsync().catch(() => undefined),
+                })
+              }
+            >
+              {t("item.reopen")}
+            </Button>
+          )}
+        </>
+      ) : can("reconciliations.run") ? (
+        <Form
+          form={form}
+          layout="vertical"
+          requiredMark={false}
+          onFinish={(v) => resolve.mutate(v.note.trim())}
+        >
+          <Form.Item
+            name="note"
+            label={t("item.resolveNote")}
+            rules={[{ required: true, whitespace: true, message: t("item.resolveNoteRequired") }]}
+          >
+            <Input.TextArea rows={3} maxLength={2000} placeholder={t("item.resolveNotePlaceholder")} />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" loading={resolve.isPending}>
+            {t("item.resolve")}
+          </Button>
+        </Form>
+      ) : (
+        <Typography.Text type="secondary">{t("item.open")}</Typography.Text>
+      )}
+      {failed && (
+        <Alert
+          type="error"
+          showIcon
+          role="alert"
+          style={{ marginTop: 12 }}
+          title={failed.message}
+          data-code={(failed as { code?: string }).code}
+        />
+      )}
+    </Card>
   );
 }
