@@ -1,4 +1,3 @@
-import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOPS, loadDemo } from "../../src/cli/demo.ts";
 import { mulberry32 } from "../../src/cli/random.ts";

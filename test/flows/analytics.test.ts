@@ -1,6 +1,5 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { quantile } from "../../src/domain/analytics.ts";
 import {
   analyticsLag,
   automationRate,
