@@ -1,3 +1,10 @@
+import type { paths } from "../../../shared/api-types.ts";
+
+/** Every action the audit log can hold, as the API names them: each needs its words below. */
+type AuditAction = NonNullable<
+  NonNullable<paths["/api/v1/audit-log"]["get"]["parameters"]["query"]>["action"]
+>;
+
 /** 操作日志: the screen's words, the actions and the fields of what changed, zh-CN and en. */
 export const TEXT = {
   "zh-CN": {
@@ -71,7 +78,9 @@ export const TEXT = {
       "token.revoke": "吊销 API 令牌",
       "user.create": "添加人员",
       "user.update": "修改人员",
-    },
+      "reconciliation.resolve": "处理对账问题",
+      "reconciliation.reopen": "重新打开对账问题",
+    } satisfies Record<AuditAction, string>,
     fields: {
       name: "名称",
       login: "账号",
@@ -165,7 +174,9 @@ export const TEXT = {
       "token.revoke": "Revoked an API token",
       "user.create": "Added a person",
       "user.update": "Changed a person",
-    },
+      "reconciliation.resolve": "Resolved a reconciliation problem",
+      "reconciliation.reopen": "Reopened a reconciliation problem",
+    } satisfies Record<AuditAction, string>,
     fields: {
       name: "Name",
       login: "Login",
