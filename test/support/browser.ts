@@ -103,10 +103,20 @@ export interface AxeViolation {
 
 /** axe-core's serious and critical findings on the page as it is now (WCAG 2.1 A/AA). */
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  // Judge the page at rest: a message fading out mid-transition has no contrast worth checking.
-  await page.evaluate(`Promise.all(document.getAnimations()
-    .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity)
-    .map((a) => a.finished.catch(() => undefined)))`);
+  // Judge the page at rest: a message fading out, or a drawer's mask fading in over the page, has no
+  // contrast worth checking. Ant Design's motions start a frame after their classes go on, so wait until
+  // no element is entering or leaving and no finite animation runs, a couple of frames apart.
+  await page.evaluate(`(async () => {
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    for (let i = 0; i < 50; i++) {
+      await frame();
+      const running = document.getAnimations()
+        .filter((a) => a.playState === "running" && a.effect?.getComputedTiming().iterations !== Infinity);
+      const moving = document.querySelector('[class*="-enter"], [class*="-appear"], [class*="-leave"]');
+      if (running.length === 0 && !moving) return;
+      await Promise.all(running.map((a) => a.finished.catch(() => undefined)));
+    }
+  })()`);
   // Evaluated by the browser's debugger, not as a <script>: the console's CSP rightly refuses inline scripts.
   await page.evaluate(AXE);
   // A string, not a function: this code runs in the page, which the Node-side types do not describe.
