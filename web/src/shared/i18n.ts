@@ -30,6 +30,9 @@ export function setLanguage(lang: Language) {
   return i18n.changeLanguage(lang);
 }
 
+/** The sales channels a shop can be on, as the console names them (common:channels.<code>). */
+export const CHANNEL_CODES = Object.keys(zhCN.channels) as (keyof typeof zhCN.channels)[];
+
 export const currentLanguage = () => i18n.language as Language;
 
 /** A screen's own strings, kept in its folder and registered the first time it renders. */

@@ -100,7 +100,7 @@ function Filters({ state, set }: { state: DashboardState; set: (p: Partial<Dashb
         placeholder={t("allChannels")}
         value={state.channel}
         onChange={(channel?: Channel) => set({ channel })}
-        options={CHANNEL_CODES.map((c) => ({ value: c, label: q(`channels.${c}`) }))}
+        options={CHANNEL_CODES.map((c) => ({ value: c, label: q(`common:channels.${c}`) }))}
         style={{ minWidth: 140 }}
       />
     </search>

@@ -70,7 +70,7 @@ function FilterControls({
     ["reason", REASON_CODES.map((k) => ({ value: k, label: t(`reasons.${k}`) })), 120],
     ["shop", (shops.data?.items ?? []).map((s) => ({ value: s.id, label: s.name })), 120],
     ["source", SOURCE_CODES.map((k) => ({ value: k, label: t(`sources.${k}`) })), 110],
-    ["channel", CHANNEL_CODES.map((k) => ({ value: k, label: t(`channels.${k}`) })), 110],
+    ["channel", CHANNEL_CODES.map((k) => ({ value: k, label: t(`common:channels.${k}`) })), 110],
   ];
   /** "Every state" chosen clears the states; a state chosen after it replaces it. */
   const states = (v: string[]) =>

@@ -133,16 +133,6 @@ const zh = {
     api: "接口",
     import: "导入",
   },
-  channels: {
-    taobao: "淘宝",
-    tmall: "天猫",
-    jd: "京东",
-    pdd: "拼多多",
-    douyin: "抖音",
-    wechat_channels: "微信视频号",
-    shopify: "Shopify",
-    manual: "线下/人工",
-  },
   reasons: {
     changed_mind: "七天无理由",
     quality: "质量问题",
@@ -294,16 +284,6 @@ const en: Strings<typeof zh> = {
     api: "API",
     import: "Import",
   },
-  channels: {
-    taobao: "Taobao",
-    tmall: "Tmall",
-    jd: "JD",
-    pdd: "Pinduoduo",
-    douyin: "Douyin",
-    wechat_channels: "WeChat Channels",
-    shopify: "Shopify",
-    manual: "Offline / manual",
-  },
   reasons: {
     changed_mind: "Changed mind (7-day)",
     quality: "Quality problem",
@@ -324,4 +304,4 @@ export const TEXT = { "zh-CN": zh, en };
 export const CASE_TYPE_CODES = Object.keys(zh.types) as (keyof typeof zh.types)[];
 export const SOURCE_CODES = Object.keys(zh.sources) as (keyof typeof zh.sources)[];
 export const REASON_CODES = Object.keys(zh.reasons) as (keyof typeof zh.reasons)[];
-export const CHANNEL_CODES = Object.keys(zh.channels) as (keyof typeof zh.channels)[];
+export { CHANNEL_CODES } from "../../shared/i18n.ts";

@@ -23,6 +23,16 @@ const en: Strings<typeof zhCN> = {
     policies: "Product policies",
     audit: "Audit log",
   },
+  channels: {
+    taobao: "Taobao",
+    tmall: "Tmall",
+    jd: "JD",
+    pdd: "Pinduoduo",
+    douyin: "Douyin",
+    wechat_channels: "WeChat Channels",
+    shopify: "Shopify",
+    manual: "Offline / manual",
+  },
   header: {
     language: "Language",
     onDuty: "On duty",

@@ -19,6 +19,16 @@ export default {
     policies: "商品售后政策",
     audit: "操作日志",
   },
+  channels: {
+    taobao: "淘宝",
+    tmall: "天猫",
+    jd: "京东",
+    pdd: "拼多多",
+    douyin: "抖音",
+    wechat_channels: "微信视频号",
+    shopify: "Shopify",
+    manual: "线下/人工",
+  },
   header: {
     language: "语言",
     onDuty: "在岗",

@@ -70,7 +70,7 @@ export default function Shops() {
             ),
           },
           { title: t("id"), dataIndex: "id" },
-          { title: t("channel"), dataIndex: "channel", render: (c: string) => t(`channels.${c}`) },
+          { title: t("channel"), dataIndex: "channel", render: (c: string) => t(`common:channels.${c}`) },
           { title: t("connection"), key: "connection", render: (_: unknown, s) => <Connection shop={s} /> },
           {
             title: "",
@@ -109,7 +109,7 @@ export default function Shops() {
             <Input autoComplete="off" />
           </Form.Item>
           <Form.Item name="channel" label={t("channel")} rules={[{ required: true }]}>
-            <Select options={CHANNEL_CODES.map((c) => ({ value: c, label: t(`channels.${c}`) }))} />
+            <Select options={CHANNEL_CODES.map((c) => ({ value: c, label: t(`common:channels.${c}`) }))} />
           </Form.Item>
         </Form>
       </Modal>

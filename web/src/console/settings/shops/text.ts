@@ -13,16 +13,6 @@ const zh = {
   connected: "已连接",
   notConnected: "未连接",
   notSupported: "该渠道无需平台连接",
-  channels: {
-    taobao: "淘宝",
-    tmall: "天猫",
-    jd: "京东",
-    pdd: "拼多多",
-    douyin: "抖音",
-    wechat_channels: "微信视频号",
-    shopify: "Shopify",
-    manual: "线下/人工",
-  },
   back: "返回店铺列表",
   tabs: { connection: "平台连接", sync: "同步状态", address: "退货地址", review: "审核设置" },
   cred: {
@@ -122,16 +112,6 @@ const en: typeof zh = {
   connected: "Connected",
   notConnected: "Not connected",
   notSupported: "No platform to connect",
-  channels: {
-    taobao: "Taobao",
-    tmall: "Tmall",
-    jd: "JD",
-    pdd: "Pinduoduo",
-    douyin: "Douyin",
-    wechat_channels: "WeChat Channels",
-    shopify: "Shopify",
-    manual: "Offline / manual",
-  },
   back: "Back to shops",
   tabs: {
     connection: "Connection",
@@ -226,7 +206,7 @@ const en: typeof zh = {
 };
 
 export const TEXT = { "zh-CN": zh, en };
-export const CHANNEL_CODES = Object.keys(zh.channels) as (keyof typeof zh.channels)[];
+export { CHANNEL_CODES } from "../../../shared/i18n.ts";
 
 /**
  * Why a sync stopped, in words, from the error it recorded ("CODE: detail" or "ErrorName: detail"): the

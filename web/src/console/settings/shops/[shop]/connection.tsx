@@ -78,7 +78,11 @@ export function ConnectionForm({ shop }: { shop: Shop }) {
   const c = conn.data;
   if (!c.supported)
     return (
-      <Alert type="info" showIcon title={t("cred.unsupported", { channel: t(`channels.${shop.channel}`) })} />
+      <Alert
+        type="info"
+        showIcon
+        title={t("cred.unsupported", { channel: t(`common:channels.${shop.channel}`) })}
+      />
     );
   const isSet = (f: string) => c.fields.includes(f);
   const field = (f: string, required: boolean) => (

@@ -36,7 +36,7 @@ export default function ShopSettings() {
         <Typography.Title level={1} id="shop-title" style={{ fontSize: 20, margin: 0 }}>
           {shop.name}
         </Typography.Title>
-        <Tag>{t(`channels.${shop.channel}`)}</Tag>
+        <Tag>{t(`common:channels.${shop.channel}`)}</Tag>
         <Typography.Text type="secondary">{shop.id}</Typography.Text>
       </Space>
       <Tabs
