@@ -132,7 +132,11 @@ describe("the rules screen", () => {
     await expect.poll(() => other.getByTestId("maker-checker").textContent()).toContain("chen.sup");
     expect(await other.getByTestId("maker-checker").textContent()).toContain("提交了启用申请");
     await other.getByTestId("activate").click();
-    await other.locator(".ant-popconfirm .ant-btn-primary").click();
+    // Confirm once the question has finished opening (a click during its zoom-in can be lost), and see it go.
+    const confirm = other.locator(".ant-popconfirm:visible");
+    await expect.poll(() => confirm.getAttribute("class")).not.toMatch(/-enter|-appear/);
+    await confirm.locator(".ant-btn-primary").click();
+    await confirm.waitFor({ state: "hidden" });
     await expect
       .poll(() => other.getByTestId("version-view").locator(".ant-tag").first().textContent())
       .toBe("生效中");
