@@ -44,6 +44,9 @@ export async function newContext(
     baseURL: url,
     locale: opts.language ?? "zh-CN",
     viewport: { width: opts.width ?? 1440, height: opts.height ?? 900 },
+    // Asks for less motion, which the console honours: a click never lands on a dialog still zooming
+    // in (a busy CI machine lost confirming clicks that way), and axe judges the page at rest.
+    reducedMotion: "reduce",
     // A phone as Chromium emulates one: touch events, the mobile viewport, a 3x screen.
     ...(opts.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 3 } : {}),
   });

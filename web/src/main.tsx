@@ -4,7 +4,7 @@ import enUS from "antd/locale/en_US";
 import zhCN from "antd/locale/zh_CN";
 import dayjs from "dayjs";
 import "dayjs/locale/zh-cn";
-import { type ComponentType, StrictMode, useEffect } from "react";
+import { type ComponentType, StrictMode, useEffect, useMemo, useSyncExternalStore } from "react";
 import { createRoot } from "react-dom/client";
 import { useTranslation } from "react-i18next";
 import { createBrowserRouter, Navigate, RouterProvider } from "react-router";
@@ -86,14 +86,23 @@ const THEME = {
   },
 };
 
+/** Whether the person asked their system for less motion (WCAG 2.3.3): then dialogs and menus appear without animating. */
+const lessMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+const subscribeMotion = (changed: () => void) => {
+  lessMotion.addEventListener("change", changed);
+  return () => lessMotion.removeEventListener("change", changed);
+};
+
 function Root() {
   const { i18n } = useTranslation();
   const zh = i18n.language !== "en";
   useEffect(() => {
     dayjs.locale(zh ? "zh-cn" : "en");
   }, [zh]);
+  const reduced = useSyncExternalStore(subscribeMotion, () => lessMotion.matches);
+  const theme = useMemo(() => ({ token: { ...THEME.token, motion: !reduced } }), [reduced]);
   return (
-    <ConfigProvider locale={zh ? zhCN : enUS} theme={THEME} button={{ autoInsertSpace: false }}>
+    <ConfigProvider locale={zh ? zhCN : enUS} theme={theme} button={{ autoInsertSpace: false }}>
       <AntApp>
         <QueryClientProvider client={client}>
           <RouterProvider router={router} />
