@@ -37,6 +37,7 @@ import {
   apiClient,
   backendCpuDelta,
   databaseCalls,
+  postgresWrites,
   describeLag,
   describeScale,
   environment,
@@ -339,6 +340,11 @@ interface PhaseResult {
   /** The service's database round trips and statements per flow, as it counts them (GET /healthz). */
   dbRoundTripsPerFlow: number;
   dbStatementsPerFlow: number;
+  /**
+   * PostgreSQL's own count, the outbox follow-up and pollers included: transactions committed (read-only
+   * ones too), WAL flushes and WAL written, per flow.
+   */
+  postgres?: { commitsPerFlow: number; walSyncsPerFlow: number; walKbPerFlow: number };
   benchCpuMsPerFlow: number;
   otherCores: number;
   machineCores: number;
@@ -361,6 +367,7 @@ async function runType(
   type: FlowType,
   orders: BenchOrder[],
   pgDatabase: string | undefined,
+  pgAdmin?: URL,
 ): Promise<PhaseResult & { warmupOutcomes: FlowOutcome[] }> {
   const warm = orders.slice(0, opts.warmup);
   const measured = orders.slice(opts.warmup);
@@ -374,6 +381,8 @@ async function runType(
 
   const lat = emptyLatencies();
   const outcomes: FlowOutcome[] = new Array(measured.length);
+  const writes = () => (pgAdmin && pgDatabase ? postgresWrites(pgAdmin, pgDatabase) : undefined);
+  const writes0 = await writes();
   const calls0 = await databaseCalls(services);
   const db0 = pgDatabase ? postgresBackendsCpu(pgDatabase) : undefined;
   const split0 = servicesCpu(services);
@@ -394,6 +403,8 @@ async function runType(
   const split2 = servicesCpu(services);
   // Read after the drain: the fold job has had its chance at the phase's last deltas.
   const analytics = await rollupLag(services);
+  await sleep(1100); // the backends report what they committed within a second of going idle
+  const writes1 = await writes();
   // The service's CPU is every process's: API processes and workers.
   const sum = (xs: { user: number; system: number }[], part?: "user" | "system") =>
     xs.reduce((a, x) => a + (part ? x[part] : x.user + x.system), 0);
@@ -437,6 +448,15 @@ async function runType(
     dbCpuMsPerFlow: db0 && db1 ? round(backendCpuDelta(db0, db1) / n, 2) : null,
     dbRoundTripsPerFlow: round((calls1.roundTrips - calls0.roundTrips) / n, 1) ?? 0,
     dbStatementsPerFlow: round((calls1.statements - calls0.statements) / n, 1) ?? 0,
+    ...(writes0 && writes1
+      ? {
+          postgres: {
+            commitsPerFlow: round((writes1.commits - writes0.commits) / n, 1) ?? 0,
+            walSyncsPerFlow: round((writes1.walSyncs - writes0.walSyncs) / n, 1) ?? 0,
+            walKbPerFlow: round((writes1.walBytes - writes0.walBytes) / 1024 / n, 1) ?? 0,
+          },
+        }
+      : {}),
     benchCpuMsPerFlow: round((bench1.user + bench1.system) / 1000 / n, 2) ?? 0,
     // Everything else the machine did meanwhile (other processes, PostgreSQL's own background work):
     // cores' worth, averaged over the phase. Much above 0 means the numbers are disturbed.
@@ -653,6 +673,7 @@ async function runDb(
         type,
         typeOrders,
         pgDatabase,
+        pgAdmin,
       );
       result.phases.push(phase);
       toVerify.push({ orders: typeOrders.slice(0, opts.warmup), outcomes: warmupOutcomes });
@@ -730,6 +751,10 @@ function printPhase(kind: DbKind, p: Omit<PhaseResult, "outcomes">, opts: Option
   lines.push(
     `    database calls    ${p.dbRoundTripsPerFlow.toFixed(1).padStart(8)} round trips/flow, ${p.dbStatementsPerFlow.toFixed(1)} of them statements (the rest BEGIN/COMMIT; the API processes' pollers included${opts.workers ? ", the workers' not counted" : ""})`,
   );
+  if (p.postgres)
+    lines.push(
+      `    commits           ${p.postgres.commitsPerFlow.toFixed(1).padStart(8)} transactions/flow, ${p.postgres.walSyncsPerFlow.toFixed(1)} WAL flushes, ${p.postgres.walKbPerFlow.toFixed(1)} KB of WAL (PostgreSQL's count, the outbox follow-up included)`,
+    );
   if (p.analytics) lines.push(`    analytics         ${describeLag(p.analytics)}`);
   lines.push(
     `    load generator    ${p.benchCpuMsPerFlow.toFixed(2).padStart(8)} ms/flow   (this process, incl. the payment simulator)`,

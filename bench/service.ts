@@ -392,6 +392,27 @@ export function postgresBackendsCpu(database: string): Map<number, number> {
   return out;
 }
 
+/**
+ * What PostgreSQL has committed so far: the database's transactions (read-only ones too) and the
+ * cluster's WAL flushes and bytes — a commit that wrote waits for its flush, the cost that grows with
+ * transactions per flow. Backends report within about a second of going idle; read after a pause.
+ */
+export async function postgresWrites(admin: URL, database: string) {
+  const c = new pg.Client({ connectionString: admin.href });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ commits: string; syncs: string; bytes: string }>(
+      `select (select xact_commit from pg_stat_database where datname = $1) as commits,
+              wal_sync as syncs, wal_bytes as bytes from pg_stat_wal`,
+      [database],
+    );
+    const r = rows[0];
+    return { commits: Number(r?.commits), walSyncs: Number(r?.syncs), walBytes: Number(r?.bytes) };
+  } finally {
+    await c.end();
+  }
+}
+
 /** CPU the backends spent between two samples; a backend that appeared in between started at 0. */
 export function backendCpuDelta(before: Map<number, number>, after: Map<number, number>) {
   let ms = 0;

@@ -109,13 +109,34 @@ async function judge(
   trigger: ReviewTrigger,
   read?: ReviewRead,
 ): Promise<{ result: AutoReviewResult; unchanged: boolean }> {
+  return carryOut(ctx, caseId, await judgement(ctx, caseId, trigger, read));
+}
+
+/** What the rules and the risk make of a case, and the statement that records it. */
+interface Judgement {
+  decision: Decision;
+  risk: RiskAssessment;
+  version: number | null;
+  record: ReturnType<typeof recordDecision>;
+  /** The decision approves or rejects a case still awaiting review: carrying it out takes the lock. */
+  acts: boolean;
+}
+
+async function judgement(
+  ctx: FlowContext,
+  caseId: number,
+  trigger: ReviewTrigger,
+  read?: ReviewRead,
+  /** Where to read what is missing: the step's transaction, when judged inside it. */
+  db: Kysely<DB> = ctx.db,
+): Promise<Judgement> {
   const settings = read ? reviewSettingsOf(read.stored) : await reviewSettings(ctx, caseId);
   const [context] = read?.contexts ?? (await loadCaseContexts(ctx.db, [caseId], settings.timeZone));
   if (!context) return fail("CASE_NOT_FOUND", `Case ${caseId} does not exist`, { caseId });
   const { facts } = context;
   const risk = assessRisk(context.profile, settings.risk, facts.currency);
   facts.riskScore = risk.score;
-  const live = await liveRules(ctx, settings.ruleVersion);
+  const live = await liveRules(ctx, settings.ruleVersion, db);
   const decision = live.rules.evaluate(facts);
   const amount = facts.requestedAmount ?? facts.quotedAmount;
   // Maker–checker: what needs two people is never approved by a rule alone.
@@ -123,23 +144,38 @@ async function judge(
     decision.outcome = "manual";
     decision.queue = APPROVAL_QUEUE;
   }
-  const record = recordDecision(ctx, context, trigger, live.version, decision, risk);
+  return {
+    decision,
+    risk,
+    version: live.version,
+    record: recordDecision(ctx, context, trigger, live.version, decision, risk),
+    acts: decision.outcome !== "manual" && decision.decidedBy !== null && context.status === "requested",
+  };
+}
 
+/** Record a judgement (unless its step's transaction did) and carry it out. */
+async function carryOut(
+  ctx: FlowContext,
+  caseId: number,
+  j: Judgement,
+  /** What recording it in the step's transaction answered. */
+  recorded?: { id: number } & AssignFacts,
+): Promise<{ result: AutoReviewResult; unchanged: boolean }> {
+  const { decision, risk, record } = j;
   // Most decisions only annotate the case: one statement, no lock. Acting on it takes the lock.
-  const acts = decision.outcome !== "manual" && decision.decidedBy !== null && context.status === "requested";
-  if (!acts) {
-    const { rows } = await record.execute(ctx.db);
+  if (!j.acts) {
+    const row = recorded ?? (await record.execute(ctx.db)).rows[0];
     // Left for people: the case gets a person (when assignment is automatic and it has none).
-    const owner = await autoAssign(ctx, caseId, rows[0]);
+    const owner = await autoAssign(ctx, caseId, row);
     return {
-      result: { decisionId: rows[0]?.id as number, decision, risk, applied: null },
+      result: { decisionId: row?.id as number, decision, risk, applied: null },
       unchanged: !owner,
     };
   }
   const { decisionId, applied } = await withCase(ctx, caseId, async (l) => {
     const decisionId = (await record.execute(l.tx)).rows[0]?.id as number;
     if (l.kase.status !== "requested") return { decisionId, applied: null };
-    const actor: Actor = { kind: "rule", id: `${decision.decidedBy}@v${live.version}` };
+    const actor: Actor = { kind: "rule", id: `${decision.decidedBy}@v${j.version}` };
     const outcome = decision.outcome as "approve" | "reject";
     const note =
       outcome === "reject"
@@ -155,7 +191,7 @@ async function judge(
       {},
       {
         note: note || undefined,
-        data: { decisionId, ruleVersion: live.version },
+        data: { decisionId, ruleVersion: j.version },
         also: [sql`update case_decisions set applied = ${outcome} where id = ${decisionId}`],
         commit: true,
       },
@@ -167,6 +203,80 @@ async function judge(
   if (applied === "approve") result.refundId = await autoRefund(ctx, caseId);
   // Acting took the lock: whether the rule moved the case or someone else had, it is read again.
   return { result, unchanged: false };
+}
+
+/**
+ * What a step that changed a case's facts (a new case, everything back) did about its review, inside
+ * its own transaction: see judgeInStep.
+ */
+export type InStep =
+  | { judgement: Judgement; recorded?: { id: number } & AssignFacts }
+  | { read: ReviewRead }
+  | { error: unknown };
+
+/**
+ * Judge a case inside the step that changed its facts, before that step commits: a decision that only
+ * annotates the case is recorded with the step (one commit, not two), behind a savepoint so that a
+ * failing record cannot undo the step. Carrying out a decision that acts takes the case's lock, so
+ * it waits for the commit (finishInStep), as does everything when the settings cannot be read here.
+ */
+export async function judgeInStep(
+  ctx: FlowContext,
+  tx: Kysely<DB>,
+  caseId: number,
+  trigger: ReviewTrigger,
+  stored: StoredReviewSettings,
+): Promise<InStep> {
+  let j: Judgement;
+  try {
+    const read = await readForReview(tx, caseId, stored);
+    // A time zone we do not know: the review after the commit reads the facts and says what is wrong.
+    if (!read.contexts) return { read };
+    j = await judgement(ctx, caseId, trigger, read, tx);
+  } catch (e) {
+    return { error: e };
+  }
+  if (j.acts) return { judgement: j };
+  await SAVEPOINT.execute(tx);
+  try {
+    return { judgement: j, recorded: (await j.record.execute(tx)).rows[0] };
+  } catch {
+    // Recorded after the commit instead, where a failure is reported and the sweep tries again.
+    await ROLLBACK_TO.execute(tx);
+    return { judgement: j };
+  }
+}
+
+const SAVEPOINT = sql`savepoint review`;
+const ROLLBACK_TO = sql`rollback to savepoint review`;
+
+/** After the step committed: carry out what judgeInStep decided, and report rather than throw. */
+export async function finishInStep(
+  ctx: FlowContext,
+  caseId: number,
+  trigger: ReviewTrigger,
+  inStep: InStep,
+): Promise<{ review: AutoReviewResult | { error: { code: string; message: string } }; unchanged: boolean }> {
+  if ("read" in inStep) return judgeAfterCommit(ctx, caseId, trigger, inStep.read);
+  return reported(caseId, async () => {
+    if ("error" in inStep) throw inStep.error;
+    return carryOut(ctx, caseId, inStep.judgement, inStep.recorded);
+  });
+}
+
+async function reported(
+  caseId: number,
+  run: () => Promise<{ result: AutoReviewResult; unchanged: boolean }>,
+): Promise<{ review: AutoReviewResult | { error: { code: string; message: string } }; unchanged: boolean }> {
+  try {
+    const { result, unchanged } = await run();
+    return { review: result, unchanged };
+  } catch (e) {
+    if (!(e instanceof AppError)) console.error(`automatic review of case ${caseId}:`, e);
+    const error =
+      e instanceof AppError ? { code: e.code, message: e.message } : { code: "INTERNAL", message: String(e) };
+    return { review: { error }, unchanged: false };
+  }
 }
 
 /**
@@ -206,21 +316,13 @@ export async function readForReview(
 }
 
 /** reviewAfterCommit, and whether the case's status and version are known to be as they were. */
-export async function judgeAfterCommit(
+export function judgeAfterCommit(
   ctx: FlowContext,
   caseId: number,
   trigger: ReviewTrigger,
   read?: ReviewRead,
 ): Promise<{ review: AutoReviewResult | { error: { code: string; message: string } }; unchanged: boolean }> {
-  try {
-    const { result, unchanged } = await judge(ctx, caseId, trigger, read);
-    return { review: result, unchanged };
-  } catch (e) {
-    if (!(e instanceof AppError)) console.error(`automatic review of case ${caseId}:`, e);
-    const error =
-      e instanceof AppError ? { code: e.code, message: e.message } : { code: "INTERNAL", message: String(e) };
-    return { review: { error }, unchanged: false };
-  }
+  return reported(caseId, () => judge(ctx, caseId, trigger, read));
 }
 
 /**

@@ -236,7 +236,12 @@ const SETTLE = compiled(
              channel_refund_id = coalesce(${p.channelRefundId}::text, channel_refund_id),
              succeeded_at = case when ${p.succeeded}::boolean then ${p.now} else succeeded_at end
        where id = ${p.refundId} and status not in ('succeeded', 'failed')
-      returning id, status, last_error),
+      returning id, status, last_error, idempotency_key),
+    -- A settled refund needs its outbox message no more: done with the outcome, so no worker wakes for it.
+    sent as (
+      update outbox set status = 'done', done_at = ${p.now}, last_error = null
+       where topic = 'refund.send' and status = 'pending'
+         and key = (select idempotency_key from u where status in ('succeeded', 'failed'))),
     g as (select case_id, grant_no from refunds where id = ${p.refundId})
     select r.id, coalesce(u.status, r.status) as status, r.channel, r.amount,
            case when u.id is null then r.last_error else u.last_error end as last_error,

@@ -10,7 +10,7 @@ import {
 } from "../domain/inventory.ts";
 import { compiled } from "../store/compiled.ts";
 import { applyMovements, resolveWarehouse } from "../store/inventory.ts";
-import { type ReviewRead, readForReview, reviewAfterCommit } from "./auto-review.ts";
+import { finishInStep, type InStep, judgeInStep } from "./auto-review.ts";
 import { advance, type Locked, type StepOptions, type StepResult, withCase } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { reviewSettingsColumns, type StoredReviewSettings } from "./settings.ts";
@@ -161,7 +161,7 @@ export async function receiveReturn(
   }
   const key = input.key?.trim() || null;
   // The settings the review after the receipt needs, read by the receipt's own statement.
-  let review: ReviewRead | undefined;
+  let review: InStep | undefined;
   const result = await withCase(
     ctx,
     caseId,
@@ -303,8 +303,9 @@ export async function receiveReturn(
           commit: l.receivedQuantity + total < l.caseQuantity,
         },
       );
-      // Everything is back: what the review after the commit needs is read now (see below).
-      if (moved.status === "received") review = await readForReview(tx, kase.id, head);
+      // Everything is back: the case's facts changed, so the rules look again, in this transaction
+      // (they annotate; the case is past review, so they decide nothing).
+      if (moved.status === "received") review = await judgeInStep(ctx, tx, kase.id, "return_received", head);
       return {
         ...moved,
         receiptId: receipt.id,
@@ -320,10 +321,7 @@ export async function receiveReturn(
     },
     input,
   );
-  // Everything is back: the case's facts changed, so the rules look again (they annotate; the
-  // case is past review, so they decide nothing).
-  if (!result.replayed && result.status === "received")
-    await reviewAfterCommit(ctx, caseId, "return_received", review);
+  if (!result.replayed && review) await finishInStep(ctx, caseId, "return_received", review);
   return result;
 }
 

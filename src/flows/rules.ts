@@ -154,13 +154,18 @@ const compiled = new WeakMap<object, Map<number, CompiledRuleSet>>();
 const EMPTY = compileRuleSet(validateRuleSet({ rules: [], solutions: [] }), 0);
 
 /** A version's rules, compiled; versions that went live never change, so those are compiled once. */
-export async function compiledVersion(ctx: FlowContext, version: number): Promise<CompiledRuleSet> {
+export async function compiledVersion(
+  ctx: FlowContext,
+  version: number,
+  /** Where to read it on a miss: a transaction's own connection (the embedded database has one). */
+  db: Pick<FlowContext, "db">["db"] = ctx.db,
+): Promise<CompiledRuleSet> {
   const cache = compiled.get(ctx.db) ?? new Map<number, CompiledRuleSet>();
   compiled.set(ctx.db, cache);
   const hit = cache.get(version);
   if (hit) return hit;
   const row =
-    (await findRuleVersion(ctx.db, version)) ??
+    (await findRuleVersion(db, version)) ??
     fail("RULE_VERSION_NOT_FOUND", `Rule set version ${version} does not exist`, { version });
   const rules = compileRuleSet(validateRuleSet(row.definition), version);
   if (row.status !== "draft") cache.set(version, rules);
@@ -172,8 +177,9 @@ export async function liveRules(
   ctx: FlowContext,
   /** The active version when the caller already read it (undefined: look it up). */
   known?: number | null,
+  db: Pick<FlowContext, "db">["db"] = ctx.db,
 ): Promise<{ version: number | null; rules: CompiledRuleSet }> {
-  const version = known === undefined ? ((await activeRuleVersion(ctx.db))?.version ?? null) : known;
+  const version = known === undefined ? ((await activeRuleVersion(db))?.version ?? null) : known;
   if (version === null) return { version: null, rules: EMPTY };
-  return { version, rules: await compiledVersion(ctx, version) };
+  return { version, rules: await compiledVersion(ctx, version, db) };
 }

@@ -14,7 +14,7 @@ import { moneyDetails, parseMinor } from "../domain/money.ts";
 import { compiled, type RowOf, sessionStatement } from "../store/compiled.ts";
 import { GENERIC_PLANS, lockedTransaction } from "../store/locked-transaction.ts";
 import { findOrderId } from "../store/orders.ts";
-import { type AutoReviewResult, judgeAfterCommit, type ReviewRead, readForReview } from "./auto-review.ts";
+import { type AutoReviewResult, finishInStep, type InStep, judgeInStep } from "./auto-review.ts";
 import { applyOrderChange, orderChange, orderUpdate } from "./case-step.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import { quoteForOrder } from "./quote-refund.ts";
@@ -62,10 +62,10 @@ export async function submitCase(
   actor: Actor,
   input: SubmitCaseInput,
 ): Promise<SubmitResult> {
-  const { forReview, ...submitted } = await openCase(ctx, actor, input);
-  if (!submitted.created || input.review === false) return submitted;
+  const { inStep, ...submitted } = await openCase(ctx, actor, input);
+  if (!submitted.created || !inStep) return submitted;
   // The case exists now: a review that fails is stated in the answer, and the sweep judges it later.
-  const { review, unchanged } = await judgeAfterCommit(ctx, submitted.id, "submitted", forReview);
+  const { review, unchanged } = await finishInStep(ctx, submitted.id, "submitted", inStep);
   // Where the review left the case: as submitted when it only annotated it, else as read now.
   const now = unchanged ? submitted : await STATUS.first(ctx.db, { id: submitted.id });
   if (!now) return fail("CASE_NOT_FOUND", `Case ${submitted.id} does not exist`, { caseId: submitted.id });
@@ -143,7 +143,7 @@ async function openCase(
   ctx: FlowContext,
   actor: Actor,
   input: SubmitCaseInput,
-): Promise<SubmitResult & { forReview?: ReviewRead }> {
+): Promise<SubmitResult & { inStep?: InStep }> {
   if (!CASE_TYPES.includes(input.type))
     fail("INVALID_CASE_TYPE", `Unknown case type "${input.type}"`, { type: input.type });
   if (!(input.reason in REASONS))
@@ -174,7 +174,7 @@ async function openCase(
     sql: `${GENERIC_PLANS}; ${LOCK.execute({ orderId })}; ${READ.execute({ orderId, externalId: input.externalId ?? null })}`,
     sessionStatements: [LOCK, READ],
   };
-  return lockedTransaction<SubmitResult & { forReview?: ReviewRead }, RowOf<typeof READ>>(
+  return lockedTransaction<SubmitResult & { inStep?: InStep }, RowOf<typeof READ>>(
     ctx.db,
     start,
     async (tx, rows) => {
@@ -259,10 +259,10 @@ async function openCase(
         created: true,
         status: "requested" as const,
         version: 1,
-        // What its review after the commit needs, read now (readForReview).
+        // Judged with the submission, in its transaction (judgeInStep).
         ...(input.review === false
           ? {}
-          : { forReview: await readForReview(tx, id, row as StoredReviewSettings) }),
+          : { inStep: await judgeInStep(ctx, tx, id, "submitted", row as StoredReviewSettings) }),
       };
     },
   );
