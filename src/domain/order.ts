@@ -47,6 +47,10 @@ export interface OrderInput {
     id: string;
     name?: string;
     phone?: string;
+    /** Where messages about their cases may reach them (通知). */
+    email?: string;
+    wechatOpenId?: string;
+    language?: "zh-CN" | "en";
     tier?: CustomerTier;
     /** The channel's credit score for the buyer (e.g. 芝麻分-like), when it shares one. */
     creditScore?: number;

@@ -2,6 +2,7 @@ import type { FlowContext } from "../flows/context.ts";
 import { startAnalyticsFold } from "./analytics-fold.ts";
 import { startChangeLog } from "./change-log.ts";
 import { startDispatcher } from "./dispatcher.ts";
+import { startFanOut } from "./fan-out.ts";
 import { startInterceptionPoller } from "./interceptions.ts";
 import { startPlatformSync } from "./platform-sync.ts";
 import { startQualityScanner } from "./quality-scan.ts";
@@ -25,6 +26,7 @@ export const WORKERS = {
   "analytics fold": (ctx: FlowContext) => startAnalyticsFold(ctx),
   "stock fold": (ctx: FlowContext) => startStockFold(ctx),
   "change log": (ctx: FlowContext) => startChangeLog(ctx),
+  "event fan-out": (ctx: FlowContext) => startFanOut(ctx),
 } as const;
 
 export function startWorkers(ctx: FlowContext, o: { leaseMs: number }) {

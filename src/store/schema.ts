@@ -17,6 +17,10 @@ export interface CustomerTable {
   id: string;
   name: string | null;
   phone: string | null;
+  email: string | null;
+  wechat_openid: string | null;
+  language: string | null;
+  notify_opt_out: Generated<string[]>;
   tier: Generated<string>;
   credit_score: number | null;
   tags: Generated<string[]>;
@@ -648,6 +652,27 @@ export interface OrphanRefundTable {
   refunded_at: Timestamp;
 }
 
+export interface NotificationTable {
+  id: Generated<number>;
+  case_id: number;
+  event_id: number;
+  kind: string;
+  channel: string;
+  recipient: string;
+  language: string;
+  vars: unknown;
+  status: Generated<string>;
+  due_at: Date;
+  attempts: Generated<number>;
+  provider_id: string | null;
+  error: string | null;
+  cost: number | null;
+  currency: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+  updated_at: Date;
+}
+
 export interface DB {
   installation: InstallationTable;
   reconciliation_runs: ReconciliationRunTable;
@@ -696,4 +721,5 @@ export interface DB {
   import_rejects: ImportRejectTable;
   imported_refunds: ImportedRefundTable;
   orphan_refunds: OrphanRefundTable;
+  notifications: NotificationTable;
 }
