@@ -6,8 +6,10 @@ import {
   notifyChannelsFromEnv,
   simulateNotifyChannels,
 } from "../../src/channels/notify/registry.ts";
-import type { SmsSimulator } from "../../src/channels/notify/sms/simulator.ts";
+import { SMS_FIXED_LINK, type SmsSimulator } from "../../src/channels/notify/sms/simulator.ts";
 import type { WechatSubscribeSimulator } from "../../src/channels/notify/wechat/simulator.ts";
+import { fill, type NotifyVars } from "../../src/domain/notify/kind.ts";
+import { NOTIFICATION_KINDS } from "../../src/domain/notify/kinds.ts";
 
 /** The registry as the demo uses it: every channel on its simulator, reached through its real adapter. */
 
@@ -19,42 +21,63 @@ beforeAll(async () => {
 });
 afterAll(() => running.close());
 
+/** What a case's messages say (NotifyVars), in values each channel's rules take. */
+const VARS: Omit<NotifyVars, "link"> = {
+  case: "AS20261208001",
+  order: "TB1234567890",
+  shop: "小米旗舰店",
+  amount: "¥59.90",
+  to: "微信支付",
+  note: "外观完好",
+  deadline: "2026年12月15日 18:00",
+};
+const OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+
 describe("notify registry", () => {
-  it("starts all three simulators; each adapter delivers to its own, readable at /_sim/messages", async () => {
+  it("starts all three simulators, which know every notification kind's templates", async () => {
     expect(Object.keys(channels).sort()).toEqual(["email", "sms", "wechat"]);
-    const openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
-    (channels.wechat.simulator as WechatSubscribeSimulator).grant(openid, "TPL_REFUND_DONE");
-    const outcomes = await Promise.all([
-      channels.sms.adapter.send({
-        id: "demo-sms",
+    const smsSim = channels.sms.simulator as SmsSimulator;
+    const wechatSim = channels.wechat.simulator as WechatSubscribeSimulator;
+    for (const [code, kind] of Object.entries(NOTIFICATION_KINDS)) {
+      const sms = await channels.sms.adapter.send({
+        id: `sms-${code}`,
         to: "13800138000",
-        template: "SMS_REFUND_SENT",
-        params: { caseNo: "AS1", amount: "59.90" },
-      }),
-      channels.email.adapter.send({
-        id: "demo-mail",
-        to: "buyer@example.com",
-        subject: "退款",
-        text: "已退款",
-      }),
-      channels.wechat.adapter.send({
-        id: "demo-wx",
-        to: openid,
-        template: "TPL_REFUND_DONE",
-        params: { character_string1: "AS1", amount2: "¥59.90", time3: "2026年12月8日 10:00" },
-      }),
-    ]);
-    expect(outcomes.map((o) => o.status)).toEqual(["sent", "sent", "sent"]);
-    expect((channels.sms.simulator as SmsSimulator).received()[0]?.Content).toBe(
-      "【售后服务】您的售后单AS1已退款59.90元，将原路退回。",
-    );
+        template: kind.sms.template,
+        params: Object.fromEntries(kind.sms.params.map((v) => [v, VARS[v as keyof typeof VARS]])),
+      });
+      expect(sms, code).toMatchObject({ status: "sent" });
+      expect(smsSim.received().at(-1)?.Content).toBe(
+        `【售后服务】${fill(kind.words.zh.text, { ...VARS, link: SMS_FIXED_LINK })}`,
+      );
+      wechatSim.grant(OPENID, kind.wechat.template);
+      const data = Object.fromEntries(
+        Object.entries(kind.wechat.data).map(([key, v]) => [key, VARS[v as keyof typeof VARS]]),
+      );
+      const wechat = await channels.wechat.adapter.send({
+        id: `wx-${code}`,
+        to: OPENID,
+        template: kind.wechat.template,
+        params: data,
+      });
+      expect(wechat, code).toMatchObject({ status: "sent" });
+      expect(wechatSim.received().at(-1)?.data).toEqual(data);
+    }
+    const mail = await channels.email.adapter.send({
+      id: "demo-mail",
+      to: "buyer@example.com",
+      subject: "退款",
+      text: "已退款",
+    });
+    expect(mail.status).toBe("sent");
     expect((channels.email.simulator as EmailSimulator).received()[0]?.messageId).toMatch(/^<demo-mail@/);
-    expect((channels.wechat.simulator as WechatSubscribeSimulator).received()[0]?.data.amount2).toBe(
-      "¥59.90",
-    );
-    for (const kind of ["sms", "email", "wechat"] as const) {
+    const kinds = Object.keys(NOTIFICATION_KINDS).length;
+    for (const [kind, count] of [
+      ["sms", kinds],
+      ["wechat", kinds],
+      ["email", 1],
+    ] as const) {
       const res = await fetch(`${channels[kind].url}/_sim/messages`);
-      expect(((await res.json()) as unknown[]).length).toBe(1);
+      expect(((await res.json()) as unknown[]).length).toBe(count);
       expect(channels[kind].adapter.kind).toBe(kind);
     }
     expect(channels.sms.adapter.cost).toEqual({ amount: 5, currency: "CNY" });

@@ -17,8 +17,16 @@ let wechat: NotifyChannel;
 const adapter = (over: Partial<Parameters<typeof wechatSubscribeChannel>[0]> = {}) =>
   wechatSubscribeChannel({ ...sim.config, timeoutMs: 500, ...over });
 
+/** A template as the merchant picked it (the kinds' own are checked in notify-registry.test.ts). */
+const TEMPLATES = {
+  [TEMPLATE]: {
+    title: "售后进度通知",
+    keys: { character_string1: "售后单号", phrase2: "处理进度", thing3: "备注", time4: "更新时间" },
+  },
+};
+
 beforeAll(async () => {
-  sim = await startWechatSubscribeSimulator();
+  sim = await startWechatSubscribeSimulator({ templates: TEMPLATES });
   wechat = adapter();
 });
 afterAll(() => sim.close());

@@ -1,5 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Aliyun SMS templates write their variables as ${name}.
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import type { NotificationKind } from "../../../domain/notify/kind.ts";
+import { NOTIFICATION_KINDS } from "../../../domain/notify/kinds.ts";
 import type { SimulatedNotify } from "../channel.ts";
 import { type Reply, startSimServer } from "../sim-http.ts";
 import { aliyunSmsChannel } from "./adapter.ts";
@@ -19,19 +21,28 @@ export interface SmsSimulatorOptions {
   accessKeySecret?: string;
   /** Approved 短信签名. Default ["售后服务"]. */
   signNames?: string[];
-  /** Approved templates: TemplateCode → content with ${name} variables. Default SMS_TEMPLATES. */
+  /** Approved templates: TemplateCode → content with ${name} variables. Default SMS_TEMPLATES (the kinds'). */
   templates?: Record<string, string>;
   /** Flow control per number + sign + template. Default Aliyun's: 1/minute, 5/hour, 10/day. */
   limits?: { perMinute: number; perHour: number; perDay: number };
   now?: () => Date;
 }
 
-/** Templates the demo and tests send (as a merchant would have them approved). */
-export const SMS_TEMPLATES: Record<string, string> = {
-  SMS_CASE_RECEIVED: "您的售后单${caseNo}已受理，我们会尽快处理。",
-  SMS_CASE_APPROVED: "您的售后单${caseNo}已通过审核，请按页面提示操作。",
-  SMS_REFUND_SENT: "您的售后单${caseNo}已退款${amount}元，将原路退回。",
-};
+/** Where the portal link stands in SMS templates: the SMS sends no link parameter, so it is fixed text. */
+export const SMS_FIXED_LINK = "https://m.shop.example/after-sales";
+
+/**
+ * The templates a merchant registers with Aliyun: one per notification kind, its Chinese text with the
+ * kind's SMS variables as ${name}.
+ */
+export const SMS_TEMPLATES: Record<string, string> = Object.fromEntries(
+  Object.values(NOTIFICATION_KINDS).map((k: NotificationKind) => [
+    k.sms.template,
+    k.words.zh.text.replace(/\{(\w+)\}/g, (_, v: string) =>
+      (k.sms.params as readonly string[]).includes(v) ? `\${${v}}` : v === "link" ? SMS_FIXED_LINK : "",
+    ),
+  ]),
+);
 
 /** One accepted SMS, as Aliyun's 发送记录 (QuerySendDetails) would show it. */
 export interface SimSms {

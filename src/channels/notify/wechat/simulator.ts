@@ -1,4 +1,6 @@
 import { randomBytes, randomInt } from "node:crypto";
+import type { NotificationKind, NotifyVar } from "../../../domain/notify/kind.ts";
+import { NOTIFICATION_KINDS } from "../../../domain/notify/kinds.ts";
 import type { SimulatedNotify } from "../channel.ts";
 import { type Reply, startSimServer } from "../sim-http.ts";
 import { wechatSubscribeChannel } from "./adapter.ts";
@@ -18,17 +20,31 @@ export interface SubscribeTemplate {
   keys: Record<string, string>;
 }
 
-/** Templates the demo and tests send (as a merchant would pick them from the public library). */
-export const WECHAT_TEMPLATES: Record<string, SubscribeTemplate> = {
-  TPL_CASE_PROGRESS: {
-    title: "售后进度通知",
-    keys: { character_string1: "售后单号", phrase2: "处理进度", thing3: "备注", time4: "更新时间" },
-  },
-  TPL_REFUND_DONE: {
-    title: "退款成功通知",
-    keys: { character_string1: "售后单号", amount2: "退款金额", time3: "退款时间" },
-  },
+/** How a card labels each variable a notification kind sends. */
+const LABELS: Record<NotifyVar, string> = {
+  case: "售后单号",
+  order: "订单号",
+  shop: "店铺",
+  amount: "退款金额",
+  to: "退回至",
+  note: "说明",
+  deadline: "截止时间",
+  link: "链接",
 };
+
+/**
+ * The templates a merchant picks in the mini-program's console: one per notification kind, titled by its
+ * Chinese subject's first clause without the variables (cards have short titles), with its data keys.
+ */
+export const WECHAT_TEMPLATES: Record<string, SubscribeTemplate> = Object.fromEntries(
+  Object.values(NOTIFICATION_KINDS).map((k: NotificationKind) => [
+    k.wechat.template,
+    {
+      title: (k.words.zh.subject.split("，")[0] as string).replace(/\s*\{\w+\}\s*/g, ""),
+      keys: Object.fromEntries(Object.entries(k.wechat.data).map(([key, v]) => [key, LABELS[v]])),
+    },
+  ]),
+);
 
 export interface WechatSubscribeSimulatorOptions {
   port?: number;
