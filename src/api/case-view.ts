@@ -231,6 +231,21 @@ export function caseViewJson(d: Detail, a: Around, now: Date, actions: string[] 
         }
       : null,
     products,
+    messages: a.messages.map((n) => ({
+      id: n.id,
+      eventId: n.event_id,
+      kind: n.kind,
+      channel: n.channel,
+      to: maskContact(n.channel, n.recipient),
+      status: n.status,
+      dueAt: n.due_at,
+      sentAt: n.sent_at,
+      error: n.error,
+      cost:
+        n.cost === null || !n.currency
+          ? null
+          : { amount: formatMinor(Number(n.cost), n.currency), currency: n.currency },
+    })),
     sameOrderCases: a.sameOrder.map((k) => ({
       id: k.id,
       type: k.type,
@@ -266,4 +281,14 @@ export function caseViewJson(d: Detail, a: Around, now: Date, actions: string[] 
       items: (HIGHLIGHTS[reason] ?? []).map(highlight),
     },
   };
+}
+
+/** A customer's contact as staff see it beside a message: enough to recognise, not to copy (138****8000). */
+export function maskContact(channel: string, to: string): string {
+  if (channel === "email") {
+    const [user = "", domain = ""] = to.split("@");
+    return `${user.slice(0, 1)}***@${domain}`;
+  }
+  if (channel === "sms") return to.length > 7 ? `${to.slice(0, 3)}****${to.slice(-4)}` : "****";
+  return to.length > 6 ? `${to.slice(0, 3)}***${to.slice(-3)}` : "***";
 }

@@ -4,8 +4,10 @@ import { CASE_TYPES, REASON_CODES } from "../domain/catalogue.ts";
 import { FINDING_CODES } from "../domain/inspection.ts";
 import { CONDITIONS, DISPOSITIONS, SOURCE_KINDS } from "../domain/inventory.ts";
 import { COMPENSATION_TYPES, LEDGER_KINDS } from "../domain/ledger.ts";
+import { NOTIFICATION_KINDS } from "../domain/notify/kinds.ts";
 import { TENDERS } from "../domain/order.ts";
 import { AUDIT_ACTION_NAMES } from "../flows/audit.ts";
+import { NOTIFICATION_STATUSES, NOTIFY_CHANNELS } from "../flows/notify-customers.ts";
 import { SCAN_KINDS } from "../flows/receive-scan.ts";
 import {
   Alert,
@@ -400,6 +402,23 @@ const CaseView = Obj(
         sold90d: Int,
         claimed90d: Int,
       }),
+    ),
+    messages: Type.Array(
+      Obj({
+        id: Int,
+        eventId: Int,
+        kind: Enum(Object.keys(NOTIFICATION_KINDS)),
+        channel: Enum(NOTIFY_CHANNELS),
+        to: Type.String({ description: "The contact, masked (138****8000)" }),
+        status: Enum(NOTIFICATION_STATUSES),
+        dueAt: Time,
+        sentAt: Nullable(Time),
+        error: Nullable(Str),
+        cost: Nullable(Obj({ amount: M, currency: Str })),
+      }),
+      {
+        description: "What the customer was told (通知), per timeline event, and what became of each message",
+      },
     ),
     sameOrderCases: Type.Array(
       Obj({

@@ -300,6 +300,7 @@ export const TrackingEvent = Obj(
 
 const Evidence = Obj({ kind: Str, url: Str });
 const Event = Obj({
+  id: Int,
   at: Time,
   actor: Type.String({ description: 'Who or what: "user:alice", "rule:small-refund@v3", "channel:alipay"' }),
   action: Str,

@@ -240,6 +240,7 @@ export function caseJson(
     })),
     shipments: d.shipments.map(shipmentJson),
     timeline: d.events.map((e) => ({
+      id: e.id,
       at: e.at,
       actor: e.actor,
       action: e.action,

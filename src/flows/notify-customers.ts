@@ -13,6 +13,17 @@ import { isTimeZone } from "./settings.ts";
 export const NOTIFY_CHANNELS = ["sms", "email", "wechat"] as const;
 export type NotifyChannelKind = (typeof NOTIFY_CHANNELS)[number];
 
+/** What becomes of a message: sending and waiting (flow control) on the way; unknown when an attempt died mid-call. */
+export const NOTIFICATION_STATUSES = [
+  "queued",
+  "sending",
+  "waiting",
+  "sent",
+  "refused",
+  "superseded",
+  "unknown",
+] as const;
+
 /** How long the customer has to send goods back once a return is approved (shown in the message). */
 const RETURN_DAYS = 7;
 

@@ -171,8 +171,29 @@ export async function caseSurroundings(
     .limit(1)
     .executeTakeFirst();
 
+  // What the customer was told (通知), per timeline event, with what became of each message.
+  const messages = await db
+    .selectFrom("notifications")
+    .select([
+      "id",
+      "event_id",
+      "kind",
+      "channel",
+      "recipient",
+      "status",
+      "due_at",
+      "sent_at",
+      "error",
+      "cost",
+      "currency",
+    ])
+    .where("case_id", "=", c.id)
+    .orderBy("id")
+    .execute();
+
   return {
     parcels: parcels.rows,
+    messages,
     lineFacts: lineFacts.rows,
     customer,
     history,

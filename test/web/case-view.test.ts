@@ -1,6 +1,8 @@
 // biome-ignore-all lint/suspicious/noThenProperty: "then" is the rule document's own word for a rule's actions.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { announceChanges } from "../../src/flows/announce-changes.ts";
+import { fanOut } from "../../src/flows/fan-out.ts";
 import { addUser, type ConsoleTest, consoleTest, expectNoAxeViolations, shot } from "../support/browser.ts";
 import { addShop, sampleOrder } from "../support/fixtures.ts";
 
@@ -71,7 +73,7 @@ async function scene({ env }: ConsoleTest) {
     "/orders",
     sampleOrder({
       externalId: "CV-RETURN",
-      customer: { id: "cust-cv", name: "王小明" },
+      customer: { id: "cust-cv", name: "王小明", phone: "13800138000", email: "xiaoming@example.com" },
       paidAt: ago(4 * DAY),
       shipments: [
         { carrier: "SF", trackingNo: "SF1400000001", status: "in_transit", shippedAt: ago(3 * DAY) },
@@ -134,6 +136,9 @@ async function scene({ env }: ConsoleTest) {
       evidence: [{ kind: "photo", url: photo("#d9d9d9", "白色") }],
     })
   ).id;
+  // What the jobs do every second: the new cases' customers are told (queued, not yet due).
+  await announceChanges(env.ctx);
+  await fanOut(env.ctx);
 }
 
 const view = (page: Page) => page.getByTestId("case-view");
@@ -187,7 +192,15 @@ describe("the integrated case view", () => {
     expect(await page.getByTestId("case-customer").locator("a[href^='/cases/']").count()).toBe(2);
     // Quality: the photos first.
     expect(await page.getByTestId("case-highlights").locator("img").count()).toBe(2);
-    expect(await page.getByTestId("case-timeline").textContent()).toContain("提交申请");
+    const timeline = page.getByTestId("case-timeline");
+    expect(await timeline.textContent()).toContain("提交申请");
+    // What the customer is told, under the step that raised it: each channel, masked, and its state.
+    expect(
+      await timeline.locator("[data-message]").evaluateAll((els) => els.map((e) => e.textContent)),
+    ).toEqual([
+      expect.stringMatching(/^已收到申请 · 短信 138\*{4}8000 待发送.*发送$/),
+      expect.stringMatching(/^已收到申请 · 邮件 x\*{3}@example\.com 待发送/),
+    ]);
     // A reviewer may approve, reject, claim…
     for (const action of ["approve", "reject"])
       expect(await page.locator(`[data-action="${action}"]`).count()).toBe(1);

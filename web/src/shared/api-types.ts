@@ -3284,6 +3284,28 @@ export type paths = {
                   title: string | null;
                   unitPrice: components["schemas"]["Amount"];
                 })[];
+              /** @description What the customer was told (通知), per timeline event, and what became of each message */
+              messages: ({
+                  /** @enum {string} */
+                  channel: "sms" | "email" | "wechat";
+                  cost: {
+                    amount: components["schemas"]["Amount"];
+                    currency: string;
+                  } | null;
+                  /** Format: date-time */
+                  dueAt: string;
+                  error: string | null;
+                  eventId: number;
+                  id: number;
+                  /** @enum {string} */
+                  kind: "received" | "approved" | "return_requested" | "rejected" | "parcel_received" | "inspected" | "refund_sent" | "refund_arrived" | "replacement_shipped" | "closed";
+                  /** Format: date-time */
+                  sentAt: string | null;
+                  /** @enum {string} */
+                  status: "queued" | "sending" | "waiting" | "sent" | "refused" | "superseded" | "unknown";
+                  /** @description The contact, masked (138****8000) */
+                  to: string;
+                })[];
               order: {
                 aftersalesStatus: string;
                 externalId: string;
@@ -4780,12 +4802,16 @@ export type paths = {
             currency: string;
             customer?: {
               creditScore?: number;
+              /** Format: email */
+              email?: string;
               id: string;
+              language?: "zh-CN" | "en";
               name?: string;
               phone?: string;
               tags?: string[];
               /** @enum {string} */
               tier?: "normal" | "vip";
+              wechatOpenId?: string;
             };
             deviceId?: string;
             discounts?: {
@@ -10312,6 +10338,7 @@ export type components = {
           /** @description What the step recorded; amounts as decimal strings with their currency */
           data: unknown;
           from: components["schemas"]["CaseState"] | null;
+          id: number;
           note: string | null;
           to: components["schemas"]["CaseState"] | null;
         })[];
