@@ -1,6 +1,12 @@
 import { join } from "node:path";
 import { buildServer } from "../api/server.ts";
 import { type LogisticsSandbox, startLogisticsSandbox } from "../channels/logistics/sandbox.ts";
+import type { NotifyChannel, NotifyKind, SimulatedNotify } from "../channels/notify/channel.ts";
+import {
+  NOTIFY_CHANNELS,
+  notifyChannelsFromEnv,
+  simulateNotifyChannels,
+} from "../channels/notify/registry.ts";
 import type { PaymentChannel, SimulatedPayment } from "../channels/payments/channel.ts";
 import { offlineChannel } from "../channels/payments/offline/adapter.ts";
 import { platformPayChannel } from "../channels/payments/platform/adapter.ts";
@@ -93,6 +99,15 @@ export async function openRuntime(config: Config): Promise<Runtime> {
         startLogisticsSandbox(),
       ])
     : [new Map<string, SimulatedPayment>(), undefined];
+  // Customer messages: a provider configured in the environment is used; with its own sandbox the service
+  // runs a simulator for each channel not configured, keeping what it was sent for people to look at.
+  const realNotify = notifyChannelsFromEnv(process.env);
+  const notifySims = simulator ? await simulateNotifyChannels() : undefined;
+  const notify: Partial<Record<NotifyKind, NotifyChannel>> = {};
+  for (const kind of Object.keys(NOTIFY_CHANNELS) as NotifyKind[]) {
+    const channel = realNotify[kind] ?? notifySims?.channels[kind].adapter;
+    if (channel) notify[kind] = channel;
+  }
   const tenders: Record<string, PaymentChannel> = {};
   for (const [tender, p] of payments) tenders[tender] = p.adapter;
   // The key that seals shop credentials: AFTERSALES_SECRET_KEY, or the embedded database's key file.
@@ -117,6 +132,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
       sandbox,
     ),
     settings: { ...DEFAULT_SETTINGS, refundSendGraceMs: config.refundSendGraceMs },
+    notify,
     ...(logistics ? { logistics: logistics.channels } : {}),
     ...(secrets ? { secrets } : {}),
     ...([...payments.values()].some((p) => p.paymentTaken) ? { paymentTaken } : {}),
@@ -154,11 +170,16 @@ export async function openRuntime(config: Config): Promise<Runtime> {
         ...[...payments].map(([tender, p]) => `${PAYMENT_CHANNELS[tender]?.label ?? tender} ${p.url}`),
         ...(logistics ? [`Kuaidi100 + carrier interception ${logistics.kuaidi100.url}`] : []),
         ...[...platforms].map(([shop, sim]) => `${sim.channel} ${sim.url} (shop ${shop})`),
+        // What the customers were sent, to look at in a browser.
+        ...(Object.entries(notifySims?.channels ?? {}) as [NotifyKind, SimulatedNotify][])
+          .filter(([kind]) => !realNotify[kind])
+          .map(([kind, sim]) => `${NOTIFY_CHANNELS[kind].label}: what customers were sent ${sim.url}/_sim/`),
       ];
     },
     async close() {
       await Promise.all([...platforms.values()].map((p) => p.close()));
       await logistics?.close();
+      await notifySims?.close();
       await Promise.all([...payments.values()].map((p) => p.close()));
       await simulator?.close();
       await store.close();

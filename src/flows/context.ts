@@ -1,4 +1,5 @@
 import type { LogisticsChannels } from "../channels/logistics/logistics.ts";
+import type { NotifyChannel, NotifyKind } from "../channels/notify/channel.ts";
 import type { PaymentChannel, PaymentTaken } from "../channels/payments/channel.ts";
 import type { PlatformLookup } from "../channels/platforms/platform.ts";
 import type { ShippingPolicy } from "../domain/refund-quote.ts";
@@ -15,6 +16,8 @@ export interface FlowContext {
   secrets?: Keyring;
   /** Platform adapters by channel; absent: the registry (channels/platforms/registry.ts). */
   platforms?: PlatformLookup;
+  /** The channels customers are messaged on (通知); absent or missing one: those messages are not sent. */
+  notify?: Partial<Record<NotifyKind, NotifyChannel>>;
   /** Parcel tracking and interception; absent where no logistics integration is set up (nothing is intercepted). */
   logistics?: LogisticsChannels;
   /**

@@ -24,6 +24,9 @@ export const NOTIFICATION_STATUSES = [
   "unknown",
 ] as const;
 
+/** An event older than this when it reaches the feed is not news to tell anyone about. */
+const STALE_MS = 3_600_000;
+
 /** How long the customer has to send goods back once a return is approved (shown in the message). */
 const RETURN_DAYS = 7;
 
@@ -70,9 +73,11 @@ export const notifyCustomers: FeedConsumer = async (ctx, tx, events) => {
      where e.id = any(${events.map((e) => e.eventId)}::bigint[])
      order by e.id`.execute(tx);
   const byEvent = new Map(rows.map((r) => [Number(r.event_id), r]));
+  const stale = ctx.now().getTime() - STALE_MS;
   for (const event of events) {
     const r = byEvent.get(event.eventId);
     if (!r) continue; // no customer to tell (an order without one)
+    if (event.at.getTime() < stale) continue; // history recorded late (an import, the demo's past): old news
     const kinds = kindsRaisedBy({ action: event.action, toStatus: event.toStatus, caseType: r.case_type });
     if (kinds.length === 0) continue;
     const language: NotifyLanguage = r.language?.startsWith("en") ? "en" : "zh";
@@ -150,7 +155,8 @@ function varsOf(r: Row, at: Date, language: NotifyLanguage, timeZone: string): N
     amount: r.refund_amount === null ? "" : money(Number(r.refund_amount), r.currency),
     to: r.refund_channel ? (CATALOGUES[lang].terms.channel?.[r.refund_channel] ?? r.refund_channel) : "",
     note: r.note ?? "",
-    deadline: new Intl.DateTimeFormat(language === "en" ? "en-GB" : "zh-CN", {
+    // 2026-11-08 in either language: a WeChat date value must read so.
+    deadline: new Intl.DateTimeFormat("en-CA", {
       timeZone,
       year: "numeric",
       month: "2-digit",

@@ -2,6 +2,7 @@ import type { FlowContext } from "../flows/context.ts";
 import { sendInterception, sendWarehouseCancel } from "../flows/intercept-parcel.ts";
 import { issueRefund } from "../flows/issue-refund.ts";
 import { sendPlatformDecision } from "../flows/platform-decision.ts";
+import { sendNotification } from "../flows/send-notification.ts";
 import { claim, markDead, markDone, reschedule } from "../store/outbox.ts";
 
 /** A handler says the message is done, or asks to be tried again later and says why. */
@@ -20,6 +21,7 @@ export const HANDLERS: Record<string, Handler> = {
     };
   },
   "platform.decision": (ctx, p) => sendPlatformDecision(ctx, p),
+  "notify.send": (ctx, p) => sendNotification(ctx, Number(p.notificationId)),
   "logistics.intercept": (ctx, p) => sendInterception(ctx, Number(p.interceptionId)),
   "warehouse.cancel_shipment": (ctx, p) => sendWarehouseCancel(ctx, Number(p.interceptionId)),
 };

@@ -11,5 +11,5 @@ export const inspected: NotificationKind = {
     },
   },
   sms: { template: "SMS_AS_INSPECTED", params: ["shop", "note"] },
-  wechat: { template: "AS_INSPECTED", data: { character_string1: "case", phrase2: "note" } },
+  wechat: { template: "AS_INSPECTED", data: { character_string1: "case", thing2: "note" } },
 };

@@ -14,5 +14,5 @@ export const received: NotificationKind = {
     },
   },
   sms: { template: "SMS_AS_RECEIVED", params: ["shop", "order", "case"] },
-  wechat: { template: "AS_RECEIVED", data: { character_string1: "case", thing2: "shop", phrase3: "note" } },
+  wechat: { template: "AS_RECEIVED", data: { character_string1: "case", thing2: "shop" } },
 };

@@ -14,5 +14,5 @@ export const returnRequested: NotificationKind = {
     },
   },
   sms: { template: "SMS_AS_RETURN", params: ["shop", "case", "deadline"] },
-  wechat: { template: "AS_RETURN", data: { character_string1: "case", time2: "deadline", thing3: "shop" } },
+  wechat: { template: "AS_RETURN", data: { character_string1: "case", date2: "deadline", thing3: "shop" } },
 };
