@@ -43,6 +43,8 @@ export const PERMISSIONS = [
   "users.write",
   "case.claim",
   "case.assign",
+  "webhooks.read",
+  "webhooks.write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -88,6 +90,9 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
     "create and change console accounts: role, shops, disable, reset password, unlock (only roles and shops of their own)",
   "case.claim": 'take a case as their own, and let go of their own (the queue\'s "mine")',
   "case.assign": "assign anyone's case to a colleague, take over or unassign it, and share queue views",
+  "webhooks.read": "read webhook endpoints and their deliveries (their own shops' endpoints)",
+  "webhooks.write":
+    "add, change, disable and delete webhook endpoints, rotate their secrets, send test events and replay deliveries",
 };
 
 /**
@@ -134,6 +139,8 @@ export const ROLES: Record<string, readonly Permission[]> = {
     "finance.read",
     "audit.read",
     "imports.write",
+    // Sees whether integrators are being told (deliveries, failures); only an admin sends data out.
+    "webhooks.read",
   ],
   warehouse: [
     ...READ,

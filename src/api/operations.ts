@@ -63,6 +63,9 @@ import {
   tokenFields,
   User,
   Warehouse,
+  WebhookDelivery,
+  WebhookEndpoint,
+  webhookEndpointFields,
 } from "./responses.ts";
 import { Enum, QueueFilterFields } from "./routes/schemas.ts";
 
@@ -708,6 +711,38 @@ export const OPERATIONS: Record<string, Declared> = {
     errors: [422],
   },
   "DELETE /tokens/:id": { ok: { 200: json("Revoked (or already revoked)", ref(Token)) } },
+  "GET /webhooks/event-types": {
+    ok: { 200: json("The event types an endpoint may subscribe to", Obj({ items: Strs })) },
+  },
+  "GET /webhooks": { ok: { 200: json("Webhook endpoints, oldest first", List(ref(WebhookEndpoint))) } },
+  "POST /webhooks": {
+    ok: {
+      201: json(
+        "Created: `secret` (whsec_…) signs its messages, shown this once",
+        Obj({ ...webhookEndpointFields, secret: Str }),
+      ),
+    },
+    errors: [422, 503],
+  },
+  "PATCH /webhooks/:id": { ok: { 200: json("Changed", ref(WebhookEndpoint)) }, errors: [422] },
+  "DELETE /webhooks/:id": { ok: { 200: json("Deleted, with its deliveries", ref(WebhookEndpoint)) } },
+  "POST /webhooks/:id/secret": {
+    ok: { 200: json("A new secret, shown this once", Obj({ ...webhookEndpointFields, secret: Str })) },
+    errors: [503],
+  },
+  "POST /webhooks/:id/test": {
+    ok: { 202: json("A webhook.test delivery, queued", ref(WebhookDelivery)) },
+    errors: [409],
+  },
+  "GET /webhooks/:id/deliveries": {
+    ok: {
+      200: json("Deliveries, newest first", Obj({ items: Type.Array(ref(WebhookDelivery)), total: Int })),
+    },
+  },
+  "POST /webhooks/:id/deliveries/:deliveryId/replay": {
+    ok: { 202: json("Queued again, with the same webhook-id", ref(WebhookDelivery)) },
+    errors: [409],
+  },
   "GET /audit-log": { ok: { 200: json("Entries, newest first", Page(AuditEntry)) } },
 
   // Console sign-in and accounts

@@ -114,6 +114,46 @@ export const Token = Obj(tokenFields, {
   description: "An API token (its secret is shown once, when it is made)",
 });
 
+export const webhookEndpointFields = {
+  id: Int,
+  url: Str,
+  description: Str,
+  eventTypes: Type.Array(Str, { description: "The event types it hears of; empty: every type" }),
+  shops: Nullable(Type.Array(Str, { description: "The shops whose events it hears of; null: every shop" })),
+  enabled: Bool,
+  disabledAt: Nullable(Time),
+  disabledReason: Nullable(
+    Type.String({ description: "Why it stopped: by whom, a 410 Gone, days of failures" }),
+  ),
+  createdBy: Str,
+  createdAt: Time,
+  updatedAt: Time,
+};
+export const WebhookEndpoint = Obj(webhookEndpointFields, {
+  $id: "WebhookEndpoint",
+  description: "Where signed webhooks are sent (its secret is shown once, when it is made or rotated)",
+});
+
+export const WebhookDelivery = Obj(
+  {
+    id: Int,
+    endpointId: Int,
+    messageId: Type.String({ description: "The webhook-id header: the same on every retry and replay" }),
+    eventId: Nullable(Type.Integer({ description: "The case timeline event; null for a test event" })),
+    eventType: Str,
+    payload: Any("The body sent: {type, timestamp, data}"),
+    status: Enum(["pending", "succeeded", "failed", "dead"]),
+    attempts: Int,
+    nextAttemptAt: Nullable(Time),
+    lastStatusCode: Nullable(Int),
+    lastError: Nullable(Str),
+    responseExcerpt: Nullable(Type.String({ description: "The start of the receiver's last answer" })),
+    createdAt: Time,
+    deliveredAt: Nullable(Time),
+  },
+  { $id: "WebhookDelivery", description: "One message to one webhook endpoint, and how sending it went" },
+);
+
 export const User = Obj(
   {
     id: Int,
@@ -727,6 +767,8 @@ export const SHARED_SCHEMAS: object[] = [
   Problem,
   Shop,
   Token,
+  WebhookEndpoint,
+  WebhookDelivery,
   User,
   Session,
   Shipment,

@@ -37,6 +37,7 @@ import { settingsRoutes } from "./routes/settings.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { trackingRoutes } from "./routes/tracking.ts";
 import { userRoutes } from "./routes/users.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 import { registerSessions } from "./sessions.ts";
 import { validatorCompiler } from "./validation.ts";
 
@@ -174,6 +175,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       await api.register(inventoryRoutes, { ctx: opts.ctx });
       await api.register(reconciliationRoutes, { ctx: opts.ctx });
       await api.register(importRoutes, { ctx: opts.ctx });
+      await api.register(webhookRoutes, { ctx: opts.ctx });
       if (opts.changes)
         await api.register(eventRoutes, {
           changes: opts.changes,

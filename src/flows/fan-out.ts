@@ -2,6 +2,7 @@ import { type Kysely, sql } from "kysely";
 import type { DB } from "../store/schema.ts";
 import type { FlowContext } from "./context.ts";
 import { notifyCustomers } from "./notify-customers.ts";
+import { webhooksConsumer } from "./webhooks.ts";
 
 /** A case timeline event, as the fan-out hands it to its consumers (oldest first). */
 export interface FeedEvent {
@@ -19,7 +20,10 @@ export interface FeedEvent {
 export type FeedConsumer = (ctx: FlowContext, tx: Kysely<DB>, events: readonly FeedEvent[]) => Promise<void>;
 
 /** One line per consumer. */
-const CONSUMERS: Record<string, FeedConsumer> = { notifications: notifyCustomers };
+const CONSUMERS: Record<string, FeedConsumer> = {
+  notifications: notifyCustomers,
+  webhooks: webhooksConsumer,
+};
 
 /**
  * Take up to `batch` events off the feed (030_case_event_feed.sql) and hand them to every consumer, all

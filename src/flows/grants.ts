@@ -13,8 +13,8 @@ export interface GrantScope {
   shops: readonly string[] | null;
 }
 
-/** Who receives the grant: names the codes refused with (TOKEN_ROLE_FORBIDDEN, USER_SHOPS_EMPTY…). */
-export type Grantee = "TOKEN" | "USER";
+/** Who receives the grant (a webhook endpoint gets shops only): names the codes refused with (TOKEN_ROLE_FORBIDDEN, USER_SHOPS_EMPTY…). */
+export type Grantee = "TOKEN" | "USER" | "WEBHOOK";
 
 /** Within the scope: limited to some of its shops (an unlimited scope holds everything). */
 export const withinShops = (scope: GrantScope, shops: readonly string[] | null) =>

@@ -3,10 +3,16 @@ import { sendInterception, sendWarehouseCancel } from "../flows/intercept-parcel
 import { issueRefund } from "../flows/issue-refund.ts";
 import { sendPlatformDecision } from "../flows/platform-decision.ts";
 import { sendNotification } from "../flows/send-notification.ts";
+import { deliverWebhook } from "../flows/webhooks.ts";
 import { claim, markDead, markDone, reschedule } from "../store/outbox.ts";
 
-/** A handler says the message is done, or asks to be tried again later and says why. */
-export type HandlerResult = "done" | { retry: string };
+/**
+ * A handler says the message is done, or asks to be tried again later and says why. With `at` the
+ * handler keeps its own schedule and its own count of attempts (webhooks: the spec's ~3 days), so the
+ * dispatcher's doubling backoff and attempt limit — which count claims, lease expiries included — do
+ * not apply; such a handler ends its message by returning "done" once it gives up.
+ */
+export type HandlerResult = "done" | { retry: string; at?: Date };
 export type Handler = (ctx: FlowContext, payload: Record<string, unknown>) => Promise<HandlerResult>;
 
 /** One line per topic. */
@@ -24,6 +30,7 @@ export const HANDLERS: Record<string, Handler> = {
   "notify.send": (ctx, p) => sendNotification(ctx, Number(p.notificationId)),
   "logistics.intercept": (ctx, p) => sendInterception(ctx, Number(p.interceptionId)),
   "warehouse.cancel_shipment": (ctx, p) => sendWarehouseCancel(ctx, Number(p.interceptionId)),
+  "webhook.deliver": (ctx, p) => deliverWebhook(ctx, Number(p.deliveryId)),
 };
 
 export interface DispatcherOptions {
@@ -55,6 +62,10 @@ export async function dispatchOnce(ctx: FlowContext, options: DispatcherOptions 
       const result = await handler(ctx, m.payload);
       if (result === "done") {
         await markDone(ctx.db, m.id, ctx.now());
+        continue;
+      }
+      if (result.at) {
+        await reschedule(ctx.db, m.id, result.at, result.retry);
         continue;
       }
       error = result.retry;

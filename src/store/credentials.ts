@@ -1,6 +1,5 @@
-import { AppError } from "../domain/errors.ts";
 import type { Tx } from "./orders.ts";
-import { type Keyring, open, seal } from "./secrets.ts";
+import { type Keyring, requireKeyring as need, open, seal } from "./secrets.ts";
 
 /**
  * A shop's platform credentials (app key and secret, access token…), sealed with the installation's
@@ -8,15 +7,6 @@ import { type Keyring, open, seal } from "./secrets.ts";
  */
 
 export type Credentials = Record<string, string>;
-
-const need = (ring: Keyring | undefined): Keyring =>
-  ring ??
-  (() => {
-    throw new AppError(
-      "SECRET_KEY_MISSING",
-      "No secret key is configured: set AFTERSALES_SECRET_KEY (base64, 32 bytes) to store shop credentials",
-    );
-  })();
 
 export async function saveCredentials(
   db: Tx,

@@ -324,6 +324,41 @@ export interface OutboxTable {
   done_at: Timestamp | null;
 }
 
+export interface WebhookEndpointTable {
+  id: Generated<number>;
+  url: string;
+  description: Generated<string>;
+  event_types: Generated<string[]>;
+  shops: string[] | null;
+  secret_key_id: string;
+  secret_iv: Buffer;
+  secret_tag: Buffer;
+  secret_ciphertext: Buffer;
+  enabled: Generated<boolean>;
+  disabled_at: Timestamp | null;
+  disabled_reason: string | null;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookDeliveryTable {
+  id: Generated<number>;
+  endpoint_id: number;
+  message_id: string;
+  event_id: number | null;
+  event_type: string;
+  payload: Json<Record<string, unknown>>;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  response_excerpt: string | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+}
+
 export interface ApiTokenTable {
   id: Generated<number>;
   name: string;
@@ -722,4 +757,6 @@ export interface DB {
   imported_refunds: ImportedRefundTable;
   orphan_refunds: OrphanRefundTable;
   notifications: NotificationTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
 }

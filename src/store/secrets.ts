@@ -78,6 +78,16 @@ export function loadKeyring(opts: { env?: NodeJS.ProcessEnv; dataDir?: string })
   return keyring([parseKey(readFileSync(file, "utf8"), file), ...old]);
 }
 
+/** The keyring, or SECRET_KEY_MISSING: without a key nothing sealed can be stored or read. */
+export const requireKeyring = (ring: Keyring | undefined): Keyring =>
+  ring ??
+  (() => {
+    throw new AppError(
+      "SECRET_KEY_MISSING",
+      "No secret key is configured: set AFTERSALES_SECRET_KEY (base64, 32 bytes) to store or read shop credentials and webhook secrets",
+    );
+  })();
+
 /** Seal `plaintext`; `context` (e.g. the shop id) is bound to it, so a value moved elsewhere will not open. */
 export function seal(ring: Keyring, plaintext: Buffer, context: string): Sealed {
   const iv = randomBytes(12);

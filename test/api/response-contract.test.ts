@@ -589,7 +589,23 @@ describe("the responses declared in the OpenAPI document", () => {
     await call("POST", "/imports?shop=phone-orders", "a,b\n1,2\n", { type: "application/pdf" });
     await call("GET", "/imports/99999999");
 
-    // Shops, tokens, the audit log.
+    // Webhook endpoints: made, changed, tested, replayed, refused, deleted (nothing listens on port 9).
+    await call("GET", "/webhooks/event-types");
+    const hook = await call("POST", "/webhooks", {
+      url: "http://127.0.0.1:9/hook",
+      eventTypes: ["case.created"],
+    });
+    await call("POST", "/webhooks", { url: "ftp://127.0.0.1/hook" });
+    await call("GET", "/webhooks");
+    await call("PATCH", `/webhooks/${hook.body.id}`, { description: "ERP" });
+    await call("POST", `/webhooks/${hook.body.id}/secret`);
+    const test = await call("POST", `/webhooks/${hook.body.id}/test`);
+    await call("GET", `/webhooks/${hook.body.id}/deliveries?limit=5`);
+    await call("POST", `/webhooks/${hook.body.id}/deliveries/${test.body.id}/replay`);
+    await call("PATCH", `/webhooks/${hook.body.id}`, { enabled: false });
+    await call("POST", `/webhooks/${hook.body.id}/test`);
+    await call("DELETE", `/webhooks/${hook.body.id}`);
+
     await call("GET", "/shops");
     await call("POST", "/shops", { id: "contract-shop", name: "合同店", channel: "manual" });
     await call("POST", "/shops", { id: "contract-shop", name: "合同店", channel: "manual" });

@@ -242,6 +242,17 @@ export const en: Messages = {
     ALL_SHOPS_REQUIRED:
       "This changes what every shop shares; it needs a token that is not limited to some shops",
     TOKEN_NOT_FOUND: ["Token {tokenId} does not exist", "No such token"],
+    WEBHOOK_NOT_FOUND: ["Webhook endpoint {endpointId} does not exist", "No such webhook endpoint"],
+    WEBHOOK_DELIVERY_NOT_FOUND: ["Webhook delivery {deliveryId} does not exist", "No such webhook delivery"],
+    WEBHOOK_URL_INVALID: "A webhook URL is an http:// or https:// address of at most 2000 characters",
+    WEBHOOK_EVENT_TYPE_UNKNOWN: ["Unknown event types: {unknown} (known: {known})", "Unknown event type"],
+    WEBHOOK_SHOPS_EMPTY:
+      "A webhook endpoint limited to no shop would hear of nothing; name at least one shop",
+    WEBHOOK_SHOPS_FORBIDDEN: "You may only point webhooks at your own shops' events",
+    WEBHOOK_ENDPOINT_DISABLED: [
+      "Webhook endpoint {endpointId} is disabled ({reason}); enable it first",
+      "The webhook endpoint is disabled; enable it first",
+    ],
     CSRF_TOKEN_INVALID:
       "This change needs the session's CSRF token in the x-csrf-token header; reload the page and try again",
     SIGN_IN_FAILED: "Wrong login or password",
@@ -761,7 +772,7 @@ export const en: Messages = {
     PUSH_NOT_SUPPORTED: ["{channel} sends no push messages here", "This channel sends no push messages here"],
     UNKNOWN_CHANNEL: ['No payment channel "{channel}" takes callbacks here', "No such payment channel"],
     SECRET_KEY_MISSING:
-      "No secret key is configured: set AFTERSALES_SECRET_KEY (base64, 32 bytes) to store or read shop credentials",
+      "No secret key is configured: set AFTERSALES_SECRET_KEY (base64, 32 bytes) to store or read shop credentials and webhook secrets",
     SECRET_KEY_INVALID: "The secret key must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)",
     SECRET_KEY_UNAVAILABLE: [
       "The key {keyId} that sealed this value is not configured (add it to AFTERSALES_SECRET_KEYS_OLD)",

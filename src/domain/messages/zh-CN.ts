@@ -237,6 +237,16 @@ export const zhCN: Messages = {
     RATE_LIMITED: ["请求过于频繁，请 {retryAfterSeconds} 秒后再试", "请求过于频繁，请稍后再试"],
     ALL_SHOPS_REQUIRED: "这项操作影响所有店铺，需要使用不限店铺的令牌",
     TOKEN_NOT_FOUND: ["令牌 {tokenId} 不存在", "令牌不存在"],
+    WEBHOOK_NOT_FOUND: ["Webhook 地址 {endpointId} 不存在", "Webhook 地址不存在"],
+    WEBHOOK_DELIVERY_NOT_FOUND: ["Webhook 投递 {deliveryId} 不存在", "Webhook 投递不存在"],
+    WEBHOOK_URL_INVALID: "Webhook 地址须为 http:// 或 https:// 开头，且不超过 2000 个字符",
+    WEBHOOK_EVENT_TYPE_UNKNOWN: ["未知的事件类型：{unknown}（可选：{known}）", "未知的事件类型"],
+    WEBHOOK_SHOPS_EMPTY: "Webhook 地址不限任何店铺将收不到任何事件，请至少指定一个店铺",
+    WEBHOOK_SHOPS_FORBIDDEN: "只能订阅您自己店铺的事件",
+    WEBHOOK_ENDPOINT_DISABLED: [
+      "Webhook 地址 {endpointId} 已停用（{reason}），请先启用",
+      "该 Webhook 地址已停用，请先启用",
+    ],
     CSRF_TOKEN_INVALID: "此操作需要在请求头 x-csrf-token 中带上会话的 CSRF 令牌，请刷新页面后重试",
     SIGN_IN_FAILED: "账号或密码错误",
     ACCOUNT_LOCKED: ["登录失败次数过多，账号已锁定至 {until}", "登录失败次数过多，账号暂时锁定，请稍后再试"],
@@ -661,7 +671,8 @@ export const zhCN: Messages = {
     INVALID_GATEWAY: "gateway 必须是 http(s) 地址",
     PUSH_NOT_SUPPORTED: ["{channel}不接收推送消息", "该渠道不接收推送消息"],
     UNKNOWN_CHANNEL: ["没有名为“{channel}”的支付渠道在此接收回调", "没有这个支付渠道"],
-    SECRET_KEY_MISSING: "未配置密钥（AFTERSALES_SECRET_KEY，base64 编码的 32 字节），无法保存或读取店铺凭证",
+    SECRET_KEY_MISSING:
+      "未配置密钥（AFTERSALES_SECRET_KEY，base64 编码的 32 字节），无法保存或读取店铺凭证和 Webhook 密钥",
     SECRET_KEY_INVALID: "密钥格式不对：应为 32 字节随机数的 base64 编码（如 `openssl rand -base64 32`）",
     SECRET_KEY_UNAVAILABLE: [
       "加密这项数据的密钥 {keyId} 未配置（请加入 AFTERSALES_SECRET_KEYS_OLD）",

@@ -10243,6 +10243,607 @@ export type paths = {
       };
     };
   };
+  "/api/v1/webhooks": {
+    /** Webhook endpoints within your shops (never their secrets) */
+    get: {
+      responses: {
+        /** @description Webhook endpoints, oldest first */
+        200: {
+          content: {
+            "application/json": {
+              items: components["schemas"]["WebhookEndpoint"][];
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /** Add an endpoint; the answer's `secret` (whsec_…) is shown this once. Each message is POSTed with webhook-id, webhook-timestamp and webhook-signature (v1,base64 HMAC-SHA256 of id.timestamp.body) */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": {
+            description?: string;
+            /** @description Event types to hear of (case.created, case.approved, case.rejected, case.cancelled, case.return_received, case.inspected, refund.sent, refund.succeeded, refund.failed, case.closed); empty: every type */
+            eventTypes?: string[];
+            /** @description The shops whose cases it hears of; null: every shop. Omitted on create: your shops */
+            shops?: string[] | null;
+            /** @description An http:// or https:// address */
+            url: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Created: `secret` (whsec_…) signs its messages, shown this once */
+        201: {
+          content: {
+            "application/json": {
+              /** Format: date-time */
+              createdAt: string;
+              createdBy: string;
+              description: string;
+              /** Format: date-time */
+              disabledAt: string | null;
+              /** @description Why it stopped: by whom, a 410 Gone, days of failures */
+              disabledReason: string | null;
+              enabled: boolean;
+              /** @description The event types it hears of; empty: every type */
+              eventTypes: string[];
+              id: number;
+              secret: string;
+              /** @description The shops whose events it hears of; null: every shop */
+              shops: string[] | null;
+              /** Format: date-time */
+              updatedAt: string;
+              url: string;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Something it needs is not available now; try again */
+        503: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/webhooks/{id}": {
+    /** Delete an endpoint and its deliveries */
+    delete: {
+      parameters: {
+        path: {
+          id: number;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": Record<string, never>;
+        };
+      };
+      responses: {
+        /** @description Deleted, with its deliveries */
+        200: {
+          content: {
+            "application/json": components["schemas"]["WebhookEndpoint"];
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /** Change an endpoint, or disable or enable it (enabling clears why it was disabled) */
+    patch: {
+      parameters: {
+        path: {
+          id: number;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            description?: string;
+            enabled?: boolean;
+            /** @description Event types to hear of (case.created, case.approved, case.rejected, case.cancelled, case.return_received, case.inspected, refund.sent, refund.succeeded, refund.failed, case.closed); empty: every type */
+            eventTypes?: string[];
+            /** @description The shops whose cases it hears of; null: every shop. Omitted on create: your shops */
+            shops?: string[] | null;
+            /** @description An http:// or https:// address */
+            url?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Changed */
+        200: {
+          content: {
+            "application/json": components["schemas"]["WebhookEndpoint"];
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Understood, but refused by a business rule: caps, guards, settings that do not hold */
+        422: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/webhooks/{id}/deliveries": {
+    /** An endpoint's deliveries, newest first: a page and how many in all */
+    get: {
+      parameters: {
+        query?: {
+          status?: "pending" | "succeeded" | "failed" | "dead";
+          offset?: number;
+          limit?: number;
+        };
+        path: {
+          id: number;
+        };
+      };
+      responses: {
+        /** @description Deliveries, newest first */
+        200: {
+          content: {
+            "application/json": {
+              items: components["schemas"]["WebhookDelivery"][];
+              total: number;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/webhooks/{id}/deliveries/{deliveryId}/replay": {
+    /** Send a delivery again, as a new attempt with the same webhook-id */
+    post: {
+      parameters: {
+        path: {
+          id: number;
+          deliveryId: number;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": Record<string, never>;
+        };
+      };
+      responses: {
+        /** @description Queued again, with the same webhook-id */
+        202: {
+          content: {
+            "application/json": components["schemas"]["WebhookDelivery"];
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description In conflict with the current state (INVALID_TRANSITION, VERSION_CONFLICT, …): reload and decide again */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/webhooks/{id}/secret": {
+    /** Rotate the signing secret: the new one signs from now on and is shown this once */
+    post: {
+      parameters: {
+        path: {
+          id: number;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": Record<string, never>;
+        };
+      };
+      responses: {
+        /** @description A new secret, shown this once */
+        200: {
+          content: {
+            "application/json": {
+              /** Format: date-time */
+              createdAt: string;
+              createdBy: string;
+              description: string;
+              /** Format: date-time */
+              disabledAt: string | null;
+              /** @description Why it stopped: by whom, a 410 Gone, days of failures */
+              disabledReason: string | null;
+              enabled: boolean;
+              /** @description The event types it hears of; empty: every type */
+              eventTypes: string[];
+              id: number;
+              secret: string;
+              /** @description The shops whose events it hears of; null: every shop */
+              shops: string[] | null;
+              /** Format: date-time */
+              updatedAt: string;
+              url: string;
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Something it needs is not available now; try again */
+        503: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/webhooks/{id}/test": {
+    /** Send a webhook.test event to the endpoint */
+    post: {
+      parameters: {
+        path: {
+          id: number;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": Record<string, never>;
+        };
+      };
+      responses: {
+        /** @description A webhook.test delivery, queued */
+        202: {
+          content: {
+            "application/json": components["schemas"]["WebhookDelivery"];
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found — or not in the token's shops */
+        404: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description In conflict with the current state (INVALID_TRANSITION, VERSION_CONFLICT, …): reload and decide again */
+        409: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The body is too large (BODY_TOO_LARGE, FILE_TOO_LARGE_UNCOMPRESSED) */
+        413: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The content type is not one this operation takes */
+        415: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/webhooks/event-types": {
+    /** The event types an endpoint may subscribe to */
+    get: {
+      responses: {
+        /** @description The event types an endpoint may subscribe to */
+        200: {
+          content: {
+            "application/json": {
+              items: string[];
+            };
+          };
+        };
+        /** @description Refused: a field, filter or value is wrong (VALIDATION_ERROR, UNKNOWN_FIELD, INVALID_TEXT, …) */
+        400: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No token or session, an unknown or revoked token, a session that ended (UNAUTHENTICATED); a failed sign-in (SIGN_IN_FAILED); for a callback, a bad signature */
+        401: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The role lacks the permission, or its shops do not reach this (FORBIDDEN, ALL_SHOPS_REQUIRED, …); a write with the session cookie but without its CSRF token (CSRF_TOKEN_INVALID) */
+        403: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed authentications (or callbacks) from this address (RATE_LIMITED) */
+        429: {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
 };
 
 export type webhooks = Record<string, never>;
@@ -10911,7 +11512,7 @@ export type components = {
       /** @description Send it as the x-csrf-token header with every write (POST, PUT, PATCH, DELETE) made with the session cookie */
       csrfToken: string;
       /** @description What the person's role may do */
-      permissions: ("shops.write" | "tokens.write" | "orders.read" | "orders.write" | "cases.read" | "cases.create" | "quotes" | "case.approve" | "case.reject" | "case.cancel" | "case.ship_return" | "case.receive" | "case.inspect" | "case.grant_refund" | "case.issue_refund" | "case.ship_replacement" | "case.close" | "case.override" | "rules.read" | "rules.write" | "rules.activate" | "alerts.read" | "alerts.ack" | "settings.write" | "tracking.write" | "case.compensate" | "finance.read" | "reconciliations.read" | "reconciliations.run" | "inventory.read" | "inventory.write" | "audit.read" | "imports.write" | "users.write" | "case.claim" | "case.assign")[];
+      permissions: ("shops.write" | "tokens.write" | "orders.read" | "orders.write" | "cases.read" | "cases.create" | "quotes" | "case.approve" | "case.reject" | "case.cancel" | "case.ship_return" | "case.receive" | "case.inspect" | "case.grant_refund" | "case.issue_refund" | "case.ship_replacement" | "case.close" | "case.override" | "rules.read" | "rules.write" | "rules.activate" | "alerts.read" | "alerts.ack" | "settings.write" | "tracking.write" | "case.compensate" | "finance.read" | "reconciliations.read" | "reconciliations.run" | "inventory.read" | "inventory.write" | "audit.read" | "imports.write" | "users.write" | "case.claim" | "case.assign" | "webhooks.read" | "webhooks.write")[];
       user: components["schemas"]["User"];
     };
     /** @description A parcel: the order's, the buyer's return, or a replacement */
@@ -11028,6 +11629,51 @@ export type components = {
       id: string;
       isDefault: boolean;
       name: string;
+    };
+    /** @description One message to one webhook endpoint, and how sending it went */
+    WebhookDelivery: {
+      attempts: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      deliveredAt: string | null;
+      endpointId: number;
+      /** @description The case timeline event; null for a test event */
+      eventId: number | null;
+      eventType: string;
+      id: number;
+      lastError: string | null;
+      lastStatusCode: number | null;
+      /** @description The webhook-id header: the same on every retry and replay */
+      messageId: string;
+      /** Format: date-time */
+      nextAttemptAt: string | null;
+      /** @description The body sent: {type, timestamp, data} */
+      payload: unknown;
+      /** @description The start of the receiver's last answer */
+      responseExcerpt: string | null;
+      /** @enum {string} */
+      status: "pending" | "succeeded" | "failed" | "dead";
+    };
+    /** @description Where signed webhooks are sent (its secret is shown once, when it is made or rotated) */
+    WebhookEndpoint: {
+      /** Format: date-time */
+      createdAt: string;
+      createdBy: string;
+      description: string;
+      /** Format: date-time */
+      disabledAt: string | null;
+      /** @description Why it stopped: by whom, a 410 Gone, days of failures */
+      disabledReason: string | null;
+      enabled: boolean;
+      /** @description The event types it hears of; empty: every type */
+      eventTypes: string[];
+      id: number;
+      /** @description The shops whose events it hears of; null: every shop */
+      shops: string[] | null;
+      /** Format: date-time */
+      updatedAt: string;
+      url: string;
     };
   };
   responses: never;
