@@ -312,8 +312,11 @@ const RETURN_CARRIERS = ["SF", "ZTO", "YTO", "JD"] as const;
 interface Customer {
   id: string;
   name: string;
+  /** As a platform shows it: masked. */
   phone: string;
   tier: CustomerTier;
+  /** What the merchant's own channels (phone orders, the web shop) know. */
+  contact: { phone: string; email: string };
 }
 
 interface DemoOrder {
@@ -405,21 +408,28 @@ const usd = (fen: number) => Math.max(499, Math.round(fen / 700) * 100 - 1);
 function makeCustomers(r: Rng, n: number, overseas: boolean): Customer[] {
   // The first of the pool come back most often (see pickCustomer): the loyal few are the VIPs.
   const vips = Math.max(1, Math.round(n * 0.04));
-  return Array.from({ length: n }, (_, i) =>
-    overseas
-      ? {
-          id: `cust-us-${1001 + i}`,
-          name: `${r.pick(EN_FIRST)} ${r.pick(EN_LAST)}`,
-          phone: `+1 ***-***-${r.digits(4)}`,
-          tier: i < vips ? "vip" : "normal",
-        }
-      : {
-          id: `cust-${10001 + i}`,
-          name: `${r.pick(SURNAMES)}${r.pick(GIVEN)}`,
-          phone: `${r.pick(MOBILE_PREFIXES)}****${String(r.int(0, 9999)).padStart(4, "0")}`,
-          tier: i < vips ? "vip" : "normal",
-        },
-  );
+  return Array.from({ length: n }, (_, i) => {
+    const tier: CustomerTier = i < vips ? "vip" : "normal";
+    if (overseas) {
+      const last = r.digits(4);
+      return {
+        id: `cust-us-${1001 + i}`,
+        name: `${r.pick(EN_FIRST)} ${r.pick(EN_LAST)}`,
+        phone: `+1 ***-***-${last}`,
+        tier,
+        contact: { phone: `+1415555${last}`, email: `buyer${1001 + i}@example.com` },
+      };
+    }
+    const prefix = r.pick(MOBILE_PREFIXES);
+    const last = String(r.int(0, 9999)).padStart(4, "0");
+    return {
+      id: `cust-${10001 + i}`,
+      name: `${r.pick(SURNAMES)}${r.pick(GIVEN)}`,
+      phone: `${prefix}****${last}`,
+      tier,
+      contact: { phone: `${prefix}${r.digits(4)}${last}`, email: `buyer${10001 + i}@example.cn` },
+    };
+  });
 }
 
 /** Repeat customers: a skewed pick makes the first customers of the pool come back often. */
@@ -511,7 +521,12 @@ function planOrder(
   else logistics = "delivered";
 
   const tender = r.weighted(shop.tenders);
-  const customer = pickCustomer(r, cur === "USD" ? customers.us : customers.cn);
+  const buyer = pickCustomer(r, cur === "USD" ? customers.us : customers.cn);
+  // The merchant's own channels know how to reach the buyer (messages go out); platforms mask the number.
+  const own = shop.channel === "manual" || shop.channel === "shopify";
+  const customer = own
+    ? { ...buyer, phone: buyer.contact.phone, email: buyer.contact.email }
+    : { id: buyer.id, name: buyer.name, phone: buyer.phone, tier: buyer.tier };
   const externalId = externalOrderId(r, shop, placedAt, n);
   const input: OrderInput = {
     shop: shop.id,

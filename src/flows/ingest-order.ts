@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { sql } from "kysely";
 import { fail } from "../domain/errors.ts";
 import { isCurrency } from "../domain/money.ts";
 import { addressKey, LOGISTICS_STATUSES, normalizeOrder, type OrderInput } from "../domain/order.ts";
@@ -63,7 +64,9 @@ export async function ingestOrder(
         .onConflict((oc) =>
           oc.column("id").doUpdateSet((eb) => ({
             name: eb.fn.coalesce("excluded.name", "customers.name"),
-            phone: eb.fn.coalesce("excluded.phone", "customers.phone"),
+            // A platform masks the buyer's number (138****8000): it never replaces a whole one we know.
+            phone: sql<string | null>`case when excluded.phone like '%*%' and customers.phone not like '%*%'
+                                        then customers.phone else coalesce(excluded.phone, customers.phone) end`,
             email: eb.fn.coalesce("excluded.email", "customers.email"),
             wechat_openid: eb.fn.coalesce("excluded.wechat_openid", "customers.wechat_openid"),
             language: eb.fn.coalesce("excluded.language", "customers.language"),

@@ -85,7 +85,8 @@ export const notifyCustomers: FeedConsumer = async (ctx, tx, events) => {
     const vars = varsOf(r, event.at, language, timeZone);
     const optOut = new Set(r.opt_out ?? []);
     const contacts: Record<NotifyChannelKind, string | null> = {
-      sms: r.phone,
+      // A masked number (138****8000, as platforms give it) reaches no one.
+      sms: r.phone?.includes("*") ? null : r.phone,
       email: r.email,
       wechat: r.wechat_openid,
     };

@@ -93,6 +93,28 @@ describe("messages to the customer (通知)", () => {
     expect(await messagesOf(all)).toEqual([]);
   });
 
+  it("a number a platform masked reaches no one, and never replaces a whole one we know", async () => {
+    const masked = await caseOf({ phone: "138****8000" });
+    const known = await caseOf({ phone: "13800138005" });
+    const customer = (
+      await env.ctx.db
+        .selectFrom("cases")
+        .select("customer_id")
+        .where("id", "=", known)
+        .executeTakeFirstOrThrow()
+    ).customer_id as string;
+    // The same buyer's next order comes from a platform, number masked.
+    await placeOrder(env.ctx, { customer: { id: customer, phone: "138****8005" } });
+    await settle();
+    expect(await messagesOf(masked)).toEqual([]);
+    const phone = await env.ctx.db
+      .selectFrom("customers")
+      .select("phone")
+      .where("id", "=", customer)
+      .executeTakeFirst();
+    expect(phone?.phone).toBe("13800138005");
+  });
+
   it("a burst of moves is one message about where the case ended: the newer supersedes the queued", async () => {
     const id = await caseOf({ phone: "13800138003", language: "en" });
     await approveCase(env.ctx, REVIEWER, id);

@@ -36,7 +36,7 @@ function Messages({ messages }: { messages: Message[] }) {
           ) : (
             <Typography.Text type="secondary">{t(`messages.status.${m.status}`)} </Typography.Text>
           )}
-          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+          <Typography.Text type="secondary" style={{ fontSize: 12, marginInlineStart: 4 }}>
             {m.sentAt
               ? dayjs(m.sentAt).format("MM-DD HH:mm")
               : m.status === "queued" || m.status === "waiting"
