@@ -35,7 +35,14 @@ describe("the runtime `aftersales start` opens", () => {
       expect(rt.ctx.payments.get("alipay").name).toBe("alipay");
       expect(rt.ctx.payments.get("card").name).toBe("sandbox");
       expect(rt.ctx.logistics).toBeDefined();
-      expect(rt.describeSimulators()).toHaveLength(4);
+      // Payments, logistics, and the three channels customers are messaged on, each with its page of what was sent.
+      const simulators = rt.describeSimulators();
+      expect(simulators).toHaveLength(7);
+      for (const channel of ["Aliyun SMS", "Email (SMTP)", "WeChat subscribe messages"])
+        expect(simulators.find((s) => s.startsWith(`${channel}: `))).toMatch(
+          / http:\/\/127\.0\.0\.1:\d+\/_sim\/$/,
+        );
+      for (const kind of ["sms", "email", "wechat"] as const) expect(rt.ctx.notify?.[kind]).toBeDefined();
       // Alipay refunds only trades it knows: the demo tells it about each alipay payment it makes.
       rt.paymentTaken({
         tender: "alipay",

@@ -85,6 +85,8 @@ const PERMISSIONS: Record<string, string> = {
   "users.write": "manage console accounts",
   "case.claim": "take cases as their own",
   "case.assign": "assign cases",
+  "webhooks.read": "read webhook subscriptions and deliveries",
+  "webhooks.write": "manage webhook subscriptions",
 };
 
 const GUARDS: Record<string, string> = {

@@ -85,6 +85,8 @@ const PERMISSIONS: Record<string, string> = {
   "users.write": "管理人员账号",
   "case.claim": "认领售后单",
   "case.assign": "分配售后单",
+  "webhooks.read": "查看 Webhook 订阅与投递",
+  "webhooks.write": "管理 Webhook 订阅",
 };
 
 const GUARDS: Record<string, string> = {
