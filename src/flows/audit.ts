@@ -33,6 +33,10 @@ export const AUDIT_ACTIONS = {
   "user.update": { global: false },
   "reconciliation.resolve": { global: false },
   "reconciliation.reopen": { global: false },
+  "webhook.create": { global: false },
+  "webhook.update": { global: false },
+  "webhook.rotate_secret": { global: false },
+  "webhook.delete": { global: false },
 } as const satisfies Record<string, { global: boolean }>;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 export const AUDIT_ACTION_NAMES = Object.keys(AUDIT_ACTIONS) as AuditAction[];

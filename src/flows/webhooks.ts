@@ -12,6 +12,7 @@ import {
 import type { Tx } from "../store/orders.ts";
 import type { DB, WebhookDeliveryTable, WebhookEndpointTable } from "../store/schema.ts";
 import { requireKeyring as need, open, seal } from "../store/secrets.ts";
+import { audit } from "./audit.ts";
 import { type Actor, actorName, type FlowContext } from "./context.ts";
 import type { FeedConsumer } from "./fan-out.ts";
 import { grantedShops, requireShops, withinShops } from "./grants.ts";
@@ -165,6 +166,14 @@ export async function createWebhookEndpoint(
       } as never)
       .returning(ENDPOINT_COLUMNS)
       .executeTakeFirstOrThrow();
+    // Who sent the installation's data where: never the secret itself.
+    await audit(tx, ctx, actor, {
+      action: "webhook.create",
+      subject: `${id}`,
+      shops: e.shops,
+      before: null,
+      after: endpointJson(e),
+    });
     return { ...endpointJson(e), secret };
   });
 }
@@ -222,12 +231,19 @@ export async function updateWebhookEndpoint(
       .where("id", "=", id)
       .returning(ENDPOINT_COLUMNS)
       .executeTakeFirstOrThrow();
+    await audit(tx, ctx, actor, {
+      action: "webhook.update",
+      subject: `${id}`,
+      shops: e.shops,
+      before: endpointJson(before),
+      after: endpointJson(e),
+    });
     return endpointJson(e);
   });
 }
 
 /** A new secret at once (the old one stops signing); shown in this answer only. */
-export async function rotateWebhookSecret(ctx: FlowContext, scope: WebhookScope, id: number) {
+export async function rotateWebhookSecret(ctx: FlowContext, actor: Actor, scope: WebhookScope, id: number) {
   return ctx.db.transaction().execute(async (tx) => {
     await lockEndpoint(tx, scope, id);
     const secret = newSecret();
@@ -237,15 +253,29 @@ export async function rotateWebhookSecret(ctx: FlowContext, scope: WebhookScope,
       .where("id", "=", id)
       .returning(ENDPOINT_COLUMNS)
       .executeTakeFirstOrThrow();
+    await audit(tx, ctx, actor, {
+      action: "webhook.rotate_secret",
+      subject: `${id}`,
+      shops: e.shops,
+      before: null,
+      after: { url: e.url },
+    });
     return { ...endpointJson(e), secret };
   });
 }
 
 /** Delete an endpoint and its deliveries; their outbox messages find nothing to send. */
-export async function deleteWebhookEndpoint(ctx: FlowContext, scope: WebhookScope, id: number) {
+export async function deleteWebhookEndpoint(ctx: FlowContext, actor: Actor, scope: WebhookScope, id: number) {
   return ctx.db.transaction().execute(async (tx) => {
     const e = await lockEndpoint(tx, scope, id);
     await tx.deleteFrom("webhook_endpoints").where("id", "=", id).execute();
+    await audit(tx, ctx, actor, {
+      action: "webhook.delete",
+      subject: `${id}`,
+      shops: e.shops,
+      before: endpointJson(e),
+      after: null,
+    });
     return endpointJson(e);
   });
 }

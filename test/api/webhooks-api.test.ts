@@ -169,6 +169,25 @@ describe("the webhooks API", () => {
     expect(hidden).toMatchObject({ status: 404, body: { code: "WEBHOOK_NOT_FOUND" } });
   });
 
+  it("logs who added, changed, re-keyed and deleted a subscription, never its secret", async () => {
+    const made = await call("admin", "POST", "/webhooks", { url: receiver.url("/audited") });
+    await call("admin", "PATCH", `/webhooks/${made.body.id}`, { description: "ERP 2" });
+    await call("admin", "POST", `/webhooks/${made.body.id}/secret`);
+    await call("admin", "DELETE", `/webhooks/${made.body.id}`);
+    const log = await call("admin", "GET", `/audit-log?subject=${made.body.id}`);
+    const mine = (log.body.items as { action: string; actor: string; subject: string; after: unknown }[])
+      .filter((e) => e.action.startsWith("webhook."))
+      .reverse();
+    expect(mine.map((e) => [e.action, e.actor])).toEqual([
+      ["webhook.create", "user:admin"],
+      ["webhook.update", "user:admin"],
+      ["webhook.rotate_secret", "user:admin"],
+      ["webhook.delete", "user:admin"],
+    ]);
+    expect(mine[1]?.after).toMatchObject({ description: "ERP 2", url: receiver.url("/audited") });
+    expect(JSON.stringify(log.body)).not.toContain("whsec_");
+  });
+
   it("deletes an endpoint with its deliveries", async () => {
     expect((await call("admin", "DELETE", `/webhooks/${id}`)).status).toBe(200);
     expect((await call("admin", "GET", `/webhooks/${id}/deliveries`)).status).toBe(404);

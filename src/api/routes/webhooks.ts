@@ -99,7 +99,7 @@ export async function webhookRoutes(app: App, { ctx }: { ctx: FlowContext }) {
       config: { permission: "webhooks.write" },
       schema: { tags: ["webhooks"], summary: "Delete an endpoint and its deliveries", params: Id },
     },
-    async (req) => deleteWebhookEndpoint(ctx, scope(req), req.params.id),
+    async (req) => deleteWebhookEndpoint(ctx, actorOf(principal(req)), scope(req), req.params.id),
   );
 
   app.post(
@@ -112,7 +112,7 @@ export async function webhookRoutes(app: App, { ctx }: { ctx: FlowContext }) {
         params: Id,
       },
     },
-    async (req) => rotateWebhookSecret(ctx, scope(req), req.params.id),
+    async (req) => rotateWebhookSecret(ctx, actorOf(principal(req)), scope(req), req.params.id),
   );
 
   app.post(

@@ -667,9 +667,9 @@ export type paths = {
     get: {
       parameters: {
         query?: {
-          action?: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "settings.rules_activation" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.request_activation" | "rules.activate" | "rules.suggestion.dismiss" | "token.create" | "token.revoke" | "user.create" | "user.update" | "reconciliation.resolve" | "reconciliation.reopen";
+          action?: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "settings.rules_activation" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.request_activation" | "rules.activate" | "rules.suggestion.dismiss" | "token.create" | "token.revoke" | "user.create" | "user.update" | "reconciliation.resolve" | "reconciliation.reopen" | "webhook.create" | "webhook.update" | "webhook.rotate_secret" | "webhook.delete";
           /** @description What kind of thing changed: the actions whose names start with it and a dot */
-          object?: "shop" | "settings" | "policies" | "rules" | "token" | "user" | "reconciliation";
+          object?: "shop" | "settings" | "policies" | "rules" | "token" | "user" | "reconciliation" | "webhook";
           /** @description Which one: a shop id, a rule version, a token id… */
           subject?: string;
           /** @description e.g. "user:alice" */
@@ -690,7 +690,7 @@ export type paths = {
             "application/json": {
               items: ({
                   /** @enum {string} */
-                  action: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "settings.rules_activation" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.request_activation" | "rules.activate" | "rules.suggestion.dismiss" | "token.create" | "token.revoke" | "user.create" | "user.update" | "reconciliation.resolve" | "reconciliation.reopen";
+                  action: "shop.create" | "shop.review" | "shop.credentials" | "shop.disconnect" | "shop.return_address" | "settings.risk" | "settings.quality" | "settings.fees" | "settings.refund_tender_order" | "settings.timezone" | "settings.assignment" | "settings.rules_activation" | "policies.set" | "rules.draft.create" | "rules.draft.update" | "rules.draft.delete" | "rules.request_activation" | "rules.activate" | "rules.suggestion.dismiss" | "token.create" | "token.revoke" | "user.create" | "user.update" | "reconciliation.resolve" | "reconciliation.reopen" | "webhook.create" | "webhook.update" | "webhook.rotate_secret" | "webhook.delete";
                   actor: string;
                   actorTokenId: number | null;
                   /** @description … and after */

@@ -141,6 +141,8 @@ export default function AuditLog() {
         ? `${login}${typeof doc.name === "string" ? `（${doc.name}）` : ""}`
         : t("subjects.user", { id });
       if (screen("settings/users")) to = `/settings/users${login ? `?q=${encodeURIComponent(login)}` : ""}`;
+    } else if (object === "webhook") {
+      text = `${t("subjects.webhook", { id })}${typeof doc.url === "string" ? ` ${doc.url}` : ""}`;
     } else if (object === "policies") {
       const [kind = "", ...key] = id.split(":");
       text = t(`subjects.${kind}`, { id: key.join(":"), defaultValue: id });

@@ -44,6 +44,8 @@ export const TEXT = {
       rules: "审核规则",
       token: "API 令牌",
       user: "人员",
+      reconciliation: "对账",
+      webhook: "Webhook 订阅",
     },
     subjects: {
       shop: "店铺 {{id}}",
@@ -53,6 +55,7 @@ export const TEXT = {
       sku: "SKU {{id}}",
       category: "类目 {{id}}",
       suggestion: "规则建议 {{id}}",
+      webhook: "Webhook 订阅 #{{id}}",
     },
     actions: {
       "shop.create": "添加店铺",
@@ -80,6 +83,10 @@ export const TEXT = {
       "user.update": "修改人员",
       "reconciliation.resolve": "处理对账问题",
       "reconciliation.reopen": "重新打开对账问题",
+      "webhook.create": "新增 Webhook 订阅",
+      "webhook.update": "修改 Webhook 订阅",
+      "webhook.rotate_secret": "更换 Webhook 签名密钥",
+      "webhook.delete": "删除 Webhook 订阅",
     } satisfies Record<AuditAction, string>,
     fields: {
       name: "名称",
@@ -140,6 +147,8 @@ export const TEXT = {
       rules: "Review rules",
       token: "API token",
       user: "Person",
+      reconciliation: "Reconciliation",
+      webhook: "Webhook subscription",
     },
     subjects: {
       shop: "Shop {{id}}",
@@ -149,6 +158,7 @@ export const TEXT = {
       sku: "SKU {{id}}",
       category: "Category {{id}}",
       suggestion: "Rule suggestion {{id}}",
+      webhook: "Webhook subscription #{{id}}",
     },
     actions: {
       "shop.create": "Added a shop",
@@ -176,6 +186,10 @@ export const TEXT = {
       "user.update": "Changed a person",
       "reconciliation.resolve": "Resolved a reconciliation problem",
       "reconciliation.reopen": "Reopened a reconciliation problem",
+      "webhook.create": "Added a webhook subscription",
+      "webhook.update": "Changed a webhook subscription",
+      "webhook.rotate_secret": "Rotated a webhook's signing secret",
+      "webhook.delete": "Deleted a webhook subscription",
     } satisfies Record<AuditAction, string>,
     fields: {
       name: "Name",
