@@ -1,4 +1,3 @@
-import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatMinor } from "../../src/domain/money.ts";
 import { announceChanges } from "../../src/flows/announce-changes.ts";
@@ -6,9 +5,9 @@ import { fanOut, fanOutOnce } from "../../src/flows/fan-out.ts";
 import { grantRefund } from "../../src/flows/grant-refund.ts";
 import { issueRefund } from "../../src/flows/issue-refund.ts";
 import { approveCase, rejectCase } from "../../src/flows/review-case.ts";
-import { submitCase } from "../../src/flows/submit-case.ts";
 import { type TestEnv, testEnv, usingPostgres } from "../support/db.ts";
 import { placeOrder, REVIEWER } from "../support/fixtures.ts";
+import { type Contacts, caseOfCustomer, fanOutNow } from "../support/notify.ts";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -16,33 +15,8 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-let seq = 0;
-/** A refund-only case of a customer reachable as `contacts` says; its events fanned out. */
-async function caseOf(
-  contacts: { phone?: string; email?: string; wechatOpenId?: string; language?: "en" },
-  optOut?: string[],
-) {
-  const customer = { id: `notify-${++seq}-${Date.now()}`, name: "李雷", ...contacts };
-  const { orderId, lines } = await placeOrder(env.ctx, { customer });
-  if (optOut)
-    await sql`update customers set notify_opt_out = ${optOut}::text[] where id = ${customer.id}`.execute(
-      env.ctx.db,
-    );
-  const { id } = await submitCase(env.ctx, REVIEWER, {
-    orderId,
-    type: "refund_only",
-    reason: "quality",
-    source: "chat",
-    items: [{ lineId: lines[0]?.id ?? 0, quantity: 1 }],
-  });
-  return id;
-}
-
-/** What the announcer and the fan-out job do every second. */
-async function settle() {
-  await announceChanges(env.ctx);
-  await fanOut(env.ctx);
-}
+const caseOf = (contacts: Contacts, optOut?: string[]) => caseOfCustomer(env.ctx, contacts, optOut);
+const settle = () => fanOutNow(env.ctx);
 
 const messagesOf = (caseId: number) =>
   env.ctx.db

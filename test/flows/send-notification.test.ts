@@ -5,13 +5,11 @@ import { simulateNotifyChannels } from "../../src/channels/notify/registry.ts";
 import type { SmsSimulator } from "../../src/channels/notify/sms/simulator.ts";
 import type { WechatSubscribeSimulator } from "../../src/channels/notify/wechat/simulator.ts";
 import { NOTIFICATION_KINDS } from "../../src/domain/notify/kinds.ts";
-import { announceChanges } from "../../src/flows/announce-changes.ts";
-import { fanOut } from "../../src/flows/fan-out.ts";
 import { rejectCase } from "../../src/flows/review-case.ts";
-import { submitCase } from "../../src/flows/submit-case.ts";
 import { dispatchOnce } from "../../src/jobs/dispatcher.ts";
 import { type TestEnv, testEnv } from "../support/db.ts";
-import { placeOrder, REVIEWER } from "../support/fixtures.ts";
+import { REVIEWER } from "../support/fixtures.ts";
+import { type Contacts, caseOfCustomer, fanOutNow } from "../support/notify.ts";
 
 /** Messages composed for a case go out through the real adapters to the channels' simulators, once. */
 
@@ -33,19 +31,9 @@ afterAll(async () => {
   await env.close();
 });
 
-let seq = 0;
-async function newCase(contacts: { phone?: string; email?: string; wechatOpenId?: string }) {
-  const customer = { id: `send-${++seq}-${Date.now()}`, name: "韩梅梅", ...contacts };
-  const { orderId, lines } = await placeOrder(env.ctx, { customer });
-  const { id } = await submitCase(env.ctx, REVIEWER, {
-    orderId,
-    type: "refund_only",
-    reason: "quality",
-    source: "chat",
-    items: [{ lineId: lines[0]?.id ?? 0, quantity: 1 }],
-  });
-  await announceChanges(env.ctx);
-  await fanOut(env.ctx);
+async function newCase(contacts: Contacts) {
+  const id = await caseOfCustomer(env.ctx, contacts);
+  await fanOutNow(env.ctx);
   return id;
 }
 
@@ -143,8 +131,7 @@ describe("sending customer messages", () => {
   it("a message merged into a later one is not sent; the later one is, and says where the case ended", async () => {
     const id = await newCase({ phone: "13900005555" });
     await rejectCase(env.ctx, REVIEWER, id, { note: "超过退货期限" });
-    await announceChanges(env.ctx);
-    await fanOut(env.ctx);
+    await fanOutNow(env.ctx);
     await dispatchDue();
     const all = await messages(id);
     expect(all.map((m) => [m.kind, m.status])).toEqual([
