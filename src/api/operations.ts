@@ -7,7 +7,7 @@ import { COMPENSATION_TYPES, LEDGER_KINDS } from "../domain/ledger.ts";
 import { NOTIFICATION_KINDS } from "../domain/notify/kinds.ts";
 import { TENDERS } from "../domain/order.ts";
 import { AUDIT_ACTION_NAMES } from "../flows/audit.ts";
-import { NOTIFICATION_STATUSES, NOTIFY_CHANNELS } from "../flows/notify-customers.ts";
+import { NOTIFICATION_STATUSES, NOTIFY_KINDS } from "../flows/notify-customers.ts";
 import { SCAN_KINDS } from "../flows/receive-scan.ts";
 import {
   Alert,
@@ -411,7 +411,7 @@ const CaseView = Obj(
         id: Int,
         eventId: Int,
         kind: Enum(Object.keys(NOTIFICATION_KINDS)),
-        channel: Enum(NOTIFY_CHANNELS),
+        channel: Enum(NOTIFY_KINDS),
         to: Type.String({ description: "The contact, masked (138****8000)" }),
         status: Enum(NOTIFICATION_STATUSES),
         dueAt: Time,

@@ -20,6 +20,7 @@ import type { PlatformSimulator } from "../channels/platforms/platform.ts";
 import { SIMULATORS } from "../channels/platforms/registry.ts";
 import type { Channel } from "../domain/order.ts";
 import { DEFAULT_SETTINGS, type FlowContext, type PaymentTaken } from "../flows/context.ts";
+import { NOTIFY_KINDS } from "../flows/notify-customers.ts";
 import { shopClient } from "../flows/sync-platform.ts";
 import { startWorkers } from "../jobs/workers.ts";
 import { saveCredentials } from "../store/credentials.ts";
@@ -104,7 +105,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const realNotify = notifyChannelsFromEnv(process.env);
   const notifySims = simulator ? await simulateNotifyChannels() : undefined;
   const notify: Partial<Record<NotifyKind, NotifyChannel>> = {};
-  for (const kind of Object.keys(NOTIFY_CHANNELS) as NotifyKind[]) {
+  for (const kind of NOTIFY_KINDS) {
     const channel = realNotify[kind] ?? notifySims?.channels[kind].adapter;
     if (channel) notify[kind] = channel;
   }

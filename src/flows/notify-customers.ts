@@ -1,4 +1,6 @@
 import { type Kysely, sql } from "kysely";
+import type { NotifyKind } from "../channels/notify/channel.ts";
+import { NOTIFY_CHANNELS } from "../channels/notify/registry.ts";
 import { CATALOGUES } from "../domain/messages/index.ts";
 import { formatMinor } from "../domain/money.ts";
 import type { NotifyLanguage, NotifyVars } from "../domain/notify/kind.ts";
@@ -9,9 +11,8 @@ import type { FlowContext } from "./context.ts";
 import type { FeedConsumer } from "./fan-out.ts";
 import { isTimeZone } from "./settings.ts";
 
-/** The channels a customer may be messaged on, and the contact each needs. */
-export const NOTIFY_CHANNELS = ["sms", "email", "wechat"] as const;
-export type NotifyChannelKind = (typeof NOTIFY_CHANNELS)[number];
+/** The channels a customer may be messaged on: the registry's, in its order. */
+export const NOTIFY_KINDS = Object.keys(NOTIFY_CHANNELS) as NotifyKind[];
 
 /** What becomes of a message: sending and waiting (flow control) on the way; unknown when an attempt died mid-call. */
 export const NOTIFICATION_STATUSES = [
@@ -84,14 +85,14 @@ export const notifyCustomers: FeedConsumer = async (ctx, tx, events) => {
     const timeZone = isTimeZone(r.tz) ? r.tz : "Asia/Shanghai";
     const vars = varsOf(r, event.at, language, timeZone);
     const optOut = new Set(r.opt_out ?? []);
-    const contacts: Record<NotifyChannelKind, string | null> = {
+    const contacts: Record<NotifyKind, string | null> = {
       // A masked number (138****8000, as platforms give it) reaches no one.
       sms: r.phone?.includes("*") ? null : r.phone,
       email: r.email,
       wechat: r.wechat_openid,
     };
     for (const kind of kinds) {
-      for (const channel of NOTIFY_CHANNELS) {
+      for (const channel of NOTIFY_KINDS) {
         const to = contacts[channel];
         if (!to || optOut.has(channel) || optOut.has("all")) continue;
         const due = dueAt(event.at, channel, NOTIFICATION_KINDS[kind].urgent ?? false, {
