@@ -39,11 +39,23 @@ const inQuiet = (hour: number, from: number, to: number) =>
 export function dueAt(at: Date, channel: string, urgent: boolean, p: SchedulePolicy): Date {
   const due = new Date(at.getTime() + p.burstMs);
   if (channel !== "sms" || urgent) return due;
-  // Step to the end of the quiet hours: whole hours to the next `quietTo`, less the minutes already gone.
-  const t = localTime(due, p.timeZone);
-  if (!inQuiet(t.hour, p.quietFrom, p.quietTo)) return due;
-  const hours = (p.quietTo - t.hour + 24) % 24;
-  return new Date(
-    due.getTime() + hours * 3_600_000 - (t.minute * 60 + t.second) * 1000 - due.getMilliseconds(),
-  );
+  // Step to the end of the quiet hours: whole hours to the next `quietTo`, less the minutes already gone —
+  // again when a daylight-saving change in between lands the step an hour short.
+  let next = due;
+  for (let i = 0; i < 3; i++) {
+    const t = localTime(next, p.timeZone);
+    if (!inQuiet(t.hour, p.quietFrom, p.quietTo)) break;
+    const hours = (p.quietTo - t.hour + 24) % 24;
+    next = new Date(
+      next.getTime() + hours * 3_600_000 - (t.minute * 60 + t.second) * 1000 - next.getMilliseconds(),
+    );
+  }
+  // A step across the spring change lands an hour late: come back while the hour before is not quiet.
+  const HOUR = 3_600_000;
+  while (
+    next.getTime() - HOUR >= due.getTime() &&
+    !inQuiet(localTime(new Date(next.getTime() - HOUR), p.timeZone).hour, p.quietFrom, p.quietTo)
+  )
+    next = new Date(next.getTime() - HOUR);
+  return next;
 }

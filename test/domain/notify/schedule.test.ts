@@ -31,6 +31,26 @@ describe("when a message goes out", () => {
     );
   });
 
+  it("keeps the morning's hour on the nights the clocks change, minute by minute", () => {
+    // 2031: London falls back on 26 October and springs forward on 30 March; New York on 2 November / 9 March.
+    for (const [timeZone, nights] of [
+      ["Europe/London", ["2031-03-29T12:00:00Z", "2031-10-25T12:00:00Z"]],
+      ["America/New_York", ["2031-03-08T12:00:00Z", "2031-11-01T12:00:00Z"]],
+    ] as const) {
+      for (const noon of nights) {
+        for (let t = Date.parse(noon); t < Date.parse(noon) + 86_400_000; t += 60_000) {
+          const due = dueAt(new Date(t), "sms", false, { ...DEFAULT_SCHEDULE, timeZone });
+          const h = hourIn(due, timeZone);
+          expect(h >= DEFAULT_SCHEDULE.quietFrom || h < DEFAULT_SCHEDULE.quietTo).toBe(false);
+          if (due.getTime() !== t + DEFAULT_SCHEDULE.burstMs) {
+            expect(h).toBe(DEFAULT_SCHEDULE.quietTo);
+            expect(hourIn(new Date(due.getTime() - 60_000), timeZone)).not.toBe(DEFAULT_SCHEDULE.quietTo);
+          }
+        }
+      }
+    }
+  });
+
   it("email, WeChat and urgent texts go after the burst window, day or night", () => {
     fc.assert(
       fc.property(
